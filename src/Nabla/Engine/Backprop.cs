@@ -1,0 +1,213 @@
+namespace Nabla.Engine;
+
+/// <summary>
+/// The reverse-mode engine (PyTorch's engine.cpp algorithm): find the nodes reachable from the roots
+/// (pruned to those that lead to the requested inputs), count dependencies, then run each node when
+/// all its incoming gradients are summed, newest first. Without createGraph the rules run under
+/// no-grad; with it they are recorded, so the result can be differentiated again.
+/// </summary>
+internal static class Backprop
+{
+    [ThreadStatic] static bool _accumulating;
+
+    /// <summary>True while a <see cref="Tensor.Backward"/> (not an <see cref="Autograd.Grad(Tensor, Tensor, Tensor?, bool?, bool, bool)"/>) runs.</summary>
+    public static bool IsAccumulating => _accumulating;
+
+    public static Tensor RootGradient(string op, Tensor root, Tensor? gradient)
+    {
+        if (gradient is null)
+        {
+            if (root.NumElements != 1)
+                throw Errors.State(op,
+                    $"a gradient can be created implicitly only for scalar outputs, but this output has shape {root.Shape}. " +
+                    "Pass the gradient of the output (e.g. Tensor.Ones(...) of the same shape), or reduce it with Sum()/Mean() first.");
+            return Tensor.OnesLike(root);
+        }
+        if (!gradient.Shape.Equals(root.Shape))
+            throw Errors.Arg(op, $"the gradient has shape {gradient.Shape} but the output has shape {root.Shape}; they must match.");
+        return gradient.DType == root.DType ? gradient : gradient.To(root.DType);
+    }
+
+    /// <summary>A private copy of a gradient, so a tensor stored in <c>.Grad</c> never aliases another.</summary>
+    public static Tensor Own(Tensor g) => Backends.Cpu.CopyKernel.Contiguous(g);
+
+    /// <summary>
+    /// Runs backward from <paramref name="roots"/> seeded with <paramref name="rootGrads"/>. With
+    /// <paramref name="inputs"/> null it accumulates into leaves' <c>.Grad</c>; otherwise it returns the
+    /// gradients of <paramref name="inputs"/> and touches no <c>.Grad</c>.
+    /// </summary>
+    public static Tensor?[] Run(IReadOnlyList<Tensor> roots, IReadOnlyList<Tensor> rootGrads, IReadOnlyList<Tensor>? inputs,
+        bool retainGraph, bool createGraph, bool allowUnused)
+    {
+        string op = inputs is null ? "Backward" : "Autograd.Grad";
+        var rootNodes = new GradNode[roots.Count];
+        for (int i = 0; i < roots.Count; i++)
+        {
+            if (!roots[i].RequiresGrad)
+                throw Errors.State(op,
+                    $"output {i} ({Errors.Describe(roots[i])}) does not require grad and has no GradFn: nothing it was computed from " +
+                    "requires grad, or it was computed under NoGrad() or from a Detach()ed tensor.");
+            rootNodes[i] = roots[i].GradEdge();
+        }
+
+        var captures = new Dictionary<GradNode, List<int>>();
+        if (inputs is not null)
+            for (int i = 0; i < inputs.Count; i++)
+            {
+                if (!inputs[i].RequiresGrad)
+                    throw Errors.State(op, $"input {i} ({Errors.Describe(inputs[i])}) does not require grad, so no gradient can be computed for it.");
+                var node = inputs[i].GradEdge();
+                if (!captures.TryGetValue(node, out var list)) captures[node] = list = [];
+                list.Add(i);
+            }
+
+        var needed = FindNeeded(rootNodes, inputs is null ? null : captures.Keys);
+        var dependencies = CountDependencies(needed);
+        var buffers = new Dictionary<GradNode, Tensor>();
+        var results = new Tensor?[inputs?.Count ?? 0];
+        var ready = new PriorityQueue<GradNode, long>();
+        var executed = new List<GradNode>();
+
+        bool wasAccumulating = _accumulating;
+        _accumulating = inputs is null;
+        using var mode = GradMode.Set(createGraph);
+        try
+        {
+            for (int i = 0; i < rootNodes.Length; i++)
+                if (needed.Contains(rootNodes[i])) AddTo(buffers, rootNodes[i], rootGrads[i]);
+            foreach (var node in buffers.Keys)
+                if (dependencies.GetValueOrDefault(node) == 0) ready.Enqueue(node, -node.Sequence);
+
+            while (ready.TryDequeue(out var node, out _))
+            {
+                var g = buffers[node];
+                buffers.Remove(node);
+                if (node.PreHooks is { } hooks)
+                    foreach (var hook in hooks.ToArray())
+                        g = hook(g) ?? g;
+                if (captures.TryGetValue(node, out var indices))
+                    foreach (var i in indices) results[i] = g;
+                if (node is AccumulateGrad acc)
+                {
+                    if (inputs is null) Accumulate(acc, g, createGraph);
+                    continue;
+                }
+                if (!LeadsOn(node, needed))
+                {
+                    // A captured non-leaf whose inputs lead to no other capture: nothing further to run.
+                    continue;
+                }
+                var gxs = node.Apply(g);
+                executed.Add(node);
+                for (int i = 0; i < node.Next.Length; i++)
+                {
+                    var next = node.Next[i];
+                    if (next is null || !needed.Contains(next)) continue;
+                    if (gxs[i] is { } gx)
+                    {
+                        if (GradMode.AnomalyDetection) Anomaly.CheckBackward(node, i, gx);
+                        AddTo(buffers, next, gx);
+                    }
+                    if (--dependencies[next] == 0)
+                    {
+                        if (buffers.ContainsKey(next)) ready.Enqueue(next, -next.Sequence);
+                        else ReleaseUnreached(next, dependencies, needed, buffers, ready);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _accumulating = wasAccumulating;
+            if (!retainGraph)
+                foreach (var node in executed) node.Release();
+        }
+
+        if (inputs is not null && !allowUnused)
+            for (int i = 0; i < results.Length; i++)
+                if (results[i] is null)
+                    throw Errors.State(op,
+                        $"input {i} ({Errors.Describe(inputs[i])}) was not used to compute the outputs (or only through ops " +
+                        "that have no gradient). Pass allowUnused: true to get null for it instead.");
+        return results;
+    }
+
+    // A node all of whose incoming gradients were null (e.g. non-differentiable paths): its
+    // successors still wait on it, so count it as done without running it.
+    static void ReleaseUnreached(GradNode node, Dictionary<GradNode, int> deps, HashSet<GradNode> needed,
+        Dictionary<GradNode, Tensor> buffers, PriorityQueue<GradNode, long> ready)
+    {
+        foreach (var next in node.Next)
+        {
+            if (next is null || !needed.Contains(next)) continue;
+            if (--deps[next] == 0)
+            {
+                if (buffers.ContainsKey(next)) ready.Enqueue(next, -next.Sequence);
+                else ReleaseUnreached(next, deps, needed, buffers, ready);
+            }
+        }
+    }
+
+    static bool LeadsOn(GradNode node, HashSet<GradNode> needed)
+    {
+        foreach (var next in node.Next)
+            if (next is not null && needed.Contains(next)) return true;
+        return false;
+    }
+
+    static void Accumulate(AccumulateGrad acc, Tensor g, bool createGraph)
+    {
+        acc.Leaf.AccumulateGradient(g, createGraph);
+        if (acc.PostAccumulateHooks is { } hooks)
+            foreach (var hook in hooks.ToArray()) hook(acc.Leaf);
+    }
+
+    static void AddTo(Dictionary<GradNode, Tensor> buffers, GradNode node, Tensor g) =>
+        buffers[node] = buffers.TryGetValue(node, out var sum) ? sum + g : g;
+
+    /// <summary>Nodes reachable from the roots that lead to a capture (all reachable nodes when accumulating).</summary>
+    static HashSet<GradNode> FindNeeded(GradNode[] roots, IEnumerable<GradNode>? captures)
+    {
+        var reachable = new HashSet<GradNode>();
+        var parents = new Dictionary<GradNode, List<GradNode>>();
+        var stack = new Stack<GradNode>(roots);
+        foreach (var r in roots) reachable.Add(r);
+        while (stack.Count > 0)
+        {
+            var node = stack.Pop();
+            foreach (var next in node.Next)
+            {
+                if (next is null) continue;
+                if (captures is not null)
+                {
+                    if (!parents.TryGetValue(next, out var ps)) parents[next] = ps = [];
+                    ps.Add(node);
+                }
+                if (reachable.Add(next)) stack.Push(next);
+            }
+        }
+        if (captures is null) return reachable;
+
+        var needed = new HashSet<GradNode>();
+        foreach (var c in captures)
+            if (reachable.Contains(c) && needed.Add(c)) stack.Push(c);
+        while (stack.Count > 0)
+        {
+            var node = stack.Pop();
+            if (!parents.TryGetValue(node, out var ps)) continue;
+            foreach (var p in ps)
+                if (needed.Add(p)) stack.Push(p);
+        }
+        return needed;
+    }
+
+    static Dictionary<GradNode, int> CountDependencies(HashSet<GradNode> needed)
+    {
+        var deps = new Dictionary<GradNode, int>();
+        foreach (var node in needed)
+            foreach (var next in node.Next)
+                if (next is not null && needed.Contains(next))
+                    deps[next] = deps.GetValueOrDefault(next) + 1;
+        return deps;
+    }
+}

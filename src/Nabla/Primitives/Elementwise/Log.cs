@@ -1,0 +1,17 @@
+using System.Numerics.Tensors;
+using Nabla.Backends.Cpu;
+
+namespace Nabla.Primitives.Elementwise;
+
+/// <summary>y = log(x) ; dy = dx/x ; gx = gy/x. log(0) = -Inf, log(x &lt; 0) = NaN.</summary>
+internal sealed class Log : ElementwiseUnary
+{
+    public override string Name => "log";
+
+    public override Tensor Derivative(Tensor x, Tensor y) => x.Reciprocal();
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [gy / x[0]];
+    public override double Reference(double x) => Math.Log(x);
+
+    protected override void Kernel<T>(ReadOnlySpan<T> x, Span<T> y) =>
+        FloatKernels.Run(x, y, TensorPrimitives.Log, TensorPrimitives.Log);
+}

@@ -1,0 +1,18 @@
+using System.Numerics.Tensors;
+using Nabla.Backends.Cpu;
+
+namespace Nabla.Primitives.Elementwise;
+
+/// <summary>y = tanh(x) ; dy = dx*(1 - y²) ; gx = gy*(1 - y²)</summary>
+internal sealed class Tanh : ElementwiseUnary
+{
+    public override string Name => "tanh";
+    public override bool SavesInputs => false;
+    public override bool SavesOutput => true;
+
+    public override Tensor Derivative(Tensor x, Tensor y) => 1.0 - y * y;
+    public override double Reference(double x) => Math.Tanh(x);
+
+    protected override void Kernel<T>(ReadOnlySpan<T> x, Span<T> y) =>
+        FloatKernels.Run(x, y, TensorPrimitives.Tanh, TensorPrimitives.Tanh);
+}

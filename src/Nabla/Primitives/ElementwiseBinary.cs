@@ -1,0 +1,73 @@
+using System.Numerics;
+using Nabla.Backends.Cpu;
+using Nabla.Backends.Reference;
+
+namespace Nabla.Primitives;
+
+/// <summary>
+/// Base of y = f(a, b) elementwise on two inputs of the SAME shape and dtype: the front end
+/// broadcasts with Expand (stride-0 views, no copies) and promotes dtypes with Cast first, so the
+/// broadcast's gradient is Expand's transpose (a sum) and no op repeats that logic.
+/// An op declares its two partial derivatives; the rules follow: dy = da*fa + db*fb, ga = gy*fa, gb = gy*fb.
+/// </summary>
+internal abstract class ElementwiseBinary : Primitive
+{
+    /// <summary>(∂f/∂a, ∂f/∂b) written with the Tensor API.</summary>
+    public abstract (Tensor Da, Tensor Db) Derivatives(Tensor a, Tensor b, Tensor y);
+
+    /// <summary>f(a, b) in double precision, the oracle for tests.</summary>
+    public abstract double Reference(double a, double b);
+
+    public virtual bool SupportsIntegers => true;
+
+    /// <summary>The 1-D kernel; strides are 1 (a run) or 0 (a broadcast scalar).</summary>
+    protected abstract void Kernel<T>(ReadOnlySpan<T> a, int strideA, ReadOnlySpan<T> b, int strideB, Span<T> y)
+        where T : unmanaged, INumber<T>;
+
+    public override Tensor Forward(Tensor[] x)
+    {
+        var y = Tensor.Empty(x[0].DType, x[0].Shape);
+        switch (x[0].DType)
+        {
+            case DType.Float32: Run<float>(x[0], x[1], y); break;
+            case DType.Float64: Run<double>(x[0], x[1], y); break;
+            case DType.Int32 when SupportsIntegers: Run<int>(x[0], x[1], y); break;
+            case DType.Int64 when SupportsIntegers: Run<long>(x[0], x[1], y); break;
+            default: throw new NotSupportedException($"{Name}: no kernel for dtype {x[0].DType.TorchName()}");
+        }
+        return y;
+    }
+
+    void Run<T>(Tensor a, Tensor b, Tensor y) where T : unmanaged, INumber<T>
+    {
+        var loop = new StridedLoop(y.Shape.Span, [a.Strides, b.Strides, y.Strides], [a.Offset, b.Offset, 0]);
+        if (loop.InnerStride(0) > 1 || loop.InnerStride(1) > 1)
+        {
+            // NB: the 1-D kernel takes runs or broadcast scalars only; other strides are made contiguous.
+            if (loop.InnerStride(0) > 1) a = CopyKernel.Contiguous(a);
+            if (loop.InnerStride(1) > 1) b = CopyKernel.Contiguous(b);
+            loop = new StridedLoop(y.Shape.Span, [a.Strides, b.Strides, y.Strides], [a.Offset, b.Offset, 0]);
+        }
+        int sa = loop.InnerStride(0), sb = loop.InnerStride(1);
+        var ad = a.Data<T>();
+        var bd = b.Data<T>();
+        var yd = y.Data<T>();
+        CpuParallel.ForRuns(loop, (offs, n) =>
+            Kernel<T>(ad.AsSpan(offs[0], sa == 0 ? 1 : n), sa, bd.AsSpan(offs[1], sb == 0 ? 1 : n), sb, yd.AsSpan(offs[2], n)));
+    }
+
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y)
+    {
+        var (da, db) = Derivatives(x[0], x[1], y);
+        return [gy * da, gy * db];
+    }
+
+    public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y)
+    {
+        if (dx[0] is null && dx[1] is null) return null;
+        var (da, db) = Derivatives(x[0], x[1], y);
+        return SumTangents(dx[0] is null ? null : dx[0]! * da, dx[1] is null ? null : dx[1]! * db);
+    }
+
+    public override RefArray Reference(RefArray[] x) => RefArray.Zip(x[0], x[1], Reference);
+}

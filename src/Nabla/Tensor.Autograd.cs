@@ -1,0 +1,123 @@
+using Nabla.Engine;
+
+namespace Nabla;
+
+public partial class Tensor
+{
+    bool _requiresGrad;
+    Tensor? _grad;
+    AccumulateGrad? _accumulator;
+
+    /// <summary>Forward-mode tangent (set by the engine while a JVP is being evaluated).</summary>
+    internal Tensor? Tangent;
+
+    /// <summary>The node that made this tensor (null for leaves and untracked tensors). Its <c>Name</c> reads like <c>MulBackward</c>.</summary>
+    public GradNode? GradFn { get; internal set; }
+
+    /// <summary>
+    /// Whether gradients flow to this tensor. Settable only on leaves, and only for floating dtypes
+    /// (as in PyTorch). A non-leaf requires grad when it was computed from one that does.
+    /// </summary>
+    public bool RequiresGrad
+    {
+        get => _requiresGrad || GradFn is not null;
+        set
+        {
+            if (GradFn is not null)
+                throw Errors.State("Tensor.RequiresGrad",
+                    $"you can only change RequiresGrad of leaf tensors; this one was made by {GradFn.Name}. " +
+                    "Use Detach() to get a leaf that shares its data.");
+            if (value && !DType.IsFloating())
+                throw Errors.State("Tensor.RequiresGrad",
+                    $"only floating tensors can require gradients, this one is {DType.TorchName()}. Convert it with To(DType.Float32) first.");
+            _requiresGrad = value;
+        }
+    }
+
+    /// <summary>True for tensors made by the user (not by a recorded op): every tensor with no <see cref="GradFn"/>.</summary>
+    public bool IsLeaf => GradFn is null;
+
+    /// <summary>
+    /// The gradient accumulated by <see cref="Backward"/> (null until one ran). Each backward adds to
+    /// it; set it to null (or call an optimizer's ZeroGrad) between steps.
+    /// </summary>
+    public Tensor? Grad
+    {
+        get => _grad;
+        set
+        {
+            if (value is not null && !value.Shape.Equals(Shape))
+                throw Errors.Arg("Tensor.Grad", $"assigned gradient has shape {value.Shape} but the tensor has shape {Shape}.");
+            _grad = value;
+        }
+    }
+
+    /// <summary>Whether <see cref="RetainGrad"/> was called on this non-leaf.</summary>
+    public bool RetainsGrad { get; private set; }
+
+    /// <summary>Makes <see cref="Backward"/> fill <see cref="Grad"/> for this non-leaf tensor too. No effect on leaves.</summary>
+    public void RetainGrad()
+    {
+        if (GradFn is null || RetainsGrad) return;
+        if (!RequiresGrad)
+            throw Errors.State("Tensor.RetainGrad", "can't retain the gradient of a tensor that does not require grad.");
+        RetainsGrad = true;
+        var node = GradFn;
+        (node.PreHooks ??= []).Add(g =>
+        {
+            if (Backprop.IsAccumulating)
+                _grad = _grad is null ? Backprop.Own(g) : _grad + g;
+            return null;
+        });
+    }
+
+    /// <summary>A new leaf that shares this tensor's data but is cut from the graph (never requires grad).</summary>
+    public Tensor Detach() => View(Shape, Strides, Offset);
+
+    /// <summary>
+    /// Computes the gradient of this tensor with respect to the graph's leaves and adds it into their
+    /// <see cref="Grad"/>. A non-scalar tensor needs <paramref name="gradient"/> (the vector in the
+    /// vector-Jacobian product). The graph's saved values are freed unless <paramref name="retainGraph"/>;
+    /// with <paramref name="createGraph"/> the backward pass is itself recorded, for higher derivatives.
+    /// </summary>
+    public void Backward(Tensor? gradient = null, bool retainGraph = false, bool createGraph = false)
+    {
+        var g = Backprop.RootGradient("Backward", this, gradient);
+        Backprop.Run([this], [g], inputs: null, retainGraph || createGraph, createGraph, allowUnused: true);
+    }
+
+    /// <summary>
+    /// Registers a hook called with this tensor's gradient each time one is computed; a non-null
+    /// return value replaces the gradient. Dispose the handle to remove it.
+    /// </summary>
+    public IDisposable RegisterHook(Func<Tensor, Tensor?> hook)
+    {
+        if (!RequiresGrad)
+            throw Errors.State("Tensor.RegisterHook", "cannot register a hook on a tensor that doesn't require gradient.");
+        var node = GradEdge();
+        var list = node.PreHooks ??= [];
+        list.Add(hook);
+        return new HookHandle(() => list.Remove(hook));
+    }
+
+    /// <summary>The node that receives this tensor's gradient: its GradFn, or the leaf's accumulator.</summary>
+    internal GradNode GradEdge() => GradFn ?? (_accumulator ??= new AccumulateGrad(this));
+
+    /// <summary>Adds <paramref name="g"/> into <see cref="Grad"/> (called by the engine at leaves).</summary>
+    internal void AccumulateGradient(Tensor g, bool createGraph)
+    {
+        if (_grad is null) _grad = createGraph ? g : Backprop.Own(g);
+        else _grad = createGraph ? _grad + g : (_grad.Detach() + g);
+    }
+
+    sealed class HookHandle(Action remove) : IDisposable
+    {
+        Action? _remove = remove;
+
+        public void Dispose()
+        {
+            _remove?.Invoke();
+            _remove = null;
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using Nabla.Backends;
+using Nabla.Engine;
+
+namespace Nabla;
+
+/// <summary>
+/// An n-dimensional array of one <see cref="DType"/> on one <see cref="Device"/>, with the autodiff
+/// state PyTorch keeps on a tensor (<see cref="RequiresGrad"/>, <see cref="Grad"/>, <see cref="GradFn"/>).
+/// Views (reshape of contiguous data, transpose, permute, slices, expand) share storage with their base.
+/// </summary>
+/// <example>
+/// <code>
+/// var x = Tensor.FromArray(new[] { 1f, 2f, 3f }, new[] { 3 }, requiresGrad: true);
+/// var y = (x * x).Sum();
+/// y.Backward();            // x.Grad == [2, 4, 6]
+/// </code>
+/// </example>
+public partial class Tensor
+{
+    internal readonly Storage Storage;
+    internal readonly int[] Strides;
+    internal readonly int Offset;
+    internal readonly VersionCounter Version;
+
+    /// <summary>The sizes of the dimensions.</summary>
+    public Shape Shape { get; }
+
+    /// <summary>The element type.</summary>
+    public DType DType => Storage.DType;
+
+    /// <summary>Where the data lives (<see cref="Device.Cpu"/> today).</summary>
+    public Device Device => Device.Cpu;
+
+    /// <summary>Number of dimensions.</summary>
+    public int Rank => Shape.Rank;
+
+    /// <summary>Number of elements (product of <see cref="Shape"/>).</summary>
+    public int NumElements => Shape.NumElements;
+
+    internal Tensor(Storage storage, Shape shape, int[] strides, int offset, VersionCounter version)
+    {
+        Storage = storage;
+        Shape = shape;
+        Strides = strides;
+        Offset = offset;
+        Version = version;
+    }
+
+    /// <summary>A fresh contiguous tensor that owns new storage.</summary>
+    internal Tensor(Storage storage, Shape shape)
+        : this(storage, shape, Shape.ContiguousStrides(shape.Span), 0, new VersionCounter()) { }
+
+    /// <summary>Copy-constructor used by subclasses such as Variable to adopt another tensor's data.</summary>
+    protected Tensor(Tensor data)
+        : this(data.Storage, data.Shape, data.Strides, data.Offset, data.Version) { }
+
+    internal static Tensor Empty(DType dtype, Shape shape, bool zeroed = false) =>
+        new(Storage.Allocate(dtype, shape.NumElements, zeroed), shape);
+
+    /// <summary>A view of the same storage with other sizes/strides (no autodiff state).</summary>
+    internal Tensor View(Shape shape, int[] strides, int offset) => new(Storage, shape, strides, offset, Version);
+
+    /// <summary>True when the elements are laid out row-major without gaps.</summary>
+    internal bool IsContiguous
+    {
+        get
+        {
+            int expected = 1;
+            var dims = Shape.Span;
+            for (int i = dims.Length - 1; i >= 0; i--)
+            {
+                if (dims[i] == 1) continue;
+                if (Strides[i] != expected) return false;
+                expected *= dims[i];
+            }
+            return true;
+        }
+    }
+
+    /// <summary>The backing array, typed. Callers must respect <see cref="Offset"/> and <see cref="Strides"/>.</summary>
+    internal T[] Data<T>() where T : unmanaged => ((Storage<T>)Storage).Data;
+
+    /// <summary>The elements of a contiguous tensor as a span.</summary>
+    internal Span<T> ContiguousSpan<T>() where T : unmanaged
+    {
+        if (!IsContiguous) throw new InvalidOperationException("internal: ContiguousSpan on a strided tensor");
+        return Data<T>().AsSpan(Offset, NumElements);
+    }
+}
