@@ -8,6 +8,13 @@ internal static class Anomaly
     public static void CheckForward(Primitive op, Tensor y)
     {
         if (!HasNonFinite(y)) return;
+        if (Backprop.Running is { } node)
+        {
+            // Inside a backward rule: the culprit is the node's gradient, not a forward op of the user's.
+            var where = node is OpNode { ForwardCallSite: { } site } ? $"; its forward op was called from {site}" : "";
+            throw new ArithmeticException(
+                $"{node.Name}: its gradient rule produced NaN or Inf in '{op.Name}' (output {Errors.Describe(y)}){where}.");
+        }
         throw new ArithmeticException(
             $"{op.Name}: produced NaN or Inf in forward (output {Errors.Describe(y)}), called from {CallSite.Describe()}.");
     }

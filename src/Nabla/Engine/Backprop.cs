@@ -9,6 +9,10 @@ namespace Nabla.Engine;
 internal static class Backprop
 {
     [ThreadStatic] static bool _accumulating;
+    [ThreadStatic] static GradNode? _running;
+
+    /// <summary>The node whose backward rule is running on this thread (null outside backward), for anomaly messages.</summary>
+    public static GradNode? Running => _running;
 
     /// <summary>True while a <see cref="Tensor.Backward"/> (not an <see cref="Autograd.Grad(Tensor, Tensor, Tensor?, bool?, bool, bool)"/>) runs.</summary>
     public static bool IsAccumulating => _accumulating;
@@ -97,7 +101,11 @@ internal static class Backprop
                     // A captured non-leaf whose inputs lead to no other capture: nothing further to run.
                     continue;
                 }
-                var gxs = node.Apply(g);
+                var outer = _running;
+                _running = node;
+                Tensor?[] gxs;
+                try { gxs = node.Apply(g); }
+                finally { _running = outer; }
                 executed.Add(node);
                 for (int i = 0; i < node.Next.Length; i++)
                 {
