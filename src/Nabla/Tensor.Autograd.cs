@@ -7,6 +7,7 @@ public partial class Tensor
     bool _requiresGrad;
     Tensor? _grad;
     AccumulateGrad? _accumulator;
+    Func<Tensor, Tensor?>? _retainHook;
 
     /// <summary>Forward-mode tangent (set by the engine while a JVP is being evaluated).</summary>
     internal Tensor? Tangent;
@@ -63,12 +64,13 @@ public partial class Tensor
             throw Errors.State("Tensor.RetainGrad", "can't retain the gradient of a tensor that does not require grad.");
         RetainsGrad = true;
         var node = GradFn;
-        (node.PreHooks ??= []).Add(g =>
+        _retainHook = g =>
         {
             if (Backprop.IsAccumulating)
                 _grad = _grad is null ? Backprop.Own(g) : _grad + g;
             return null;
-        });
+        };
+        (node.PreHooks ??= []).Add(_retainHook);
     }
 
     /// <summary>A new leaf that shares this tensor's data but is cut from the graph (never requires grad).</summary>
@@ -96,7 +98,9 @@ public partial class Tensor
             throw Errors.State("Tensor.RegisterHook", "cannot register a hook on a tensor that doesn't require gradient.");
         var node = GradEdge();
         var list = node.PreHooks ??= [];
-        list.Add(hook);
+        // As in PyTorch, the retains-grad hook stays last, so .Grad sees what every hook returned.
+        int at = _retainHook is null ? -1 : list.IndexOf(_retainHook);
+        list.Insert(at < 0 ? list.Count : at, hook);
         return new HookHandle(() => list.Remove(hook));
     }
 

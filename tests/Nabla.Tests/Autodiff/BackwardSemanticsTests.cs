@@ -118,4 +118,27 @@ public class BackwardSemanticsTests
         Assert.Equal(new double[] { 5, 7 }, x.Grad!.ToArray<double>());
         Assert.NotSame(g, x.Grad);
     }
+
+    [Fact]
+    public void BackwardWithCreateGraphMakesGradDifferentiable()
+    {
+        var x = Tensor.Scalar(3.0, requiresGrad: true);
+        (x * x * x).Backward(createGraph: true);
+        Assert.Equal(27.0, x.Grad!.Item<double>());
+        Assert.True(x.Grad.RequiresGrad);
+        Assert.Equal(18.0, Autograd.Grad(x.Grad, x)!.Item<double>());
+    }
+
+    [Fact]
+    public void GradWithRespectToIntermediateAndToOutputItself()
+    {
+        var x = Tensor.Scalar(2.0, requiresGrad: true);
+        var h = x * x;
+        var y = h * h * 3.0;  // dy/dh = 6h = 24, dy/dx = 24 * 2x = 96
+        var g = Autograd.Grad([y], [h, x, y], retainGraph: true);
+        Assert.Equal(24.0, g[0]!.Item<double>());
+        Assert.Equal(96.0, g[1]!.Item<double>());
+        Assert.Equal(1.0, g[2]!.Item<double>());
+        Assert.Equal(1.0, Autograd.Grad(x, x)!.Item<double>());
+    }
 }

@@ -82,4 +82,17 @@ public class HookAndAnomalyTests
             Assert.Contains("HookAndAnomalyTests.cs", ex.Message);
         }
     }
+
+    [Fact]
+    public void RetainedGradIncludesHooksRegisteredAfterRetainGrad()
+    {
+        // As in PyTorch, the retains-grad hook runs after all tensor hooks whatever the registration order.
+        var x = Tensor.FromArray(new double[] { 1, 2 }, [2], requiresGrad: true);
+        var h = x * x;
+        h.RetainGrad();
+        using (h.RegisterHook(g => g * 10.0))
+            (h * 3.0).Sum().Backward();
+        Assert.Equal(new double[] { 30, 30 }, h.Grad!.ToArray<double>());
+        Assert.Equal(new double[] { 60, 120 }, x.Grad!.ToArray<double>());
+    }
 }
