@@ -50,7 +50,10 @@ public class GraphTests
         var h = x * x;
         var other = h * 1.0;
         h.RetainGrad();
-        (h * 3.0).Sum().Backward();
+        var y = (h * 3.0).Sum();
+        Assert.Equal(new double[] { 6, 12 }, Autograd.Grad(y, x, retainGraph: true)!.ToArray<double>());
+        Assert.Null(h.Grad);  // Autograd.Grad fills no .Grad, retained or not
+        y.Backward();
         Assert.Equal(new double[] { 3, 3 }, h.Grad!.ToArray<double>());
         Assert.Equal(new double[] { 6, 12 }, x.Grad!.ToArray<double>());
         Assert.Null(other.Grad);  // a non-leaf without RetainGrad keeps no gradient
