@@ -90,8 +90,9 @@ public partial class Tensor
     /// Picks <paramref name="a"/> where <paramref name="condition"/> is true, else <paramref name="b"/>
     /// (torch.where). The three broadcast together; <paramref name="a"/> and <paramref name="b"/> are
     /// promoted to a common dtype. The condition must be a Bool tensor (e.g. from <see cref="Gt(Tensor)"/>).
-    /// Gradients flow only to the picked input: an Inf or NaN in the other branch does not leak into
-    /// the value or the gradient.
+    /// Gradients flow only to the picked input (zeros go to the other). NB: as in PyTorch, a branch's own
+    /// backward still runs everywhere, so <c>Where(x.Gt(0L), x.Log(), zero)</c> gets NaN gradients at
+    /// x = 0 (0 · ∞ inside Log's rule); make the unused branch safe, e.g. <c>Where(c, x, one).Log()</c>.
     /// </summary>
     /// <example><code>
     /// var y = Tensor.Where(x.Gt(0L), x, 0.1 * x);   // leaky ReLU

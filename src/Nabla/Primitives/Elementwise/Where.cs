@@ -7,7 +7,8 @@ namespace Nabla.Primitives.Elementwise;
 /// y = c ? a : b elementwise, with c Bool and a, b, y of one dtype, all of one shape (the front end
 /// promotes a and b and broadcasts all three with Expand, so broadcast gradients are summed by Expand).
 /// dy = where(c, da, 0) + where(c, 0, db) ; ga = where(c, gy, 0), gb = where(c, 0, gy) ; c gets none.
-/// The branch not taken never reaches the output or the gradient, so an Inf or NaN there is harmless.
+/// The branch not taken never reaches the output, and this rule sends it exact zeros (NB: that branch's
+/// own upstream rule can still turn a zero into NaN, e.g. log's gy/x at x = 0, as in PyTorch).
 /// </summary>
 internal sealed class Where : Primitive
 {
