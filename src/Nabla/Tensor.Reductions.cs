@@ -29,6 +29,122 @@ public partial class Tensor
     Tensor FloatForMean(string op) => DType.IsFloating() ? this : throw Errors.Arg(op,
         $"mean needs a floating tensor, got {DType.TorchName()}; convert with To(DType.Float32) first.");
 
+    /// <summary>
+    /// The largest element (a 0-d tensor), as torch.max() / torch.amax. The gradient is shared evenly by
+    /// all elements equal to the maximum. NaN wins (any NaN gives NaN). An empty tensor is an error.
+    /// </summary>
+    public Tensor Max() => Extremum("Max", null, false, isMin: false);
+
+    /// <summary>
+    /// The largest value along <paramref name="dim"/> (values only, as torch.amax; use
+    /// <see cref="ArgMax(int, bool)"/> for the indices). NB: ties share the gradient evenly, like
+    /// torch.amax, whereas torch.max(dim) sends it all to one index. NaN wins.
+    /// </summary>
+    public Tensor Max(int dim, bool keepDim = false) => Extremum("Max", dim, keepDim, isMin: false);
+
+    /// <summary>The smallest element (a 0-d tensor); the counterpart of <see cref="Max()"/>.</summary>
+    public Tensor Min() => Extremum("Min", null, false, isMin: true);
+
+    /// <summary>The smallest value along <paramref name="dim"/>; the counterpart of <see cref="Max(int, bool)"/> (as torch.amin).</summary>
+    public Tensor Min(int dim, bool keepDim = false) => Extremum("Min", dim, keepDim, isMin: true);
+
+    Tensor Extremum(string op, int? dim, bool keepDim, bool isMin)
+    {
+        int[] axes = dim is int dd ? [NormalizeDim(op, dd)] : AllAxes();
+        if (dim is not null && Rank > 0 ? Shape[axes[0]] == 0 : NumElements == 0)
+            throw Errors.Arg(op, $"cannot reduce an empty {(dim is null ? "tensor" : "dimension")} (shape {Shape}): the result has no value.");
+        if (Rank == 0) return Alias();
+        if (DType == DType.Bool) return To(DType.Int32).Extremum(op, dim, keepDim, isMin).To(DType.Bool);
+        var y = Dispatch.Call(new Max(axes, Shape.ToArray(), isMin), this);
+        if (dim is null) return y.Reshape([]);
+        return keepDim ? y : y.Squeeze(axes[0]);
+    }
+
+    /// <summary>
+    /// The index (int64) of the largest value along <paramref name="dim"/>, as torch.argmax: ties give
+    /// the first index, and NaN counts as the largest. An empty dim is an error.
+    /// </summary>
+    public Tensor ArgMax(int dim, bool keepDim = false)
+    {
+        int d = NormalizeDim("ArgMax", dim);
+        if (Rank == 0) return Full([], 0, DType.Int64);
+        if (Shape[d] == 0)
+            throw Errors.Arg("ArgMax", $"cannot take the argmax of an empty dimension {dim} (shape {Shape}).");
+        var x = DType == DType.Bool ? To(DType.Int32) : this;
+        var y = Dispatch.Call(new ArgMax(d), x.Detach());
+        return keepDim ? y : y.Squeeze(d);
+    }
+
+    /// <summary>The index (int64, 0-d) of the largest element of the flattened tensor (torch.argmax without dim).</summary>
+    public Tensor ArgMax() => Reshape(-1).ArgMax(0);
+
+    /// <summary>
+    /// log Σ exp(x) along <paramref name="dim"/>, computed stably as m + log Σ exp(x - m) with m the
+    /// maximum, so large logits (1000) neither overflow nor lose the answer. Integers are promoted to
+    /// float32. The gradient is softmax(x); it is exact to every order (m is a constant shift). A row of
+    /// all -Inf gives -Inf; a +Inf gives +Inf; an empty dim gives -Inf.
+    /// </summary>
+    public Tensor LogSumExp(int dim, bool keepDim = false)
+    {
+        var (x, d) = SoftmaxInput("LogSumExp", dim);
+        var (shifted, m) = x.ShiftByMax(d);
+        var y = m + shifted.Exp().Sum(d, keepDim: true).Log();
+        return Rank == 0 ? y.Reshape([]) : keepDim ? y : y.Squeeze(d);
+    }
+
+    /// <summary>
+    /// exp(x) / Σ exp(x) along <paramref name="dim"/>, computed after subtracting the maximum, so
+    /// logits like [1000, 1000] give [0.5, 0.5] with no Inf or NaN. Integers are promoted to float32.
+    /// A row of all -Inf gives NaN, as in PyTorch.
+    /// </summary>
+    public Tensor Softmax(int dim)
+    {
+        var (x, d) = SoftmaxInput("Softmax", dim);
+        var e = x.ShiftByMax(d).Shifted.Exp();
+        var y = e / e.Sum(d, keepDim: true);
+        return Rank == 0 ? y.Reshape([]) : y;
+    }
+
+    /// <summary>
+    /// log(softmax(x)) along <paramref name="dim"/>, computed as (x - m) - log Σ exp(x - m) so it stays
+    /// finite for large logits ([1000, -1000] gives [0, -2000]). Integers are promoted to float32.
+    /// </summary>
+    public Tensor LogSoftmax(int dim)
+    {
+        var (x, d) = SoftmaxInput("LogSoftmax", dim);
+        var shifted = x.ShiftByMax(d).Shifted;
+        var y = shifted - shifted.Exp().Sum(d, keepDim: true).Log();
+        return Rank == 0 ? y.Reshape([]) : y;
+    }
+
+    (Tensor X, int Dim) SoftmaxInput(string op, int dim)
+    {
+        int d = NormalizeDim(op, dim);
+        var x = DType.IsFloating() ? this : To(DType.Float32);
+        // A 0-d tensor is treated as one element along dim 0, as PyTorch does.
+        return (Rank == 0 ? x.Reshape(1) : x, d);
+    }
+
+    /// <summary>
+    /// (x - m, m) with m the maximum along <paramref name="d"/> (kept as size 1), detached: the
+    /// composites using it do not depend on m mathematically, so their derivatives of every order stay
+    /// exact. An infinite m is replaced by 0 (as PyTorch's logsumexp) so -Inf rows do not become NaN.
+    /// </summary>
+    (Tensor Shifted, Tensor M) ShiftByMax(int d)
+    {
+        if (Shape[d] == 0) return (this, Zeros(ReducedShape(d), DType));
+        var m = Max(d, keepDim: true).Detach();
+        m = Where(m.Abs().Eq(double.PositiveInfinity), Scalar(0, DType), m);
+        return (this - m, m);
+    }
+
+    int[] ReducedShape(int d)
+    {
+        var shape = Shape.ToArray();
+        shape[d] = 1;
+        return shape;
+    }
+
     internal Tensor SumKeepAxes(int[] axes)
     {
         var x = DType is DType.Bool or DType.Int32 ? To(DType.Int64) : this;
