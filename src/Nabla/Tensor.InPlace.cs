@@ -79,6 +79,8 @@ public partial class Tensor
         else
             using (Autograd.NoGrad()) result = compute(this, other);
 
+        if (!result.Shape.Equals(Shape) && BroadcastShapes(op, result.Shape, Shape).AsSpan().SequenceEqual(Shape.Span))
+            result = result.BroadcastTo(Shape.ToArray());
         if (!result.Shape.Equals(Shape))
             throw Errors.Arg(op, $"the result has shape {result.Shape} (operands {Shape} and {other.Shape} broadcast) " +
                 $"but the tensor being written has shape {Shape}; only the other operand may be broadcast.");
