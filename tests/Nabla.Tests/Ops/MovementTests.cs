@@ -223,4 +223,17 @@ public class MovementTests
         Assert.Null(n.GradFn);
         Assert.Equal(new long[] { 1, -1 }, n.ToArray<long>());
     }
+
+    [Fact]
+    public void SecondOrderThroughGatherSliceConcat()
+    {
+        // f = sum(g²) with g = [x[idx] | x[1..] padded]; d²f/dx² is diagonal with 2·(uses of x_k)².
+        var x = Tensor.FromArray(new double[] { 1, 2, 3 }, [3], requiresGrad: true);
+        var g = Tensor.Concat([x.Gather(0, Tensor.FromArray(new long[] { 0, 0, 2 }, [3])), x[1..].Pad(1, 0)]);
+        var f = (g * g).Sum();
+        var d1 = Autograd.Grad(f, x, createGraph: true)!;
+        Assert.Equal(new double[] { 4, 4, 12 }, d1.ToArray<double>());        // 2·x·(uses): x0 twice, x1 once, x2 twice
+        var d2 = Autograd.Grad(d1.Sum(), x)!;
+        Assert.Equal(new double[] { 4, 2, 4 }, d2.ToArray<double>());
+    }
 }
