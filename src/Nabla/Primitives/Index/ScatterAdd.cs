@@ -1,0 +1,71 @@
+using Nabla.Backends.Cpu;
+using Nabla.Backends.Reference;
+
+namespace Nabla.Primitives.Index;
+
+/// <summary>
+/// torch.scatter_add (out of place): y = x, then y[index[i][j]][j] += src[i][j] for dim 0 (likewise
+/// for other dims), over the index's shape (src may be larger; its extra elements are unused).
+/// Adds run in row-major index order on one thread, so repeated indices sum deterministically.
+/// y = x + scatter(src) ; dy = dx + scatter(dsrc) ; gx = gy, gsrc = gather(gy, index) (zero-padded to src's shape)
+/// </summary>
+internal sealed class ScatterAdd(int dim, int[] srcShape) : Primitive
+{
+    public override string Name => "scatter_add";
+
+    public override Tensor Forward(Tensor[] x)
+    {
+        var (input, index, src) = (x[0], x[1], x[2]);
+        var y = CopyKernel.Contiguous(input);
+        var values = IndexWalk.Values(index);
+        var dstOffsets = IndexWalk.Offsets(y, dim, index.Shape, values);
+        var window = Tensor.Window(src, index.Shape.ToArray());
+        switch (y.DType)
+        {
+            case DType.Float32: Run<float>(window, dstOffsets, y); break;
+            case DType.Float64: Run<double>(window, dstOffsets, y); break;
+            case DType.Int32: Run<int>(window, dstOffsets, y); break;
+            case DType.Int64: Run<long>(window, dstOffsets, y); break;
+            default: throw new NotSupportedException($"scatter_add: no kernel for {y.DType.TorchName()}");
+        }
+        return y;
+    }
+
+    static void Run<T>(Tensor src, int[] dstOffsets, Tensor y) where T : unmanaged, System.Numerics.INumber<T>
+    {
+        var values = CopyKernel.AsContiguous(src).ContiguousSpan<T>();
+        var dst = y.Data<T>();
+        for (int i = 0; i < dstOffsets.Length; i++) dst[dstOffsets[i]] += values[i];
+    }
+
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y)
+    {
+        var gsrc = gy.Gather(dim, x[1]);
+        if (!gsrc.Shape.Span.SequenceEqual(srcShape))
+            gsrc = Tensor.PadWindow(gsrc, srcShape, new int[srcShape.Length], Ones(srcShape.Length));
+        return [gy, null, gsrc];
+    }
+
+    static int[] Ones(int n)
+    {
+        var a = new int[n];
+        Array.Fill(a, 1);
+        return a;
+    }
+
+    public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y)
+    {
+        if (dx[0] is null && dx[2] is null) return null;
+        var dinput = dx[0] ?? Tensor.Zeros(y.Shape.ToArray(), y.DType);
+        var dsrc = dx[2] ?? Tensor.Zeros(srcShape, y.DType);
+        return dinput.ScatterAdd(dim, x[1], dsrc);
+    }
+
+    public override RefArray Reference(RefArray[] x)
+    {
+        var y = new RefArray((double[])x[0].Data.Clone(), (int[])x[0].Shape.Clone());
+        for (int i = 0; i < x[1].Count; i++)
+            y.Data[y.Ravel(IndexWalk.TargetCoords(x[1], i, dim))] += x[2][x[1].Unravel(i)];
+        return y;
+    }
+}

@@ -1,0 +1,81 @@
+using Nabla.Backends.Reference;
+
+namespace Nabla.Primitives.Movement;
+
+/// <summary>
+/// Joins tensors of one dtype and rank along <c>dim</c> (other sizes equal; the front end checks and
+/// promotes dtypes). Each input is copied into its window of the fresh output.
+/// y = [x0 | x1 | ...] ; dy = [dx0 | dx1 | ...] ; gxi = gy[window i] (its transpose slices gy back)
+/// </summary>
+internal sealed class Concat(int dim, int[][] inputShapes) : Primitive
+{
+    public override string Name => "cat";
+    public override bool SavesInputs => false;
+
+    int[] OutputShape()
+    {
+        var shape = (int[])inputShapes[0].Clone();
+        shape[dim] = 0;
+        foreach (var s in inputShapes) shape[dim] += s[dim];
+        return shape;
+    }
+
+    /// <summary>Start of input i's window and the unit steps, as Slice takes them.</summary>
+    (int[] Start, int[] Step) Window(int i)
+    {
+        var start = new int[inputShapes[i].Length];
+        var step = new int[start.Length];
+        Array.Fill(step, 1);
+        for (int j = 0; j < i; j++) start[dim] += inputShapes[j][dim];
+        return (start, step);
+    }
+
+    public override Tensor Forward(Tensor[] x)
+    {
+        var outShape = OutputShape();
+        var y = Tensor.Empty(x[0].DType, new Shape(outShape));
+        for (int i = 0; i < x.Length; i++)
+        {
+            var (start, step) = Window(i);
+            ViewCopy.Copy(x[i], new Slice(outShape, start, step, inputShapes[i]).Forward([y]));
+        }
+        return y;
+    }
+
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y)
+    {
+        var gx = new Tensor?[inputShapes.Length];
+        for (int i = 0; i < gx.Length; i++)
+        {
+            var (start, step) = Window(i);
+            gx[i] = Tensor.SliceWindow(gy, start, step, inputShapes[i]);
+        }
+        return gx;
+    }
+
+    public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y)
+    {
+        if (dx.All(t => t is null)) return null;
+        var parts = new Tensor[dx.Length];
+        for (int i = 0; i < dx.Length; i++)
+            parts[i] = dx[i] ?? Tensor.Zeros(inputShapes[i], y.DType);
+        return Tensor.Concat(parts, dim);
+    }
+
+    public override RefArray Reference(RefArray[] x)
+    {
+        var y = RefArray.Zeros(OutputShape());
+        int offset = 0;
+        foreach (var part in x)
+        {
+            for (int i = 0; i < part.Count; i++)
+            {
+                var idx = part.Unravel(i);
+                idx[dim] += offset;
+                y.Data[y.Ravel(idx)] = part.Data[i];
+            }
+            offset += part.Shape[dim];
+        }
+        return y;
+    }
+}

@@ -1,0 +1,51 @@
+using Nabla.Backends.Cpu;
+using Nabla.Backends.Reference;
+
+namespace Nabla.Primitives.Random;
+
+/// <summary>
+/// Standard normal samples by Box-Muller: elements 2k, 2k+1 come from draws start+2k, start+2k+1
+/// (computed in double, rounded once for float32). No inputs, no derivative rules: y = normal(seed, start).
+/// </summary>
+internal sealed class RandomNormal(int[] shape, DType dtype, long seed, long start) : Primitive
+{
+    public override string Name => "normal";
+    public override bool SavesInputs => false;
+
+    public override Tensor Forward(Tensor[] x)
+    {
+        var y = Tensor.Empty(dtype, new Shape(shape));
+        if (dtype == DType.Float32)
+        {
+            var d = y.Data<float>();
+            CpuParallel.ForRange(d.Length, (s, n) =>
+            {
+                for (int i = s; i < s + n; i++) d[i] = (float)Generator.Normal(seed, start, i);
+            });
+        }
+        else
+        {
+            var d = y.Data<double>();
+            CpuParallel.ForRange(d.Length, (s, n) =>
+            {
+                for (int i = s; i < s + n; i++) d[i] = Generator.Normal(seed, start, i);
+            });
+        }
+        return y;
+    }
+
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [];
+
+    public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => null;
+
+    public override RefArray Reference(RefArray[] x)
+    {
+        var y = RefArray.Zeros(shape);
+        for (int i = 0; i < y.Count; i++)
+        {
+            double v = Generator.Normal(seed, start, i);
+            y.Data[i] = dtype == DType.Float32 ? (float)v : v;
+        }
+        return y;
+    }
+}
