@@ -17,8 +17,10 @@ public class OpCoverageTests
         // reading values out
         "Item", "ToArray",
         // creation functions (no tensor inputs to differentiate)
-        "FromArray", "Zeros", "Ones", "Full", "Scalar", "Arange", "Eye", "Rand", "Randn", "ManualSeed",
+        "FromArray", "Zeros", "Ones", "Full", "Scalar", "Arange", "Eye", "Rand", "Randn", "RandInt", "ManualSeed",
         "ZerosLike", "OnesLike",
+        // in-place fills without an "InPlace" suffix (PyTorch's fill_/zero_); checked by Ops/InPlaceTests
+        "Fill", "Zero",
     };
 
     /// <summary>
