@@ -51,7 +51,7 @@ internal static class Benchmarks
 
         // NB: measured here, 1 s of warm-up still left the first pass 3-5x slow (the runtime keeps promoting
         // the many small methods of dispatch and backward to optimized code for a while); 3 s is steady.
-        Harness.WarmUp(() => Chain().Sum().Backward(), minSeconds: quick ? 2 : 3);
+        Harness.WarmUp(() => Chain().Sum().Backward(), minSeconds: 3);
         double withGrad = Harness.Median(reps, () => Chain());
         Harness.Report("overhead", "us/op", withGrad / ops * 1e6, false,
             ("mode", "forward_grad"), ("elements", 16), ("dtype", "float32"), ("ops", ops), ("threads", threads), ("reps", reps));
