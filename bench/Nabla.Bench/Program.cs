@@ -1,0 +1,71 @@
+// Nabla benchmarks: one JSON line per result on stdout, notes on stderr.
+//   dotnet run -c Release --project bench/Nabla.Bench [-- --filter NAME] [-- --quick]
+// See bench/README.md for what each benchmark measures.
+using System.Diagnostics;
+using System.Reflection;
+using System.Runtime.Intrinsics;
+using Nabla;
+using Nabla.Backends.Cpu;
+using Nabla.Bench;
+
+var benchmarks = new (string Name, Action<int, bool> Run)[]
+{
+    ("matmul", Benchmarks.MatMul),
+    ("overhead", Benchmarks.Overhead),
+    ("elementwise", Benchmarks.Elementwise),
+};
+int[] threadCounts = [1, 2];
+
+string? filter = null;
+bool quick = false;
+for (int i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--quick":
+            quick = true;
+            break;
+        case "--filter" when i + 1 < args.Length:
+            filter = args[++i];
+            break;
+        case "-h" or "--help":
+            Console.Error.WriteLine("usage: Nabla.Bench [--filter NAME] [--quick]");
+            Console.Error.WriteLine("  --filter NAME  run only benchmarks whose name contains NAME (matmul, overhead, elementwise)");
+            Console.Error.WriteLine("  --quick        smaller sizes and fewer repetitions (a smoke run of a few seconds)");
+            return 0;
+        default:
+            Console.Error.WriteLine($"unknown argument '{args[i]}'; try --help");
+            return 2;
+    }
+}
+
+var selected = benchmarks.Where(b => filter is null || b.Name.Contains(filter, StringComparison.OrdinalIgnoreCase)).ToList();
+if (selected.Count == 0)
+{
+    Console.Error.WriteLine($"no benchmark matches '{filter}'; names: {string.Join(", ", benchmarks.Select(b => b.Name))}");
+    return 2;
+}
+
+bool optimized = typeof(Tensor).Assembly.GetCustomAttribute<DebuggableAttribute>()?.IsJITOptimizerDisabled != true;
+if (!optimized)
+    Console.Error.WriteLine("WARNING: Nabla was built in Debug; numbers are meaningless. Use: dotnet run -c Release --project bench/Nabla.Bench");
+Console.Error.WriteLine($"# {Environment.ProcessorCount} cores, .NET {Environment.Version}, Vector512 {(Vector512.IsHardwareAccelerated ? "on" : "off")}, " +
+    $"Vector256 {(Vector256.IsHardwareAccelerated ? "on" : "off")}, quick={quick}");
+
+int previousThreads = CpuParallel.Threads;
+var total = Stopwatch.StartNew();
+try
+{
+    foreach (var (name, run) in selected)
+        foreach (var threads in threadCounts)
+        {
+            CpuParallel.Threads = threads;
+            run(threads, quick);
+        }
+}
+finally
+{
+    CpuParallel.Threads = previousThreads;
+}
+Console.Error.WriteLine($"# done in {total.Elapsed.TotalSeconds:F1} s");
+return 0;

@@ -1,0 +1,212 @@
+using System.Globalization;
+using System.Text;
+
+namespace Nabla;
+
+public partial class Tensor
+{
+    /// <summary>
+    /// The values, shape and dtype, printed the way PyTorch prints a tensor, with the shape and dtype
+    /// always shown and the autodiff state last (<c>grad_fn=&lt;MulBackward&gt;</c> for a computed tensor,
+    /// <c>requires_grad=True</c> for a leaf that requires grad). Floats use 4 decimals, or scientific
+    /// notation when magnitudes span more than 1000× or go above 1e8 or below 1e-4; floats holding only
+    /// whole numbers print as <c>1.</c>; NaN and infinities print as <c>nan</c>, <c>inf</c>, <c>-inf</c>.
+    /// Tensors of more than 1000 elements are summarized with <c>...</c>, keeping the first and last 3
+    /// entries of each dimension. Reads the data only; records nothing.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// Tensor.FromArray(new[] { 1f, 2f, 3f, 4.5f }, new[] { 2, 2 }).ToString()
+    /// // tensor([[1.0000, 2.0000],
+    /// //         [3.0000, 4.5000]], shape=[2, 2], dtype=float32)
+    /// </code>
+    /// </example>
+    public override string ToString() => TensorFormat.Format(this);
+}
+
+/// <summary>
+/// PyTorch's printing rules (torch/_tensor_str.py, default print options) re-derived for Nabla: one
+/// formatter (mode and column width) is chosen from all the values shown, then dimensions nest with
+/// PyTorch's indentation, blank lines between blocks, and 80-column line wrapping.
+/// </summary>
+internal sealed class TensorFormat
+{
+    const int Precision = 4;
+    const int Threshold = 1000;   // more elements than this: summarize
+    const int EdgeItems = 3;      // entries kept at each end of a summarized dimension
+    const int LineWidth = 80;
+    const string Prefix = "tensor(";
+
+    static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    readonly Tensor _t;
+    readonly Array _data;
+    readonly bool _summarize;
+    readonly bool _floating;
+    bool _intMode = true;
+    bool _sciMode;
+    int _maxWidth = 1;
+
+    TensorFormat(Tensor t)
+    {
+        _t = t;
+        _data = t.Storage.Array;
+        _floating = t.DType.IsFloating();
+        _summarize = t.NumElements > Threshold;
+        if (t.NumElements > 0) ChooseFormat();
+    }
+
+    public static string Format(Tensor t)
+    {
+        var f = new TensorFormat(t);
+        string body = t.NumElements == 0 ? "[]" : f.Block(0, t.Offset, Prefix.Length);
+        var suffixes = new List<string> { "shape=" + t.Shape, "dtype=" + t.DType.TorchName() };
+        if (t.GradFn is not null) suffixes.Add($"grad_fn=<{t.GradFn.Name}>");
+        else if (t.RequiresGrad) suffixes.Add("requires_grad=True");
+        return AddSuffixes(Prefix + body, suffixes, Prefix.Length);
+    }
+
+    /// <summary>Calls <paramref name="visit"/> with the storage index of every element that will be printed.</summary>
+    void VisitShown(int dim, int offset, Action<int> visit)
+    {
+        if (dim == _t.Rank)
+        {
+            visit(offset);
+            return;
+        }
+        int n = _t.Shape[dim], stride = _t.Strides[dim];
+        foreach (var i in ShownIndices(n))
+            if (i >= 0) VisitShown(dim + 1, offset + i * stride, visit);
+    }
+
+    /// <summary>The indices of one dimension that are printed; -1 stands for the "..." gap.</summary>
+    IEnumerable<int> ShownIndices(int n)
+    {
+        if (!_summarize || n <= 2 * EdgeItems)
+        {
+            for (int i = 0; i < n; i++) yield return i;
+            yield break;
+        }
+        for (int i = 0; i < EdgeItems; i++) yield return i;
+        yield return -1;
+        for (int i = n - EdgeItems; i < n; i++) yield return i;
+    }
+
+    // PyTorch's _Formatter: the mode and width come from the nonzero finite values only.
+    void ChooseFormat()
+    {
+        if (!_floating)
+        {
+            VisitShown(0, _t.Offset, i => _maxWidth = Math.Max(_maxWidth, Plain(i).Length));
+            return;
+        }
+        var values = new List<double>();
+        VisitShown(0, _t.Offset, i =>
+        {
+            double v = ReadDouble(i);
+            if (double.IsFinite(v) && v != 0) values.Add(v);
+        });
+        if (values.Count == 0) return;
+        double min = double.PositiveInfinity, max = 0;
+        foreach (var v in values)
+        {
+            min = Math.Min(min, Math.Abs(v));
+            max = Math.Max(max, Math.Abs(v));
+            if (v != Math.Ceiling(v)) _intMode = false;
+        }
+        // Whole numbers switch to scientific on range or size only; fractions also when tiny.
+        _sciMode = max / min > 1000.0 || max > 1.0e8 || (!_intMode && min < 1.0e-4);
+        foreach (var v in values)
+        {
+            int width = _sciMode ? Scientific(v).Length
+                : _intMode ? v.ToString("F0", Inv).Length + 1   // + 1 for the trailing "."
+                : v.ToString("F" + Precision, Inv).Length;
+            _maxWidth = Math.Max(_maxWidth, width);
+        }
+    }
+
+    double ReadDouble(int i) => _data switch
+    {
+        float[] f => f[i],
+        double[] d => d[i],
+        _ => throw new InvalidOperationException("internal: ReadDouble on a non-floating tensor"),
+    };
+
+    /// <summary>An integer or bool element as Python prints it.</summary>
+    string Plain(int i) => _data switch
+    {
+        int[] n => n[i].ToString(Inv),
+        long[] l => l[i].ToString(Inv),
+        bool[] b => b[i] ? "True" : "False",
+        _ => throw new InvalidOperationException("internal: Plain on a floating tensor"),
+    };
+
+    /// <summary>One element, right-aligned to the common width.</summary>
+    string Element(int i)
+    {
+        string s;
+        if (!_floating) s = Plain(i);
+        else
+        {
+            double v = ReadDouble(i);
+            if (double.IsNaN(v)) s = "nan";
+            else if (double.IsInfinity(v)) s = v > 0 ? "inf" : "-inf";
+            else if (_sciMode) s = Scientific(v);
+            else if (_intMode) s = v.ToString("F0", Inv) + ".";
+            else s = v.ToString("F" + Precision, Inv);
+        }
+        return s.Length >= _maxWidth ? s : new string(' ', _maxWidth - s.Length) + s;
+    }
+
+    /// <summary>Python's <c>{:.4e}</c>: <c>1.2346e+04</c> (at least two exponent digits). .NET rounds half to even here too.</summary>
+    static string Scientific(double v)
+    {
+        var s = v.ToString("E" + Precision, Inv);          // e.g. 1.2346E+004
+        int e = s.IndexOf('E');
+        int exponent = int.Parse(s.AsSpan(e + 1), NumberStyles.AllowLeadingSign, Inv);
+        return s[..e] + "e" + (exponent < 0 ? "-" : "+") + Math.Abs(exponent).ToString("00", Inv);
+    }
+
+    /// <summary>The text of the sub-tensor that starts at dimension <paramref name="dim"/> and storage index <paramref name="offset"/>.</summary>
+    string Block(int dim, int offset, int indent)
+    {
+        int rank = _t.Rank;
+        if (rank == 0) return Element(offset);
+        int stride = _t.Strides[dim];
+        var shown = ShownIndices(_t.Shape[dim]);
+        if (dim == rank - 1)
+        {
+            var items = shown.Select(i => i < 0 ? " ..." : Element(offset + i * stride)).ToList();
+            // ", " between elements: each takes width + 2 columns.
+            int perLine = Math.Max(1, (LineWidth - indent) / (_maxWidth + 2));
+            var lines = items.Chunk(perLine).Select(line => string.Join(", ", line));
+            return "[" + string.Join(",\n" + new string(' ', indent + 1), lines) + "]";
+        }
+        var slices = shown.Select(i => i < 0 ? "..." : Block(dim + 1, offset + i * stride, indent + 1));
+        // Blocks of rank r are separated by r - 1 newlines (a blank line between matrices, ...).
+        string separator = "," + new string('\n', rank - dim - 1) + new string(' ', indent + 1);
+        return "[" + string.Join(separator, slices) + "]";
+    }
+
+    /// <summary>Appends ", suffix" items, moving one to a new line when it would pass 80 columns (PyTorch's _add_suffixes).</summary>
+    static string AddSuffixes(string text, List<string> suffixes, int indent)
+    {
+        var sb = new StringBuilder(text);
+        // NB: PyTorch counts the last line one column longer than it is; kept so line breaks match.
+        int lastLine = text.Length - text.LastIndexOf('\n') + 1;
+        foreach (var suffix in suffixes)
+        {
+            if (lastLine + suffix.Length + 2 > LineWidth)
+            {
+                sb.Append(",\n").Append(' ', indent).Append(suffix);
+                lastLine = indent + suffix.Length;
+            }
+            else
+            {
+                sb.Append(", ").Append(suffix);
+                lastLine += suffix.Length + 2;
+            }
+        }
+        return sb.Append(')').ToString();
+    }
+}
