@@ -3,9 +3,8 @@
 using Nabla;
 
 Console.WriteLine("== Seed example, PyTorch style: d/dt (t^2 + 3t) at t = 2 ==");
-// NB: written t * t so it builds on the core alone; t.Pow(2) is the same once Pow is in.
 var t = Tensor.Scalar(2.0f, requiresGrad: true);
-var z = t * t + 3 * t;
+var z = t.Pow(2) + 3 * t;
 z.Backward();
 Console.WriteLine($"z        = {z.Item<float>()}");                 // 10
 Console.WriteLine($"dz/dt    = {t.Grad!.Item<float>()}");           // 2t + 3 = 7

@@ -6,14 +6,13 @@ namespace Nabla;
 public partial class Tensor
 {
     /// <summary>Sum of all elements (a 0-d tensor). Integer and bool tensors sum to int64, as in PyTorch.</summary>
-    public Tensor Sum() => Rank == 0 ? Alias() : SumKeepAxes(AllAxes()).Reshape([]);
+    public Tensor Sum() => Rank == 0 ? Alias() : SumAxes(AllAxes(), keepDim: false);
 
     /// <summary>Sum over <paramref name="dim"/>; with <paramref name="keepDim"/> the dim stays as size 1.</summary>
     public Tensor Sum(int dim, bool keepDim = false)
     {
         int d = NormalizeDim("Sum", dim);
-        var y = SumKeepAxes([d]);
-        return keepDim ? y : y.Squeeze(d);
+        return SumAxes([d], keepDim);
     }
 
     /// <summary>Mean of all elements (floating result).</summary>
@@ -145,11 +144,13 @@ public partial class Tensor
         return shape;
     }
 
-    internal Tensor SumKeepAxes(int[] axes)
+    internal Tensor SumKeepAxes(int[] axes) => SumAxes(axes, keepDim: true);
+
+    Tensor SumAxes(int[] axes, bool keepDim)
     {
         var x = DType is DType.Bool or DType.Int32 ? To(DType.Int64) : this;
         if (axes.Length == 0) return x.Alias();
-        return Dispatch.Call(new Sum(axes, x.Shape.ToArray()), x);
+        return Dispatch.Call(new Sum(axes, x.Shape.ToArray(), keepDim), x);
     }
 
     internal int[] AllAxes()

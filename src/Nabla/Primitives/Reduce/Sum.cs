@@ -5,38 +5,56 @@ using Nabla.Backends.Reference;
 namespace Nabla.Primitives.Reduce;
 
 /// <summary>
-/// Sum over <c>axes</c>, keeping them as size 1 (the front end squeezes for keepDim: false).
+/// Sum over <c>axes</c>; they stay as size 1 with <c>keepDim</c>, else they are dropped (a view of
+/// the kept-dims result, so the graph shows one SumBackward node, as PyTorch's).
 /// y = sum(x) ; dy = sum(dx) ; gx = expand(gy, input shape)  (Expand's transpose)
 /// </summary>
-internal sealed class Sum(int[] axes, int[] inputShape) : Primitive
+internal sealed class Sum(int[] axes, int[] inputShape, bool keepDim = true) : Primitive
 {
     public override string Name => "sum";
     public override bool SavesInputs => false;
 
-    public override Tensor Forward(Tensor[] x) => x[0].DType switch
+    public override Tensor Forward(Tensor[] x)
     {
-        DType.Float32 => ReduceDriver.Run<float>(x[0], axes, r => TensorPrimitives.Sum(r)),
-        DType.Float64 => ReduceDriver.Run<double>(x[0], axes, r => TensorPrimitives.Sum(r)),
-        DType.Int32 => ReduceDriver.Run<int>(x[0], axes, r => TensorPrimitives.Sum(r)),
-        DType.Int64 => ReduceDriver.Run<long>(x[0], axes, r => TensorPrimitives.Sum(r)),
-        _ => throw new NotSupportedException($"sum: no kernel for {x[0].DType.TorchName()}"),
+        var kept = Reduce(x[0]);
+        if (keepDim) return kept;
+        var shape = OutputShape();
+        return kept.View(new Shape(shape), Shape.ContiguousStrides(shape), kept.Offset);
+    }
+
+    int[] OutputShape() => inputShape.Where((_, d) => !axes.Contains(d)).ToArray();
+
+    int[] KeptShape()
+    {
+        var shape = (int[])inputShape.Clone();
+        foreach (var a in axes) shape[a] = 1;
+        return shape;
+    }
+
+    Tensor Reduce(Tensor x) => x.DType switch
+    {
+        DType.Float32 => ReduceDriver.Run<float>(x, axes, r => TensorPrimitives.Sum(r)),
+        DType.Float64 => ReduceDriver.Run<double>(x, axes, r => TensorPrimitives.Sum(r)),
+        DType.Int32 => ReduceDriver.Run<int>(x, axes, r => TensorPrimitives.Sum(r)),
+        DType.Int64 => ReduceDriver.Run<long>(x, axes, r => TensorPrimitives.Sum(r)),
+        _ => throw new NotSupportedException($"sum: no kernel for {x.DType.TorchName()}"),
     };
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [gy.Expand(inputShape)];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) =>
+        [(keepDim ? gy : gy.Reshape(KeptShape())).Expand(inputShape)];
 
-    public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => dx[0]?.SumKeepAxes(axes);
+    public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) =>
+        dx[0] is null ? null : Engine.Dispatch.Call(new Sum(axes, inputShape, keepDim), dx[0]!);
 
     public override RefArray Reference(RefArray[] x)
     {
-        var outShape = (int[])inputShape.Clone();
-        foreach (var a in axes) outShape[a] = 1;
-        var y = RefArray.Zeros(outShape);
+        var y = RefArray.Zeros(KeptShape());
         for (int i = 0; i < x[0].Count; i++)
         {
             var idx = x[0].Unravel(i);
             foreach (var a in axes) idx[a] = 0;
             y.Data[y.Ravel(idx)] += x[0].Data[i];
         }
-        return y;
+        return keepDim ? y : new RefArray(y.Data, OutputShape());
     }
 }
