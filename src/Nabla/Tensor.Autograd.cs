@@ -9,8 +9,22 @@ public partial class Tensor
     AccumulateGrad? _accumulator;
     Func<Tensor, Tensor?>? _retainHook;
 
-    /// <summary>Forward-mode tangent (set by the engine while a JVP is being evaluated).</summary>
-    internal Tensor? Tangent;
+    /// <summary>Forward-mode tangents, one per nesting level (set by the engine; see Engine/ForwardMode.cs).</summary>
+    internal (int Level, Tensor Value)[]? Tangents;
+
+    internal Tensor? TangentAt(int level)
+    {
+        if (Tangents is null) return null;
+        foreach (var (l, v) in Tangents)
+            if (l == level) return v;
+        return null;
+    }
+
+    internal void SetTangent(int level, Tensor? value)
+    {
+        var kept = Tangents is null ? [] : Array.FindAll(Tangents, t => t.Level != level);
+        Tangents = value is null ? (kept.Length == 0 ? null : kept) : [.. kept, (level, value)];
+    }
 
     /// <summary>The node that made this tensor (null for leaves and untracked tensors). Its <c>Name</c> reads like <c>MulBackward</c>.</summary>
     public GradNode? GradFn { get; internal set; }
@@ -74,7 +88,21 @@ public partial class Tensor
     }
 
     /// <summary>A new leaf that shares this tensor's data but is cut from the graph (never requires grad).</summary>
-    public Tensor Detach() => View(Shape, Strides, Offset);
+    public Tensor Detach()
+    {
+        var d = View(Shape, Strides, Offset);
+        if (RequiresGrad) d.Cut = DetachCut;
+        else d.Cut = Cut;
+        return d;
+    }
+
+    static readonly GraphCut DetachCut = new("Detach()");
+
+    /// <summary>Set on tensors computed from tracked ones with recording off (for explaining null gradients).</summary>
+    internal GraphCut? Cut;
+
+    /// <summary>True for trainable Variables (TF-style tapes watch them when they are used).</summary>
+    internal virtual bool IsTrainableVariable => false;
 
     /// <summary>
     /// Computes the gradient of this tensor with respect to the graph's leaves and adds it into their
@@ -103,6 +131,9 @@ public partial class Tensor
         list.Insert(at < 0 ? list.Count : at, hook);
         return new HookHandle(() => list.Remove(hook));
     }
+
+    /// <summary>The node that receives this tensor's gradient, without creating a leaf's accumulator.</summary>
+    internal GradNode? ExistingGradEdge => GradFn ?? _accumulator;
 
     /// <summary>The node that receives this tensor's gradient: its GradFn, or the leaf's accumulator.</summary>
     internal GradNode GradEdge() => GradFn ?? (_accumulator ??= new AccumulateGrad(this));

@@ -50,7 +50,7 @@ public partial class Tensor
         Version.Bump("Fill", GradMode.AnomalyDetection ? CallSite.Describe() : null);
         // The new values depend on nothing, so the history is cut (no gradient flows to the old values).
         if (record) GradFn = null;
-        if (ForwardMode.Active) Tangent = null;
+        if (ForwardMode.Active) Tangents = null;
         return this;
     }
 
@@ -97,7 +97,7 @@ public partial class Tensor
         ViewCopy.Copy(source, this);
         Version.Bump(op, GradMode.AnomalyDetection ? CallSite.Describe() : null);
         if (record) GradFn = result.GradFn;
-        if (ForwardMode.Active) Tangent = result.Tangent;
+        if (ForwardMode.Active) Tangents = result.Tangents;
         return this;
     }
 

@@ -40,14 +40,18 @@ internal static class Backprop
     /// <paramref name="inputs"/> null it accumulates into leaves' <c>.Grad</c>; otherwise it returns the
     /// gradients of <paramref name="inputs"/> and touches no <c>.Grad</c>.
     /// </summary>
+    /// <remarks>
+    /// With a <paramref name="tape"/>, only the nodes that tape recorded are walked (TF semantics); the
+    /// caller has then already checked that roots and inputs are tracked by the tape.
+    /// </remarks>
     public static Tensor?[] Run(IReadOnlyList<Tensor> roots, IReadOnlyList<Tensor> rootGrads, IReadOnlyList<Tensor>? inputs,
-        bool retainGraph, bool createGraph, bool allowUnused)
+        bool retainGraph, bool createGraph, bool allowUnused, TapeRecord? tape = null)
     {
-        string op = inputs is null ? "Backward" : "Autograd.Grad";
+        string op = tape is not null ? "GradientTape.Gradient" : inputs is null ? "Backward" : "Autograd.Grad";
         var rootNodes = new GradNode[roots.Count];
         for (int i = 0; i < roots.Count; i++)
         {
-            if (!roots[i].RequiresGrad)
+            if (tape is null && !roots[i].RequiresGrad)
                 throw Errors.State(op,
                     $"output {i} ({Errors.Describe(roots[i])}) does not require grad and has no GradFn: nothing it was computed from " +
                     "requires grad, or it was computed under NoGrad() or from a Detach()ed tensor.");
@@ -58,14 +62,14 @@ internal static class Backprop
         if (inputs is not null)
             for (int i = 0; i < inputs.Count; i++)
             {
-                if (!inputs[i].RequiresGrad)
+                if (tape is null && !inputs[i].RequiresGrad)
                     throw Errors.State(op, $"input {i} ({Errors.Describe(inputs[i])}) does not require grad, so no gradient can be computed for it.");
                 var node = inputs[i].GradEdge();
                 if (!captures.TryGetValue(node, out var list)) captures[node] = list = [];
                 list.Add(i);
             }
 
-        var needed = FindNeeded(rootNodes, inputs is null ? null : captures.Keys);
+        var needed = FindNeeded(rootNodes, inputs is null ? null : captures.Keys, tape is null ? null : tape.Allows);
         var dependencies = CountDependencies(needed);
         var buffers = new Dictionary<GradNode, Tensor>();
         var results = new Tensor?[inputs?.Count ?? 0];
@@ -135,8 +139,8 @@ internal static class Backprop
             for (int i = 0; i < results.Length; i++)
                 if (results[i] is null)
                     throw Errors.State(op,
-                        $"input {i} ({Errors.Describe(inputs[i])}) was not used to compute the outputs (or only through ops " +
-                        "that have no gradient). Pass allowUnused: true to get null for it instead.");
+                        $"input {i} ({Errors.Describe(inputs[i])}) was not used to compute the outputs: " +
+                        $"{Explain.WhyUnconnected(roots, inputs[i], tape)}. Pass allowUnused: true to get null for it instead.");
         return results;
     }
 
@@ -165,6 +169,8 @@ internal static class Backprop
 
     static void Accumulate(AccumulateGrad acc, Tensor g, bool createGraph)
     {
+        // Only leaves that asked for gradients get .Grad (a leaf a tape merely watches does not).
+        if (!acc.Leaf.RequiresGrad) return;
         acc.Leaf.AccumulateGradient(g, createGraph);
         if (acc.PostAccumulateHooks is { } hooks)
             foreach (var hook in hooks.ToArray()) hook(acc.Leaf);
@@ -174,18 +180,27 @@ internal static class Backprop
         buffers[node] = buffers.TryGetValue(node, out var sum) ? sum + g : g;
 
     /// <summary>Nodes reachable from the roots that lead to a capture (all reachable nodes when accumulating).</summary>
-    static HashSet<GradNode> FindNeeded(GradNode[] roots, IEnumerable<GradNode>? captures)
+    /// <remarks>
+    /// With <paramref name="allowed"/> (a tape's filter), a node it rejects is a dead end unless it is a
+    /// capture, and a capture it rejects is not walked past.
+    /// </remarks>
+    static HashSet<GradNode> FindNeeded(GradNode[] roots, IEnumerable<GradNode>? captures, Func<GradNode, bool>? allowed = null)
     {
+        var captureSet = captures is null ? null : new HashSet<GradNode>(captures);
+        bool Walkable(GradNode n) => allowed is null || allowed(n);
+        bool Enterable(GradNode n) => Walkable(n) || (captureSet?.Contains(n) ?? false);
         var reachable = new HashSet<GradNode>();
         var parents = new Dictionary<GradNode, List<GradNode>>();
-        var stack = new Stack<GradNode>(roots);
-        foreach (var r in roots) reachable.Add(r);
+        var stack = new Stack<GradNode>();
+        foreach (var r in roots)
+            if (Enterable(r) && reachable.Add(r)) stack.Push(r);
         while (stack.Count > 0)
         {
             var node = stack.Pop();
+            if (!Walkable(node)) continue;
             foreach (var next in node.Next)
             {
-                if (next is null) continue;
+                if (next is null || !Enterable(next)) continue;
                 if (captures is not null)
                 {
                     if (!parents.TryGetValue(next, out var ps)) parents[next] = ps = [];
@@ -197,7 +212,7 @@ internal static class Backprop
         if (captures is null) return reachable;
 
         var needed = new HashSet<GradNode>();
-        foreach (var c in captures)
+        foreach (var c in captureSet!)
             if (reachable.Contains(c) && needed.Add(c)) stack.Push(c);
         while (stack.Count > 0)
         {

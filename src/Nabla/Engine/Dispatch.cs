@@ -3,24 +3,63 @@ using Nabla.Primitives;
 namespace Nabla.Engine;
 
 /// <summary>
-/// The one entry point every op goes through: runs the primitive on the backend and, when grad
-/// mode is on and an input is tracked, records a <see cref="OpNode"/> for reverse mode.
+/// The one entry point every op goes through: runs the primitive on the backend, then
+/// <see cref="Record"/> does what the active interpreters need (reverse-mode node, tapes, forward-mode
+/// tangents, anomaly checks).
 /// </summary>
 internal static class Dispatch
 {
     public static Tensor Call(Primitive op, params Tensor[] inputs)
     {
         var y = op.Forward(inputs);
-        if (GradMode.Enabled && y.DType.IsFloating() && AnyRequiresGrad(inputs))
+        Record(op, inputs, y);
+        return y;
+    }
+
+    /// <summary>
+    /// Records <paramref name="y"/> = <paramref name="op"/>(<paramref name="inputs"/>), already computed:
+    /// a graph node when grad mode is on and an input is tracked (requires grad, or is followed by an
+    /// active tape), tangents when forward mode is active. Custom functions call this directly.
+    /// </summary>
+    public static void Record(Primitive op, Tensor[] inputs, Tensor y)
+    {
+        bool gradEnabled = GradMode.Enabled;
+        var tapes = gradEnabled ? Tapes.Active : null;
+        if (tapes is not null) WatchAccessedVariables(tapes, inputs);
+        bool tracked = AnyRequiresGrad(inputs) || (tapes is not null && AnyTapeTracks(tapes, inputs));
+        if (gradEnabled && tracked && y.DType.IsFloating())
         {
             var next = new GradNode?[inputs.Length];
+            GraphCut? cutBelow = null;
             for (int i = 0; i < inputs.Length; i++)
-                next[i] = inputs[i].RequiresGrad ? inputs[i].GradEdge() : null;
-            y.GradFn = new OpNode(op, inputs, y, next);
+            {
+                if (inputs[i].RequiresGrad || (tapes is not null && TapeTracks(tapes, inputs[i])))
+                    next[i] = inputs[i].GradEdge();
+                else cutBelow ??= inputs[i].Cut;
+            }
+            var node = new OpNode(op, inputs, y, next) { CutBelow = cutBelow };
+            y.GradFn = node;
+            if (tapes is not null)
+                foreach (var tape in tapes)
+                    if (!tape.Paused && AnyTracks(tape, inputs)) tape.Nodes.Add(node);
         }
-        if (ForwardMode.Active) y.Tangent = ForwardMode.Propagate(op, inputs, y);
+        else if (tracked || AnyCut(inputs) is not null)
+        {
+            // Remember that the graph was cut here, so "why is my gradient null?" can be answered.
+            y.Cut = tracked ? GraphCut.NoGrad(op.Name) : AnyCut(inputs);
+        }
+        if (ForwardMode.Active) ForwardMode.Propagate(op, inputs, y);
         if (GradMode.AnomalyDetection) Anomaly.CheckForward(op, y);
-        return y;
+    }
+
+    static void WatchAccessedVariables(TapeRecord[] tapes, Tensor[] inputs)
+    {
+        foreach (var tape in tapes)
+        {
+            if (tape.Paused || !tape.WatchAccessedVariables) continue;
+            foreach (var x in inputs)
+                if (x.IsTrainableVariable) tape.Watch(x);
+        }
     }
 
     static bool AnyRequiresGrad(Tensor[] inputs)
@@ -29,4 +68,43 @@ internal static class Dispatch
             if (t.RequiresGrad) return true;
         return false;
     }
+
+    static GraphCut? AnyCut(Tensor[] inputs)
+    {
+        foreach (var t in inputs)
+            if (t.Cut is { } cut) return cut;
+        return null;
+    }
+
+    static bool AnyTapeTracks(TapeRecord[] tapes, Tensor[] inputs)
+    {
+        foreach (var tape in tapes)
+            if (!tape.Paused && AnyTracks(tape, inputs)) return true;
+        return false;
+    }
+
+    static bool TapeTracks(TapeRecord[] tapes, Tensor t)
+    {
+        foreach (var tape in tapes)
+            if (!tape.Paused && tape.Tracks(t)) return true;
+        return false;
+    }
+
+    static bool AnyTracks(TapeRecord tape, Tensor[] inputs)
+    {
+        foreach (var t in inputs)
+            if (tape.Tracks(t)) return true;
+        return false;
+    }
+}
+
+/// <summary>
+/// Where a tensor was cut from the graph (Detach, NoGrad), kept only as text so it holds no
+/// reference to the old graph (a training loop that detaches state must not keep every step alive).
+/// </summary>
+internal sealed record GraphCut(string Reason)
+{
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, GraphCut> ByOp = new();
+
+    public static GraphCut NoGrad(string op) => ByOp.GetOrAdd(op, o => new GraphCut($"'{o}' computed under NoGrad()"));
 }

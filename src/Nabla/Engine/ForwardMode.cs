@@ -1,61 +1,84 @@
 namespace Nabla.Engine;
 
 /// <summary>
-/// Forward-mode evaluation (JVPs): a tensor may carry a tangent; every dispatched op whose inputs carry
-/// tangents computes its output's tangent with its primitive's JVP rule. NB: one level only for now;
-/// nested levels (forward-over-forward without perturbation confusion) come with ForwardAccumulator.
+/// Forward mode (JVPs) with nesting levels, as DiffSharp's tags / JAX's traces. Each
+/// <c>ForwardAccumulator</c> opens a level; a tensor carries one tangent per level. Every dispatched
+/// op whose inputs carry tangents at an active level computes its output's tangent with the
+/// primitive's JVP rule. Levels are processed outermost first, and the rule for level L runs with only
+/// the levels below L active: so an inner level's tangents carry the outer levels' tangents
+/// (forward-over-forward gives second derivatives) and the two never mix (no perturbation confusion).
+/// Per async flow, like grad mode.
 /// </summary>
 internal static class ForwardMode
 {
-    static readonly AsyncLocal<int> Depth = new();
+    static readonly AsyncLocal<int[]?> Levels = new();
+    static int _lastLevel;
 
-    public static bool Active => Depth.Value > 0;
+    public static bool Active => Levels.Value is { Length: > 0 };
 
-    /// <summary>y = f(x) and its directional derivative J·v, with v the tangents of x.</summary>
+    /// <summary>Opens a new innermost level; dispose the result to close it (levels close innermost first).</summary>
+    public static IDisposable Enter(out int level)
+    {
+        level = Interlocked.Increment(ref _lastLevel);
+        var previous = Levels.Value;
+        Levels.Value = previous is null ? [level] : [.. previous, level];
+        int opened = level;
+        return new Scope(() =>
+        {
+            var now = Levels.Value;
+            if (now is not null) Levels.Value = Array.FindAll(now, l => l != opened);
+        });
+    }
+
+    /// <summary>y = f(x) and its directional derivative J·v, with v the tangents of x (a fresh level).</summary>
     public static (Tensor Output, Tensor Tangent) Jvp(Func<Tensor[], Tensor> f, Tensor[] x, Tensor[] v)
     {
-        if (x.Length != v.Length) throw new ArgumentException("Jvp: one tangent per input is needed.");
-        var previous = Depth.Value;
-        Depth.Value = previous + 1;
-        try
+        if (x.Length != v.Length) throw Errors.Arg("Jvp", $"got {v.Length} tangents for {x.Length} inputs; one tangent per input is needed.");
+        using var scope = Enter(out int level);
+        var duals = new Tensor[x.Length];
+        for (int i = 0; i < x.Length; i++)
         {
-            var duals = new Tensor[x.Length];
-            for (int i = 0; i < x.Length; i++)
-            {
-                if (!v[i].Shape.Equals(x[i].Shape))
-                    throw Errors.Arg("Jvp", $"tangent {i} has shape {v[i].Shape} but its input has shape {x[i].Shape}.");
-                duals[i] = x[i].Alias();
-                duals[i].Tangent = v[i];
-            }
-            var y = f(duals);
-            return (y, y.Tangent ?? Tensor.ZerosLike(y));
+            if (!v[i].Shape.Equals(x[i].Shape))
+                throw Errors.Arg("Jvp", $"tangent {i} has shape {v[i].Shape} but its input has shape {x[i].Shape}.");
+            duals[i] = x[i].Alias();
+            duals[i].SetTangent(level, v[i].To(x[i].DType));
         }
-        finally
+        var y = f(duals);
+        return (y, y.TangentAt(level) ?? Tensor.ZerosLike(y));
+    }
+
+    /// <summary>Computes the output's tangent at every active level where an input has one.</summary>
+    public static void Propagate(Primitives.Primitive op, Tensor[] inputs, Tensor y)
+    {
+        var levels = Levels.Value!;
+        if (!y.DType.IsFloating()) return;
+        for (int k = 0; k < levels.Length; k++)
         {
-            Depth.Value = previous;
+            int level = levels[k];
+            Tensor?[]? dx = null;
+            for (int i = 0; i < inputs.Length; i++)
+                if (inputs[i].TangentAt(level) is { } t) (dx ??= new Tensor?[inputs.Length])[i] = t;
+            if (dx is null) continue;
+            Levels.Value = levels[..k];
+            try
+            {
+                if (op.Jvp(dx, inputs, y) is { } dy) y.SetTangent(level, dy);
+            }
+            finally
+            {
+                Levels.Value = levels;
+            }
         }
     }
 
-    /// <summary>Runs a JVP rule with tangent propagation off, so the rule's own ops carry no tangents.</summary>
-    public static Tensor? Propagate(Primitives.Primitive op, Tensor[] inputs, Tensor y)
+    sealed class Scope(Action close) : IDisposable
     {
-        var dx = new Tensor?[inputs.Length];
-        bool any = false;
-        for (int i = 0; i < inputs.Length; i++)
+        Action? _close = close;
+
+        public void Dispose()
         {
-            dx[i] = inputs[i].Tangent;
-            any |= dx[i] is not null;
-        }
-        if (!any) return null;
-        var previous = Depth.Value;
-        Depth.Value = 0;
-        try
-        {
-            return op.Jvp(dx, inputs, y);
-        }
-        finally
-        {
-            Depth.Value = previous;
+            _close?.Invoke();
+            _close = null;
         }
     }
 }

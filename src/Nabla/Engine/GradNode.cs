@@ -45,6 +45,9 @@ internal sealed class OpNode : GradNode
     /// <summary>Where the forward op was called; recorded only under anomaly detection.</summary>
     internal string? ForwardCallSite;
 
+    /// <summary>How an input of this op had been cut from the graph (Detach/NoGrad), if one was.</summary>
+    internal GraphCut? CutBelow;
+
     public OpNode(Primitive op, Tensor[] inputs, Tensor output, GradNode?[] next)
     {
         _op = op;
