@@ -89,6 +89,8 @@ public class GemmTests
     [InlineData(257, 129, 65)]
     [InlineData(130, 900, 40)]  // k spans several KC blocks, m several MC blocks
     [InlineData(5, 9, 2100)]    // n spans more than one NC block
+    [InlineData(1, 70, 9000)]   // m = 1 over several output pieces
+    [InlineData(9000, 70, 1)]   // n = 1 over several output pieces
     public void LargeAndThinShapes(int m, int k, int n) => RunCase(1, m, k, n, false, false, false, m + k + n);
 
     [Fact]
@@ -138,6 +140,8 @@ public class GemmTests
     [InlineData(1, 300, 500, 200)]
     [InlineData(1, 3, 700, 3000)]
     [InlineData(6, 40, 50, 60)]
+    [InlineData(1, 1, 300, 20000)]   // row vector times matrix
+    [InlineData(1, 20000, 300, 1)]   // matrix times column vector
     public void ThreadCountDoesNotChangeBits(int batch, int m, int k, int n)
     {
         var a = Array.ConvertAll(Random(batch * m * k, 1), v => (float)v);

@@ -63,6 +63,7 @@ internal static class Gemm
             Naive(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n);
             return;
         }
+        if (GemmVector.TryRun(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n, parallel)) return;
         int bits = ForceVectorBits;
         if (bits == 0) bits = Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 128;
         if (bits == 512)
