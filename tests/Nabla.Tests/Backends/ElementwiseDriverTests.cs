@@ -87,6 +87,40 @@ public class ElementwiseDriverTests
         }
     }
 
+    static void SimdMatchesScalar<T>(Func<float, T> make, DType dtype) where T : unmanaged, System.Numerics.INumber<T>
+    {
+        for (int n = 0; n <= 257; n++)
+        {
+            var va = Values(2 * n + 1, n).Select(v => v > 8 ? float.NaN : MathF.Round(v / 4)).Select(make).ToArray();
+            var vb = Values(2 * n + 1, n + 1).Select(v => v < -8 ? float.NaN : MathF.Round(v / 4)).Select(make).ToArray();
+            var a = Tensor.Empty(dtype, new Shape(va.Length));
+            va.CopyTo(a.Data<T>(), 0);
+            var b = Tensor.Empty(dtype, new Shape(vb.Length));
+            vb.CopyTo(b.Data<T>(), 0);
+            foreach (var (x, y) in new[] { (a.View(new Shape(n), [1], 0), b.View(new Shape(n), [1], 1)), (a.View(new Shape(n), [2], 0), b.View(new Shape(n), [0], 2 * n)), (a.View(new Shape(n), [1], 1), a.View(new Shape(n), [1], 1)) })
+            {
+                Assert.Equal(CompareDriver.Run<T, CompareOps.Equal<T>>(x, y).ToArray<bool>(), CompareDriver.RunSimd<T, CompareOps.Equal<T>>(x, y).ToArray<bool>());
+                Assert.Equal(CompareDriver.Run<T, CompareOps.NotEqual<T>>(x, y).ToArray<bool>(), CompareDriver.RunSimd<T, CompareOps.NotEqual<T>>(x, y).ToArray<bool>());
+                Assert.Equal(CompareDriver.Run<T, CompareOps.Less<T>>(x, y).ToArray<bool>(), CompareDriver.RunSimd<T, CompareOps.Less<T>>(x, y).ToArray<bool>());
+                Assert.Equal(CompareDriver.Run<T, CompareOps.LessEqual<T>>(x, y).ToArray<bool>(), CompareDriver.RunSimd<T, CompareOps.LessEqual<T>>(x, y).ToArray<bool>());
+                Assert.Equal(CompareDriver.Run<T, CompareOps.Greater<T>>(x, y).ToArray<bool>(), CompareDriver.RunSimd<T, CompareOps.Greater<T>>(x, y).ToArray<bool>());
+                Assert.Equal(CompareDriver.Run<T, CompareOps.GreaterEqual<T>>(x, y).ToArray<bool>(), CompareDriver.RunSimd<T, CompareOps.GreaterEqual<T>>(x, y).ToArray<bool>());
+            }
+        }
+    }
+
+    [Fact]
+    public void VectorCompareMatchesScalarForEveryDType()
+    {
+        SimdMatchesScalar(v => v, DType.Float32);
+        SimdMatchesScalar(v => (double)v, DType.Float64);
+        SimdMatchesScalar(v => float.IsNaN(v) ? 99 : (int)v, DType.Int32);
+        SimdMatchesScalar(v => float.IsNaN(v) ? -99L : (long)v, DType.Int64);
+        // The scalar driver itself, by hand: NaN is unordered.
+        var nan = Tensor.FromArray(new[] { float.NaN, 1f }, [2]);
+        Assert.Equal(new[] { false, true }, CompareDriver.RunSimd<float, CompareOps.Equal<float>>(nan, nan).ToArray<bool>());
+    }
+
     [Fact]
     public void WhereSelectsPerElementForEveryDType()
     {
