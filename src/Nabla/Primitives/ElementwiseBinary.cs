@@ -38,23 +38,8 @@ internal abstract class ElementwiseBinary : Primitive
         return y;
     }
 
-    void Run<T>(Tensor a, Tensor b, Tensor y) where T : unmanaged, INumber<T>
-    {
-        var loop = new StridedLoop(y.Shape.Span, [a.Strides, b.Strides, y.Strides], [a.Offset, b.Offset, 0]);
-        if (loop.InnerStride(0) > 1 || loop.InnerStride(1) > 1)
-        {
-            // NB: the 1-D kernel takes runs or broadcast scalars only; other strides are made contiguous.
-            if (loop.InnerStride(0) > 1) a = CopyKernel.Contiguous(a);
-            if (loop.InnerStride(1) > 1) b = CopyKernel.Contiguous(b);
-            loop = new StridedLoop(y.Shape.Span, [a.Strides, b.Strides, y.Strides], [a.Offset, b.Offset, 0]);
-        }
-        int sa = loop.InnerStride(0), sb = loop.InnerStride(1);
-        var ad = a.Data<T>();
-        var bd = b.Data<T>();
-        var yd = y.Data<T>();
-        CpuParallel.ForRuns(loop, (offs, n) =>
-            Kernel<T>(ad.AsSpan(offs[0], sa == 0 ? 1 : n), sa, bd.AsSpan(offs[1], sb == 0 ? 1 : n), sb, yd.AsSpan(offs[2], n)));
-    }
+    // Broadcast operands reach the kernel as stride-0 scalars; other strided runs are gathered per run.
+    void Run<T>(Tensor a, Tensor b, Tensor y) where T : unmanaged, INumber<T> => ElementwiseDriver.Binary<T>(a, b, y, Kernel<T>);
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y)
     {

@@ -25,7 +25,7 @@ internal abstract class ElementwiseUnary : Primitive
 
     public override Tensor Forward(Tensor[] x)
     {
-        var input = CopyKernel.AsContiguous(x[0]);
+        var input = x[0];
         var y = Tensor.Empty(input.DType, input.Shape);
         switch (input.DType)
         {
@@ -38,9 +38,8 @@ internal abstract class ElementwiseUnary : Primitive
         return y;
     }
 
-    void Run<T>(Tensor x, Tensor y) where T : unmanaged, INumber<T> =>
-        CpuParallel.ForRange(y.NumElements, (start, count) =>
-            Kernel<T>(x.Data<T>().AsSpan(x.Offset + start, count), y.Data<T>().AsSpan(start, count)));
+    // Strided and expanded inputs are walked as runs (gathered per run when strided), never copied whole.
+    void Run<T>(Tensor x, Tensor y) where T : unmanaged, INumber<T> => ElementwiseDriver.Unary<T>(x, y, Kernel<T>);
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [gy * Derivative(x?[0]!, y)];
 

@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+
 namespace Nabla.Backends.Cpu;
 
 /// <summary>Materializes any strided view into a new contiguous tensor (and casts between dtypes).</summary>
@@ -56,42 +60,61 @@ internal static class CopyKernel
         });
     }
 
-    /// <summary>Converts the elements of <paramref name="x"/> to <paramref name="dtype"/> (C# casts; bool is 0/1).</summary>
+    /// <summary>
+    /// Converts the elements of <paramref name="x"/> to <paramref name="dtype"/> with one typed,
+    /// vectorised loop per (from, to) pair, reading strided views in place. Float to integer truncates
+    /// toward zero and saturates out-of-range values (NaN gives 0); int64 to int32 wraps; to bool is
+    /// x != 0 (NaN gives true); bool is 0/1.
+    /// </summary>
     public static Tensor Cast(Tensor x, DType dtype)
     {
-        var c = AsContiguous(x);
         var y = Tensor.Empty(dtype, x.Shape);
-        int n = x.NumElements;
-        var src = c.Storage.Array;
-        var dst = y.Storage.Array;
-        int o = c.Offset;
-        switch (dtype)
+        if (y.NumElements == 0) return y;
+        switch (x.DType)
         {
-            case DType.Float32: { var d = (float[])dst; for (int i = 0; i < n; i++) d[i] = (float)Read(src, o + i); break; }
-            case DType.Float64: { var d = (double[])dst; for (int i = 0; i < n; i++) d[i] = Read(src, o + i); break; }
-            case DType.Int32: { var d = (int[])dst; for (int i = 0; i < n; i++) d[i] = ReadInt(src, o + i) is var v ? (int)v : 0; break; }
-            case DType.Int64: { var d = (long[])dst; for (int i = 0; i < n; i++) d[i] = ReadInt(src, o + i); break; }
-            case DType.Bool: { var d = (bool[])dst; for (int i = 0; i < n; i++) d[i] = Read(src, o + i) != 0; break; }
+            case DType.Float32: CastFrom<float>(x, y); break;
+            case DType.Float64: CastFrom<double>(x, y); break;
+            case DType.Int32: CastFrom<int>(x, y); break;
+            case DType.Int64: CastFrom<long>(x, y); break;
+            case DType.Bool:
+                switch (dtype)
+                {
+                    case DType.Float32: FromBool<float>(x, y); break;
+                    case DType.Float64: FromBool<double>(x, y); break;
+                    case DType.Int32: FromBool<int>(x, y); break;
+                    case DType.Int64: FromBool<long>(x, y); break;
+                    case DType.Bool: ElementwiseDriver.Unary<bool, bool>(x, y, (s, d) => s.CopyTo(d)); break;
+                    default: throw new ArgumentOutOfRangeException(nameof(dtype));
+                }
+                break;
+            default: throw new ArgumentOutOfRangeException(nameof(x));
         }
         return y;
     }
 
-    // Exact for every source type except int64 above 2^53 (which goes through ReadInt instead).
-    static double Read(Array a, int i) => a switch
+    static void CastFrom<TFrom>(Tensor x, Tensor y) where TFrom : unmanaged, INumberBase<TFrom>
     {
-        float[] f => f[i],
-        double[] d => d[i],
-        int[] n => n[i],
-        long[] l => l[i],
-        bool[] b => b[i] ? 1 : 0,
-        _ => throw new ArgumentOutOfRangeException(nameof(a)),
-    };
+        switch (y.DType)
+        {
+            case DType.Float32: Convert<TFrom, float>(x, y); break;
+            case DType.Float64: Convert<TFrom, double>(x, y); break;
+            case DType.Int32: Convert<TFrom, int>(x, y); break;
+            case DType.Int64: Convert<TFrom, long>(x, y); break;
+            case DType.Bool:
+                ElementwiseDriver.Unary<TFrom, bool>(x, y, (s, d) =>
+                {
+                    for (int i = 0; i < d.Length; i++) d[i] = s[i] != TFrom.Zero;
+                });
+                break;
+            default: throw new ArgumentOutOfRangeException(nameof(y));
+        }
+    }
 
-    // Float to integer truncates toward zero, as C# and PyTorch do.
-    static long ReadInt(Array a, int i) => a switch
-    {
-        long[] l => l[i],
-        int[] n => n[i],
-        _ => (long)Read(a, i),
-    };
+    static void Convert<TFrom, TTo>(Tensor x, Tensor y)
+        where TFrom : unmanaged, INumberBase<TFrom> where TTo : unmanaged, INumberBase<TTo> =>
+        ElementwiseDriver.Unary<TFrom, TTo>(x, y, (s, d) => TensorPrimitives.ConvertTruncating(s, d));
+
+    // A bool is one byte holding 0 or 1, so it converts as a byte.
+    static void FromBool<TTo>(Tensor x, Tensor y) where TTo : unmanaged, INumberBase<TTo> =>
+        ElementwiseDriver.Unary<bool, TTo>(x, y, (s, d) => TensorPrimitives.ConvertTruncating(MemoryMarshal.Cast<bool, byte>(s), d));
 }

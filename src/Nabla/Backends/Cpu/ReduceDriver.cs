@@ -10,7 +10,7 @@ internal delegate T RowReduce<T>(ReadOnlySpan<T> row);
 /// axes last (one contiguous row per output element), then each row is reduced by one thread in a
 /// fixed order, so the result does not depend on the thread count. The output keeps reduced axes as size 1.
 /// </summary>
-internal static class ReduceDriver
+internal static partial class ReduceDriver
 {
     public static Tensor Run<T>(Tensor x, int[] axes, RowReduce<T> reduce) where T : unmanaged, INumber<T>
     {
