@@ -13,7 +13,7 @@ public class RandomTests
 {
     const int N = 100_000;
 
-    static double[] Values(Tensor t) => Backends.Reference.RefArray.From(t).Data;
+    static double[] Values(Tensor t) => Nabla.Backends.Reference.RefArray.From(t).Data;
 
     static (double Mean, double Var) Moments(double[] v)
     {
