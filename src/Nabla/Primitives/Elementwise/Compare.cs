@@ -17,47 +17,23 @@ internal sealed class Compare(CompareKind kind) : Primitive
     public override string Name => kind.ToString().ToLowerInvariant();
     public override bool SavesInputs => false;
 
-    public override Tensor Forward(Tensor[] x)
+    public override Tensor Forward(Tensor[] x) => x[0].DType switch
     {
-        var y = Tensor.Empty(DType.Bool, x[0].Shape);
-        switch (x[0].DType)
-        {
-            case DType.Float32: Run<float>(x[0], x[1], y); break;
-            case DType.Float64: Run<double>(x[0], x[1], y); break;
-            case DType.Int32: Run<int>(x[0], x[1], y); break;
-            case DType.Int64: Run<long>(x[0], x[1], y); break;
-            default: throw new NotSupportedException($"{Name}: no kernel for dtype {x[0].DType.TorchName()}");
-        }
-        return y;
-    }
+        DType.Float32 => Run<float>(x[0], x[1]),
+        DType.Float64 => Run<double>(x[0], x[1]),
+        DType.Int32 => Run<int>(x[0], x[1]),
+        DType.Int64 => Run<long>(x[0], x[1]),
+        _ => throw new NotSupportedException($"{Name}: no kernel for dtype {x[0].DType.TorchName()}"),
+    };
 
-    void Run<T>(Tensor a, Tensor b, Tensor y) where T : unmanaged, INumber<T>
+    Tensor Run<T>(Tensor a, Tensor b) where T : unmanaged, INumber<T> => kind switch
     {
-        switch (kind)
-        {
-            case CompareKind.Gt: Run<T, GtOp<T>>(a, b, y); break;
-            case CompareKind.Ge: Run<T, GeOp<T>>(a, b, y); break;
-            case CompareKind.Lt: Run<T, LtOp<T>>(a, b, y); break;
-            case CompareKind.Le: Run<T, LeOp<T>>(a, b, y); break;
-            default: Run<T, EqOp<T>>(a, b, y); break;
-        }
-    }
-
-    // NB: a scalar loop over strided runs; the Bool output would need mask narrowing to use vectors,
-    // which is not worth it until a benchmark says so.
-    static void Run<T, TOp>(Tensor a, Tensor b, Tensor y) where T : unmanaged, INumber<T> where TOp : ICompareOp<T>
-    {
-        var loop = new StridedLoop(y.Shape.Span, [a.Strides, b.Strides, y.Strides], [a.Offset, b.Offset, 0]);
-        int sa = loop.InnerStride(0), sb = loop.InnerStride(1), sy = loop.InnerStride(2);
-        var ad = a.Data<T>();
-        var bd = b.Data<T>();
-        var yd = y.Data<bool>();
-        CpuParallel.ForRuns(loop, (offs, n) =>
-        {
-            for (int i = 0, ia = offs[0], ib = offs[1], iy = offs[2]; i < n; i++, ia += sa, ib += sb, iy += sy)
-                yd[iy] = TOp.Invoke(ad[ia], bd[ib]);
-        });
-    }
+        CompareKind.Gt => CompareDriver.RunSimd<T, CompareOps.Greater<T>>(a, b),
+        CompareKind.Ge => CompareDriver.RunSimd<T, CompareOps.GreaterEqual<T>>(a, b),
+        CompareKind.Lt => CompareDriver.RunSimd<T, CompareOps.Less<T>>(a, b),
+        CompareKind.Le => CompareDriver.RunSimd<T, CompareOps.LessEqual<T>>(a, b),
+        _ => CompareDriver.RunSimd<T, CompareOps.Equal<T>>(a, b),
+    };
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [null, null];
 
@@ -73,12 +49,4 @@ internal sealed class Compare(CompareKind kind) : Primitive
         CompareKind.Le => a <= b,
         _ => a == b,
     };
-
-    interface ICompareOp<T> { static abstract bool Invoke(T a, T b); }
-
-    readonly struct GtOp<T> : ICompareOp<T> where T : INumber<T> { public static bool Invoke(T a, T b) => a > b; }
-    readonly struct GeOp<T> : ICompareOp<T> where T : INumber<T> { public static bool Invoke(T a, T b) => a >= b; }
-    readonly struct LtOp<T> : ICompareOp<T> where T : INumber<T> { public static bool Invoke(T a, T b) => a < b; }
-    readonly struct LeOp<T> : ICompareOp<T> where T : INumber<T> { public static bool Invoke(T a, T b) => a <= b; }
-    readonly struct EqOp<T> : ICompareOp<T> where T : INumber<T> { public static bool Invoke(T a, T b) => a == b; }
 }

@@ -14,36 +14,7 @@ internal sealed class Where : Primitive
 {
     public override string Name => "where";
 
-    public override Tensor Forward(Tensor[] x)
-    {
-        var y = Tensor.Empty(x[1].DType, x[1].Shape);
-        switch (x[1].DType)
-        {
-            case DType.Float32: Run<float>(x, y); break;
-            case DType.Float64: Run<double>(x, y); break;
-            case DType.Int32: Run<int>(x, y); break;
-            case DType.Int64: Run<long>(x, y); break;
-            case DType.Bool: Run<bool>(x, y); break;
-            default: throw new NotSupportedException($"where: no kernel for dtype {x[1].DType.TorchName()}");
-        }
-        return y;
-    }
-
-    static void Run<T>(Tensor[] x, Tensor y) where T : unmanaged
-    {
-        Tensor c = x[0], a = x[1], b = x[2];
-        var loop = new StridedLoop(y.Shape.Span, [c.Strides, a.Strides, b.Strides, y.Strides], [c.Offset, a.Offset, b.Offset, 0]);
-        int sc = loop.InnerStride(0), sa = loop.InnerStride(1), sb = loop.InnerStride(2), sy = loop.InnerStride(3);
-        var cd = c.Data<bool>();
-        var ad = a.Data<T>();
-        var bd = b.Data<T>();
-        var yd = y.Data<T>();
-        CpuParallel.ForRuns(loop, (offs, n) =>
-        {
-            for (int i = 0, ic = offs[0], ia = offs[1], ib = offs[2], iy = offs[3]; i < n; i++, ic += sc, ia += sa, ib += sb, iy += sy)
-                yd[iy] = cd[ic] ? ad[ia] : bd[ib];
-        });
-    }
+    public override Tensor Forward(Tensor[] x) => WhereDriver.Run(x[0], x[1], x[2]);
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y)
     {

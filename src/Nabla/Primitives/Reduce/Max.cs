@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
@@ -18,14 +17,14 @@ internal sealed class Max(int[] axes, int[] inputShape, bool isMin) : Primitive
 
     public override Tensor Forward(Tensor[] x) => (x[0].DType, isMin) switch
     {
-        (DType.Float32, false) => ReduceDriver.Run<float>(x[0], axes, r => TensorPrimitives.Max(r)),
-        (DType.Float32, true) => ReduceDriver.Run<float>(x[0], axes, r => TensorPrimitives.Min(r)),
-        (DType.Float64, false) => ReduceDriver.Run<double>(x[0], axes, r => TensorPrimitives.Max(r)),
-        (DType.Float64, true) => ReduceDriver.Run<double>(x[0], axes, r => TensorPrimitives.Min(r)),
-        (DType.Int32, false) => ReduceDriver.Run<int>(x[0], axes, r => TensorPrimitives.Max(r)),
-        (DType.Int32, true) => ReduceDriver.Run<int>(x[0], axes, r => TensorPrimitives.Min(r)),
-        (DType.Int64, false) => ReduceDriver.Run<long>(x[0], axes, r => TensorPrimitives.Max(r)),
-        (DType.Int64, true) => ReduceDriver.Run<long>(x[0], axes, r => TensorPrimitives.Min(r)),
+        (DType.Float32, false) => ReduceDriver.Run<float, ReduceOps.Max<float>>(x[0], axes),
+        (DType.Float32, true) => ReduceDriver.Run<float, ReduceOps.Min<float>>(x[0], axes),
+        (DType.Float64, false) => ReduceDriver.Run<double, ReduceOps.Max<double>>(x[0], axes),
+        (DType.Float64, true) => ReduceDriver.Run<double, ReduceOps.Min<double>>(x[0], axes),
+        (DType.Int32, false) => ReduceDriver.Run<int, ReduceOps.Max<int>>(x[0], axes),
+        (DType.Int32, true) => ReduceDriver.Run<int, ReduceOps.Min<int>>(x[0], axes),
+        (DType.Int64, false) => ReduceDriver.Run<long, ReduceOps.Max<long>>(x[0], axes),
+        (DType.Int64, true) => ReduceDriver.Run<long, ReduceOps.Min<long>>(x[0], axes),
         _ => throw new NotSupportedException($"{Name}: no kernel for {x[0].DType.TorchName()}"),
     };
 

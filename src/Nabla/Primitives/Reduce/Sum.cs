@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
@@ -33,10 +32,10 @@ internal sealed class Sum(int[] axes, int[] inputShape, bool keepDim = true) : P
 
     Tensor Reduce(Tensor x) => x.DType switch
     {
-        DType.Float32 => ReduceDriver.Run<float>(x, axes, r => TensorPrimitives.Sum(r)),
-        DType.Float64 => ReduceDriver.Run<double>(x, axes, r => TensorPrimitives.Sum(r)),
-        DType.Int32 => ReduceDriver.Run<int>(x, axes, r => TensorPrimitives.Sum(r)),
-        DType.Int64 => ReduceDriver.Run<long>(x, axes, r => TensorPrimitives.Sum(r)),
+        DType.Float32 => ReduceDriver.Run<float, ReduceOps.Sum<float>>(x, axes),
+        DType.Float64 => ReduceDriver.Run<double, ReduceOps.Sum<double>>(x, axes),
+        DType.Int32 => ReduceDriver.Run<int, ReduceOps.Sum<int>>(x, axes),
+        DType.Int64 => ReduceDriver.Run<long, ReduceOps.Sum<long>>(x, axes),
         _ => throw new NotSupportedException($"sum: no kernel for {x.DType.TorchName()}"),
     };
 
