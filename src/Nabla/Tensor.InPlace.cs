@@ -70,7 +70,7 @@ public partial class Tensor
     /// Dispatch (from a clone of this tensor when recording, so the graph never reads the overwritten
     /// values), writes it into this storage, bumps the version and re-points GradFn (history rebase).
     /// </summary>
-    Tensor Apply(string op, Tensor other, Func<Tensor, Tensor, Tensor> compute)
+    private protected Tensor Apply(string op, Tensor other, Func<Tensor, Tensor, Tensor> compute)
     {
         ArgumentNullException.ThrowIfNull(other);
         bool record = CheckInPlace(op, other);

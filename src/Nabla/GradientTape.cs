@@ -1,0 +1,172 @@
+using Nabla.Engine;
+
+namespace Nabla;
+
+/// <summary>
+/// TensorFlow-style reverse mode (tf.GradientTape): records the ops run while it is alive on watched
+/// tensors; trainable <see cref="Variable"/>s used inside it are watched automatically (unless
+/// <c>watchAccessedVariables: false</c>). <see cref="Gradient(Tensor, Tensor, Tensor?, UnconnectedGradients)"/>
+/// walks only what this tape recorded. Disposing stops recording; gradients stay available. A tape
+/// that is recording while another tape computes a gradient records that computation, so nested tapes
+/// give higher derivatives. Tapes are per async flow. A tape never touches <see cref="Tensor.Grad"/>.
+/// </summary>
+/// <example><code>
+/// var x = new Variable(3.0);
+/// using var outer = new GradientTape();
+/// using var inner = new GradientTape();
+/// var y = x * x * x;
+/// var dy = inner.Gradient(y, x)!;        // 27, recorded by the outer tape
+/// var d2y = outer.Gradient(dy, x)!;      // 18
+/// </code></example>
+public sealed partial class GradientTape : IDisposable
+{
+    readonly TapeRecord _record;
+    bool _recording;
+    bool _used;
+
+    /// <summary>Starts recording. A non-persistent tape allows one gradient computation.</summary>
+    public GradientTape(bool persistent = false, bool watchAccessedVariables = true)
+    {
+        Persistent = persistent;
+        _record = new TapeRecord(watchAccessedVariables);
+        Tapes.Push(_record);
+        _recording = true;
+    }
+
+    /// <summary>Whether <see cref="Gradient(Tensor, Tensor, Tensor?, UnconnectedGradients)"/> may be called more than once.</summary>
+    public bool Persistent { get; }
+
+    /// <summary>Makes the tape follow gradients through <paramref name="tensor"/> (a plain tensor, or a non-trainable variable).</summary>
+    public void Watch(Tensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        _record.Watch(tensor);
+    }
+
+    /// <summary>Watches each of <paramref name="tensors"/>.</summary>
+    public void Watch(IEnumerable<Tensor> tensors)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        foreach (var t in tensors) Watch(t);
+    }
+
+    /// <summary>The variables this tape watches, in the order they were first watched or used.</summary>
+    public IReadOnlyList<Variable> WatchedVariables() => _record.WatchOrder.OfType<Variable>().ToList();
+
+    /// <summary>A scope in which this tape records nothing (tf's <c>tape.stop_recording()</c>).</summary>
+    public IDisposable StopRecording()
+    {
+        if (!_recording)
+            throw Errors.State("GradientTape.StopRecording", "the tape is not recording (it was disposed); call it inside the tape's scope.");
+        bool previous = _record.Paused;
+        _record.Paused = true;
+        return new Resume(() => _record.Paused = previous);
+    }
+
+    /// <summary>Forgets everything recorded and watched so far; the tape keeps recording if it was.</summary>
+    public void Reset()
+    {
+        _record.Reset();
+        _used = false;
+    }
+
+    /// <summary>Stops recording. Gradients stay available.</summary>
+    public void Dispose()
+    {
+        if (!_recording) return;
+        Tapes.Remove(_record);
+        _recording = false;
+    }
+
+    /// <summary>
+    /// The gradient of <paramref name="target"/> (summed if not a scalar, or weighted by
+    /// <paramref name="outputGradient"/>) with respect to <paramref name="source"/>: null when the
+    /// source is not watched or the target does not depend on it through recorded ops (zeros with
+    /// <see cref="UnconnectedGradients.Zero"/>); <see cref="ExplainNullGradient"/> says why.
+    /// </summary>
+    public Tensor? Gradient(Tensor target, Tensor source, Tensor? outputGradient = null,
+        UnconnectedGradients unconnected = UnconnectedGradients.None) =>
+        Gradient(target, [source], outputGradient, unconnected)[0];
+
+    /// <summary>The gradients of <paramref name="target"/> with respect to each of <paramref name="sources"/>.</summary>
+    public Tensor?[] Gradient(Tensor target, IEnumerable<Tensor> sources, Tensor? outputGradient = null,
+        UnconnectedGradients unconnected = UnconnectedGradients.None)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(sources);
+        var list = sources.ToList();
+        UseOnce("Gradient");
+        var seed = outputGradient is null ? Tensor.OnesLike(target) : Backprop.RootGradient("GradientTape.Gradient", target, outputGradient);
+        return Compute(target, seed, list, unconnected);
+    }
+
+    /// <summary>Why <see cref="Gradient(Tensor, Tensor, Tensor?, UnconnectedGradients)"/> gives null for this pair, or "connected".</summary>
+    public string ExplainNullGradient(Tensor target, Tensor source)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(source);
+        if (!_record.Tracks(target) && _record.Tracks(source) && source.DType.IsFloating())
+            return "the target was not computed from watched tensors while this tape was recording: " +
+                   Explain.WhyUnconnected([target], source, _record);
+        var probe = Connected(target, source);
+        return probe ? "connected: the gradient is not null" : Explain.WhyUnconnected([target], source, _record);
+    }
+
+    bool Connected(Tensor target, Tensor source)
+    {
+        if (!_record.Tracks(target) || !_record.Tracks(source) || !source.DType.IsFloating()) return false;
+        using (Autograd.NoGrad())
+        {
+            var g = Backprop.Run([target], [Tensor.OnesLike(target)], [source], retainGraph: true, createGraph: false,
+                allowUnused: true, tape: _record);
+            return g[0] is not null;
+        }
+    }
+
+    /// <summary>Runs the tape-filtered backward for one seed; the shared core of gradients and Jacobians.</summary>
+    Tensor?[] Compute(Tensor target, Tensor seed, IReadOnlyList<Tensor> sources, UnconnectedGradients unconnected)
+    {
+        var results = new Tensor?[sources.Count];
+        var wanted = new List<Tensor>();
+        var slots = new List<int>();
+        for (int i = 0; i < sources.Count; i++)
+        {
+            ArgumentNullException.ThrowIfNull(sources[i]);
+            if (sources[i].DType.IsFloating() && _record.Tracks(sources[i]))
+            {
+                wanted.Add(sources[i]);
+                slots.Add(i);
+            }
+        }
+        if (wanted.Count > 0 && _record.Tracks(target))
+        {
+            // A recording tape (this one, or an outer one) records the gradient computation itself.
+            var grads = Backprop.Run([target], [seed], wanted, retainGraph: true, createGraph: Tapes.AnyRecording,
+                allowUnused: true, tape: _record);
+            for (int k = 0; k < grads.Length; k++) results[slots[k]] = grads[k];
+        }
+        if (unconnected == UnconnectedGradients.Zero)
+            for (int i = 0; i < results.Length; i++) results[i] ??= Tensor.ZerosLike(sources[i]);
+        return results;
+    }
+
+    void UseOnce(string method)
+    {
+        if (_used && !Persistent)
+            throw Errors.State($"GradientTape.{method}",
+                "a non-persistent GradientTape can only be used to compute one set of gradients (or Jacobians). " +
+                "Create it with new GradientTape(persistent: true) to call Gradient/Jacobian several times.");
+        _used = true;
+    }
+
+    sealed class Resume(Action undo) : IDisposable
+    {
+        Action? _undo = undo;
+
+        public void Dispose()
+        {
+            _undo?.Invoke();
+            _undo = null;
+        }
+    }
+}
