@@ -6,7 +6,7 @@ namespace Nabla;
 /// PyTorch-style autodiff functions (torch.autograd): gradients without touching <c>.Grad</c>, and
 /// the grad-mode scopes. Scopes are per async flow: they survive <c>await</c> and don't leak to other threads.
 /// </summary>
-public static class Autograd
+public static partial class Autograd
 {
     /// <summary>
     /// The gradient of <paramref name="output"/> with respect to <paramref name="input"/>, without

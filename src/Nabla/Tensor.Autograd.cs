@@ -132,6 +132,23 @@ public partial class Tensor
         return new HookHandle(() => list.Remove(hook));
     }
 
+    /// <summary>
+    /// Registers a hook called with this leaf after <see cref="Backward"/> has added a gradient into its
+    /// <see cref="Grad"/> (PyTorch's register_post_accumulate_grad_hook; e.g. to step an optimizer per
+    /// parameter). Dispose the handle to remove it.
+    /// </summary>
+    public IDisposable RegisterPostAccumulateGradHook(Action<Tensor> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        if (!IsLeaf || !RequiresGrad)
+            throw Errors.State("Tensor.RegisterPostAccumulateGradHook",
+                "post-accumulate-grad hooks can only be registered on leaf tensors that require grad.");
+        var acc = (AccumulateGrad)GradEdge();
+        var list = acc.PostAccumulateHooks ??= [];
+        list.Add(hook);
+        return new HookHandle(() => list.Remove(hook));
+    }
+
     /// <summary>The node that receives this tensor's gradient, without creating a leaf's accumulator.</summary>
     internal GradNode? ExistingGradEdge => GradFn ?? _accumulator;
 

@@ -30,6 +30,14 @@ internal static class ForwardMode
         });
     }
 
+    /// <summary>A scope with no active level (a custom function's own forward must not carry tangents).</summary>
+    public static IDisposable Suspend()
+    {
+        var previous = Levels.Value;
+        Levels.Value = null;
+        return new Scope(() => Levels.Value = previous);
+    }
+
     /// <summary>y = f(x) and its directional derivative J·v, with v the tangents of x (a fresh level).</summary>
     public static (Tensor Output, Tensor Tangent) Jvp(Func<Tensor[], Tensor> f, Tensor[] x, Tensor[] v)
     {

@@ -101,6 +101,7 @@ internal sealed class OpNode : GradNode
     internal override void Release()
     {
         _released = true;
+        _op.Release();
         _inputs = null;
         _inputVersions = null;
         _output = null;

@@ -42,6 +42,9 @@ internal abstract class Primitive
     /// <summary>The same computation in plain double-precision loops (the test oracle).</summary>
     public abstract RefArray Reference(RefArray[] x);
 
+    /// <summary>Called when the graph frees this call's saved values (after a backward without retainGraph).</summary>
+    public virtual void Release() { }
+
     /// <summary>Sums the non-null tangent contributions; null when all are null (zero tangent).</summary>
     protected static Tensor? SumTangents(params Tensor?[] terms)
     {

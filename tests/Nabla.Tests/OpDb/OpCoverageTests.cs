@@ -14,6 +14,7 @@ public class OpCoverageTests
         "Shape", "Rank", "DType", "Device", "NumElements",
         // autodiff state and API (tested in Autodiff/*, not by the generic op tests)
         "Grad", "RequiresGrad", "IsLeaf", "GradFn", "RetainsGrad", "RetainGrad", "Backward", "Detach", "RegisterHook",
+        "RegisterPostAccumulateGradHook",
         // reading values out
         "Item", "ToArray",
         // creation functions (no tensor inputs to differentiate)

@@ -1,0 +1,118 @@
+using Nabla.Engine;
+
+namespace Nabla;
+
+public static partial class Autograd
+{
+    /// <summary>
+    /// TensorFlow's <c>@tf.custom_gradient</c>: <paramref name="f"/> returns its value and a function
+    /// from the output's gradient to the input's gradient; the returned function uses that gradient
+    /// instead of differentiating <paramref name="f"/>'s ops (which run unrecorded). Write the gradient
+    /// function with Tensor ops to keep higher derivatives.
+    /// </summary>
+    /// <example><code>
+    /// // log(1 + eˣ) with a gradient that stays finite for large x
+    /// var log1pexp = Autograd.CustomGradient(x =>
+    /// {
+    ///     var e = x.Exp();
+    ///     return ((1 + e).Log(), gy => gy * (1 - 1 / (1 + e)));
+    /// });
+    /// </code></example>
+    public static Func<Tensor, Tensor> CustomGradient(Func<Tensor, (Tensor Value, Func<Tensor, Tensor> Gradient)> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return x => new LambdaGradient(xs =>
+        {
+            var (value, gradient) = f(xs[0]);
+            return (value, gy => [gradient(gy)]);
+        }).Apply(x);
+    }
+
+    /// <summary>The several-input form of <see cref="CustomGradient(Func{Tensor, ValueTuple{Tensor, Func{Tensor, Tensor}}})"/>: the gradient function returns one gradient (or null) per input.</summary>
+    public static Func<Tensor[], Tensor> CustomGradient(Func<Tensor[], (Tensor Value, Func<Tensor, Tensor?[]> Gradient)> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return xs => new LambdaGradient(f).Apply(xs);
+    }
+
+    /// <summary>
+    /// Gradient checkpointing (torch.utils.checkpoint / tf.recompute_grad): runs <paramref name="f"/>
+    /// without keeping its intermediate activations, and runs it again during backward to get them.
+    /// Same values and gradients (to any order), less memory, one extra forward.
+    /// </summary>
+    public static Tensor Checkpoint(Func<Tensor[], Tensor> f, params Tensor[] inputs)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return new CheckpointFunction(f).Apply(inputs);
+    }
+
+    /// <summary>The one-input form of <see cref="Checkpoint(Func{Tensor[], Tensor}, Tensor[])"/>.</summary>
+    public static Tensor Checkpoint(Func<Tensor, Tensor> f, Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return new CheckpointFunction(xs => f(xs[0])).Apply(input);
+    }
+
+    sealed class LambdaGradient(Func<Tensor[], (Tensor Value, Func<Tensor, Tensor?[]> Gradient)> f) : CustomFunction
+    {
+        const string GradientKey = "gradient";
+
+        public override string Name => "CustomGradient";
+
+        protected override Tensor[] Forward(FunctionContext ctx, Tensor[] inputs)
+        {
+            var (value, gradient) = f(inputs);
+            ctx.Items[GradientKey] = gradient ?? throw Errors.State(Name, "the function returned a null gradient function.");
+            return [value ?? throw Errors.State(Name, "the function returned a null value.")];
+        }
+
+        protected override Tensor?[] Backward(FunctionContext ctx, Tensor[] gradOutputs)
+        {
+            ctx.EnsureAlive();
+            return ((Func<Tensor, Tensor?[]>)ctx.Items[GradientKey]!)(gradOutputs[0]);
+        }
+    }
+
+    sealed class CheckpointFunction(Func<Tensor[], Tensor> f) : CustomFunction
+    {
+        public override string Name => "Checkpoint";
+
+        protected override Tensor[] Forward(FunctionContext ctx, Tensor[] inputs)
+        {
+            ctx.SaveForBackward(inputs);
+            return [f(inputs)];
+        }
+
+        protected override Tensor?[] Backward(FunctionContext ctx, Tensor[] gradOutputs)
+        {
+            var inputs = ctx.SavedTensors;
+            // Recompute with recording on. Inputs that require grad are used as they are, so a createGraph
+            // backward stays connected to the rest of the graph; others (e.g. tensors a tape watches) get
+            // a fresh leaf standing in for them.
+            var proxies = new Tensor[inputs.Count];
+            for (int i = 0; i < proxies.Length; i++)
+            {
+                proxies[i] = inputs[i];
+                if (!inputs[i].RequiresGrad && inputs[i].DType.IsFloating())
+                {
+                    proxies[i] = inputs[i].Detach();
+                    proxies[i].RequiresGrad = true;
+                }
+            }
+            var wanted = proxies.Where(p => p.RequiresGrad).ToList();
+            if (wanted.Count == 0) return new Tensor?[inputs.Count];
+            bool higherOrder = GradMode.Enabled;
+            Tensor?[] grads;
+            using (EnableGrad())
+            {
+                var y = f(proxies);
+                if (!y.RequiresGrad) return new Tensor?[inputs.Count];
+                grads = Grad([y], wanted, [gradOutputs[0]], retainGraph: higherOrder, createGraph: higherOrder, allowUnused: true);
+            }
+            var result = new Tensor?[inputs.Count];
+            for (int i = 0, k = 0; i < proxies.Length; i++)
+                if (proxies[i].RequiresGrad) result[i] = grads[k++];
+            return result;
+        }
+    }
+}

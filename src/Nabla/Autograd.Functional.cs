@@ -1,0 +1,111 @@
+using Nabla.Engine;
+
+namespace Nabla;
+
+public static partial class Autograd
+{
+    /// <summary>
+    /// The Jacobian of <paramref name="f"/> at <paramref name="x"/> (torch.autograd.functional.jacobian):
+    /// shape <c>f(x).Shape + x.Shape</c>, by one reverse pass per output element. With
+    /// <paramref name="createGraph"/> the result can be differentiated again.
+    /// </summary>
+    public static Tensor Jacobian(Func<Tensor, Tensor> f, Tensor x, bool createGraph = false)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var xs = Leaf(x, createGraph);
+        Tensor y;
+        using (EnableGrad()) y = f(xs);
+        int n = y.NumElements;
+        var rows = new Tensor[n];
+        for (int i = 0; i < n; i++)
+        {
+            var seed = Tensor.Zeros(y.Shape.ToArray(), y.DType);
+            seed.SetRaw(i, 1);
+            rows[i] = (y.RequiresGrad ? Grad(y, xs, seed, retainGraph: true, createGraph: createGraph, allowUnused: true) : null)
+                      ?? Tensor.ZerosLike(xs);
+        }
+        int[] shape = [.. y.Shape, .. x.Shape];
+        return n == 0 ? Tensor.Zeros(shape, x.DType) : Tensor.Stack(rows).Reshape(shape);
+    }
+
+    /// <summary>
+    /// The Hessian of a scalar function (torch.autograd.functional.hessian): shape <c>x.Shape + x.Shape</c>,
+    /// the Jacobian of the gradient (reverse over reverse).
+    /// </summary>
+    public static Tensor Hessian(Func<Tensor, Tensor> f, Tensor x, bool createGraph = false)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return Jacobian(z =>
+        {
+            var y = f(z);
+            if (y.NumElements != 1)
+                throw Errors.Arg("Autograd.Hessian", $"the function must return a single value, got shape {y.Shape}.");
+            return Grad(y, z, createGraph: true, allowUnused: true) ?? Tensor.ZerosLike(z);
+        }, x, createGraph);
+    }
+
+    /// <summary>
+    /// f(x) and the vector-Jacobian product vᵀ·J (torch.autograd.functional.vjp). <paramref name="v"/> has
+    /// f(x)'s shape and may be omitted for a scalar f.
+    /// </summary>
+    public static (Tensor Output, Tensor Result) Vjp(Func<Tensor, Tensor> f, Tensor x, Tensor? v = null, bool createGraph = false)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var xs = Leaf(x, createGraph);
+        Tensor y;
+        using (EnableGrad()) y = f(xs);
+        var seed = Backprop.RootGradient("Autograd.Vjp", y, v);
+        var g = y.RequiresGrad ? Grad(y, xs, seed, createGraph: createGraph, allowUnused: true) : null;
+        return (createGraph ? y : y.Detach(), g ?? Tensor.ZerosLike(xs));
+    }
+
+    /// <summary>
+    /// f(x) and the Jacobian-vector product J·v (torch.autograd.functional.jvp), computed in one pass by
+    /// the forward-mode engine. <paramref name="v"/> has x's shape.
+    /// </summary>
+    public static (Tensor Output, Tensor Result) Jvp(Func<Tensor, Tensor> f, Tensor x, Tensor v)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(v);
+        if (!v.Shape.Equals(x.Shape))
+            throw Errors.Arg("Autograd.Jvp", $"v has shape {v.Shape} but x has shape {x.Shape}; they must match.");
+        var (y, dy) = ForwardMode.Jvp(xs => f(xs[0]), [x], [v]);
+        return (y, dy);
+    }
+
+    /// <summary>
+    /// f(x) and the Hessian-vector product H·v of a scalar function (torch.autograd.functional.hvp),
+    /// as forward-over-reverse: the JVP of the gradient, with no Hessian built.
+    /// </summary>
+    public static (Tensor Output, Tensor Result) Hvp(Func<Tensor, Tensor> f, Tensor x, Tensor v)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(v);
+        var xs = Leaf(x, createGraph: false);
+        if (!v.Shape.Equals(x.Shape))
+            throw Errors.Arg("Autograd.Hvp", $"v has shape {v.Shape} but x has shape {x.Shape}; they must match.");
+        using var acc = new ForwardAccumulator(xs, v);
+        Tensor y, g;
+        using (EnableGrad())
+        {
+            y = f(xs);
+            if (y.NumElements != 1)
+                throw Errors.Arg("Autograd.Hvp", $"the function must return a single value, got shape {y.Shape}.");
+            g = (y.RequiresGrad ? Grad(y, xs, allowUnused: true) : null) ?? Tensor.ZerosLike(xs);
+        }
+        return (y.Detach(), (acc.Jvp(g) ?? Tensor.ZerosLike(xs)).Detach());
+    }
+
+    /// <summary>A leaf copy of x that requires grad (x itself when createGraph keeps the caller's graph).</summary>
+    static Tensor Leaf(Tensor x, bool createGraph)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (!x.DType.IsFloating())
+            throw Errors.Arg("Autograd", $"x has dtype {x.DType.TorchName()}; derivatives need a floating tensor.");
+        if (createGraph && x.RequiresGrad) return x;
+        var leaf = x.Detach();
+        leaf.RequiresGrad = true;
+        return leaf;
+    }
+}

@@ -1,0 +1,135 @@
+using Nabla.Engine;
+using Nabla.Primitives.Custom;
+
+namespace Nabla;
+
+/// <summary>
+/// A differentiable function with hand-written derivatives (PyTorch's <c>torch.autograd.Function</c>):
+/// override <see cref="Forward"/> (runs with recording off) and <see cref="Backward"/> (one gradient
+/// per input, null where none), and optionally <see cref="Jvp"/> for forward mode. Write
+/// <see cref="Backward"/> with Tensor ops and it can be differentiated again (createGraph, nested
+/// tapes). Works with both front ends: <c>Backward()</c>/<c>Autograd.Grad</c> and <c>GradientTape</c>.
+/// </summary>
+/// <example><code>
+/// sealed class MyExp : CustomFunction
+/// {
+///     protected override Tensor[] Forward(FunctionContext ctx, Tensor[] x)
+///     {
+///         var y = x[0].Exp();
+///         ctx.SaveForBackward(y);
+///         return [y];
+///     }
+///     protected override Tensor?[] Backward(FunctionContext ctx, Tensor[] gy) => [gy[0] * ctx.SavedTensors[0]];
+/// }
+/// var y = new MyExp().Apply(x);
+/// </code></example>
+public abstract class CustomFunction
+{
+    /// <summary>Name used in <see cref="Tensor.GradFn"/> (<c>NameBackward</c>) and in errors; the class name by default.</summary>
+    public virtual string Name => GetType().Name;
+
+    /// <summary>Computes the outputs from the inputs (recording is off; don't call <see cref="Apply"/> recursively on the same instance's state).</summary>
+    protected abstract Tensor[] Forward(FunctionContext ctx, Tensor[] inputs);
+
+    /// <summary>
+    /// Given the gradient of every output (zeros for outputs that received none), returns the gradient
+    /// of every input (null for inputs with none), each shaped like its input.
+    /// </summary>
+    protected abstract Tensor?[] Backward(FunctionContext ctx, Tensor[] gradOutputs);
+
+    /// <summary>
+    /// Forward mode: the tangent of every output given the inputs' tangents (null = zero). The default
+    /// derives it from <see cref="Backward"/> by differentiating it once more (needs Backward written
+    /// with Tensor ops and linear in its gradients); override it when that does not hold.
+    /// </summary>
+    protected virtual Tensor?[] Jvp(FunctionContext ctx, Tensor?[] inputTangents) => JvpFromBackward(ctx, inputTangents);
+
+    /// <summary>Applies a function with one output.</summary>
+    public Tensor Apply(params Tensor[] inputs)
+    {
+        var outputs = ApplyAll(inputs);
+        if (outputs.Length != 1)
+            throw Errors.State(Name, $"Forward returned {outputs.Length} outputs; use ApplyAll for functions with several outputs.");
+        return outputs[0];
+    }
+
+    /// <summary>Applies the function and returns all its outputs.</summary>
+    public Tensor[] ApplyAll(params Tensor[] inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        for (int i = 0; i < inputs.Length; i++)
+            if (inputs[i] is null) throw Errors.Arg(Name, $"input {i} is null.");
+        var ctx = new FunctionContext(Name, inputs);
+        Tensor[] outputs;
+        using (Autograd.NoGrad())
+        using (ForwardMode.Suspend())
+            outputs = Forward(ctx, inputs) ?? throw Errors.State(Name, "Forward returned null.");
+        if (outputs.Length == 0) throw Errors.State(Name, "Forward returned no outputs.");
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            if (outputs[i] is null) throw Errors.State(Name, $"Forward returned null for output {i}.");
+            // An output that is an input object must become its own tensor, or recording would rewrite the input's history.
+            if (Array.Exists(inputs, x => ReferenceEquals(x, outputs[i])))
+            {
+                bool nonDiff = ctx.IsNonDifferentiable(outputs[i]);
+                outputs[i] = outputs[i].View(outputs[i].Shape, outputs[i].Strides, outputs[i].Offset);
+                if (nonDiff) ctx.MarkNonDifferentiable(outputs[i]);
+            }
+        }
+        ctx.Outputs = outputs;
+        for (int i = 0; i < outputs.Length; i++)
+            if (!ctx.IsNonDifferentiable(outputs[i]) && outputs[i].DType.IsFloating())
+                Dispatch.Record(new CustomOutput(this, ctx, i), inputs, outputs[i]);
+        return outputs;
+    }
+
+    internal Tensor?[] RunBackward(FunctionContext ctx, int index, Tensor gy)
+    {
+        var grads = new Tensor[ctx.Outputs.Length];
+        for (int k = 0; k < grads.Length; k++)
+            grads[k] = k == index ? gy : Tensor.Zeros(ctx.Outputs[k].Shape.ToArray(), ctx.Outputs[k].DType.IsFloating() ? ctx.Outputs[k].DType : gy.DType);
+        var gx = Backward(ctx, grads) ?? throw Errors.State(Name + "Backward", "Backward returned null; return one gradient (or null) per input.");
+        if (gx.Length != ctx.InputCount)
+            throw Errors.State(Name + "Backward", $"Backward returned {gx.Length} gradients for {ctx.InputCount} inputs; return one per input (null for none).");
+        for (int i = 0; i < gx.Length; i++)
+        {
+            if (gx[i] is not { } g) continue;
+            var input = ctx.Input(i);
+            if (!g.Shape.Equals(input.Shape))
+                throw Errors.State(Name + "Backward", $"the gradient of input {i} has shape {g.Shape} but the input has shape {input.Shape}.");
+            if (g.DType != input.DType && input.DType.IsFloating()) gx[i] = g.To(input.DType);
+        }
+        return gx;
+    }
+
+    internal Tensor? RunJvp(FunctionContext ctx, int index, Tensor?[] dx)
+    {
+        var dy = Jvp(ctx, dx) ?? throw Errors.State(Name, "Jvp returned null; return one tangent (or null) per output.");
+        if (dy.Length != ctx.Outputs.Length)
+            throw Errors.State(Name, $"Jvp returned {dy.Length} tangents for {ctx.Outputs.Length} outputs.");
+        return dy[index];
+    }
+
+    Tensor?[] JvpFromBackward(FunctionContext ctx, Tensor?[] dx)
+    {
+        // J·v = d/du <Jᵀu, v>: Backward is linear in u, so differentiating it once more gives the JVP.
+        var result = new Tensor?[ctx.Outputs.Length];
+        using var grad = Autograd.EnableGrad();
+        for (int k = 0; k < result.Length; k++)
+        {
+            if (!ctx.Outputs[k].DType.IsFloating()) continue;
+            var u = Tensor.Zeros(ctx.Outputs[k].Shape.ToArray(), ctx.Outputs[k].DType, requiresGrad: true);
+            var gx = RunBackward(ctx, k, u);
+            Tensor? inner = null;
+            for (int i = 0; i < gx.Length; i++)
+                if (gx[i] is { } g && dx[i] is { } v)
+                    inner = inner is null ? (g * v).Sum() : inner + (g * v).Sum();
+            if (inner is null || !inner.RequiresGrad) continue;
+            result[k] = Autograd.Grad(inner, u, allowUnused: true)
+                ?? throw Errors.State(Name,
+                    "forward mode needs a Jvp: the default derives it from Backward, which must be written with Tensor ops " +
+                    "(differentiable in its gradient argument). Override Jvp(ctx, inputTangents).");
+        }
+        return result;
+    }
+}

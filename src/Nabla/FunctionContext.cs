@@ -1,0 +1,87 @@
+using Nabla.Engine;
+
+namespace Nabla;
+
+/// <summary>
+/// What a <see cref="CustomFunction"/>'s forward leaves for its backward (PyTorch's <c>ctx</c>):
+/// saved tensors (version-checked, freed after backward unless the graph is retained),
+/// non-differentiable outputs, and free-form items.
+/// </summary>
+public sealed class FunctionContext
+{
+    readonly string _function;
+    readonly Tensor[] _inputs;
+    Tensor[]? _saved;
+    int[]? _savedVersions;
+    bool _released;
+    readonly HashSet<Tensor> _nonDifferentiable = new(ReferenceEqualityComparer.Instance);
+
+    internal FunctionContext(string function, Tensor[] inputs)
+    {
+        _function = function;
+        _inputs = inputs;
+    }
+
+    /// <summary>Non-tensor state for backward (e.g. a constant or a shape), as PyTorch's <c>ctx.attr = ...</c>.</summary>
+    public IDictionary<string, object?> Items { get; } = new Dictionary<string, object?>();
+
+    /// <summary>Keeps tensors for <see cref="CustomFunction"/>'s backward; an in-place change to them afterwards makes backward throw.</summary>
+    public void SaveForBackward(params Tensor[] tensors)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        _saved = (Tensor[])tensors.Clone();
+        _savedVersions = Array.ConvertAll(_saved, t => t.Version.Value);
+    }
+
+    /// <summary>The tensors given to <see cref="SaveForBackward"/>, checked to be unchanged.</summary>
+    public IReadOnlyList<Tensor> SavedTensors
+    {
+        get
+        {
+            if (_released)
+                throw new InvalidOperationException(
+                    $"{_function}Backward: trying to backward through the graph a second time; its saved tensors were freed after " +
+                    "the first backward. Pass retainGraph: true to the first Backward/Autograd.Grad call.");
+            if (_saved is null) return [];
+            for (int i = 0; i < _saved.Length; i++)
+                if (_saved[i].Version.Value != _savedVersions![i])
+                    throw new InvalidOperationException(
+                        $"{_function}Backward: saved tensor {i} ({Errors.Describe(_saved[i])}) was modified by an in-place operation " +
+                        $"({_saved[i].Version.LastMutation ?? "unknown op"}) after '{_function}' saved it. Clone it before changing it.");
+            return _saved;
+        }
+    }
+
+    /// <summary>Marks outputs that have no gradient (e.g. indices); they get no GradFn.</summary>
+    public void MarkNonDifferentiable(params Tensor[] outputs)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        foreach (var o in outputs) _nonDifferentiable.Add(o);
+    }
+
+    /// <summary>Whether input <paramref name="index"/> needs a gradient (PyTorch's <c>ctx.needs_input_grad</c>).</summary>
+    public bool NeedsInputGrad(int index) => _inputs[index].RequiresGrad;
+
+    internal int InputCount => _inputs.Length;
+
+    internal Tensor Input(int index) => _inputs[index];
+
+    internal bool IsNonDifferentiable(Tensor output) => _nonDifferentiable.Contains(output);
+
+    internal Tensor[] Outputs { get; set; } = [];
+
+    internal bool Released => _released;
+
+    /// <summary>Throws the "backward a second time" error once the context was freed.</summary>
+    internal void EnsureAlive()
+    {
+        if (_released) _ = SavedTensors;
+    }
+
+    internal void Release()
+    {
+        _released = true;
+        _saved = null;
+        Items.Clear();
+    }
+}

@@ -1,0 +1,28 @@
+using Nabla.Backends.Reference;
+
+namespace Nabla.Primitives.Custom;
+
+/// <summary>
+/// The graph record of output <c>index</c> of a <see cref="CustomFunction"/> call. Each differentiable
+/// output gets its own node; by linearity, calling the user's Backward once per output that received a
+/// gradient (zeros for the others) sums to the same input gradients as one call with all of them.
+/// </summary>
+internal sealed class CustomOutput(CustomFunction function, FunctionContext ctx, int index) : Primitive
+{
+    public override string Name => function.Name;
+    public override string GradName => function.Name + "Backward";
+
+    // The user's context saves (and version-checks) what Backward needs.
+    public override bool SavesInputs => false;
+
+    public override Tensor Forward(Tensor[] x) => throw new InvalidOperationException("internal: custom outputs are computed by CustomFunction.ApplyAll");
+
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => function.RunBackward(ctx, index, gy);
+
+    public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => function.RunJvp(ctx, index, dx);
+
+    public override RefArray Reference(RefArray[] x) =>
+        throw new NotSupportedException($"{function.Name}: a custom function has no reference implementation.");
+
+    public override void Release() => ctx.Release();
+}
