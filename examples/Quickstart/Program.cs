@@ -1,4 +1,4 @@
-// Nabla quickstart: the PyTorch-style seed examples, then a short tour of tensors and gradients.
+// Nabla quickstart: the seed examples in both styles, then a short tour of tensors and gradients.
 // Run with:  dotnet run -c Release --project examples/Quickstart
 using Nabla;
 
@@ -13,11 +13,41 @@ Console.WriteLine();
 Console.WriteLine("== Second derivative: Autograd.Grad with createGraph ==");
 // Two Backward calls with retainGraph would NOT give it: they add the first derivative into .Grad twice.
 var u = Tensor.Scalar(2.0f, requiresGrad: true);
-var w = u * u + 3 * u;
+var w = u.Pow(2) + 3 * u;
 var d1 = Autograd.Grad(w, u, createGraph: true)!;                  // 2u + 3, itself differentiable
 var d2 = Autograd.Grad(d1, u)!;                                     // 2
 Console.WriteLine($"dw/du    = {d1.Item<float>()}");                // 7
 Console.WriteLine($"d2w/du2  = {d2.Item<float>()}");                // 2
+
+Console.WriteLine();
+Console.WriteLine("== Seed example, TensorFlow style: GradientTape ==");
+var x = new Variable(2.0f);
+var tape = new GradientTape();
+Tensor y;
+using (tape) { y = x * x + 3 * x; }
+Console.WriteLine($"dy/dx    = {tape.Gradient(y, x)!.Item<float>()}");      // 7
+
+Console.WriteLine();
+Console.WriteLine("== Second derivative, TensorFlow style: nested tapes ==");
+using (var outer = new GradientTape())
+{
+    Tensor dv;
+    using (var inner = new GradientTape())
+    {
+        var v = x * x + 3 * x;
+        dv = inner.Gradient(v, x)!;                                 // 7, recorded by the outer tape
+    }
+    Console.WriteLine($"d2v/dx2  = {outer.Gradient(dv, x)!.Item<float>()}");   // 2
+}
+
+Console.WriteLine();
+Console.WriteLine("== Forward mode: a JVP in the same pass as the value ==");
+var a = Tensor.Scalar(3.0);
+using (var acc = new ForwardAccumulator(a, Tensor.Scalar(1.0)))
+{
+    var b = a * a * a;
+    Console.WriteLine($"d(a^3)/da = {acc.Jvp(b)!.Item<double>()}");           // 3a^2 = 27
+}
 
 Console.WriteLine();
 Console.WriteLine("== Printing: values, shape, dtype and autodiff state ==");
@@ -44,14 +74,14 @@ Console.WriteLine(m.MatMul(m.T));                                   // [2, 3] @ 
 
 Console.WriteLine();
 Console.WriteLine("== A small gradient: least squares for one linear layer ==");
-// loss = sum((X·w - y)^2); its gradient is 2·Xᵀ(X·w - y).
-var x = Tensor.FromArray(new double[] { 1, 2, 3, 4, 5, 6 }, [3, 2]);
-var y = Tensor.FromArray(new double[] { 1, 0, -1 }, [3]);
+// loss = sum((X·w - t)^2); its gradient is 2·Xᵀ(X·w - t).
+var inputs = Tensor.FromArray(new double[] { 1, 2, 3, 4, 5, 6 }, [3, 2]);
+var targets = Tensor.FromArray(new double[] { 1, 0, -1 }, [3]);
 var weights = Tensor.FromArray(new double[] { 0.5, -0.25 }, [2], requiresGrad: true);
-var residual = x.MatMul(weights) - y;
+var residual = inputs.MatMul(weights) - targets;
 var loss = (residual * residual).Sum();
 loss.Backward();
 Console.WriteLine($"loss     = {loss.Item<double>()}");
 Console.WriteLine($"grad     = {weights.Grad}");
-var expected = 2 * x.T.MatMul(residual.Detach());
+var expected = 2 * inputs.T.MatMul(residual.Detach());
 Console.WriteLine($"by hand  = {expected}");
