@@ -119,4 +119,24 @@ public class PerturbationConfusionTests
         Assert.Equal(2.5, d.Item<double>(), 14);
         Assert.Equal(5.0, outer.Jvp(x * d)!.Item<double>(), 14);
     }
+    [Fact]
+    public void InnerDerivativeByFunctionalHelpers()
+    {
+        // The inner derivative by Autograd.Jvp (forward) and Autograd.Vjp (reverse), evaluated at y = x
+        // (x itself, carrying the outer tangent), inside an outer accumulator on x.
+        foreach (double at in new[] { 1.0, 1.7 })
+        {
+            var x = Tensor.Scalar(at);
+            using var outer = new ForwardAccumulator(x, Tensor.Scalar(1.0));
+            var one = Tensor.Scalar(1.0);
+            var jSum = Autograd.Jvp(y => x + y, x, one).Result;
+            var jProd = Autograd.Jvp(y => x * y, x, one).Result;
+            var vSum = Autograd.Vjp(y => x + y, x).Result;
+            var vProd = Autograd.Vjp(y => x * y, x).Result;
+            Assert.Equal(1.0, outer.Jvp(x * jSum)!.Item<double>(), 14);
+            Assert.Equal(2 * at, outer.Jvp(x * jProd)!.Item<double>(), 14);
+            Assert.Equal(1.0, outer.Jvp(x * vSum)!.Item<double>(), 14);
+            Assert.Equal(2 * at, outer.Jvp(x * vProd)!.Item<double>(), 14);
+        }
+    }
 }
