@@ -12,7 +12,7 @@ public static partial class Autograd
     public static Tensor Jacobian(Func<Tensor, Tensor> f, Tensor x, bool createGraph = false)
     {
         ArgumentNullException.ThrowIfNull(f);
-        var xs = Leaf(x, createGraph);
+        var xs = Leaf(x, createGraph, "Autograd.Jacobian");
         Tensor y;
         using (EnableGrad()) y = f(xs);
         int n = y.NumElements;
@@ -35,12 +35,14 @@ public static partial class Autograd
     public static Tensor Hessian(Func<Tensor, Tensor> f, Tensor x, bool createGraph = false)
     {
         ArgumentNullException.ThrowIfNull(f);
+        CheckFloating("Autograd.Hessian", x);
         return Jacobian(z =>
         {
             var y = f(z);
             if (y.NumElements != 1)
                 throw Errors.Arg("Autograd.Hessian", $"the function must return a single value, got shape {y.Shape}.");
-            return Grad(y, z, createGraph: true, allowUnused: true) ?? Tensor.ZerosLike(z);
+            // A function that does not depend on x (y not in the graph) has a zero Hessian.
+            return (y.RequiresGrad ? Grad(y, z, createGraph: true, allowUnused: true) : null) ?? Tensor.ZerosLike(z);
         }, x, createGraph);
     }
 
@@ -51,12 +53,12 @@ public static partial class Autograd
     public static (Tensor Output, Tensor Result) Vjp(Func<Tensor, Tensor> f, Tensor x, Tensor? v = null, bool createGraph = false)
     {
         ArgumentNullException.ThrowIfNull(f);
-        var xs = Leaf(x, createGraph);
+        var xs = Leaf(x, createGraph, "Autograd.Vjp");
         Tensor y;
         using (EnableGrad()) y = f(xs);
         var seed = Backprop.RootGradient("Autograd.Vjp", y, v);
         var g = y.RequiresGrad ? Grad(y, xs, seed, createGraph: createGraph, allowUnused: true) : null;
-        return (createGraph ? y : y.Detach(), g ?? Tensor.ZerosLike(xs));
+        return (createGraph ? y : DetachKeepTangents(y), g ?? Tensor.ZerosLike(xs));
     }
 
     /// <summary>
@@ -68,6 +70,7 @@ public static partial class Autograd
         ArgumentNullException.ThrowIfNull(f);
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(v);
+        CheckFloating("Autograd.Jvp", x);
         if (!v.Shape.Equals(x.Shape))
             throw Errors.Arg("Autograd.Jvp", $"v has shape {v.Shape} but x has shape {x.Shape}; they must match.");
         var (y, dy) = ForwardMode.Jvp(xs => f(xs[0]), [x], [v]);
@@ -82,7 +85,7 @@ public static partial class Autograd
     {
         ArgumentNullException.ThrowIfNull(f);
         ArgumentNullException.ThrowIfNull(v);
-        var xs = Leaf(x, createGraph: false);
+        var xs = Leaf(x, createGraph: false, "Autograd.Hvp");
         if (!v.Shape.Equals(x.Shape))
             throw Errors.Arg("Autograd.Hvp", $"v has shape {v.Shape} but x has shape {x.Shape}; they must match.");
         using var acc = new ForwardAccumulator(xs, v);
@@ -94,18 +97,36 @@ public static partial class Autograd
                 throw Errors.Arg("Autograd.Hvp", $"the function must return a single value, got shape {y.Shape}.");
             g = (y.RequiresGrad ? Grad(y, xs, allowUnused: true) : null) ?? Tensor.ZerosLike(xs);
         }
-        return (y.Detach(), (acc.Jvp(g) ?? Tensor.ZerosLike(xs)).Detach());
+        return (DetachKeepTangents(y), DetachKeepTangents(acc.Jvp(g) ?? Tensor.ZerosLike(xs)));
     }
 
-    /// <summary>A leaf copy of x that requires grad (x itself when createGraph keeps the caller's graph).</summary>
-    static Tensor Leaf(Tensor x, bool createGraph)
+    /// <summary>
+    /// A leaf copy of x that requires grad (x itself when createGraph keeps the caller's graph). The
+    /// copy keeps x's forward-mode tangents: the helpers cut the reverse-mode graph but stay
+    /// transparent to enclosing ForwardAccumulators (a ForwardAccumulator around Hvp gives third
+    /// derivatives, as jvp-of-hvp in JAX), instead of silently reporting no JVP.
+    /// </summary>
+    static Tensor Leaf(Tensor x, bool createGraph, string fn)
+    {
+        CheckFloating(fn, x);
+        if (createGraph && x.RequiresGrad) return x;
+        var leaf = DetachKeepTangents(x);
+        leaf.RequiresGrad = true;
+        return leaf;
+    }
+
+    static void CheckFloating(string fn, Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
         if (!x.DType.IsFloating())
-            throw Errors.Arg("Autograd", $"x has dtype {x.DType.TorchName()}; derivatives need a floating tensor.");
-        if (createGraph && x.RequiresGrad) return x;
-        var leaf = x.Detach();
-        leaf.RequiresGrad = true;
-        return leaf;
+            throw Errors.Arg(fn, $"x has dtype {x.DType.TorchName()}; derivatives need a floating tensor (convert it with To(DType.Float64)).");
+    }
+
+    /// <summary>Detach for reverse mode only: the tangents of enclosing forward-mode levels stay.</summary>
+    static Tensor DetachKeepTangents(Tensor t)
+    {
+        var d = t.Detach();
+        d.Tangents = t.Tangents;
+        return d;
     }
 }

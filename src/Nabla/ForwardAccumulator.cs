@@ -39,6 +39,10 @@ public sealed class ForwardAccumulator : IDisposable
         {
             var p = _primals[i] ?? throw new ArgumentNullException(nameof(primals));
             var t = tangents[i] ?? throw new ArgumentNullException(nameof(tangents));
+            // As TF: the same tensor twice would silently keep only one of its tangents.
+            for (int k = 0; k < i; k++)
+                if (ReferenceEquals(_primals[k], p))
+                    throw Errors.Arg("ForwardAccumulator", $"primals {k} and {i} are the same tensor; watch it once, with the sum of the tangents.");
             if (!p.DType.IsFloating())
                 throw Errors.Arg("ForwardAccumulator", $"primal {i} has dtype {p.DType.TorchName()}; only floating tensors have tangents.");
             if (!t.Shape.Equals(p.Shape))
