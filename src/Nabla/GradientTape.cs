@@ -22,6 +22,7 @@ public sealed partial class GradientTape : IDisposable
 {
     readonly TapeRecord _record;
     bool _recording;
+    bool _disposed;
     bool _used;
 
     /// <summary>Starts recording. A non-persistent tape allows one gradient computation.</summary>
@@ -53,25 +54,45 @@ public sealed partial class GradientTape : IDisposable
     /// <summary>The variables this tape watches, in the order they were first watched or used.</summary>
     public IReadOnlyList<Variable> WatchedVariables() => _record.WatchOrder.OfType<Variable>().ToList();
 
-    /// <summary>A scope in which this tape records nothing (tf's <c>tape.stop_recording()</c>).</summary>
+    /// <summary>
+    /// A scope in which this tape records nothing (tf's <c>tape.stop_recording()</c>); other tapes still
+    /// record. Throws when the tape is not recording (disposed, or a non-persistent tape already used).
+    /// </summary>
     public IDisposable StopRecording()
     {
         if (!_recording)
-            throw Errors.State("GradientTape.StopRecording", "the tape is not recording (it was disposed); call it inside the tape's scope.");
+            throw Errors.State("GradientTape.StopRecording",
+                "the tape is not recording (it was disposed, or it is non-persistent and already computed its gradient); " +
+                "call it inside the tape's scope, before Gradient.");
         bool previous = _record.Paused;
         _record.Paused = true;
         return new Resume(() => _record.Paused = previous);
     }
 
-    /// <summary>Forgets everything recorded and watched so far; the tape keeps recording if it was.</summary>
+    /// <summary>
+    /// Forgets everything recorded and watched so far (tf's <c>tape.reset()</c>: as if the scope were left
+    /// and a new tape opened). Until the tape is disposed it records again, even a non-persistent tape
+    /// that already computed its gradient (which may then compute one more).
+    /// </summary>
     public void Reset()
     {
         _record.Reset();
         _used = false;
+        if (!_disposed && !_recording)
+        {
+            Tapes.Push(_record);
+            _recording = true;
+        }
     }
 
     /// <summary>Stops recording. Gradients stay available.</summary>
     public void Dispose()
+    {
+        _disposed = true;
+        StopRecordingForGood();
+    }
+
+    void StopRecordingForGood()
     {
         if (!_recording) return;
         Tapes.Remove(_record);
@@ -152,11 +173,16 @@ public sealed partial class GradientTape : IDisposable
 
     void UseOnce(string method)
     {
-        if (_used && !Persistent)
+        if (Persistent) return;
+        if (_used)
             throw Errors.State($"GradientTape.{method}",
                 "a non-persistent GradientTape can only be used to compute one set of gradients (or Jacobians). " +
                 "Create it with new GradientTape(persistent: true) to call Gradient/Jacobian several times.");
         _used = true;
+        // As TF does, a non-persistent tape used inside its scope stops recording first: its gradient
+        // computation is not recorded on itself (only outer tapes record it), and later ops don't count.
+        StopRecordingForGood();
+        _record.Spent = true;
     }
 
     sealed class Resume(Action undo) : IDisposable

@@ -52,28 +52,43 @@ public class Variable : Tensor
     public Variable Assign(Tensor value) => Change("Assign", value, (_, v) => v);
 
     /// <summary>Sets every element to <paramref name="value"/>. Returns this variable.</summary>
-    public Variable Assign(double value) => Assign(ScalarOperand(value, true));
+    public Variable Assign(double value) => Assign(Number(value));
 
     /// <summary>Adds <paramref name="delta"/> in place (TF's assign_add). Returns this variable.</summary>
     public Variable AssignAdd(Tensor delta) => Change("AssignAdd", delta, (a, d) => a + d);
 
     /// <summary>Adds a number in place. Returns this variable.</summary>
-    public Variable AssignAdd(double delta) => AssignAdd(ScalarOperand(delta, true));
+    public Variable AssignAdd(double delta) => AssignAdd(Number(delta));
 
     /// <summary>Subtracts <paramref name="delta"/> in place (TF's assign_sub). Returns this variable.</summary>
     public Variable AssignSub(Tensor delta) => Change("AssignSub", delta, (a, d) => a - d);
 
     /// <summary>Subtracts a number in place. Returns this variable.</summary>
-    public Variable AssignSub(double delta) => AssignSub(ScalarOperand(delta, true));
+    public Variable AssignSub(double delta) => AssignSub(Number(delta));
+
+    // A whole number keeps an integer variable integer (intVar.AssignAdd(1) works, AssignAdd(0.5) throws).
+    Tensor Number(double value) => ScalarOperand(value, isFloating: DType.IsFloating() || value != Math.Floor(value));
 
     Variable Change(string op, Tensor operand, Func<Tensor, Tensor, Tensor> compute)
     {
         ArgumentNullException.ThrowIfNull(operand);
+        if (!FitsShape(operand.Shape))
+            throw Errors.Arg($"Variable.{op}",
+                $"the value has shape {operand.Shape} but the variable '{Name}' has shape {Shape}; a variable keeps its " +
+                "shape, so the value must have that shape (or broadcast to it).");
         // Assignments are never recorded (TF semantics); backward through a saved old value then fails
         // with the version-counter error, as it must.
         using (Autograd.NoGrad())
             Apply($"Variable.{op}", operand.Detach(), compute);
         return this;
+    }
+
+    bool FitsShape(Shape value)
+    {
+        if (value.Rank > Rank) return false;
+        for (int i = 1; i <= value.Rank; i++)
+            if (value[value.Rank - i] != 1 && value[value.Rank - i] != Shape[Rank - i]) return false;
+        return true;
     }
 
     /// <summary>Prints like TensorFlow's variables: name, then the tensor.</summary>
