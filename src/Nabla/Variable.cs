@@ -9,6 +9,12 @@ namespace Nabla;
 /// (never recorded for gradients). A trainable floating variable requires grad, so it works with both
 /// <see cref="GradientTape"/> (watched automatically when used inside a tape) and <c>Backward()</c>/<c>.Grad</c>.
 /// </summary>
+/// <remarks>
+/// The assignments write the variable's memory and bump its version, like PyTorch's in-place ops: a
+/// gradient that would go through an op which saved the old value throws (TensorFlow would silently use
+/// the old value), so compute gradients before an update, as optimizers do. Values are converted to the
+/// variable's dtype; NaN and Inf are stored as they are.
+/// </remarks>
 /// <example><code>
 /// var x = new Variable(2.0f);
 /// using var tape = new GradientTape();
@@ -48,10 +54,13 @@ public class Variable : Tensor
 
     internal override bool IsTrainableVariable => Trainable;
 
-    /// <summary>Replaces the value (same shape; broadcasting a smaller value is allowed). Returns this variable.</summary>
+    /// <summary>
+    /// Replaces the value (same shape; a value that broadcasts to it, e.g. a row, is allowed; another shape
+    /// throws an <see cref="ArgumentException"/> and leaves the variable unchanged). Returns this variable.
+    /// </summary>
     public Variable Assign(Tensor value) => Change("Assign", value, (_, v) => v);
 
-    /// <summary>Sets every element to <paramref name="value"/>. Returns this variable.</summary>
+    /// <summary>Sets every element to <paramref name="value"/> (an integer variable takes whole numbers only). Returns this variable.</summary>
     public Variable Assign(double value) => Assign(Number(value));
 
     /// <summary>Adds <paramref name="delta"/> in place (TF's assign_add). Returns this variable.</summary>

@@ -239,4 +239,70 @@ public class TapeJacobianTests
         Assert.Contains("batch", e.Message);
         Assert.Equal([3.0, 3.0], D(tape.BatchJacobian(y, x)!));
     }
+
+    [Fact]
+    public void JacobianOfASourceWithRespectToItselfIsTheIdentity()
+    {
+        var x = new Variable(Tensor.FromArray([1.0, 2.0, 3.0, 4.0], [2, 2]));
+        var tape = new GradientTape();
+        using (tape) _ = x * 1;
+        var j = tape.Jacobian(x, x)!;
+        Assert.Equal([2, 2, 2, 2], j.Shape.ToArray());
+        Assert.Equal(D(Tensor.Eye(4, DType.Float64)), D(j));
+    }
+
+    [Fact]
+    public void Float32JacobianKeepsTheDType()
+    {
+        var x = new Variable(Tensor.FromArray(new[] { 1f, 2f }, [2]));
+        var tape = new GradientTape();
+        Tensor y;
+        using (tape) y = x * x * 3f;
+        var j = tape.Jacobian(y, x)!;
+        Assert.Equal(DType.Float32, j.DType);
+        Assert.Equal(new[] { 6f, 0f, 0f, 12f }, j.ToArray<float>());
+    }
+
+    [Fact]
+    public void OuterTapeDifferentiatesAnInnerJacobian()
+    {
+        // y = x^3 elementwise: J = diag(3x^2); d/dx of sum(J) = 6x.
+        var x = new Variable(Tensor.FromArray([1.0, -2.0], [2]));
+        var outer = new GradientTape();
+        Tensor j;
+        using (outer)
+        {
+            var inner = new GradientTape();
+            Tensor y;
+            using (inner) y = x * x * x;
+            j = inner.Jacobian(y, x)!;
+        }
+        Assert.Equal([3.0, 0.0, 0.0, 12.0], D(j));
+        Assert.Equal([6.0, -12.0], D(outer.Gradient(j, x)!));
+    }
+
+    [Fact]
+    public void NonPersistentJacobianInsideItsScope()
+    {
+        var x = new Variable(Tensor.FromArray([0.5, 1.5], [2, 1]));
+        using var tape = new GradientTape();
+        var y = (x * x).Exp();
+        var bj = tape.BatchJacobian(y, x)!;                  // [2, 1, 1]: 2x e^{x^2}
+        Assert.Equal([2, 1, 1], bj.Shape.ToArray());
+        Near([Math.Exp(0.25), 3 * Math.Exp(2.25)], D(bj), 1e-15, "batch jacobian");
+        Assert.Null(bj.GradFn);                              // the tape stopped recording; nothing traced it
+    }
+
+    [Fact]
+    public void BatchJacobianAcceptsRankOneTargets()
+    {
+        // TF asks for rank >= 2; a rank-1 target (one value per example) gives per-example gradients.
+        var x = new Variable(Tensor.FromArray([1.0, 2.0, 3.0, 4.0], [2, 2]));
+        var tape = new GradientTape();
+        Tensor y;
+        using (tape) y = (x * x).Sum(1);                   // [2]
+        var bj = tape.BatchJacobian(y, x)!;
+        Assert.Equal([2, 2], bj.Shape.ToArray());
+        Assert.Equal([2.0, 4.0, 6.0, 8.0], D(bj));
+    }
 }

@@ -261,4 +261,14 @@ public class TapeNestingTests
         var hv = outer.Gradient(g, x, outputGradient: Tensor.FromArray([1.0, -2.0], [2]))!;
         Assert.Equal([6.0 * 1 - 2, 1 - 2 * 12.0], hv.ToDoubleArray());
     }
+
+    [Fact]
+    public void OuterTapeOverBackwardWithCreateGraph()
+    {
+        var x = new Variable(2.0);
+        var tape = new GradientTape();
+        using (tape) (x * x * x).Backward(createGraph: true);   // x.Grad = 3x^2, recorded by the tape
+        Assert.Equal(12.0, x.Grad!.Item<double>());
+        Assert.Equal(12.0, tape.Gradient(x.Grad, x)!.Item<double>());   // 6x
+    }
 }
