@@ -30,7 +30,9 @@ public sealed partial class GradientTape
     /// <summary>
     /// Per-example Jacobians (tf's <c>tape.batch_jacobian</c>) for a target [B, ...] whose example b
     /// depends only on source example b: result shape [B, target dims after the first..., source dims
-    /// after the first...]. One reverse pass per target element of one example.
+    /// after the first...]. One reverse pass per target element of one example. Unlike TensorFlow, which
+    /// asks for rank 2 or more, a rank-1 target or source is accepted ([B] gives per-example gradients).
+    /// If examples are not independent, entry [b, ...] sums the cross-example terms (as in TF).
     /// </summary>
     public Tensor? BatchJacobian(Tensor target, Tensor source, UnconnectedGradients unconnected = UnconnectedGradients.None)
     {

@@ -6,10 +6,21 @@ namespace Nabla;
 /// TensorFlow-style reverse mode (tf.GradientTape): records the ops run while it is alive on watched
 /// tensors; trainable <see cref="Variable"/>s used inside it are watched automatically (unless
 /// <c>watchAccessedVariables: false</c>). <see cref="Gradient(Tensor, Tensor, Tensor?, UnconnectedGradients)"/>
-/// walks only what this tape recorded. Disposing stops recording; gradients stay available. A tape
-/// that is recording while another tape computes a gradient records that computation, so nested tapes
-/// give higher derivatives. Tapes are per async flow. A tape never touches <see cref="Tensor.Grad"/>.
+/// walks only what this tape recorded. Disposing stops recording; gradients stay available. Tapes are
+/// per async flow (a task started before the tape never records into it; one started inside its scope does).
+/// A tape never touches <see cref="Tensor.Grad"/>.
 /// </summary>
+/// <remarks>
+/// <para>Higher orders: a gradient computed while some tape is recording is itself recorded (and is
+/// differentiable, also by <see cref="Autograd.Grad(Tensor, Tensor, Tensor?, bool?, bool, bool)"/>), so
+/// nested tapes give second, third and higher derivatives. As in TensorFlow, a non-persistent tape used
+/// inside its own scope first stops recording (its gradient is recorded only by outer tapes, and later
+/// ops don't count), while a persistent one keeps recording, so it can differentiate its own gradients.
+/// Call <see cref="StopRecording"/> around a gradient you don't want traced.</para>
+/// <para>Tapes and <see cref="Tensor.RequiresGrad"/> coexist: a trainable variable both requires grad and
+/// is watched. A <c>Backward()</c> without <c>retainGraph</c> keeps the values saved by ops that a live
+/// tape recorded (the tape may still need them) unless that tape is non-persistent and already used.</para>
+/// </remarks>
 /// <example><code>
 /// var x = new Variable(3.0);
 /// using var outer = new GradientTape();
@@ -22,6 +33,7 @@ public sealed partial class GradientTape : IDisposable
 {
     readonly TapeRecord _record;
     bool _recording;
+    bool _disposed;
     bool _used;
 
     /// <summary>Starts recording. A non-persistent tape allows one gradient computation.</summary>
@@ -36,7 +48,11 @@ public sealed partial class GradientTape : IDisposable
     /// <summary>Whether <see cref="Gradient(Tensor, Tensor, Tensor?, UnconnectedGradients)"/> may be called more than once.</summary>
     public bool Persistent { get; }
 
-    /// <summary>Makes the tape follow gradients through <paramref name="tensor"/> (a plain tensor, or a non-trainable variable).</summary>
+    /// <summary>
+    /// Makes the tape follow gradients through <paramref name="tensor"/> (a plain tensor, an intermediate
+    /// result, or a non-trainable variable) for the ops that follow. Only floating tensors have
+    /// gradients: watching an integer tensor is allowed (TF only warns) and its gradient is null.
+    /// </summary>
     public void Watch(Tensor tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
@@ -53,25 +69,45 @@ public sealed partial class GradientTape : IDisposable
     /// <summary>The variables this tape watches, in the order they were first watched or used.</summary>
     public IReadOnlyList<Variable> WatchedVariables() => _record.WatchOrder.OfType<Variable>().ToList();
 
-    /// <summary>A scope in which this tape records nothing (tf's <c>tape.stop_recording()</c>).</summary>
+    /// <summary>
+    /// A scope in which this tape records nothing (tf's <c>tape.stop_recording()</c>); other tapes still
+    /// record. Throws when the tape is not recording (disposed, or a non-persistent tape already used).
+    /// </summary>
     public IDisposable StopRecording()
     {
         if (!_recording)
-            throw Errors.State("GradientTape.StopRecording", "the tape is not recording (it was disposed); call it inside the tape's scope.");
+            throw Errors.State("GradientTape.StopRecording",
+                "the tape is not recording (it was disposed, or it is non-persistent and already computed its gradient); " +
+                "call it inside the tape's scope, before Gradient.");
         bool previous = _record.Paused;
         _record.Paused = true;
         return new Resume(() => _record.Paused = previous);
     }
 
-    /// <summary>Forgets everything recorded and watched so far; the tape keeps recording if it was.</summary>
+    /// <summary>
+    /// Forgets everything recorded and watched so far (tf's <c>tape.reset()</c>: as if the scope were left
+    /// and a new tape opened). Until the tape is disposed it records again, even a non-persistent tape
+    /// that already computed its gradient (which may then compute one more).
+    /// </summary>
     public void Reset()
     {
         _record.Reset();
         _used = false;
+        if (!_disposed && !_recording)
+        {
+            Tapes.Push(_record);
+            _recording = true;
+        }
     }
 
     /// <summary>Stops recording. Gradients stay available.</summary>
     public void Dispose()
+    {
+        _disposed = true;
+        StopRecordingForGood();
+    }
+
+    void StopRecordingForGood()
     {
         if (!_recording) return;
         Tapes.Remove(_record);
@@ -80,9 +116,12 @@ public sealed partial class GradientTape : IDisposable
 
     /// <summary>
     /// The gradient of <paramref name="target"/> (summed if not a scalar, or weighted by
-    /// <paramref name="outputGradient"/>) with respect to <paramref name="source"/>: null when the
-    /// source is not watched or the target does not depend on it through recorded ops (zeros with
-    /// <see cref="UnconnectedGradients.Zero"/>); <see cref="ExplainNullGradient"/> says why.
+    /// <paramref name="outputGradient"/>, which must have the target's shape) with respect to
+    /// <paramref name="source"/>, with the source's shape and dtype: null when the source is not watched,
+    /// is not floating, or the target does not depend on it through ops this tape recorded (zeros with
+    /// <see cref="UnconnectedGradients.Zero"/>); <see cref="ExplainNullGradient"/> says why. The gradient
+    /// of a watched tensor with respect to itself is ones. A non-persistent tape allows one call (of
+    /// Gradient, Jacobian or BatchJacobian); see the class remarks for calls inside the tape's scope.
     /// </summary>
     public Tensor? Gradient(Tensor target, Tensor source, Tensor? outputGradient = null,
         UnconnectedGradients unconnected = UnconnectedGradients.None) =>
@@ -152,11 +191,16 @@ public sealed partial class GradientTape : IDisposable
 
     void UseOnce(string method)
     {
-        if (_used && !Persistent)
+        if (Persistent) return;
+        if (_used)
             throw Errors.State($"GradientTape.{method}",
                 "a non-persistent GradientTape can only be used to compute one set of gradients (or Jacobians). " +
                 "Create it with new GradientTape(persistent: true) to call Gradient/Jacobian several times.");
         _used = true;
+        // As TF does, a non-persistent tape used inside its scope stops recording first: its gradient
+        // computation is not recorded on itself (only outer tapes record it), and later ops don't count.
+        StopRecordingForGood();
+        _record.Spent = true;
     }
 
     sealed class Resume(Action undo) : IDisposable

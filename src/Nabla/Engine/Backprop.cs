@@ -132,7 +132,8 @@ internal static class Backprop
         {
             _accumulating = wasAccumulating;
             if (!retainGraph)
-                foreach (var node in executed) node.Release();
+                foreach (var node in executed)
+                    if (!TapeRecord.KeepsSaved(node)) node.Release();   // a tape may still walk it
         }
 
         if (inputs is not null && !allowUnused)

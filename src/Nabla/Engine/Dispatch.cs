@@ -41,7 +41,7 @@ internal static class Dispatch
             y.GradFn = node;
             if (tapes is not null)
                 foreach (var tape in tapes)
-                    if (!tape.Paused && AnyTracks(tape, inputs)) tape.Nodes.Add(node);
+                    if (!tape.Paused && AnyTracks(tape, inputs)) tape.Add(node);
         }
         else if (tracked || AnyCut(inputs) is not null)
         {

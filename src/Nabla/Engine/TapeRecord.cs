@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Nabla.Engine;
 
 /// <summary>
@@ -5,38 +7,87 @@ namespace Nabla.Engine;
 /// on a watched tensor or on a result of its own nodes. A tape gradient walks only these nodes, so
 /// ops recorded outside the tape or on unwatched tensors don't count, exactly as in TensorFlow.
 /// </summary>
-internal sealed class TapeRecord(bool watchAccessedVariables)
+internal sealed class TapeRecord
 {
-    public readonly HashSet<GradNode> Nodes = new(ReferenceEqualityComparer.Instance);
+    // Ops of tasks started inside a tape's scope record into it concurrently (the tape flows into them),
+    // so the sets are guarded; the lock is uncontended in the usual single-flow case.
+    readonly object _gate = new();
+    readonly HashSet<GradNode> _nodes = new(ReferenceEqualityComparer.Instance);
     readonly HashSet<Tensor> _watched = new(ReferenceEqualityComparer.Instance);
     readonly List<Tensor> _watchOrder = [];
+    readonly WeakReference<TapeRecord> _self;
 
-    public bool WatchAccessedVariables { get; } = watchAccessedVariables;
+    // Which tapes recorded a node, weakly: a Backward without retainGraph must not free the saved values
+    // of nodes a tape may still walk (tapes and RequiresGrad coexist), but a dropped tape protects nothing.
+    static readonly ConditionalWeakTable<GradNode, List<WeakReference<TapeRecord>>> Holders = new();
+
+    public TapeRecord(bool watchAccessedVariables)
+    {
+        WatchAccessedVariables = watchAccessedVariables;
+        _self = new WeakReference<TapeRecord>(this);
+    }
+
+    public bool WatchAccessedVariables { get; }
 
     /// <summary>True while recording is suspended (<c>StopRecording()</c>).</summary>
-    public bool Paused;
+    public volatile bool Paused;
 
-    public IReadOnlyList<Tensor> WatchOrder => _watchOrder;
+    /// <summary>True once a non-persistent tape computed its gradients: it can't walk its nodes again.</summary>
+    public volatile bool Spent;
+
+    public IReadOnlyList<Tensor> WatchOrder
+    {
+        get { lock (_gate) return _watchOrder.ToArray(); }
+    }
 
     public void Watch(Tensor t)
     {
-        if (_watched.Add(t)) _watchOrder.Add(t);
+        lock (_gate)
+            if (_watched.Add(t)) _watchOrder.Add(t);
     }
 
-    public bool IsWatched(Tensor t) => _watched.Contains(t);
+    /// <summary>Records <paramref name="node"/> as made by an op this tape saw.</summary>
+    public void Add(GradNode node)
+    {
+        lock (_gate)
+            if (!_nodes.Add(node)) return;
+        var holders = Holders.GetValue(node, _ => []);
+        lock (holders) holders.Add(_self);
+    }
 
     /// <summary>Whether the tape follows gradients through <paramref name="t"/>.</summary>
-    public bool Tracks(Tensor t) => _watched.Contains(t) || (t.GradFn is { } node && Nodes.Contains(node));
+    public bool Tracks(Tensor t)
+    {
+        lock (_gate) return _watched.Contains(t) || (t.GradFn is { } node && _nodes.Contains(node));
+    }
 
     /// <summary>The nodes a tape gradient may walk: its own, and the accumulators of watched leaves.</summary>
-    public bool Allows(GradNode node) =>
-        Nodes.Contains(node) || (node is AccumulateGrad acc && _watched.Contains(acc.Leaf));
+    public bool Allows(GradNode node)
+    {
+        lock (_gate) return _nodes.Contains(node) || (node is AccumulateGrad acc && _watched.Contains(acc.Leaf));
+    }
+
+    /// <summary>Whether a live tape that can still compute gradients recorded <paramref name="node"/>.</summary>
+    public static bool KeepsSaved(GradNode node)
+    {
+        if (!Holders.TryGetValue(node, out var holders)) return false;
+        lock (holders)
+            foreach (var h in holders)
+                if (h.TryGetTarget(out var tape) && !tape.Spent)
+                    lock (tape._gate)
+                        if (tape._nodes.Contains(node)) return true;
+        return false;
+    }
 
     public void Reset()
     {
-        Nodes.Clear();
-        _watched.Clear();
-        _watchOrder.Clear();
+        lock (_gate)
+        {
+            _nodes.Clear();
+            _watched.Clear();
+            _watchOrder.Clear();
+        }
+        Spent = false;
     }
 }
 
