@@ -12,13 +12,14 @@ namespace Nabla.Optim;
 public abstract class LRScheduler
 {
     double[] _last;
+    readonly double[] _base;
 
     private protected LRScheduler(Optimizer optimizer)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         Optimizer = optimizer;
-        BaseLearningRates = optimizer.ParamGroups.Select(g => g.LearningRate).ToArray();
-        _last = [.. BaseLearningRates];
+        _base = optimizer.ParamGroups.Select(g => g.LearningRate).ToArray();
+        _last = [.. _base];
         LastEpoch = -1;
     }
 
@@ -26,7 +27,7 @@ public abstract class LRScheduler
     public Optimizer Optimizer { get; }
 
     /// <summary>Each group's learning rate when the schedule was made (PyTorch's <c>base_lrs</c>).</summary>
-    public IReadOnlyList<double> BaseLearningRates { get; }
+    public IReadOnlyList<double> BaseLearningRates => _base;
 
     /// <summary>The epoch (or batch) index of the last step: 0 right after construction.</summary>
     public int LastEpoch { get; private set; }
@@ -46,6 +47,35 @@ public abstract class LRScheduler
         for (int i = 0; i < lrs.Length; i++) lrs[i] = Compute(i, groups[i]);
         for (int i = 0; i < lrs.Length; i++) groups[i].LearningRate = lrs[i];
         _last = lrs;
+    }
+
+    /// <summary>
+    /// The schedule's position, for checkpoints: <c>"last_epoch"</c>, <c>"base_lr.{group}"</c> and
+    /// <c>"last_lr.{group}"</c>. To resume, make the optimizer and the schedule as before, then load the
+    /// optimizer's state (which restores the groups' rates) and this one's, as in PyTorch.
+    /// </summary>
+    public Dictionary<string, double> StateDict()
+    {
+        var d = new Dictionary<string, double>(StringComparer.Ordinal) { ["last_epoch"] = LastEpoch };
+        for (int i = 0; i < _base.Length; i++) (d[$"base_lr.{i}"], d[$"last_lr.{i}"]) = (_base[i], _last[i]);
+        return d;
+    }
+
+    /// <summary>Restores what <see cref="StateDict"/> saved; throws when the group count differs or a key is missing.</summary>
+    public void LoadStateDict(IReadOnlyDictionary<string, double> state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        string op = $"{GetType().Name}.LoadStateDict";
+        double Get(string key) => state.TryGetValue(key, out var v) ? v
+            : throw Errors.Arg(op, $"the saved state has no '{key}' (saved for {_base.Length} group(s)?).");
+        if (state.Keys.Count(k => k.StartsWith("base_lr.", StringComparison.Ordinal)) != _base.Length)
+            throw Errors.Arg(op, $"the saved state is for a different number of parameter groups than this schedule's {_base.Length}.");
+        var last = new double[_base.Length];
+        var bases = new double[_base.Length];
+        for (int i = 0; i < _base.Length; i++) (bases[i], last[i]) = (Get($"base_lr.{i}"), Get($"last_lr.{i}"));
+        LastEpoch = checked((int)Get("last_epoch"));
+        bases.CopyTo(_base, 0);
+        _last = last;
     }
 
     /// <summary>Takes the epoch-0 step; derived constructors call it once their fields are set.</summary>

@@ -82,6 +82,22 @@ public sealed class ReduceLROnPlateau
         }
     }
 
+    /// <summary>The schedule's counters, for checkpoints: <c>"best"</c>, <c>"num_bad_epochs"</c>, <c>"cooldown_counter"</c>, <c>"last_epoch"</c>.</summary>
+    public Dictionary<string, double> StateDict() => new(StringComparer.Ordinal)
+    {
+        ["best"] = Best, ["num_bad_epochs"] = NumBadEpochs, ["cooldown_counter"] = CooldownCounter, ["last_epoch"] = LastEpoch,
+    };
+
+    /// <summary>Restores what <see cref="StateDict"/> saved (the rates themselves come back with the optimizer's state).</summary>
+    public void LoadStateDict(IReadOnlyDictionary<string, double> state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        double Get(string key) => state.TryGetValue(key, out var v) ? v
+            : throw Errors.Arg("ReduceLROnPlateau.LoadStateDict", $"the saved state has no '{key}'.");
+        (Best, NumBadEpochs, CooldownCounter, LastEpoch) =
+            (Get("best"), checked((int)Get("num_bad_epochs")), checked((int)Get("cooldown_counter")), checked((int)Get("last_epoch")));
+    }
+
     bool IsBetter(double a) => (_mode, _thresholdMode) switch
     {
         (PlateauMode.Min, ThresholdMode.Rel) => a < Best * (1 - _threshold),

@@ -177,3 +177,37 @@ public class SchedulerTests
         Assert.Throws<ArgumentException>(() => new ReduceLROnPlateau(Opt(), factor: 1.0));
     }
 }
+
+/// <summary>Resuming schedules from their state dicts continues exactly.</summary>
+public class SchedulerResumeTests
+{
+    [Fact]
+    public void ResumedCosineAndPlateauContinueLikeTheStraightRun()
+    {
+        static Sgd Opt() => new([OptimTestUtil.Param()], learningRate: 0.1);
+        var straightOpt = Opt();
+        var straight = new CosineAnnealingLR(straightOpt, tMax: 6, etaMin: 0.001);
+        for (int e = 0; e < 5; e++) straight.Step();
+
+        var firstOpt = Opt();
+        var first = new CosineAnnealingLR(firstOpt, tMax: 6, etaMin: 0.001);
+        for (int e = 0; e < 2; e++) first.Step();
+        var (optState, schedState) = (firstOpt.StateDict(), first.StateDict());
+
+        var againOpt = Opt();
+        var again = new CosineAnnealingLR(againOpt, tMax: 6, etaMin: 0.001);
+        againOpt.LoadStateDict(optState);
+        again.LoadStateDict(schedState);
+        for (int e = 0; e < 3; e++) again.Step();
+        Assert.Equal(straightOpt.LearningRate, againOpt.LearningRate);
+        Assert.Equal(5, again.LastEpoch);
+
+        var p1 = new ReduceLROnPlateau(Opt(), patience: 1);
+        p1.Step(1.0); p1.Step(2.0);
+        var p2 = new ReduceLROnPlateau(Opt(), patience: 1);
+        p2.LoadStateDict(p1.StateDict());
+        Assert.Equal((1.0, 1, 2), (p2.Best, p2.NumBadEpochs, p2.LastEpoch));
+        p2.Step(2.0);   // second bad epoch in a row: cut
+        Assert.Equal(0.01, p2.Optimizer.LearningRate, 15);
+    }
+}
