@@ -1,0 +1,59 @@
+using Nabla.Engine;
+
+namespace Nabla.Optim;
+
+/// <summary>The Adam family's shared pieces (Adam and AdamW differ only in where weight decay goes).</summary>
+internal static class AdamUpdate
+{
+    public static readonly string[] StateKeys = ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"];
+
+    public static Dictionary<string, double> Defaults(double lr, double beta1, double beta2, double eps, double wd, bool amsgrad, bool maximize) => new()
+    {
+        ["lr"] = lr, ["beta1"] = beta1, ["beta2"] = beta2, ["eps"] = eps, ["weight_decay"] = wd,
+        ["amsgrad"] = amsgrad ? 1 : 0, ["maximize"] = maximize ? 1 : 0,
+    };
+
+    public static void Validate(string owner, IReadOnlyDictionary<string, double> o)
+    {
+        if (o.TryGetValue("lr", out var lr) && !(lr >= 0)) throw Errors.Arg(owner, $"invalid learning rate {lr}; it must be >= 0.");
+        foreach (var key in (string[])["beta1", "beta2"])
+            if (o.TryGetValue(key, out var b) && !(b >= 0 && b < 1))
+                throw Errors.Arg(owner, $"invalid {key} {b}; it must be in [0, 1).");
+        if (o.TryGetValue("eps", out var eps) && !(eps >= 0)) throw Errors.Arg(owner, $"invalid eps {eps}; it must be >= 0.");
+        if (o.TryGetValue("weight_decay", out var wd) && !(wd >= 0)) throw Errors.Arg(owner, $"invalid weight_decay {wd}; it must be >= 0.");
+    }
+
+    /// <summary>
+    /// One step of torch.optim.Adam (<paramref name="decoupled"/> false: weight decay added to the
+    /// gradient) or AdamW (true: the parameter shrinks by lr·wd first), in PyTorch's operation order.
+    /// </summary>
+    public static void Step(Variable p, Tensor g, ParamState state, ParamGroup group, bool decoupled)
+    {
+        double lr = group.LearningRate, beta1 = group["beta1"], beta2 = group["beta2"], eps = group["eps"], wd = group["weight_decay"];
+        var d = group.Flag("maximize") ? -g : g;
+        state.Step++;
+        if (wd != 0)
+        {
+            if (decoupled) p.MulInPlace(1 - lr * wd);
+            else d = d + p * wd;
+        }
+        var m = state.Get("exp_avg", () => Tensor.ZerosLike(p));
+        var v = state.Get("exp_avg_sq", () => Tensor.ZerosLike(p));
+        // m = β1·m + (1−β1)·g as torch's lerp; v = β2·v + (1−β2)·g² as torch's addcmul ((1−β2)·g)·g.
+        Optimizer.LerpInPlace(m, d, 1 - beta1);
+        v.MulInPlace(beta2).AddInPlace(d * (1 - beta2) * d);
+
+        double bias1 = 1 - Math.Pow(beta1, state.Step), bias2 = 1 - Math.Pow(beta2, state.Step);
+        double stepSize = lr / bias1, bias2Sqrt = Math.Sqrt(bias2);
+        Tensor second = v;
+        if (group.Flag("amsgrad"))
+        {
+            var vmax = state.Get("max_exp_avg_sq", () => Tensor.ZerosLike(p));
+            vmax.CopyFrom(vmax.Maximum(v));
+            second = vmax;
+        }
+        var denom = second.Sqrt() / bias2Sqrt + eps;
+        // p += (−stepSize·m) / denom, torch's addcdiv order.
+        p.AddInPlace(m * -stepSize / denom);
+    }
+}

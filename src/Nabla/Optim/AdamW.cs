@@ -1,0 +1,26 @@
+namespace Nabla.Optim;
+
+/// <summary>
+/// Adam with decoupled weight decay (Loshchilov and Hutter), as torch.optim.AdamW: each step first
+/// shrinks the parameter, <c>p *= 1 − lr·weight_decay</c>, then takes a plain Adam step (see
+/// <see cref="Adam"/>; same options and AMSGrad). The default weight decay is 1e-2, as PyTorch.
+/// </summary>
+/// <example><code>
+/// var opt = new AdamW(model.Parameters(), learningRate: 1e-3, weightDecay: 0.05);
+/// </code></example>
+public sealed class AdamW : Optimizer
+{
+    /// <summary>Makes the optimizer (PyTorch's defaults). Throws for a negative lr, eps or weight decay, or betas outside [0, 1).</summary>
+    public AdamW(IEnumerable<Variable>? parameters = null, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+        double eps = 1e-8, double weightDecay = 1e-2, bool amsgrad = false, bool maximize = false)
+        : base(parameters, AdamUpdate.Defaults(learningRate, beta1, beta2, eps, weightDecay, amsgrad, maximize))
+    { }
+
+    private protected override IReadOnlyCollection<string> StateKeys => AdamUpdate.StateKeys;
+
+    private protected override void ValidateOptions(string owner, IReadOnlyDictionary<string, double> options) =>
+        AdamUpdate.Validate(owner, options);
+
+    private protected override void Update(Variable p, Tensor g, ParamState state, ParamGroup group) =>
+        AdamUpdate.Step(p, g, state, group, decoupled: true);
+}
