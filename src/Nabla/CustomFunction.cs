@@ -115,6 +115,8 @@ public abstract class CustomFunction
         // J·v = d/du <Jᵀu, v>: Backward is linear in u, so differentiating it once more gives the JVP.
         var result = new Tensor?[ctx.Outputs.Length];
         using var grad = Autograd.EnableGrad();
+        // Backward may skip inputs that need no gradient; here the inputs that carry a tangent do.
+        using var needs = ctx.OverrideNeedsInputGrad(Array.ConvertAll(dx, v => v is not null));
         for (int k = 0; k < result.Length; k++)
         {
             if (!ctx.Outputs[k].DType.IsFloating()) continue;
