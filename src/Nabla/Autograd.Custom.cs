@@ -59,6 +59,10 @@ public static partial class Autograd
 
         public override string Name => "CustomGradient";
 
+        // f's intermediates (e.g. eˣ in the log1pexp example) feed the gradient function: they are recorded
+        // (the value itself gets the custom gradient), so higher derivatives through that function are right.
+        internal override bool RecordsForward => true;
+
         protected override Tensor[] Forward(FunctionContext ctx, Tensor[] inputs)
         {
             var (value, gradient) = f(inputs);

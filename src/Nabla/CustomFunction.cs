@@ -44,6 +44,13 @@ public abstract class CustomFunction
     /// </summary>
     protected virtual Tensor?[] Jvp(FunctionContext ctx, Tensor?[] inputTangents) => JvpFromBackward(ctx, inputTangents);
 
+    /// <summary>
+    /// Whether <see cref="Forward"/> runs with the caller's grad mode instead of under NoGrad. TF's
+    /// custom_gradient does: its gradient function may use the forward's intermediates, which must stay
+    /// connected to the inputs for the gradient to be differentiable again.
+    /// </summary>
+    internal virtual bool RecordsForward => false;
+
     /// <summary>Applies a function with one output.</summary>
     public Tensor Apply(params Tensor[] inputs)
     {
@@ -61,15 +68,16 @@ public abstract class CustomFunction
             if (inputs[i] is null) throw Errors.Arg(Name, $"input {i} is null.");
         var ctx = new FunctionContext(Name, inputs);
         Tensor[] outputs;
-        using (Autograd.NoGrad())
+        using (RecordsForward ? null : Autograd.NoGrad())
         using (ForwardMode.Suspend())
             outputs = Forward(ctx, inputs) ?? throw Errors.State(Name, "Forward returned null.");
         if (outputs.Length == 0) throw Errors.State(Name, "Forward returned no outputs.");
         for (int i = 0; i < outputs.Length; i++)
         {
             if (outputs[i] is null) throw Errors.State(Name, $"Forward returned null for output {i}.");
-            // An output that is an input object must become its own tensor, or recording would rewrite the input's history.
-            if (Array.Exists(inputs, x => ReferenceEquals(x, outputs[i])))
+            // An output that is an input object (or, for a recorded forward, a tensor with its own history)
+            // must become its own tensor, or recording would rewrite that tensor's history.
+            if (outputs[i].GradFn is not null || Array.Exists(inputs, x => ReferenceEquals(x, outputs[i])))
             {
                 bool nonDiff = ctx.IsNonDifferentiable(outputs[i]);
                 outputs[i] = outputs[i].View(outputs[i].Shape, outputs[i].Strides, outputs[i].Offset);
