@@ -49,7 +49,7 @@ internal static class Dispatch
             y.Cut = tracked ? GraphCut.NoGrad(op.Name) : AnyCut(inputs);
         }
         if (ForwardMode.Active) ForwardMode.Propagate(op, inputs, y);
-        if (GradMode.AnomalyDetection) Anomaly.CheckForward(op, y);
+        if (GradMode.AnomalyDetection) Anomaly.CheckForward(op, inputs, y);
     }
 
     static void WatchAccessedVariables(TapeRecord[] tapes, Tensor[] inputs)
