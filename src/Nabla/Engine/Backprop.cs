@@ -63,7 +63,7 @@ internal static class Backprop
             for (int i = 0; i < inputs.Count; i++)
             {
                 if (tape is null && !inputs[i].RequiresGrad)
-                    throw Errors.State(op, $"input {i} ({Errors.Describe(inputs[i])}) does not require grad, so no gradient can be computed for it.");
+                    throw Errors.State(op, $"input {i} ({Errors.Describe(inputs[i])}) does not require grad, so no gradient can be computed for it: {Explain.WhyNoGradient(inputs[i])}.");
                 var node = inputs[i].GradEdge();
                 if (!captures.TryGetValue(node, out var list)) captures[node] = list = [];
                 list.Add(i);
