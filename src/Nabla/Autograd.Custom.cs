@@ -38,7 +38,8 @@ public static partial class Autograd
     /// <summary>
     /// Gradient checkpointing (torch.utils.checkpoint / tf.recompute_grad): runs <paramref name="f"/>
     /// without keeping its intermediate activations, and runs it again during backward to get them.
-    /// Same values and gradients (to any order), less memory, one extra forward.
+    /// Same values and gradients (to any order), less memory, one extra forward. The recomputation
+    /// replays the default random generator's draws (so dropout masks match) and leaves it where it was.
     /// </summary>
     public static Tensor Checkpoint(Func<Tensor[], Tensor> f, params Tensor[] inputs)
     {
@@ -81,9 +82,13 @@ public static partial class Autograd
     {
         public override string Name => "Checkpoint";
 
+        const string RngKey = "rng";
+
         protected override Tensor[] Forward(FunctionContext ctx, Tensor[] inputs)
         {
             ctx.SaveForBackward(inputs);
+            // As torch.utils.checkpoint: the recomputation must draw the same random numbers (e.g. dropout masks).
+            ctx.Items[RngKey] = Generator.Default.State;
             return [f(inputs)];
         }
 
@@ -118,7 +123,11 @@ public static partial class Autograd
                     wanted.Add(proxies[i]);
                 }
                 if (wanted.Count == 0) return result;
-                var y = f(proxies);
+                Tensor y;
+                var now = Generator.Default.State;
+                Generator.Default.State = ((long, long))ctx.Items[RngKey]!;
+                try { y = f(proxies); }
+                finally { Generator.Default.State = now; }
                 if (!y.RequiresGrad) return result;
                 var grads = Grad([y], wanted, [gradOutputs[0]], retainGraph: higherOrder, createGraph: higherOrder, allowUnused: true);
                 for (int i = 0, k = 0; i < proxies.Length; i++)

@@ -198,3 +198,26 @@ public class CheckpointTests
         Assert.Equal(pt.Item<double>(), ct.Item<double>(), 14);
     }
 }
+
+/// <summary>Tests that use the process-wide random generator run alone, so no other test draws in between.</summary>
+[CollectionDefinition("Default generator", DisableParallelization = true)]
+public class DefaultGeneratorCollection;
+
+[Collection("Default generator")]
+public class CheckpointRandomTests
+{
+    [Fact]
+    public void RecomputationReplaysRandomDrawsAndLeavesTheGeneratorAlone()
+    {
+        var x = Tensor.FromArray(new double[] { 1, 2, 3, 4 }, [4], requiresGrad: true);
+        int calls = 0;
+        Tensor F(Tensor t) { calls++; return t * Tensor.Rand([4], DType.Float64); }  // a random scale, like a dropout mask
+        var y = Autograd.Checkpoint(F, x);
+        var scale = (y / x).ToArray<double>();
+        var before = Generator.Default.State;
+        var g = Autograd.Grad(y.Sum(), x)!;
+        Assert.Equal(2, calls);
+        Assert.Equal(scale, g.ToArray<double>());               // the same draws as in forward
+        Assert.Equal(before, Generator.Default.State);          // later draws are not shifted by the recompute
+    }
+}
