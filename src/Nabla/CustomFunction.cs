@@ -45,9 +45,10 @@ public abstract class CustomFunction
     protected virtual Tensor?[] Jvp(FunctionContext ctx, Tensor?[] inputTangents) => JvpFromBackward(ctx, inputTangents);
 
     /// <summary>
-    /// Whether <see cref="Forward"/> runs with the caller's grad mode instead of under NoGrad. TF's
-    /// custom_gradient does: its gradient function may use the forward's intermediates, which must stay
-    /// connected to the inputs for the gradient to be differentiable again.
+    /// Whether <see cref="Forward"/> runs recorded (the caller's grad mode and forward-mode levels) instead
+    /// of under NoGrad. TF's custom_gradient does: its gradient function may use the forward's
+    /// intermediates, which must stay connected to the inputs (and carry their tangents) for the gradient
+    /// to be differentiable again. The outputs still get the custom rules.
     /// </summary>
     internal virtual bool RecordsForward => false;
 
@@ -69,15 +70,15 @@ public abstract class CustomFunction
         var ctx = new FunctionContext(Name, inputs);
         Tensor[] outputs;
         using (RecordsForward ? null : Autograd.NoGrad())
-        using (ForwardMode.Suspend())
+        using (RecordsForward ? null : ForwardMode.Suspend())
             outputs = Forward(ctx, inputs) ?? throw Errors.State(Name, "Forward returned null.");
         if (outputs.Length == 0) throw Errors.State(Name, "Forward returned no outputs.");
         for (int i = 0; i < outputs.Length; i++)
         {
             if (outputs[i] is null) throw Errors.State(Name, $"Forward returned null for output {i}.");
-            // An output that is an input object (or, for a recorded forward, a tensor with its own history)
-            // must become its own tensor, or recording would rewrite that tensor's history.
-            if (outputs[i].GradFn is not null || Array.Exists(inputs, x => ReferenceEquals(x, outputs[i])))
+            // An output that is an input object (or, for a recorded forward, a tensor with its own history or
+            // tangents) must become its own tensor, or recording would rewrite that tensor's history.
+            if (outputs[i].GradFn is not null || outputs[i].Tangents is not null || Array.Exists(inputs, x => ReferenceEquals(x, outputs[i])))
             {
                 bool nonDiff = ctx.IsNonDifferentiable(outputs[i]);
                 outputs[i] = outputs[i].View(outputs[i].Shape, outputs[i].Strides, outputs[i].Offset);

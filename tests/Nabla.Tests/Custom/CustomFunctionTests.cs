@@ -195,4 +195,17 @@ public class CustomFunctionTests
         Assert.Equal(0, f.JvpCalls);
         Assert.Null(acc.Jvp(y));
     }
+
+    [Fact]
+    public void SecondOrderUsesSavedInputs()
+    {
+        // x³ whose Backward uses the saved input: d²/dx² = 6x
+        var x = X();
+        var d1 = Autograd.Grad(new CubeWithJvp().Apply(x).Sum(), x, createGraph: true)!;
+        Close(Array.ConvertAll(Xs, a => 3 * a * a), D(d1), 1e-15);
+        Close(Array.ConvertAll(Xs, a => 6 * a), D(Autograd.Grad(d1.Sum(), x)!), 1e-15);
+        var h = Autograd.Hessian(t => new CubeWithJvp().Apply(t).Sum(), X(false));
+        Assert.Equal(6 * 2.0, D(h)[8], 14);
+        Assert.Equal(0.0, D(h)[1]);
+    }
 }

@@ -171,6 +171,12 @@ public class CustomGradientTests
         var (value, tangent) = Autograd.Jvp(Log1pExp, x, Tensor.Scalar(3.0));
         Assert.Equal(Math.Log(1 + Math.Exp(0.4)), value.Item<double>(), 15);
         Assert.Equal(3 * Sigmoid(0.4), tangent.Item<double>(), 14);
+
+        // the output's tangent comes from the custom gradient, not from f's own (NaN) derivative
+        var (_, big) = Autograd.Jvp(Log1pExp, Tensor.Scalar(100f), Tensor.Scalar(2f));
+        Assert.Equal(2f, big.Item<float>());
+        var (_, plainBig) = Autograd.Jvp(Plain, Tensor.Scalar(100f), Tensor.Scalar(2f));
+        Assert.True(float.IsNaN(plainBig.Item<float>()));
     }
 
     [Fact]
@@ -182,5 +188,22 @@ public class CustomGradientTests
         var ex = Assert.Throws<InvalidOperationException>(() => y.Backward());
         Assert.Contains("CustomGradientBackward", ex.Message);
         Assert.Contains("retainGraph", ex.Message);
+    }
+
+    [Fact]
+    public void HessianVectorProductThroughCustomGradient()
+    {
+        // forward-over-reverse: the gradient function's eˣ must carry the tangent too
+        double[] xs = [-1, 0.5, 2];
+        var x = Tensor.FromArray(xs, [3]);
+        var v = Tensor.FromArray(new double[] { 1, -2, 0.5 }, [3]);
+        var (_, hv) = Autograd.Hvp(t => Log1pExp(t).Sum(), x, v);
+        for (int i = 0; i < 3; i++)
+        {
+            double s = Sigmoid(xs[i]);
+            Assert.Equal(s * (1 - s) * D(v)[i], D(hv)[i], 14);
+        }
+        var h = Autograd.Hessian(t => Log1pExp(t).Sum(), x);
+        Assert.Equal(Sigmoid(2) * (1 - Sigmoid(2)), D(h)[8], 14);
     }
 }
