@@ -38,7 +38,8 @@ public static partial class Autograd
     /// <summary>
     /// Gradient checkpointing (torch.utils.checkpoint / tf.recompute_grad): runs <paramref name="f"/>
     /// without keeping its intermediate activations, and runs it again during backward to get them.
-    /// Same values and gradients (to any order), less memory, one extra forward.
+    /// Same values and gradients (to any order), less memory, one extra forward. The recomputation
+    /// replays the default random generator's draws (so dropout masks match) and leaves it where it was.
     /// </summary>
     public static Tensor Checkpoint(Func<Tensor[], Tensor> f, params Tensor[] inputs)
     {
@@ -59,6 +60,10 @@ public static partial class Autograd
 
         public override string Name => "CustomGradient";
 
+        // f's intermediates (e.g. eˣ in the log1pexp example) feed the gradient function: they are recorded
+        // (the value itself gets the custom gradient), so higher derivatives through that function are right.
+        internal override bool RecordsForward => true;
+
         protected override Tensor[] Forward(FunctionContext ctx, Tensor[] inputs)
         {
             var (value, gradient) = f(inputs);
@@ -77,41 +82,57 @@ public static partial class Autograd
     {
         public override string Name => "Checkpoint";
 
+        const string RngKey = "rng";
+
         protected override Tensor[] Forward(FunctionContext ctx, Tensor[] inputs)
         {
             ctx.SaveForBackward(inputs);
+            // As torch.utils.checkpoint: the recomputation must draw the same random numbers (e.g. dropout masks).
+            ctx.Items[RngKey] = Generator.Default.State;
             return [f(inputs)];
         }
 
         protected override Tensor?[] Backward(FunctionContext ctx, Tensor[] gradOutputs)
         {
             var inputs = ctx.SavedTensors;
-            // Recompute with recording on. Inputs that require grad are used as they are, so a createGraph
-            // backward stays connected to the rest of the graph; others (e.g. tensors a tape watches) get
-            // a fresh leaf standing in for them.
-            var proxies = new Tensor[inputs.Count];
-            for (int i = 0; i < proxies.Length; i++)
-            {
-                proxies[i] = inputs[i];
-                if (!inputs[i].RequiresGrad && inputs[i].DType.IsFloating())
-                {
-                    proxies[i] = inputs[i].Detach();
-                    proxies[i].RequiresGrad = true;
-                }
-            }
-            var wanted = proxies.Where(p => p.RequiresGrad).ToList();
-            if (wanted.Count == 0) return new Tensor?[inputs.Count];
+            // Grad mode is on here only for a higher-order backward (createGraph, or a tape recording this one).
             bool higherOrder = GradMode.Enabled;
-            Tensor?[] grads;
+            var result = new Tensor?[inputs.Count];
             using (EnableGrad())
             {
-                var y = f(proxies);
-                if (!y.RequiresGrad) return new Tensor?[inputs.Count];
-                grads = Grad([y], wanted, [gradOutputs[0]], retainGraph: higherOrder, createGraph: higherOrder, allowUnused: true);
+                // Recompute on stand-ins for the inputs that need a gradient, so the inner gradient stops at the
+                // stand-ins: hooks on the real inputs then run once, in the outer backward. For a higher-order
+                // backward a stand-in is a recorded identity of its input, so the gradient stays differentiable
+                // with respect to the real input; otherwise a fresh leaf.
+                var proxies = new Tensor[inputs.Count];
+                var wanted = new List<Tensor>();
+                for (int i = 0; i < proxies.Length; i++)
+                {
+                    if (!ctx.NeedsInputGrad(i))
+                    {
+                        proxies[i] = higherOrder ? inputs[i] : inputs[i].Detach();
+                        continue;
+                    }
+                    proxies[i] = higherOrder ? inputs[i].Alias() : inputs[i].Detach();
+                    if (!proxies[i].RequiresGrad)
+                    {
+                        // Not followed by anything recording now (e.g. its tape has stopped): a fresh leaf will do.
+                        proxies[i] = inputs[i].Detach();
+                        proxies[i].RequiresGrad = true;
+                    }
+                    wanted.Add(proxies[i]);
+                }
+                if (wanted.Count == 0) return result;
+                Tensor y;
+                var now = Generator.Default.State;
+                Generator.Default.State = ((long, long))ctx.Items[RngKey]!;
+                try { y = f(proxies); }
+                finally { Generator.Default.State = now; }
+                if (!y.RequiresGrad) return result;
+                var grads = Grad([y], wanted, [gradOutputs[0]], retainGraph: higherOrder, createGraph: higherOrder, allowUnused: true);
+                for (int i = 0, k = 0; i < proxies.Length; i++)
+                    if (ctx.NeedsInputGrad(i)) result[i] = grads[k++];
             }
-            var result = new Tensor?[inputs.Count];
-            for (int i = 0, k = 0; i < proxies.Length; i++)
-                if (proxies[i].RequiresGrad) result[i] = grads[k++];
             return result;
         }
     }

@@ -44,6 +44,14 @@ public abstract class CustomFunction
     /// </summary>
     protected virtual Tensor?[] Jvp(FunctionContext ctx, Tensor?[] inputTangents) => JvpFromBackward(ctx, inputTangents);
 
+    /// <summary>
+    /// Whether <see cref="Forward"/> runs recorded (the caller's grad mode and forward-mode levels) instead
+    /// of under NoGrad. TF's custom_gradient does: its gradient function may use the forward's
+    /// intermediates, which must stay connected to the inputs (and carry their tangents) for the gradient
+    /// to be differentiable again. The outputs still get the custom rules.
+    /// </summary>
+    internal virtual bool RecordsForward => false;
+
     /// <summary>Applies a function with one output.</summary>
     public Tensor Apply(params Tensor[] inputs)
     {
@@ -61,15 +69,16 @@ public abstract class CustomFunction
             if (inputs[i] is null) throw Errors.Arg(Name, $"input {i} is null.");
         var ctx = new FunctionContext(Name, inputs);
         Tensor[] outputs;
-        using (Autograd.NoGrad())
-        using (ForwardMode.Suspend())
+        using (RecordsForward ? null : Autograd.NoGrad())
+        using (RecordsForward ? null : ForwardMode.Suspend())
             outputs = Forward(ctx, inputs) ?? throw Errors.State(Name, "Forward returned null.");
         if (outputs.Length == 0) throw Errors.State(Name, "Forward returned no outputs.");
         for (int i = 0; i < outputs.Length; i++)
         {
             if (outputs[i] is null) throw Errors.State(Name, $"Forward returned null for output {i}.");
-            // An output that is an input object must become its own tensor, or recording would rewrite the input's history.
-            if (Array.Exists(inputs, x => ReferenceEquals(x, outputs[i])))
+            // An output that is an input object (or, for a recorded forward, a tensor with its own history or
+            // tangents) must become its own tensor, or recording would rewrite that tensor's history.
+            if (outputs[i].GradFn is not null || outputs[i].Tangents is not null || Array.Exists(inputs, x => ReferenceEquals(x, outputs[i])))
             {
                 bool nonDiff = ctx.IsNonDifferentiable(outputs[i]);
                 outputs[i] = outputs[i].View(outputs[i].Shape, outputs[i].Strides, outputs[i].Offset);
@@ -115,6 +124,8 @@ public abstract class CustomFunction
         // J·v = d/du <Jᵀu, v>: Backward is linear in u, so differentiating it once more gives the JVP.
         var result = new Tensor?[ctx.Outputs.Length];
         using var grad = Autograd.EnableGrad();
+        // Backward may skip inputs that need no gradient; here the inputs that carry a tangent do.
+        using var needs = ctx.OverrideNeedsInputGrad(Array.ConvertAll(dx, v => v is not null));
         for (int k = 0; k < result.Length; k++)
         {
             if (!ctx.Outputs[k].DType.IsFloating()) continue;

@@ -15,11 +15,27 @@ public sealed class FunctionContext
     int[]? _savedVersions;
     bool _released;
     readonly HashSet<Tensor> _nonDifferentiable = new(ReferenceEqualityComparer.Instance);
+    readonly bool[] _needsInputGrad;
+    bool[]? _needsOverride;
 
     internal FunctionContext(string function, Tensor[] inputs)
     {
         _function = function;
         _inputs = inputs;
+        // Decided when the function is applied, as in PyTorch: a gradient can reach an input only if the
+        // call is recorded and the input requires grad or a recording tape follows it.
+        _needsInputGrad = new bool[inputs.Length];
+        if (GradMode.Enabled)
+            for (int i = 0; i < inputs.Length; i++)
+                _needsInputGrad[i] = inputs[i].DType.IsFloating() && (inputs[i].RequiresGrad || TapeTracks(inputs[i]));
+    }
+
+    static bool TapeTracks(Tensor t)
+    {
+        if (Tapes.Active is not { } tapes) return false;
+        foreach (var tape in tapes)
+            if (!tape.Paused && tape.Tracks(t)) return true;
+        return false;
     }
 
     /// <summary>Non-tensor state for backward (e.g. a constant or a shape), as PyTorch's <c>ctx.attr = ...</c>.</summary>
@@ -59,8 +75,25 @@ public sealed class FunctionContext
         foreach (var o in outputs) _nonDifferentiable.Add(o);
     }
 
-    /// <summary>Whether input <paramref name="index"/> needs a gradient (PyTorch's <c>ctx.needs_input_grad</c>).</summary>
-    public bool NeedsInputGrad(int index) => _inputs[index].RequiresGrad;
+    /// <summary>
+    /// Whether input <paramref name="index"/> needs a gradient (PyTorch's <c>ctx.needs_input_grad</c>): it
+    /// requires grad or a recording <see cref="GradientTape"/> follows it, and recording was on when the
+    /// function was applied. While forward mode derives a JVP from Backward, it is true for the inputs that carry a tangent.
+    /// </summary>
+    public bool NeedsInputGrad(int index) => (_needsOverride ?? _needsInputGrad)[index];
+
+    /// <summary>Makes <see cref="NeedsInputGrad"/> answer <paramref name="needs"/> until the scope is disposed.</summary>
+    internal IDisposable OverrideNeedsInputGrad(bool[] needs)
+    {
+        var previous = _needsOverride;
+        _needsOverride = needs;
+        return new Restore(() => _needsOverride = previous);
+    }
+
+    sealed class Restore(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
+    }
 
     internal int InputCount => _inputs.Length;
 

@@ -91,12 +91,28 @@ public partial class Tensor
     public Tensor Detach()
     {
         var d = View(Shape, Strides, Offset);
-        if (RequiresGrad) d.Cut = DetachCut;
+        if (RequiresGrad || TrackedByActiveTape()) d.Cut = DetachCut;
         else d.Cut = Cut;
         return d;
     }
 
     static readonly GraphCut DetachCut = new("Detach()");
+
+    /// <summary>Detach for an op that has no gradient (comparisons, ArgMax), so a null gradient is explained by that op.</summary>
+    internal Tensor DetachFor(string op)
+    {
+        var d = View(Shape, Strides, Offset);
+        d.Cut = RequiresGrad || TrackedByActiveTape() ? GraphCut.NoGradient(op) : Cut;
+        return d;
+    }
+
+    bool TrackedByActiveTape()
+    {
+        if (Tapes.Active is not { } tapes) return false;
+        foreach (var tape in tapes)
+            if (tape.Tracks(this)) return true;
+        return false;
+    }
 
     /// <summary>Set on tensors computed from tracked ones with recording off (for explaining null gradients).</summary>
     internal GraphCut? Cut;

@@ -58,7 +58,7 @@ public partial class Tensor
         var dtype = DTypes.Promote(a.DType, b.DType);
         if (dtype == DType.Bool) dtype = DType.Int32;
         var shape = BroadcastShapes(op.Name, a.Shape, b.Shape);
-        return Dispatch.Call(op, a.Detach().To(dtype).BroadcastTo(shape), b.Detach().To(dtype).BroadcastTo(shape));
+        return Dispatch.Call(op, a.DetachFor(op.Name).To(dtype).BroadcastTo(shape), b.DetachFor(op.Name).To(dtype).BroadcastTo(shape));
     }
 
     /// <summary>Elementwise a AND b on Bool tensors (broadcasting).</summary>

@@ -70,7 +70,7 @@ public partial class Tensor
         if (Shape[d] == 0)
             throw Errors.Arg("ArgMax", $"cannot take the argmax of an empty dimension {dim} (shape {Shape}).");
         var x = DType == DType.Bool ? To(DType.Int32) : this;
-        var y = Dispatch.Call(new ArgMax(d), x.Detach());
+        var y = Dispatch.Call(new ArgMax(d), x.DetachFor("argmax"));
         return keepDim ? y : y.Squeeze(d);
     }
 

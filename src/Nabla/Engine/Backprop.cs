@@ -63,7 +63,7 @@ internal static class Backprop
             for (int i = 0; i < inputs.Count; i++)
             {
                 if (tape is null && !inputs[i].RequiresGrad)
-                    throw Errors.State(op, $"input {i} ({Errors.Describe(inputs[i])}) does not require grad, so no gradient can be computed for it.");
+                    throw Errors.State(op, $"input {i} ({Errors.Describe(inputs[i])}) does not require grad, so no gradient can be computed for it: {Explain.WhyNoGradient(inputs[i])}.");
                 var node = inputs[i].GradEdge();
                 if (!captures.TryGetValue(node, out var list)) captures[node] = list = [];
                 list.Add(i);
@@ -92,7 +92,7 @@ internal static class Backprop
                 buffers.Remove(node);
                 if (node.PreHooks is { } hooks)
                     foreach (var hook in hooks.ToArray())
-                        g = hook(g) ?? g;
+                        if (hook(g) is { } replaced) g = CheckHookResult(node, g, replaced);
                 if (captures.TryGetValue(node, out var indices))
                     foreach (var i in indices) results[i] = g;
                 if (node is AccumulateGrad acc)
@@ -159,6 +159,16 @@ internal static class Backprop
                 else ReleaseUnreached(next, deps, needed, buffers, ready);
             }
         }
+    }
+
+    // As in PyTorch: a hook may change the gradient's values, never its shape or dtype.
+    static Tensor CheckHookResult(GradNode node, Tensor g, Tensor replaced)
+    {
+        if (replaced.Shape.Equals(g.Shape) && replaced.DType == g.DType) return replaced;
+        string of = node is AccumulateGrad acc ? $"a leaf {Errors.Describe(acc.Leaf)}" : $"the output of {node.Name.Replace("Backward", "")}";
+        throw Errors.State("Tensor.RegisterHook",
+            $"a hook on the gradient of {of} returned {Errors.Describe(replaced)} for a gradient of {Errors.Describe(g)}; " +
+            "a hook must return a tensor of the same shape and dtype (or null to keep the gradient).");
     }
 
     static bool LeadsOn(GradNode node, HashSet<GradNode> needed)

@@ -20,10 +20,33 @@ internal static class CallSite
             var method = frame.GetMethod();
             if (method?.DeclaringType is null || method.DeclaringType.Assembly == Self) continue;
             var file = frame.GetFileName();
-            var name = $"{method.DeclaringType.Name}.{method.Name}";
+            var name = Readable(method);
             return file is null ? name : $"{name} ({Path.GetFileName(file)}:{frame.GetFileLineNumber()})";
         }
         return "unknown location";
+    }
+
+    /// <summary>"Type.Method", with lambdas, local functions and async methods named after the method that contains them.</summary>
+    static string Readable(MethodBase method)
+    {
+        var type = method.DeclaringType!;
+        string name = method.Name;
+        // Closures and async state machines are nested types with compiler names such as <>c__DisplayClass3_0 or <Run>d__5.
+        while (type.Name.StartsWith('<') && type.DeclaringType is { } outer)
+        {
+            if (name == "MoveNext" && type.Name.IndexOf('>') is > 1 and var end) name = type.Name[1..end];
+            type = outer;
+        }
+        // <Outer>b__0 is a lambda in Outer; <Outer>g__Local|3_0 is the local function Local in Outer.
+        if (name.StartsWith('<') && name.IndexOf('>') is > 1 and var close)
+        {
+            var outerName = name[1..close];
+            int local = name.IndexOf("g__", close, StringComparison.Ordinal);
+            name = local > 0
+                ? $"{outerName}.{name[(local + 3)..].Split('|')[0]}"
+                : $"{outerName} (lambda)";
+        }
+        return $"{type.Name}.{name}";
     }
 }
 

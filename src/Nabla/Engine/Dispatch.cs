@@ -43,13 +43,26 @@ internal static class Dispatch
                 foreach (var tape in tapes)
                     if (!tape.Paused && AnyTracks(tape, inputs)) tape.Add(node);
         }
-        else if (tracked || AnyCut(inputs) is not null)
+        else if (CutHere(op, inputs, y, gradEnabled, tracked) is { } cut)
         {
             // Remember that the graph was cut here, so "why is my gradient null?" can be answered.
-            y.Cut = tracked ? GraphCut.NoGrad(op.Name) : AnyCut(inputs);
+            y.Cut = cut;
         }
         if (ForwardMode.Active) ForwardMode.Propagate(op, inputs, y);
-        if (GradMode.AnomalyDetection) Anomaly.CheckForward(op, y);
+        if (GradMode.AnomalyDetection) Anomaly.CheckForward(op, inputs, y);
+    }
+
+    /// <summary>Why an op whose output gets no node cuts the graph (null: nothing differentiable was cut).</summary>
+    static GraphCut? CutHere(Primitive op, Tensor[] inputs, Tensor y, bool gradEnabled, bool tracked)
+    {
+        // An input is followed when it requires grad or some active tape (recording or not) tracks it.
+        bool followed = tracked || AnyRequiresGrad(inputs);
+        if (!followed && Tapes.Active is { } all)
+            foreach (var tape in all)
+                if (AnyTracks(tape, inputs)) followed = true;
+        if (!followed) return AnyCut(inputs);
+        if (!y.DType.IsFloating()) return GraphCut.NotFloating(op.Name, y.DType);
+        return gradEnabled ? GraphCut.StopRecording(op.Name) : GraphCut.NoGrad(op.Name);
     }
 
     static void WatchAccessedVariables(TapeRecord[] tapes, Tensor[] inputs)
@@ -106,5 +119,14 @@ internal sealed record GraphCut(string Reason)
 {
     static readonly System.Collections.Concurrent.ConcurrentDictionary<string, GraphCut> ByOp = new();
 
-    public static GraphCut NoGrad(string op) => ByOp.GetOrAdd(op, o => new GraphCut($"'{o}' computed under NoGrad()"));
+    public static GraphCut NoGrad(string op) => ByOp.GetOrAdd("nograd:" + op, _ => new GraphCut($"'{op}' computed under NoGrad()"));
+
+    public static GraphCut NoGradient(string op) =>
+        ByOp.GetOrAdd("nogradient:" + op, _ => new GraphCut($"'{op}', which has no gradient"));
+
+    public static GraphCut StopRecording(string op) =>
+        ByOp.GetOrAdd("stop:" + op, _ => new GraphCut($"'{op}' computed under tape.StopRecording()"));
+
+    public static GraphCut NotFloating(string op, DType dtype) =>
+        ByOp.GetOrAdd($"dtype:{op}:{dtype}", _ => new GraphCut($"'{op}' has a non-floating result ({dtype.TorchName()}), which carries no gradient"));
 }

@@ -3,15 +3,16 @@ namespace Nabla.Engine;
 /// <summary>Answers "why is this gradient null?" for error messages and <c>GradientTape.ExplainNullGradient</c>.</summary>
 internal static class Explain
 {
+    /// <summary>Why <paramref name="input"/> gets no gradient from <paramref name="roots"/> (with a tape: through that tape's records).</summary>
     public static string WhyUnconnected(IReadOnlyList<Tensor> roots, Tensor input, TapeRecord? tape)
     {
-        if (!input.DType.IsFloating())
-            return $"it has dtype {input.DType.TorchName()}, and only floating tensors have gradients (convert it with To(DType.Float32) before using it)";
+        if (!input.DType.IsFloating()) return DTypeReason(input);
         if (tape is not null && !tape.Tracks(input))
-            return "the tape does not watch it (call tape.Watch(x) inside the tape's scope, or make it a trainable Variable and use it inside the scope)";
-        if (tape is null && !input.RequiresGrad)
-            return "it does not require grad";
+            return "it is not watched by this tape (call tape.Watch(x) inside the tape's scope, or use a trainable Variable " +
+                   "inside the scope: those are watched automatically unless watchAccessedVariables: false)";
+        if (tape is null && !input.RequiresGrad) return WhyNoGradient(input);
 
+        string output = tape is null ? "output" : "target";
         var cuts = new List<string>();
         foreach (var root in roots)
             if (root.Cut is { } rc && !cuts.Contains(rc.Reason)) cuts.Add(rc.Reason);
@@ -20,8 +21,24 @@ internal static class Explain
             return "it is connected to the target only through ops recorded outside this tape (before the tape started, " +
                    "after it was disposed, or under StopRecording())";
         if (cuts.Count > 0)
-            return $"no path leads from the output back to it; the graph was cut at: {string.Join("; ", cuts)}";
-        return "the output does not depend on it (or only through ops that have no gradient, such as comparisons or ArgMax)";
+            return $"no recorded path leads from the {output} back to it; the graph behind the {output} is cut at: {string.Join("; ", cuts)}";
+        return $"the {output} does not depend on it (or only through ops that have no gradient)";
+    }
+
+    /// <summary>Why a tensor that does not require grad can't be asked for a gradient (PyTorch front end).</summary>
+    public static string WhyNoGradient(Tensor input)
+    {
+        if (!input.DType.IsFloating()) return DTypeReason(input);
+        if (input.Cut is { } cut)
+            return $"it was cut from the graph ({cut.Reason}); take the gradient with respect to the tensor it was computed from";
+        return "it is a leaf that does not require grad (create it with requiresGrad: true or set RequiresGrad = true before using it)";
+    }
+
+    static string DTypeReason(Tensor input)
+    {
+        var kind = input.DType == DType.Bool ? "a boolean dtype" : "an integer dtype";
+        return $"it has {kind} ({input.DType.TorchName()}), and only floating-point tensors have gradients " +
+               "(convert it with To(DType.Float32) or To(DType.Float64) before the computation and differentiate with respect to that)";
     }
 
     /// <summary>Walks every recorded node from the roots (ignoring tapes); collects cut points on the way.</summary>

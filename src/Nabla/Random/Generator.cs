@@ -34,6 +34,13 @@ internal sealed class Generator
         }
     }
 
+    /// <summary>The whole state (seed and offset), to replay draws later (gradient checkpointing does).</summary>
+    public (long Seed, long Offset) State
+    {
+        get { lock (_lock) return (_seed, _offset); }
+        set { lock (_lock) (_seed, _offset) = value; }
+    }
+
     /// <summary>Hands out <paramref name="count"/> consecutive draws: the seed and the first draw's number.</summary>
     public (long Seed, long Start) Reserve(long count)
     {
