@@ -151,15 +151,27 @@ public sealed partial class GradientTape : IDisposable
         return probe ? "connected: the gradient is not null" : Explain.WhyUnconnected([target], source, _record);
     }
 
+    /// <summary>
+    /// Whether a path of nodes this tape recorded leads from the target back to the source. A graph
+    /// walk only: no gradient rule and no user hook runs while explaining.
+    /// </summary>
     bool Connected(Tensor target, Tensor source)
     {
         if (!_record.Tracks(target) || !_record.Tracks(source) || !source.DType.IsFloating()) return false;
-        using (Autograd.NoGrad())
+        if (ReferenceEquals(target, source)) return true;
+        var goal = source.ExistingGradEdge;
+        if (goal is null || target.GradFn is not { } start) return false;
+        var seen = new HashSet<Engine.GradNode>(ReferenceEqualityComparer.Instance) { start };
+        var stack = new Stack<Engine.GradNode>([start]);
+        while (stack.Count > 0)
         {
-            var g = Backprop.Run([target], [Tensor.OnesLike(target)], [source], retainGraph: true, createGraph: false,
-                allowUnused: true, tape: _record);
-            return g[0] is not null;
+            var node = stack.Pop();
+            if (ReferenceEquals(node, goal)) return true;
+            if (!_record.Allows(node)) continue;
+            foreach (var next in node.Next)
+                if (next is not null && (ReferenceEquals(next, goal) || _record.Allows(next)) && seen.Add(next)) stack.Push(next);
         }
+        return false;
     }
 
     /// <summary>Runs the tape-filtered backward for one seed; the shared core of gradients and Jacobians.</summary>
