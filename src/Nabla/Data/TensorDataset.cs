@@ -1,9 +1,13 @@
+using Nabla.Engine;
+
 namespace Nabla.Data;
 
 /// <summary>
 /// A dataset of tensors that share their first dim (PyTorch's <c>TensorDataset</c>): sample i is
-/// <c>[t0[i], t1[i], ...]</c>, views of the rows. Batches are gathered with one
-/// <see cref="Tensor.IndexSelect"/> per tensor.
+/// <c>[t0[i], t1[i], ...]</c>, views of the rows. A batch is gathered with one
+/// <see cref="Tensor.IndexSelect"/> per tensor, or by copying rows directly when nothing could
+/// record the operation (no gradient needed, no tape or forward-mode level active), which is the
+/// case inside <see cref="DataLoader"/>.
 /// </summary>
 /// <example><code>
 /// var data = new TensorDataset(images, labels);   // images [N, 1, 28, 28], labels [N]
@@ -59,10 +63,33 @@ public class TensorDataset : Dataset
             CheckIndex(indices[i]);
             index[i] = indices[i];
         }
-        var rows = Tensor.FromArray(index, [index.Length]);
+        Tensor? rows = null;
         var batch = new Tensor[_tensors.Length];
-        for (int i = 0; i < batch.Length; i++) batch[i] = _tensors[i].IndexSelect(0, rows);
+        for (int i = 0; i < batch.Length; i++)
+        {
+            var t = _tensors[i];
+            batch[i] = t.IsContiguous && Untracked(t)
+                ? CopyRows(t, index)
+                : t.IndexSelect(0, rows ??= Tensor.FromArray(index, [index.Length]));
+        }
         return batch;
+    }
+
+    static bool Untracked(Tensor t) =>
+        (!t.RequiresGrad || !GradMode.Enabled) && !ForwardMode.Active && !Tapes.AnyRecording;
+
+    /// <summary>The rows of a contiguous tensor copied into a new one: a block copy per row (what IndexSelect computes).</summary>
+    static Tensor CopyRows(Tensor t, long[] rows)
+    {
+        var shape = t.Shape.ToArray();
+        int rowSize = shape[0] == 0 ? 0 : t.NumElements / shape[0];
+        shape[0] = rows.Length;
+        var result = Tensor.Empty(t.DType, new Shape(shape));
+        var src = t.Storage.Array;
+        var dst = result.Storage.Array;
+        for (int k = 0; k < rows.Length; k++)
+            Array.Copy(src, t.Offset + (int)rows[k] * rowSize, dst, k * rowSize, rowSize);
+        return result;
     }
 
     void CheckIndex(int index)

@@ -38,6 +38,26 @@ public class TensorDatasetTests
     }
 
     [Fact]
+    public void OutsideTheLoaderABatchOfTrainableDataIsDifferentiable()
+    {
+        var x = Tensor.FromArray(new[] { 1.0, 2, 3, 4, 5, 6 }, [3, 2], requiresGrad: true);
+        var batch = new TensorDataset(x).GetBatch([1, 1, 2])[0];
+        Assert.Equal(new[] { 3.0, 4, 3, 4, 5, 6 }, batch.ToArray<double>());
+        batch.Sum().Backward();
+        Assert.Equal(new[] { 0.0, 0, 2, 2, 1, 1 }, x.Grad!.ToArray<double>());
+    }
+
+    [Fact]
+    public void BatchesOfViewsAndOfOffsetTensorsHoldTheRightRows()
+    {
+        var baseTensor = Tensor.Arange(20, DType.Float32).Reshape(5, 4);
+        var transposed = baseTensor.T;        // [4, 5], not contiguous
+        var tail = baseTensor[2..];           // [3, 4], contiguous with an offset
+        Assert.Equal(new float[] { 3, 7, 11, 15, 19, 1, 5, 9, 13, 17 }, new TensorDataset(transposed).GetBatch([3, 1])[0].ToArray<float>());
+        Assert.Equal(new float[] { 16, 17, 18, 19, 8, 9, 10, 11 }, new TensorDataset(tail).GetBatch([2, 0])[0].ToArray<float>());
+    }
+
+    [Fact]
     public void TensorsMustAgreeInDimZero()
     {
         var e = Assert.Throws<ArgumentException>(() => new TensorDataset(Tensor.Zeros(4, 2), Tensor.Zeros(3)));
