@@ -54,9 +54,9 @@ public static partial class Functional
         if (input.DType != weight.DType)
             throw Errors.Arg("Conv2d", $"input is {input.DType.TorchName()} but weight is {weight.DType.TorchName()}; convert one with To(DType).");
         int b = input.Shape[0], c = input.Shape[1], o = weight.Shape[0], cg = weight.Shape[1];
-        if (groups < 1 || c % groups != 0 || o % groups != 0)
-            throw Errors.Arg("Conv2d", $"groups = {groups} must be ≥ 1 and divide both in_channels = {c} and out_channels = {o}.");
-        if (cg != c / groups)
+        if (groups < 1 || o % groups != 0)
+            throw Errors.Arg("Conv2d", $"groups = {groups} must be ≥ 1 and divide out_channels = {o}.");
+        if (cg * groups != c)
             throw Errors.Arg("Conv2d", $"weight {Errors.Describe(weight)} expects {cg * groups} input channels (in/groups = {cg}, groups = {groups}) but the input {Errors.Describe(input)} has {c}.");
         if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != o))
             throw Errors.Arg("Conv2d", $"bias must be [{o}], got {Errors.Describe(bias)}.");

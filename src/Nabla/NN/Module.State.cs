@@ -65,15 +65,17 @@ public abstract partial class Module
     }
 
     /// <summary>
-    /// The state dict's entries: for each module (depth first, as <see cref="NamedModules"/>), its
-    /// parameters then its buffers. A parameter shared by two modules appears under both names, as in PyTorch.
+    /// The state dict's entries: this module's parameters, then its buffers, then each child's entries
+    /// (depth first). A shared module or parameter appears under every name, as in PyTorch.
     /// </summary>
-    IEnumerable<(string Key, Tensor Value, bool IsParameter)> StateEntries()
+    IEnumerable<(string Key, Tensor Value, bool IsParameter)> StateEntries(string prefix = "")
     {
-        foreach (var (prefix, m) in NamedModules())
-        {
-            foreach (var (name, p) in m._parameters) yield return (Join(prefix, name), p, true);
-            foreach (var (name, b) in m._buffers) yield return (Join(prefix, name), b, false);
-        }
+        // Unlike NamedModules, no de-duplication: a shared child is saved under each of its names.
+        // Registration forbids cycles, so the recursion ends.
+        foreach (var (name, p) in _parameters) yield return (Join(prefix, name), p, true);
+        foreach (var (name, b) in _buffers) yield return (Join(prefix, name), b, false);
+        foreach (var (name, child) in _modules)
+            foreach (var entry in child.StateEntries(Join(prefix, name)))
+                yield return entry;
     }
 }
