@@ -150,3 +150,27 @@ public class TrainEvalTests
         Assert.Equal([1f, 1f], new LayerNorm(2).Weight!.ToArray<float>());
     }
 }
+
+/// <summary>The pieces together: a small network learns XOR with plain SGD written on Variables.</summary>
+public class SmallTrainingTests
+{
+    [Fact]
+    public void MlpLearnsXor()
+    {
+        var model = new Sequential(new Linear(2, 8, seed: 1), new Tanh(), new Linear(8, 2, seed: 2));
+        var x = Tensor.FromArray(new float[] { 0, 0, 0, 1, 1, 0, 1, 1 }, [4, 2]);
+        var y = Tensor.FromArray(new long[] { 0, 1, 1, 0 }, [4]);
+        float first = 0, last = 0;
+        for (int step = 0; step < 300; step++)
+        {
+            model.ZeroGrad();
+            var loss = Functional.CrossEntropy(model.Call(x), y);
+            loss.Backward();
+            foreach (var p in model.Parameters()) p.AssignSub(0.5 * p.Grad!);
+            if (step == 0) first = loss.Item<float>();
+            last = loss.Item<float>();
+        }
+        Assert.True(last < 0.05f && last < first / 10, $"loss {first} -> {last}");
+        Assert.Equal([0L, 1L, 1L, 0L], model.Eval().Call(x).ArgMax(1).ToArray<long>());
+    }
+}
