@@ -1,5 +1,5 @@
 using Nabla.Backends.Reference;
-using Nabla.Tests.Functional;
+using Nabla.Tests.AutogradFunctional;
 using Nabla.Tests.TestUtil;
 
 namespace Nabla.Tests.Forward;

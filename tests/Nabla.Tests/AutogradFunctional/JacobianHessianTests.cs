@@ -1,7 +1,7 @@
 using Nabla.Backends.Reference;
 using Nabla.Tests.TestUtil;
 
-namespace Nabla.Tests.Functional;
+namespace Nabla.Tests.AutogradFunctional;
 
 /// <summary>Autograd.Jacobian and Autograd.Hessian: shapes, hand-derived values, finite differences, createGraph.</summary>
 public class JacobianHessianTests

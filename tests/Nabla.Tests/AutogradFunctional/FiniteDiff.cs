@@ -1,4 +1,4 @@
-namespace Nabla.Tests.Functional;
+namespace Nabla.Tests.AutogradFunctional;
 
 /// <summary>
 /// Central finite differences in float64, computed with recording off, for checking derivative

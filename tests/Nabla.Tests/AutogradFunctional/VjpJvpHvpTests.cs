@@ -1,7 +1,7 @@
 using Nabla.Backends.Reference;
 using Nabla.Tests.TestUtil;
 
-namespace Nabla.Tests.Functional;
+namespace Nabla.Tests.AutogradFunctional;
 
 /// <summary>Autograd.Vjp, Autograd.Jvp and Autograd.Hvp against Jacobians, Hessians and finite differences.</summary>
 public class VjpJvpHvpTests

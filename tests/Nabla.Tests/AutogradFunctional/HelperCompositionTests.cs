@@ -1,7 +1,7 @@
 using Nabla.Backends.Reference;
 using Nabla.Tests.TestUtil;
 
-namespace Nabla.Tests.Functional;
+namespace Nabla.Tests.AutogradFunctional;
 
 /// <summary>
 /// The functional helpers inside an enclosing ForwardAccumulator (their results carry the outer JVP,

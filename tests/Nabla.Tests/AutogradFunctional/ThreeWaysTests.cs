@@ -1,4 +1,4 @@
-namespace Nabla.Tests.Functional;
+namespace Nabla.Tests.AutogradFunctional;
 
 /// <summary>
 /// The three ways to a second derivative give the same numbers: (1) nested GradientTapes,
