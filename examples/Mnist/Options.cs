@@ -1,0 +1,67 @@
+namespace Nabla.Examples.Mnist;
+
+/// <summary>Command-line options of the MNIST example.</summary>
+sealed record Options
+{
+    public string Model { get; init; } = "cnn";
+    public int Epochs { get; init; } = 2;
+    public int BatchSize { get; init; } = 64;
+    public double LearningRate { get; init; } = 1e-3;
+    public int Seed { get; init; } = 0;
+    public string Style { get; init; } = "torch";
+    public int? Limit { get; init; }
+    public string OutputDirectory { get; init; } = ".";
+    public string? DataDirectory { get; init; }
+
+    public const string Usage = """
+        Trains a network on MNIST with Nabla and reports the test accuracy.
+
+        Usage: dotnet run -c Release --project examples/Mnist -- [options]
+          --model mlp|cnn        network (default cnn)
+          --epochs N             passes over the training set (default 2)
+          --batch-size N         images per step (default 64)
+          --lr X                 Adam learning rate (default 0.001)
+          --seed N               seed for initialization and shuffling (default 0)
+          --style torch|tf       Backward()/Step() or GradientTape/ApplyGradients (same numbers)
+          --limit N              train on the first N training images only (quick runs)
+          --out DIR              where mnist-model.safetensors and mnist-training.png go (default .)
+          --data DIR             folder with the MNIST files (default: the repo's data/mnist)
+        """;
+
+    /// <summary>Parses the arguments, or returns an error message.</summary>
+    public static (Options? Options, string? Error) Parse(string[] args)
+    {
+        var o = new Options();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string name = args[i];
+            if (name is "-h" or "--help") return (null, "");
+            if (i + 1 >= args.Length) return (null, $"option {name} needs a value");
+            string value = args[++i];
+            try
+            {
+                o = name switch
+                {
+                    "--model" when value is "mlp" or "cnn" => o with { Model = value },
+                    "--epochs" => o with { Epochs = Positive(name, int.Parse(value)) },
+                    "--batch-size" => o with { BatchSize = Positive(name, int.Parse(value)) },
+                    "--lr" => o with { LearningRate = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
+                    "--seed" => o with { Seed = int.Parse(value) },
+                    "--style" when value is "torch" or "tf" => o with { Style = value },
+                    "--limit" => o with { Limit = Positive(name, int.Parse(value)) },
+                    "--out" => o with { OutputDirectory = value },
+                    "--data" => o with { DataDirectory = value },
+                    _ => throw new FormatException($"unknown option or value: {name} {value}"),
+                };
+            }
+            catch (FormatException e)
+            {
+                return (null, e.Message.StartsWith("unknown", StringComparison.Ordinal) ? e.Message : $"{name}: '{value}' is not a valid value");
+            }
+        }
+        return (o, null);
+    }
+
+    static int Positive(string name, int value) =>
+        value > 0 ? value : throw new FormatException($"{name} must be positive, got {value}");
+}
