@@ -13,6 +13,8 @@ var benchmarks = new (string Name, Action<int, bool> Run)[]
     ("matmul", Benchmarks.MatMul),
     ("overhead", Benchmarks.Overhead),
     ("elementwise", Benchmarks.Elementwise),
+    ("cnn_train_step", Training.CnnTrainStep),
+    ("mlp_train_step", Training.MlpTrainStep),
 };
 int[] threadCounts = [1, 2];
 
@@ -30,7 +32,7 @@ for (int i = 0; i < args.Length; i++)
             break;
         case "-h" or "--help":
             Console.Error.WriteLine("usage: Nabla.Bench [--filter NAME] [--quick]");
-            Console.Error.WriteLine("  --filter NAME  run only benchmarks whose name contains NAME (matmul, overhead, elementwise)");
+            Console.Error.WriteLine("  --filter NAME  run only benchmarks whose name contains NAME (matmul, overhead, elementwise, cnn_train_step, mlp_train_step)");
             Console.Error.WriteLine("  --quick        smaller sizes and fewer repetitions (a smoke run of a few seconds)");
             return 0;
         default:

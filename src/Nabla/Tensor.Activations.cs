@@ -26,7 +26,9 @@ public partial class Tensor
     /// max(x, 0) elementwise; integer tensors keep their dtype. The gradient is 1 for x &gt; 0 and 0 for
     /// x ≤ 0 (0 at x = 0, as PyTorch). NaN stays NaN.
     /// </summary>
-    public Tensor Relu() => Where(Le(0L), ScalarOperand(0, false), this);
+    public Tensor Relu() => Primitives.Elementwise.Relu.Supports(DType)
+        ? Dispatch.Call(new Primitives.Elementwise.Relu(), this)
+        : Where(Le(0L), ScalarOperand(0, false), this);
 
     /// <summary>
     /// Limits every element to [<paramref name="min"/>, <paramref name="max"/>] (either may be null for

@@ -39,8 +39,8 @@ public static partial class Functional
     /// <summary>
     /// 2-d convolution (cross-correlation, as torch.nn.functional.conv2d) of <paramref name="input"/>
     /// [B, C, H, W] (or unbatched [C, H, W]) with <paramref name="weight"/> [O, C/groups, kh, kw] and an
-    /// optional <paramref name="bias"/> [O]: im2col (<see cref="Unfold"/>) followed by one batched MatMul
-    /// per group. Output [B, O, OH, OW] with OH = (H + 2·ph - dh·(kh-1) - 1)/sh + 1 (floor), likewise OW.
+    /// optional <paramref name="bias"/> [O]: im2col (<see cref="Unfold"/>) followed by one MatMul per group
+    /// over the whole batch. Output [B, O, OH, OW] with OH = (H + 2·ph - dh·(kh-1) - 1)/sh + 1 (floor), likewise OW.
     /// Stride and dilation default to 1, padding (zeros) to 0.
     /// </summary>
     public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, Size2? stride = null, Size2? padding = null,
@@ -60,32 +60,28 @@ public static partial class Functional
             throw Errors.Arg("Conv2d", $"weight {Errors.Describe(weight)} expects {cg * groups} input channels (in/groups = {cg}, groups = {groups}) but the input {Errors.Describe(input)} has {c}.");
         if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != o))
             throw Errors.Arg("Conv2d", $"bias must be [{o}], got {Errors.Describe(bias)}.");
-        var g = Geometry("Conv2d", c, input.Shape[2], input.Shape[3], (weight.Shape[2], weight.Shape[3]), stride ?? 1, padding ?? 0, dilation ?? 1);
-        var cols = Dispatch.Call(new Unfold(g), FloatInput("Conv2d", input));           // [B, C·kh·kw, L]
-        int k = cg * g.Kh * g.Kw;
-        Tensor y = groups == 1
-            ? weight.Reshape(o, k).MatMul(cols)                                           // [O, K]·[B, K, L]
-            : weight.Reshape(groups, o / groups, k).MatMul(cols.Reshape(b, groups, k, g.L)).Reshape(b, o, g.L);
-        y = y.Reshape(b, o, g.OH, g.OW);
+        var g = Geometry("Conv2d", c, input.Shape[2], input.Shape[3], (weight.Shape[2], weight.Shape[3]), stride ?? 1, padding ?? 0, dilation ?? 1)
+            with { RowsOuter = true };
+        // Columns as [C·kh·kw, B·L]: the whole batch is one GEMM per group, and MatMul's rules give the
+        // weight gradient as one GEMM over K = B·L and the columns' gradient as one GEMM, with no copies
+        // but the [B, O, ...] ↔ [O, B, ...] reorder of the output gradient.
+        int k = cg * g.Kh * g.Kw, n = b * g.L;
+        var cols = Dispatch.Call(new Unfold(g), FloatInput("Conv2d", input)).Reshape(groups, k, n);  // [G, K, B·L]
+        var y = weight.Reshape(groups, o / groups, k).MatMul(cols);                                 // [G, O/G, B·L]
+        y = y.Reshape(o, b, g.OH, g.OW).Permute(1, 0, 2, 3);                                        // [B, O, OH, OW] view
         return bias is null ? y : y + bias.Reshape(o, 1, 1);
     }
 
     /// <summary>
     /// 2-d max pooling (torch.nn.functional.max_pool2d) of [B, C, H, W] (or [C, H, W]); stride defaults to
     /// the kernel size; padding (at most half the kernel) counts as -∞. NaN in a window gives NaN.
-    /// NB: when several elements of a window tie for the maximum, the gradient is shared evenly among
-    /// them (PyTorch gives it all to one); values are the same.
+    /// When several elements of a window tie for the maximum, the whole gradient goes to the first of them
+    /// (row-major within the window), as PyTorch; a window holding NaN sends it to its last NaN.
     /// </summary>
     public static Tensor MaxPool2d(Tensor input, Size2 kernelSize, Size2? stride = null, Size2? padding = null, Size2? dilation = null)
     {
-        var (cols, g, shape) = PoolColumns("MaxPool2d", input, kernelSize, stride, padding, dilation ?? 1);
-        if (g.Ph > 0 || g.Pw > 0)
-        {
-            // Positions in the padding read 0 from Unfold; replace them by -∞ so they never win.
-            var valid = PaddingMask(g, cols.DType);
-            cols = Tensor.Where(valid, cols, Tensor.Scalar(double.NegativeInfinity, cols.DType));
-        }
-        return cols.Max(1).Reshape(shape);
+        var (x, g, shape) = PoolInput("MaxPool2d", input, kernelSize, stride, padding, dilation ?? 1);
+        return Dispatch.Call(new Primitives.Pool.MaxPool2d(g), x).Reshape(shape);
     }
 
     /// <summary>
@@ -104,6 +100,15 @@ public static partial class Functional
     /// <summary>The input as [B·C, 1, H, W] unfolded to [B·C, kh·kw, L], the geometry, and the output shape.</summary>
     static (Tensor Cols, Im2Col G, int[] Shape) PoolColumns(string op, Tensor input, Size2 kernel, Size2? stride, Size2? padding, Size2 dilation)
     {
+        var (x, g, shape) = PoolInput(op, input, kernel, stride, padding, dilation);
+        int b = x.Shape[0], c = x.Shape[1];
+        var cols = Dispatch.Call(new Unfold(g), x.Reshape(b * c, 1, g.H, g.W));
+        return (cols, g, shape);
+    }
+
+    /// <summary>The floating input as [B, C, H, W], the per-plane geometry (C = 1), and the output shape.</summary>
+    static (Tensor X, Im2Col G, int[] Shape) PoolInput(string op, Tensor input, Size2 kernel, Size2? stride, Size2? padding, Size2 dilation)
+    {
         ArgumentNullException.ThrowIfNull(input);
         bool unbatched = input.Rank == 3;
         if (input.Rank is not (3 or 4)) throw Errors.Arg(op, $"input must be 4-d [B, C, H, W] (or 3-d unbatched), got {Errors.Describe(input)}.");
@@ -111,11 +116,10 @@ public static partial class Functional
         var p = padding ?? 0;
         if (p.H > kernel.H / 2 || p.W > kernel.W / 2)
             throw Errors.Arg(op, $"padding {p} must be at most half the kernel size {kernel}.");
-        int b = x.Shape[0], c = x.Shape[1];
+        int c = x.Shape[1];
         var g = Geometry(op, 1, x.Shape[2], x.Shape[3], kernel, stride ?? kernel, p, dilation);
-        var cols = Dispatch.Call(new Unfold(g), FloatInput(op, x).Reshape(b * c, 1, x.Shape[2], x.Shape[3]));
-        int[] shape = unbatched ? [c, g.OH, g.OW] : [b, c, g.OH, g.OW];
-        return (cols, g, shape);
+        int[] shape = unbatched ? [c, g.OH, g.OW] : [x.Shape[0], c, g.OH, g.OW];
+        return (FloatInput(op, x), g, shape);
     }
 
     /// <summary>[1, kh·kw, L] bool: true where a window element lies inside the image (not in the padding).</summary>

@@ -30,15 +30,20 @@ internal static class AdamUpdate
     public static void Step(Variable p, Tensor g, ParamState state, ParamGroup group, bool decoupled)
     {
         double lr = group.LearningRate, beta1 = group["beta1"], beta2 = group["beta2"], eps = group["eps"], wd = group["weight_decay"];
-        var d = group.Flag("maximize") ? -g : g;
         state.Step++;
-        if (wd != 0)
-        {
-            if (decoupled) p.MulInPlace(1 - lr * wd);
-            else d = d + p * wd;
-        }
+        if (wd != 0 && decoupled) p.MulInPlace(1 - lr * wd);
         var m = state.Get("exp_avg", () => Tensor.ZerosLike(p));
         var v = state.Get("exp_avg_sq", () => Tensor.ZerosLike(p));
+        if (!group.Flag("amsgrad") && AdamFused.Applies(p, g, m, v))
+        {
+            // One pass, no temporaries, bitwise the expression below (see AdamFused).
+            double b1 = 1 - Math.Pow(beta1, state.Step), b2 = 1 - Math.Pow(beta2, state.Step);
+            AdamFused.Run(p, g, m, v, new AdamFused.Coefficients(1 - beta1, beta2, 1 - beta2, Math.Sqrt(b2), eps, -(lr / b1),
+                decoupled ? 0 : wd, group.Flag("maximize")));
+            return;
+        }
+        var d = group.Flag("maximize") ? -g : g;
+        if (wd != 0 && !decoupled) d = d + p * wd;
         // m = β1·m + (1−β1)·g as torch's lerp; v = β2·v + (1−β2)·g² as torch's addcmul ((1−β2)·g)·g.
         Optimizer.LerpInPlace(m, d, 1 - beta1);
         v.MulInPlace(beta2).AddInPlace(d * (1 - beta2) * d);

@@ -18,7 +18,7 @@ internal sealed class Fold(Im2Col g) : Primitive
     public override Tensor Forward(Tensor[] x)
     {
         var cols = CopyKernel.AsContiguous(x[0]);
-        int batch = cols.Shape[0];
+        int batch = g.ColumnBatch(cols.Shape);
         var y = Tensor.Empty(cols.DType, new Shape(g.ImageShape(batch)), zeroed: true);
         switch (cols.DType)
         {

@@ -7,9 +7,12 @@ namespace Nabla.Primitives.Movement;
 /// <summary>
 /// The sliding-window geometry shared by <see cref="Unfold"/> (im2col) and <see cref="Fold"/> (col2im):
 /// an image [B, C, H, W], a kh×kw window with dilation, zero padding and stride, giving OH×OW window
-/// positions. Column layout [B, C·kh·kw, OH·OW], row (c·kh + i)·kw + j, as torch.nn.functional.unfold.
+/// positions. Column layout [B, C·kh·kw, OH·OW], row (c·kh + i)·kw + j, as torch.nn.functional.unfold;
+/// with <paramref name="RowsOuter"/> the layout is [C·kh·kw, B, OH·OW] instead, so a convolution of the
+/// whole batch is one GEMM weight[O, C·kh·kw] · cols[C·kh·kw, B·L] (no batched small GEMMs, and the
+/// weight gradient is one GEMM over K = B·L with no sum over the batch afterwards).
 /// </summary>
-internal sealed record Im2Col(int C, int H, int W, int Kh, int Kw, int Sh, int Sw, int Ph, int Pw, int Dh, int Dw)
+internal sealed record Im2Col(int C, int H, int W, int Kh, int Kw, int Sh, int Sw, int Ph, int Pw, int Dh, int Dw, bool RowsOuter = false)
 {
     public int OH => (H + 2 * Ph - Dh * (Kh - 1) - 1) / Sh + 1;
     public int OW => (W + 2 * Pw - Dw * (Kw - 1) - 1) / Sw + 1;
@@ -17,7 +20,13 @@ internal sealed record Im2Col(int C, int H, int W, int Kh, int Kw, int Sh, int S
     public int L => OH * OW;
 
     public int[] ImageShape(int b) => [b, C, H, W];
-    public int[] ColumnShape(int b) => [b, Rows, L];
+    public int[] ColumnShape(int b) => RowsOuter ? [Rows, b, L] : [b, Rows, L];
+
+    /// <summary>The batch size of a column tensor's shape.</summary>
+    public int ColumnBatch(Shape cols) => RowsOuter ? cols[1] : cols[0];
+
+    /// <summary>Start of column row <paramref name="row"/> of image <paramref name="b"/> (of <paramref name="batch"/>).</summary>
+    int RowStart(int b, int row, int batch) => (RowsOuter ? row * batch + b : b * Rows + row) * L;
 
     /// <summary>Output columns ow whose input column ow·Sw - Pw + j·Dw lies inside [0, W): [lo, hi).</summary>
     (int Lo, int Hi) Valid(int j)
@@ -47,14 +56,14 @@ internal sealed record Im2Col(int C, int H, int W, int Kh, int Kw, int Sh, int S
     /// <summary>cols[b, (c·kh+i)·kw+j, oh·OW+ow] = x[b, c, oh·Sh-Ph+i·Dh, ow·Sw-Pw+j·Dw] (0 outside). x is contiguous.</summary>
     public void Unfold<T>(T[] x, int xOffset, T[] cols, int batch) where T : unmanaged
     {
-        int oh = OH, ow = OW, l = L;
+        int oh = OH, ow = OW;
         ForPlanes(batch, (b, c) =>
         {
             int src = xOffset + (b * C + c) * H * W;
             for (int i = 0; i < Kh; i++)
                 for (int j = 0; j < Kw; j++)
                 {
-                    int dst = (b * Rows + (c * Kh + i) * Kw + j) * l;
+                    int dst = RowStart(b, (c * Kh + i) * Kw + j, batch);
                     var (lo, hi) = Valid(j);
                     int shift = j * Dw - Pw;
                     for (int r = 0; r < oh; r++, dst += ow)
@@ -75,14 +84,14 @@ internal sealed record Im2Col(int C, int H, int W, int Kh, int Kw, int Sh, int S
     /// <summary>The transpose: img[b, c, ih, iw] += cols[...] over every window position that reads it. img starts zeroed.</summary>
     public void Fold<T>(T[] cols, int colsOffset, T[] img, int batch) where T : unmanaged, INumber<T>
     {
-        int oh = OH, ow = OW, l = L;
+        int oh = OH, ow = OW;
         ForPlanes(batch, (b, c) =>
         {
             int dstBase = (b * C + c) * H * W;
             for (int i = 0; i < Kh; i++)
                 for (int j = 0; j < Kw; j++)
                 {
-                    int src = colsOffset + (b * Rows + (c * Kh + i) * Kw + j) * l;
+                    int src = colsOffset + RowStart(b, (c * Kh + i) * Kw + j, batch);
                     var (lo, hi) = Valid(j);
                     int shift = j * Dw - Pw;
                     for (int r = 0; r < oh; r++, src += ow)
@@ -118,15 +127,15 @@ internal sealed record Im2Col(int C, int H, int W, int Kh, int Kw, int Sh, int S
     {
         int batch = x.Shape[0];
         var y = RefArray.Zeros(g.ColumnShape(batch));
-        g.ReferenceLoop(batch, (b, row, pos, c, ih, iw) => y.Data[(b * g.Rows + row) * g.L + pos] = x[[b, c, ih, iw]]);
+        g.ReferenceLoop(batch, (b, row, pos, c, ih, iw) => y.Data[g.RowStart(b, row, batch) + pos] = x[[b, c, ih, iw]]);
         return y;
     }
 
     internal static RefArray ReferenceFold(Im2Col g, RefArray cols)
     {
-        int batch = cols.Shape[0];
+        int batch = g.RowsOuter ? cols.Shape[1] : cols.Shape[0];
         var y = RefArray.Zeros(g.ImageShape(batch));
-        g.ReferenceLoop(batch, (b, row, pos, c, ih, iw) => y.Data[y.Ravel([b, c, ih, iw])] += cols.Data[(b * g.Rows + row) * g.L + pos]);
+        g.ReferenceLoop(batch, (b, row, pos, c, ih, iw) => y.Data[y.Ravel([b, c, ih, iw])] += cols.Data[g.RowStart(b, row, batch) + pos]);
         return y;
     }
 }

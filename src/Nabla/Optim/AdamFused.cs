@@ -1,0 +1,58 @@
+using System.Numerics;
+using Nabla.Engine;
+
+namespace Nabla.Optim;
+
+/// <summary>
+/// Adam's update in one pass over the raw arrays, for the common case (no AMSGrad; contiguous parameter,
+/// gradient and state of one floating dtype; no graph or forward-mode tangents to keep). Every element
+/// goes through exactly the operations of <see cref="AdamUpdate.Step"/>'s tensor expression, in the same
+/// order and precision (scalars rounded to the tensor's dtype first, as a scalar operand is), so the
+/// results are bitwise the same; it only skips the temporaries (about ten full-size tensors per parameter).
+/// </summary>
+internal static class AdamFused
+{
+    /// <summary>The per-step scalars, as doubles (rounded to T at use, like scalar operands).</summary>
+    internal readonly record struct Coefficients(double Lerp, double Beta2, double OneMinusBeta2, double Bias2Sqrt, double Eps, double NegStepSize, double Wd, bool Maximize);
+
+    public static bool Applies(Tensor p, Tensor g, Tensor m, Tensor v) =>
+        !GradMode.Enabled && !ForwardMode.Active && !GradMode.AnomalyDetection
+        && p.DType.IsFloating() && g.DType == p.DType && m.DType == p.DType && v.DType == p.DType
+        && g.Shape.Equals(p.Shape) && m.Shape.Equals(p.Shape) && v.Shape.Equals(p.Shape)
+        && p.IsContiguous && g.IsContiguous && m.IsContiguous && v.IsContiguous
+        && !ReferenceEquals(m.Storage, v.Storage) && !ReferenceEquals(m.Storage, p.Storage) && !ReferenceEquals(v.Storage, p.Storage)
+        && !ReferenceEquals(m.Storage, g.Storage) && !ReferenceEquals(v.Storage, g.Storage) && !ReferenceEquals(p.Storage, g.Storage);
+
+    public static void Run(Tensor p, Tensor g, Tensor m, Tensor v, Coefficients k)
+    {
+        if (p.DType == DType.Float32) Run(Span<float>(p), Span<float>(g), Span<float>(m), Span<float>(v), k);
+        else Run(Span<double>(p), Span<double>(g), Span<double>(m), Span<double>(v), k);
+        // The same version bumps as the in-place ops (saved copies of these tensors are now stale).
+        m.Version.Bump("LerpInPlace", null);
+        v.Version.Bump("AddInPlace", null);
+        p.Version.Bump("AddInPlace", null);
+    }
+
+    static Span<T> Span<T>(Tensor t) where T : unmanaged => t.Data<T>().AsSpan(t.Offset, t.NumElements);
+
+    static void Run<T>(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v, Coefficients k) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T lerp = T.CreateTruncating(k.Lerp), oneMinusLerp = T.CreateTruncating(1 - k.Lerp), beta2 = T.CreateTruncating(k.Beta2);
+        T oneMinusBeta2 = T.CreateTruncating(k.OneMinusBeta2), bias2Sqrt = T.CreateTruncating(k.Bias2Sqrt);
+        T eps = T.CreateTruncating(k.Eps), negStep = T.CreateTruncating(k.NegStepSize), wd = T.CreateTruncating(k.Wd);
+        bool smallWeight = Math.Abs(k.Lerp) < 0.5, decay = k.Wd != 0;
+        for (int i = 0; i < p.Length; i++)
+        {
+            T d = k.Maximize ? -g[i] : g[i];
+            if (decay) d += p[i] * wd;                                   // d = d + p·wd
+            T mi = m[i];
+            mi = smallWeight ? mi + (d - mi) * lerp : d - (d - mi) * oneMinusLerp;   // Optimizer.LerpInPlace
+            T vi = v[i] * beta2;                                         // v.MulInPlace(β2)
+            vi += d * oneMinusBeta2 * d;                                 // .AddInPlace(d·(1−β2)·d)
+            T denom = T.Sqrt(vi) / bias2Sqrt + eps;
+            p[i] += mi * negStep / denom;                                // p.AddInPlace(m·(−stepSize)/denom)
+            m[i] = mi;
+            v[i] = vi;
+        }
+    }
+}
