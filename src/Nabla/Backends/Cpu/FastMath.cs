@@ -55,6 +55,11 @@ internal static class FastMath
     // GELU clamps x to ±GeluClamp (= ErfcMaxA·√2 rounded down): beyond it Φ(x) is exactly 0 or 1 in float.
     internal const float GeluClamp = 19.0f;
     internal const float InvSqrt2 = 0.70710678f;
+    // Near 0 GELU takes Φ(x) = 1/2 + x·G(x²/2), G = P/(2√2) with P erf's polynomial above (erf(a) = a·P(a²)
+    // at a = x/√2; |x| < GeluSmall keeps a < ErfSmall): no rounding of erfc's 1 - c/2 there.
+    internal const float GeluSmall = 1.3f;
+    internal const float G0 = F0 * InvSqrt2 * 0.5f, G1 = F1 * InvSqrt2 * 0.5f, G2 = F2 * InvSqrt2 * 0.5f,
+        G3 = F3 * InvSqrt2 * 0.5f, G4 = F4 * InvSqrt2 * 0.5f, G5 = F5 * InvSqrt2 * 0.5f, G6 = F6 * InvSqrt2 * 0.5f;
 
     /// <summary>y = eˣ.</summary>
     public static void Exp(ReadOnlySpan<float> x, Span<float> y) => Map<ExpKernel>(x, y);

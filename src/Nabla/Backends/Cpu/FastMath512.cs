@@ -49,17 +49,18 @@ internal static class FastMath512
     /// <summary>eˣ.</summary>
     public static V Exp(V x) => Vector512.ConditionalSelect(Vector512.IsNaN(x), x, ExpCore(x, V.Zero));
 
-    /// <summary>tanh(x): the odd polynomial near 0, else 1 - 2/(e^(2|x|) + 1) with x's sign.</summary>
+    /// <summary>tanh(x) = ±tanh(|x|): the odd polynomial near 0, else 1 - 2/(e^(2|x|) + 1).</summary>
     public static V Tanh(V x)
     {
         var a = Vector512.Abs(x);
         var e = ExpCore(a + a, V.Zero, clampLow: false);
-        var big = Vector512.CopySign(V.One - C(2f) / (e + V.One), x);   // e = Inf gives exactly ±1
-        var s = x * x;
+        var big = V.One - C(2f) / (e + V.One);   // e = Inf gives exactly 1
+        var s = a * a;
         var q = Fma(Fma(Fma(Fma(C(T4), s, C(T3)), s, C(T2)), s, C(T1)), s, C(T0));
-        var small = Fma(x * s, q, x);
-        // NaN compares false, so NaN lanes take the polynomial, which keeps them NaN.
-        return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(a, C(TanhSmall)), big, small);
+        var small = Fma(a * s, q, a);
+        // NaN compares false, so NaN lanes take the polynomial, which keeps them NaN. The sign goes on
+        // last, so tanh(-0) = -0.
+        return Vector512.CopySign(Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(a, C(TanhSmall)), big, small), x);
     }
 
     /// <summary>1/(1 + e⁻ˣ) from e = e^(-|x|) ≤ 1: 1/(1 + e) for x ≥ 0, e/(1 + e) below.</summary>
@@ -110,6 +111,10 @@ internal static class FastMath512
         var sqLo = Fma(h, xc, -sqHi);
         var half = C(0.5f) * Erfc(Vector512.Abs(xc) * C(InvSqrt2), sqHi, sqLo);
         var phi = Vector512.ConditionalSelect(Vector512.LessThan(xc, V.Zero), half, V.One - half);
+        // sqHi = x²/2 rounded: its error is far below G's effect on Φ.
+        var g = Fma(Fma(Fma(Fma(Fma(Fma(C(G6), sqHi, C(G5)), sqHi, C(G4)), sqHi, C(G3)), sqHi, C(G2)), sqHi, C(G1)), sqHi, C(G0));
+        var small = Fma(xc, g, C(0.5f));
+        phi = Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Abs(xc), C(GeluSmall)), small, phi);
         return x * phi;
     }
 }
