@@ -13,6 +13,7 @@ var benchmarks = new (string Name, Action<int, bool> Run)[]
     ("matmul", Benchmarks.MatMul),
     ("overhead", Benchmarks.Overhead),
     ("elementwise", Benchmarks.Elementwise),
+    ("elementwise_kernels", KernelBenchmarks.ElementwiseKernels),
 };
 int[] threadCounts = [1, 2];
 
