@@ -15,6 +15,7 @@ var benchmarks = new (string Name, Action<int, bool> Run)[]
     ("elementwise", Benchmarks.Elementwise),
     ("cnn_train_step", Training.CnnTrainStep),
     ("mlp_train_step", Training.MlpTrainStep),
+    ("elementwise_kernels", KernelBenchmarks.ElementwiseKernels),
 };
 int[] threadCounts = [1, 2];
 

@@ -12,15 +12,7 @@ public partial class Tensor
     /// <example><code>
     /// Tensor.FromArray(new[] { -100f, 0f, 100f }, [3]).Sigmoid();   // [3.7e-44, 0.5, 1]
     /// </code></example>
-    public Tensor Sigmoid()
-    {
-        var x = DType.IsFloating() ? this : To(DType.Float32);
-        // x ≥ 0: 1/(1 + e^-x) ; x < 0: e^x/(1 + e^x). Both use e = e^(-|x|) ≤ 1. NB: -|x| is written as
-        // where(x ≥ 0, -x, x) rather than -Abs(x), whose zero gradient at x = 0 would give σ'(0) = 0.
-        var nonNegative = x.Ge(0L);
-        var e = Where(nonNegative, -x, x).Exp();
-        return Where(nonNegative, Scalar(1, x.DType), e) / (1.0 + e);
-    }
+    public Tensor Sigmoid() => Unary(new Primitives.Elementwise.Sigmoid());
 
     /// <summary>
     /// max(x, 0) elementwise; integer tensors keep their dtype. The gradient is 1 for x &gt; 0 and 0 for

@@ -114,7 +114,7 @@ public static partial class Functional
             const double k = 0.79788456080286536;   // √(2/π)
             return 0.5 * x * (1.0 + (k * (x + 0.044715 * x * x * x)).Tanh());
         }
-        return 0.5 * x * (1.0 + Erf(x * 0.70710678118654752));   // x/√2
+        return x.Unary(new Primitives.Special.Gelu());   // one fused pass; 0.5·x·(1 + erf(x/√2))
     }
 
     /// <summary>Softmax along <paramref name="dim"/> (stable; see <see cref="Tensor.Softmax"/>).</summary>

@@ -3,7 +3,10 @@ using Nabla.Backends.Cpu;
 
 namespace Nabla.Primitives.Elementwise;
 
-/// <summary>y = tanh(x) ; dy = dx*(1 - y²) ; gx = gy*(1 - y²)</summary>
+/// <summary>
+/// y = tanh(x) ; dy = dx*(1 - y²) ; gx = gy*(1 - y²). float32 runs on <see cref="FastMath.Tanh"/>
+/// (computed in float, saturates to ±1 exactly); float64 on TensorPrimitives.
+/// </summary>
 internal sealed class Tanh : ElementwiseUnary
 {
     public override string Name => "tanh";
@@ -14,5 +17,5 @@ internal sealed class Tanh : ElementwiseUnary
     public override double Reference(double x) => Math.Tanh(x);
 
     protected override void Kernel<T>(ReadOnlySpan<T> x, Span<T> y) =>
-        FloatKernels.Run(x, y, TensorPrimitives.Tanh, TensorPrimitives.Tanh);
+        FloatKernels.Run(x, y, FastMath.Tanh, TensorPrimitives.Tanh);
 }

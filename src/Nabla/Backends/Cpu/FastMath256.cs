@@ -1,0 +1,129 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using static Nabla.Backends.Cpu.FastMath;
+using V = System.Runtime.Intrinsics.Vector256<float>;
+
+namespace Nabla.Backends.Cpu;
+
+/// <summary>
+/// The <see cref="FastMath"/> kernels on Vector256 (see there for accuracy and special values).
+/// FastMath512.cs is the same text on Vector512 except <see cref="Pow2"/>.
+/// </summary>
+internal static class FastMath256
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static V C(float v) => Vector256.Create(v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static V Fma(V a, V b, V c) => Vector256.FusedMultiplyAdd(a, b, c);
+
+    /// <summary>
+    /// p·2^k for integral k in [-151, 129] and p in [0.7, 1.5]: two factors 2^(k/2) and 2^(k - k/2) that
+    /// are normal floats, so only the second product rounds (once, through the denormals or to Inf).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static V Pow2(V p, V k)
+    {
+        var ki = Vector256.ConvertToInt32(k);
+        var k1 = Vector256.ShiftRightArithmetic(ki, 1);
+        var s1 = Vector256.ShiftLeft(k1 + Vector256.Create(127), 23).AsSingle();
+        var s2 = Vector256.ShiftLeft(ki - k1 + Vector256.Create(127), 23).AsSingle();
+        return p * s1 * s2;
+    }
+
+    /// <summary>
+    /// e^(x + lo) for x not NaN (NaN lanes give garbage: callers fix them), |lo| tiny: a second,
+    /// low-order part of the argument that is added after the exact reduction, so x + lo may carry
+    /// more than float precision.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static V ExpCore(V x, V lo, bool clampLow = true, bool clampHigh = true)
+    {
+        // The flags are constants at every call: a caller whose x has a known sign skips a clamp.
+        if (clampLow) x = Vector256.MaxNative(x, C(ExpMin));
+        if (clampHigh) x = Vector256.MinNative(x, C(ExpMax));
+        var k = Vector256.Round(x * C(Log2E));
+        var r = Fma(k, C(-Ln2Hi), x);   // exact
+        r = Fma(k, C(-Ln2Lo), r) + lo;
+        var p = Fma(C(E7), r, C(E6));
+        p = Fma(p, r, C(E5));
+        p = Fma(p, r, C(E4));
+        p = Fma(p, r, C(E3));
+        p = Fma(p, r, C(E2));
+        p = Fma(p, r, V.One);
+        p = Fma(p, r, V.One);
+        return Pow2(p, k);
+    }
+
+    /// <summary>eˣ.</summary>
+    public static V Exp(V x) => Vector256.ConditionalSelect(Vector256.IsNaN(x), x, ExpCore(x, V.Zero));
+
+    /// <summary>tanh(x) = ±tanh(|x|): the odd polynomial near 0, else 1 - 2/(e^(2|x|) + 1).</summary>
+    public static V Tanh(V x)
+    {
+        var a = Vector256.Abs(x);
+        var e = ExpCore(a + a, V.Zero, clampLow: false);
+        var big = V.One - C(2f) / (e + V.One);   // e = Inf gives exactly 1
+        var s = a * a;
+        var q = Fma(Fma(Fma(Fma(C(T4), s, C(T3)), s, C(T2)), s, C(T1)), s, C(T0));
+        var small = Fma(a * s, q, a);
+        // NaN compares false, so NaN lanes take the polynomial, which keeps them NaN. The sign goes on
+        // last, so tanh(-0) = -0.
+        return Vector256.CopySign(Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(a, C(TanhSmall)), big, small), x);
+    }
+
+    /// <summary>1/(1 + e⁻ˣ) from e = e^(-|x|) ≤ 1: 1/(1 + e) for x ≥ 0, e/(1 + e) below.</summary>
+    public static V Sigmoid(V x)
+    {
+        var e = ExpCore(-Vector256.Abs(x), V.Zero, clampHigh: false);
+        var y = Vector256.ConditionalSelect(Vector256.LessThan(x, V.Zero), e, V.One) / (V.One + e);
+        return Vector256.ConditionalSelect(Vector256.IsNaN(x), x, y);
+    }
+
+    /// <summary>erfc(a) for finite a in [0, ErfcMaxA] where a² = sqHi + sqLo (sqLo may be 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static V Erfc(V a, V sqHi, V sqLo)
+    {
+        var t = V.One / Fma(a, C(0.5f), V.One);
+        var u = t - C(QCenter);
+        var q = Fma(Fma(Fma(Fma(Fma(C(Q10), u, C(Q9)), u, C(Q8)), u, C(Q7)), u, C(Q6)), u, C(Q5));
+        q = Fma(Fma(Fma(Fma(Fma(q, u, C(Q4)), u, C(Q3)), u, C(Q2)), u, C(Q1)), u, C(Q0));
+        // q - a² as a float pair (Fast2Sum: exact when a² ≥ |q|, and a² < |q| ≤ 1.3 loses < 1 ulp anyway).
+        var s = q - sqHi;
+        var err = q - (s + sqHi);
+        return t * ExpCore(s, err - sqLo, clampHigh: false);   // q - a² ≤ 0
+    }
+
+    /// <summary>erf(x): x·P(x²) for |x| &lt; ErfSmall, else ±(1 - erfc(|x|)).</summary>
+    public static V Erf(V x)
+    {
+        var a = Vector256.Abs(x);
+        var s = x * x;
+        var p = Fma(Fma(Fma(Fma(Fma(Fma(C(F6), s, C(F5)), s, C(F4)), s, C(F3)), s, C(F2)), s, C(F1)), s, C(F0));
+        var small = x * p;
+        // erfc(4) = 1.5e-8 is below half an ulp of 1: clamping there keeps ±Inf finite inside.
+        var ac = Vector256.MinNative(a, C(4f));
+        var big = Vector256.CopySign(V.One - Erfc(ac, ac * ac, V.Zero), x);
+        return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(a, C(ErfSmall)), big, small);   // NaN: small
+    }
+
+    /// <summary>
+    /// x·Φ(x) with Φ(x) = erfc(-x/√2)/2: 1 - c/2 for x ≥ 0 and c/2 below, c = erfc(|x|/√2), so the
+    /// negative tail keeps its relative accuracy (no 1 + erf cancellation). x²/2 enters the exponent as
+    /// an exact float pair. x = ±Inf gives +Inf / NaN (as x·Φ(x) in IEEE arithmetic), NaN stays NaN.
+    /// </summary>
+    public static V Gelu(V x)
+    {
+        var xc = Vector256.MinNative(Vector256.MaxNative(x, C(-GeluClamp)), C(GeluClamp));
+        var h = xc * C(0.5f);
+        var sqHi = h * xc;
+        var sqLo = Fma(h, xc, -sqHi);
+        var half = C(0.5f) * Erfc(Vector256.Abs(xc) * C(InvSqrt2), sqHi, sqLo);
+        var phi = Vector256.ConditionalSelect(Vector256.LessThan(xc, V.Zero), half, V.One - half);
+        // sqHi = x²/2 rounded: its error is far below G's effect on Φ.
+        var g = Fma(Fma(Fma(Fma(Fma(Fma(C(G6), sqHi, C(G5)), sqHi, C(G4)), sqHi, C(G3)), sqHi, C(G2)), sqHi, C(G1)), sqHi, C(G0));
+        var small = Fma(xc, g, C(0.5f));
+        phi = Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Abs(xc), C(GeluSmall)), small, phi);
+        return x * phi;
+    }
+}

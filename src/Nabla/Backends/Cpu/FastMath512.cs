@@ -1,0 +1,120 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using static Nabla.Backends.Cpu.FastMath;
+using V = System.Runtime.Intrinsics.Vector512<float>;
+
+namespace Nabla.Backends.Cpu;
+
+/// <summary>
+/// The <see cref="FastMath"/> kernels on Vector512 (see there for accuracy and special values).
+/// FastMath256.cs is the same text on Vector256 except <see cref="Pow2"/>.
+/// </summary>
+internal static class FastMath512
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static V C(float v) => Vector512.Create(v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static V Fma(V a, V b, V c) => Vector512.FusedMultiplyAdd(a, b, c);
+
+    /// <summary>p·2^k for integral k in [-151, 129]: vscalefps rounds once, through the denormals and to Inf.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static V Pow2(V p, V k) => Avx512F.Scale(p, k);
+
+    /// <summary>
+    /// e^(x + lo) for x not NaN (NaN lanes give garbage: callers fix them), |lo| tiny: a second,
+    /// low-order part of the argument that is added after the exact reduction, so x + lo may carry
+    /// more than float precision.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static V ExpCore(V x, V lo, bool clampLow = true, bool clampHigh = true)
+    {
+        // The flags are constants at every call: a caller whose x has a known sign skips a clamp.
+        if (clampLow) x = Vector512.MaxNative(x, C(ExpMin));
+        if (clampHigh) x = Vector512.MinNative(x, C(ExpMax));
+        var k = Vector512.Round(x * C(Log2E));
+        var r = Fma(k, C(-Ln2Hi), x);   // exact
+        r = Fma(k, C(-Ln2Lo), r) + lo;
+        var p = Fma(C(E7), r, C(E6));
+        p = Fma(p, r, C(E5));
+        p = Fma(p, r, C(E4));
+        p = Fma(p, r, C(E3));
+        p = Fma(p, r, C(E2));
+        p = Fma(p, r, V.One);
+        p = Fma(p, r, V.One);
+        return Pow2(p, k);
+    }
+
+    /// <summary>eˣ.</summary>
+    public static V Exp(V x) => Vector512.ConditionalSelect(Vector512.IsNaN(x), x, ExpCore(x, V.Zero));
+
+    /// <summary>tanh(x) = ±tanh(|x|): the odd polynomial near 0, else 1 - 2/(e^(2|x|) + 1).</summary>
+    public static V Tanh(V x)
+    {
+        var a = Vector512.Abs(x);
+        var e = ExpCore(a + a, V.Zero, clampLow: false);
+        var big = V.One - C(2f) / (e + V.One);   // e = Inf gives exactly 1
+        var s = a * a;
+        var q = Fma(Fma(Fma(Fma(C(T4), s, C(T3)), s, C(T2)), s, C(T1)), s, C(T0));
+        var small = Fma(a * s, q, a);
+        // NaN compares false, so NaN lanes take the polynomial, which keeps them NaN. The sign goes on
+        // last, so tanh(-0) = -0.
+        return Vector512.CopySign(Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(a, C(TanhSmall)), big, small), x);
+    }
+
+    /// <summary>1/(1 + e⁻ˣ) from e = e^(-|x|) ≤ 1: 1/(1 + e) for x ≥ 0, e/(1 + e) below.</summary>
+    public static V Sigmoid(V x)
+    {
+        var e = ExpCore(-Vector512.Abs(x), V.Zero, clampHigh: false);
+        var y = Vector512.ConditionalSelect(Vector512.LessThan(x, V.Zero), e, V.One) / (V.One + e);
+        return Vector512.ConditionalSelect(Vector512.IsNaN(x), x, y);
+    }
+
+    /// <summary>erfc(a) for finite a in [0, ErfcMaxA] where a² = sqHi + sqLo (sqLo may be 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static V Erfc(V a, V sqHi, V sqLo)
+    {
+        var t = V.One / Fma(a, C(0.5f), V.One);
+        var u = t - C(QCenter);
+        var q = Fma(Fma(Fma(Fma(Fma(C(Q10), u, C(Q9)), u, C(Q8)), u, C(Q7)), u, C(Q6)), u, C(Q5));
+        q = Fma(Fma(Fma(Fma(Fma(q, u, C(Q4)), u, C(Q3)), u, C(Q2)), u, C(Q1)), u, C(Q0));
+        // q - a² as a float pair (Fast2Sum: exact when a² ≥ |q|, and a² < |q| ≤ 1.3 loses < 1 ulp anyway).
+        var s = q - sqHi;
+        var err = q - (s + sqHi);
+        return t * ExpCore(s, err - sqLo, clampHigh: false);   // q - a² ≤ 0
+    }
+
+    /// <summary>erf(x): x·P(x²) for |x| &lt; ErfSmall, else ±(1 - erfc(|x|)).</summary>
+    public static V Erf(V x)
+    {
+        var a = Vector512.Abs(x);
+        var s = x * x;
+        var p = Fma(Fma(Fma(Fma(Fma(Fma(C(F6), s, C(F5)), s, C(F4)), s, C(F3)), s, C(F2)), s, C(F1)), s, C(F0));
+        var small = x * p;
+        // erfc(4) = 1.5e-8 is below half an ulp of 1: clamping there keeps ±Inf finite inside.
+        var ac = Vector512.MinNative(a, C(4f));
+        var big = Vector512.CopySign(V.One - Erfc(ac, ac * ac, V.Zero), x);
+        return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(a, C(ErfSmall)), big, small);   // NaN: small
+    }
+
+    /// <summary>
+    /// x·Φ(x) with Φ(x) = erfc(-x/√2)/2: 1 - c/2 for x ≥ 0 and c/2 below, c = erfc(|x|/√2), so the
+    /// negative tail keeps its relative accuracy (no 1 + erf cancellation). x²/2 enters the exponent as
+    /// an exact float pair. x = ±Inf gives +Inf / NaN (as x·Φ(x) in IEEE arithmetic), NaN stays NaN.
+    /// </summary>
+    public static V Gelu(V x)
+    {
+        var xc = Vector512.MinNative(Vector512.MaxNative(x, C(-GeluClamp)), C(GeluClamp));
+        var h = xc * C(0.5f);
+        var sqHi = h * xc;
+        var sqLo = Fma(h, xc, -sqHi);
+        var half = C(0.5f) * Erfc(Vector512.Abs(xc) * C(InvSqrt2), sqHi, sqLo);
+        var phi = Vector512.ConditionalSelect(Vector512.LessThan(xc, V.Zero), half, V.One - half);
+        // sqHi = x²/2 rounded: its error is far below G's effect on Φ.
+        var g = Fma(Fma(Fma(Fma(Fma(Fma(C(G6), sqHi, C(G5)), sqHi, C(G4)), sqHi, C(G3)), sqHi, C(G2)), sqHi, C(G1)), sqHi, C(G0));
+        var small = Fma(xc, g, C(0.5f));
+        phi = Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Abs(xc), C(GeluSmall)), small, phi);
+        return x * phi;
+    }
+}
