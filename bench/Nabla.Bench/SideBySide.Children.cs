@@ -24,7 +24,7 @@ internal static partial class SideBySide
     /// for 1500 steps (300 with --quick), without any Dispose.</summary>
     static void Memory(int threads, bool quick)
     {
-        if (threads != 1) return; // one child process, run once (it uses every core)
+        if (threads != 1) return; // one child process on one thread, run once
         int steps = quick ? 300 : 1500;
         Console.Write(Launch("--memory-child", steps.ToString(CultureInfo.InvariantCulture)));
     }
@@ -52,7 +52,7 @@ internal static partial class SideBySide
 
     static int MemoryChild(int steps)
     {
-        CpuParallel.Threads = Environment.ProcessorCount;
+        CpuParallel.Threads = 1;
         var step = MlpStep();
         var sampleSteps = new List<double>();
         var samples = new List<double>();
@@ -67,9 +67,9 @@ internal static partial class SideBySide
         }
         double peakMiB = ProcStatusKiB("VmHWM") / 1024.0;
         Harness.Report("memory", "MiB", peakMiB, false,
-            ("mode", "peak_rss"), ("model", "mlp"), ("steps", steps), ("threads", Environment.ProcessorCount));
+            ("mode", "peak_rss"), ("model", "mlp"), ("steps", steps), ("threads", 1));
         Harness.Report("memory", "KiB/step", Slope(sampleSteps, samples), false,
-            ("mode", "rss_growth_second_half"), ("model", "mlp"), ("steps", steps), ("threads", Environment.ProcessorCount));
+            ("mode", "rss_growth_second_half"), ("model", "mlp"), ("steps", steps), ("threads", 1));
         return 0;
     }
 
