@@ -4,6 +4,7 @@
 #   bash bench/compare.sh                    # everything (several minutes)
 #   bash bench/compare.sh --quick            # smaller sizes, fewer repetitions (about a minute)
 #   bash bench/compare.sh --filter matmul    # only workloads whose name contains "matmul"
+#   bash bench/compare.sh --omp-passive      # TorchSharp with OMP_WAIT_POLICY=PASSIVE (see bench/README.md)
 # Builds both in Release first. The JSON lines and the table are kept in a results folder (printed at the
 # end; set COMPARE_OUT to choose it). See bench/README.md.
 set -euo pipefail
@@ -11,11 +12,13 @@ cd "$(dirname "$0")/.."
 
 quick=()
 filter=""
+omp="default (libgomp spins at barriers)"
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=(--quick) ;;
         --filter) filter="${2:?--filter needs a name}"; shift ;;
-        -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+        --omp-passive) export OMP_WAIT_POLICY=PASSIVE; omp="OMP_WAIT_POLICY=PASSIVE" ;;
+        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
         *) echo "unknown argument '$1'; try --help" >&2; exit 2 ;;
     esac
     shift
@@ -56,14 +59,21 @@ run() { # run SIDE BINARY OUTFILE GROUP: a side without that workload says so an
     fi
 }
 
-echo "== $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine makes numbers noisy)" >&2
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== $(nproc) cores, load average $load_before (other work on the machine makes numbers noisy)" >&2
 for g in "${groups[@]}"; do
     echo "== $g" >&2
     run nabla "$nabla_bin" "$nabla_out" "$g"
     run torchsharp "$torch_bin" "$torch_out" "$g"
 done
-echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
-python3 bench/compare_table.py "$nabla_out" "$torch_out" | tee "$out/table.md"
+{
+    echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), .NET $(dotnet --version)."
+    echo "Load average (1, 5, 15 min) before: $load_before, after: $load_after. TorchSharp OpenMP wait policy: $omp."
+    echo "Run took ${SECONDS} s$([ ${#quick[@]} -gt 0 ] && echo ', --quick')."
+    echo
+    python3 bench/compare_table.py "$nabla_out" "$torch_out"
+} | tee "$out/table.md"
 echo >&2
 echo "results in $out (nabla.jsonl, torchsharp.jsonl, table.md, logs)" >&2
