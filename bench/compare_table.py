@@ -6,7 +6,9 @@ usage: compare_table.py NABLA.jsonl TORCHSHARP.jsonl
 Rows are matched on name, unit and every parameter except the bookkeeping ones (reps, ms), so a row
 appears with both values only when both sides ran the same workload with the same parameters. The
 ratio is always Nabla / TorchSharp; whether that is good depends on the row's direction (higher is
-better for GFLOP/s and GB/s, lower for times and sizes). The output is a Markdown table.
+better for GFLOP/s and GB/s, lower for times and sizes). The output is a Markdown table of the rows both
+sides have, then one line naming the workloads with rows on one side only (a Nabla-only benchmark, or a
+parameter that differs between the sides).
 """
 import json
 import sys
@@ -41,7 +43,7 @@ def main():
     if len(sys.argv) != 3:
         raise SystemExit(__doc__)
     nabla, torch = load(sys.argv[1]), load(sys.argv[2])
-    keys = list(nabla) + [k for k in torch if k not in nabla]
+    keys = [k for k in nabla if k in torch]
     keys.sort(key=lambda k: (ORDER.index(k[0]) if k[0] in ORDER else len(ORDER), k[0]))  # stable: run order within a name
 
     print("| name | parameters | unit | Nabla | TorchSharp | Nabla/TorchSharp | better |")
@@ -55,6 +57,15 @@ def main():
         ratio = f"{nv / tv:.2f}" if nv is not None and tv not in (None, 0) else "-"
         better = "higher" if r["higher_is_better"] else "lower"
         print(f"| {r['name']} | {params} | {r['unit']} | {fmt(nv)} | {fmt(tv)} | {ratio} | {better} |")
+
+    for side, mine, other in (("Nabla", nabla, torch), ("TorchSharp", torch, nabla)):
+        alone = {}
+        for k in mine:
+            if k not in other:
+                alone[k[0]] = alone.get(k[0], 0) + 1
+        if alone:
+            names = ", ".join(f"{name} ({count} rows)" for name, count in alone.items())
+            print(f"\nOnly {side} has rows (not shown) for: {names}.")
 
 
 if __name__ == "__main__":
