@@ -18,6 +18,9 @@ var benchmarks = new (string Name, Action<int, bool> Run)[]
     ("elementwise_kernels", KernelBenchmarks.ElementwiseKernels),
 };
 int[] threadCounts = [1, 2];
+// Side-by-side workloads and child modes (bench/compare.sh): see SideBySide.cs.
+if (SideBySide.RunChild(args) is int childExit) return childExit;
+benchmarks = [.. benchmarks, .. SideBySide.Workloads];
 
 string? filter = null;
 bool quick = false;
