@@ -107,9 +107,10 @@ internal static class Backprop
                 }
                 var outer = _running;
                 _running = node;
+                var outerMask = Primitives.Primitive.SwapNeededInputs(NeededInputs(node, needed));
                 Tensor?[] gxs;
                 try { gxs = node.Apply(g); }
-                finally { _running = outer; }
+                finally { _running = outer; Primitives.Primitive.SwapNeededInputs(outerMask); }
                 executed.Add(node);
                 for (int i = 0; i < node.Next.Length; i++)
                 {
@@ -169,6 +170,14 @@ internal static class Backprop
         throw Errors.State("Tensor.RegisterHook",
             $"a hook on the gradient of {of} returned {Errors.Describe(replaced)} for a gradient of {Errors.Describe(g)}; " +
             "a hook must return a tensor of the same shape and dtype (or null to keep the gradient).");
+    }
+
+    /// <summary>Which of the node's inputs lead to a needed node: the others' gradients would be dropped, so rules may skip them.</summary>
+    static bool[] NeededInputs(GradNode node, HashSet<GradNode> needed)
+    {
+        var mask = new bool[node.Next.Length];
+        for (int i = 0; i < mask.Length; i++) mask[i] = node.Next[i] is { } next && needed.Contains(next);
+        return mask;
     }
 
     static bool LeadsOn(GradNode node, HashSet<GradNode> needed)

@@ -43,8 +43,9 @@ internal abstract class ElementwiseBinary : Primitive
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y)
     {
+        // Derivatives are built lazily by most ops (views of x), so only the products are skipped here.
         var (da, db) = Derivatives(x[0], x[1], y);
-        return [gy * da, gy * db];
+        return [NeedsGrad(0) ? gy * da : null, NeedsGrad(1) ? gy * db : null];
     }
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y)

@@ -42,6 +42,26 @@ internal abstract class Primitive
     /// <summary>The same computation in plain double-precision loops (the test oracle).</summary>
     public abstract RefArray Reference(RefArray[] x);
 
+    // Which inputs the running backward wants gradients for (null: all). Set by Backprop around one node's
+    // rule and restored afterwards, so nested backward passes (checkpoints, custom functions) see their own.
+    [ThreadStatic] static bool[]? _neededInputs;
+
+    /// <summary>
+    /// Whether the backward pass now running this primitive's <see cref="Vjp"/> uses the gradient of input
+    /// <paramref name="i"/>. False for an input that does not require grad (data, labels, constants) or
+    /// that leads to nothing the pass computes (another Autograd.Grad input, a node outside a tape), so a
+    /// rule may return null there and skip the work (a GEMM for MatMul). True outside backward.
+    /// </summary>
+    protected static bool NeedsGrad(int i) => _neededInputs is not { } mask || i >= mask.Length || mask[i];
+
+    /// <summary>Makes <see cref="NeedsGrad"/> answer from <paramref name="mask"/> (null: all); returns the previous mask to restore.</summary>
+    internal static bool[]? SwapNeededInputs(bool[]? mask)
+    {
+        var outer = _neededInputs;
+        _neededInputs = mask;
+        return outer;
+    }
+
     /// <summary>Called when the graph frees this call's saved values (after a backward without retainGraph).</summary>
     public virtual void Release() { }
 

@@ -16,7 +16,7 @@ internal sealed class Div : ElementwiseBinary
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y)
     {
         var ga = gy / x[1];
-        return [ga, -ga * y];
+        return [ga, NeedsGrad(1) ? -ga * y : null];
     }
 
     public override double Reference(double a, double b) => a / b;

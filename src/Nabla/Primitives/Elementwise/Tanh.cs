@@ -4,7 +4,7 @@ using Nabla.Backends.Cpu;
 namespace Nabla.Primitives.Elementwise;
 
 /// <summary>
-/// y = tanh(x) ; dy = dx*(1 - y²) ; gx = gy*(1 - y²). float32 runs on <see cref="FastMath.Tanh"/>
+/// y = tanh(x) ; dy = dx*(1 - y²) ; gx = gy*(1 - y²), both as one <see cref="TanhBackward"/> pass. float32 runs on <see cref="FastMath.Tanh"/>
 /// (computed in float, saturates to ±1 exactly); float64 on TensorPrimitives.
 /// </summary>
 internal sealed class Tanh : ElementwiseUnary
@@ -15,6 +15,11 @@ internal sealed class Tanh : ElementwiseUnary
 
     public override Tensor Derivative(Tensor x, Tensor y) => 1.0 - y * y;
     public override double Reference(double x) => Math.Tanh(x);
+
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [Engine.Dispatch.Call(new TanhBackward(), gy, y)];
+
+    public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) =>
+        dx[0] is null ? null : Engine.Dispatch.Call(new TanhBackward(), dx[0]!, y);
 
     protected override void Kernel<T>(ReadOnlySpan<T> x, Span<T> y) =>
         FloatKernels.Run(x, y, FastMath.Tanh, TensorPrimitives.Tanh);

@@ -19,7 +19,7 @@ internal sealed class Where : Primitive
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y)
     {
         var zero = Tensor.Scalar(0, gy.DType);
-        return [null, Tensor.Where(x[0], gy, zero), Tensor.Where(x[0], zero, gy)];
+        return [null, NeedsGrad(1) ? Tensor.Where(x[0], gy, zero) : null, NeedsGrad(2) ? Tensor.Where(x[0], zero, gy) : null];
     }
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y)

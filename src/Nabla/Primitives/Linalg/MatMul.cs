@@ -52,7 +52,9 @@ internal sealed class MatMul : Primitive
         });
     }
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [gy.MatMul(x[1].T), x[0].T.MatMul(gy)];
+    // A GEMM each; the one for an input that needs no gradient (the data of a first layer) is skipped.
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) =>
+        [NeedsGrad(0) ? gy.MatMul(x[1].T) : null, NeedsGrad(1) ? x[0].T.MatMul(gy) : null];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) =>
         SumTangents(dx[0]?.MatMul(x[1]), dx[1] is null ? null : x[0].MatMul(dx[1]!));

@@ -1,0 +1,51 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+using Nabla.Backends.Cpu;
+using Nabla.Backends.Reference;
+using Nabla.Engine;
+
+namespace Nabla.Primitives.Elementwise;
+
+/// <summary>
+/// Tanh's gradient in one pass (torch's tanh_backward): out = g·(1 - y²) for g and y of one shape and
+/// floating dtype (y is the tanh's output). Three eager ops (y·y, 1 - ·, g·) would each read and write the
+/// whole tensor; this reads g and y once. Its rules, written with the Tensor API so it differentiates to
+/// any order (second derivatives of tanh go through it):
+/// dout = tanh_backward(dg, y) - 2·g·y·dy ; gg = tanh_backward(gy, y), gy_y = -2·gy·g·y.
+/// </summary>
+internal sealed class TanhBackward : Primitive
+{
+    public override string Name => "tanh_backward";
+    public override string GradName => "TanhBackwardBackward";
+
+    public override Tensor Forward(Tensor[] x)
+    {
+        var (g, y) = (x[0], x[1]);
+        var result = Tensor.Empty(g.DType, g.Shape);
+        switch (g.DType)
+        {
+            case DType.Float32: ElementwiseDriver.Binary<float>(g, y, result, SimdDriver.Binary<float, Op<float>>); break;
+            case DType.Float64: ElementwiseDriver.Binary<double>(g, y, result, SimdDriver.Binary<double, Op<double>>); break;
+            default: throw new NotSupportedException($"tanh_backward: no kernel for dtype {g.DType.TorchName()}");
+        }
+        return result;
+    }
+
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) =>
+        [NeedsGrad(0) ? Dispatch.Call(new TanhBackward(), gy, x[1]) : null,
+         NeedsGrad(1) ? -2.0 * (gy * x[0]) * x[1] : null];
+
+    public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) =>
+        SumTangents(dx[0] is null ? null : Dispatch.Call(new TanhBackward(), dx[0]!, x[1]),
+            dx[1] is null ? null : -2.0 * (dx[1]! * x[0]) * x[1]);
+
+    public override RefArray Reference(RefArray[] x) => RefArray.Zip(x[0], x[1], (g, r) => g * (1 - r * r));
+
+    public readonly struct Op<T> : IBinaryOp<T> where T : unmanaged, INumber<T>
+    {
+        public static T Invoke(T g, T y) => g * (T.One - y * y);
+        public static Vector128<T> Invoke(Vector128<T> g, Vector128<T> y) => g * (Vector128<T>.One - y * y);
+        public static Vector256<T> Invoke(Vector256<T> g, Vector256<T> y) => g * (Vector256<T>.One - y * y);
+        public static Vector512<T> Invoke(Vector512<T> g, Vector512<T> y) => g * (Vector512<T>.One - y * y);
+    }
+}
