@@ -130,7 +130,10 @@ internal sealed class GemmJob<T, TV, TOps>
                         GemmBuffers<T>.ReturnA(bufA);
                     }
                 }
-                Volatile.Write(ref progress, i + 1);
+                // Raise, never lower: the last block of the previous column group may finish this
+                // unit after the first block of this group already did.
+                int seen;
+                while ((seen = Volatile.Read(ref progress)) < i + 1 && Interlocked.CompareExchange(ref progress, i + 1, seen) != seen) { }
                 Interlocked.Increment(ref Counter(i, CompDone));
             }
         }
