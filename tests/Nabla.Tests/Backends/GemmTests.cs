@@ -142,6 +142,9 @@ public class GemmTests
     [InlineData(6, 40, 50, 60)]
     [InlineData(1, 1, 300, 20000)]   // row vector times matrix
     [InlineData(1, 20000, 300, 1)]   // matrix times column vector
+    [InlineData(1, 200, 1000, 2100)] // 3 k blocks x 2 column groups: both B buffers, unit waits
+    [InlineData(1, 7, 800, 70)]      // fewer row units than threads: column parts
+    [InlineData(12, 30, 40, 50)]     // across batches on the worker team
     public void ThreadCountDoesNotChangeBits(int batch, int m, int k, int n)
     {
         var a = Array.ConvertAll(Random(batch * m * k, 1), v => (float)v);
@@ -152,8 +155,23 @@ public class GemmTests
             Gemm.Run(a, 0, b, 0, c, batch, m, k, n);
             return c;
         });
-        Assert.Equal(Product(1), Product(2));
-        Assert.Equal(Product(1), Product(3));
+        var one = Product(1);
+        Assert.Equal(one, Product(2));
+        Assert.Equal(one, Product(3));
+        Assert.Equal(one, Product(8));
+    }
+
+    [Fact]
+    public void ParallelPipelineMatchesReference()
+    {
+        // Two column groups, three k blocks and an m that is not a multiple of the 6-row tile,
+        // on several threads: every element checked against the double-precision product.
+        CpuState.WithThreads(3, () =>
+        {
+            RunCase(1, 133, 900, 2080, false, false, false, 41);
+            RunCase(1, 61, 777, 95, true, true, false, 42);
+            return 0;
+        });
     }
 
     [Fact]

@@ -50,7 +50,7 @@ internal static class Gemm
             c, gc.Offset + bi * gc.BatchStride, gc.RowStride, m, k, n, inner);
 
         if (acrossBatches)
-            Parallel.For(0, batch, new ParallelOptions { MaxDegreeOfParallelism = CpuParallel.Threads }, bi => One(bi, false));
+            CpuWorkers.For(batch, CpuParallel.Threads - 1, bi => One(bi, false));
         else
             for (int bi = 0; bi < batch; bi++) One(bi, parallel && macs >= ParallelThreshold);
     }

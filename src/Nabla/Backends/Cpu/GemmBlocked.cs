@@ -4,22 +4,32 @@ using System.Runtime.InteropServices;
 namespace Nabla.Backends.Cpu;
 
 /// <summary>
-/// One matrix product C = A·B in the BLIS loop order: NC columns of B, then KC-deep slices
-/// (B slice packed once and shared by all threads), then MC rows of A (packed per task), then the
-/// NR x MR register tiles. Blocking is fixed by the element type, never by the thread count, and
-/// each C tile is owned by one task, so every output element sees the same k order on any
-/// number of threads: the first KC block stores, later blocks add.
+/// One matrix product C = A·B in the BLIS loop order: NC columns of B, then KC-deep slices (each B
+/// slice packed once, cooperatively, and shared by all threads), then row units of A (packed by the
+/// thread that computes the unit), then the NR x MR register tiles. Only KC decides the arithmetic:
+/// every output element is the first KC block's tile sum stored, then each later block's tile sum
+/// added, in increasing k. Row units, column parts and which thread runs what change nothing, so the
+/// bits never depend on the thread count.
+/// <para>
+/// Threads run <see cref="GemmJob{T, TV, TOps}.Work"/> on the persistent team
+/// (<see cref="CpuWorkers"/>) and claim work with atomic counters, block after block, without a
+/// barrier per block: the B slice alternates between two buffers, so packing block i waits only for
+/// the compute of block i - 2, and a unit of block i waits only for the same unit of block i - 1
+/// (same C rows). A late thread just finds less to claim.
+/// </para>
 /// </summary>
 internal static class GemmBlocked<T, TV, TOps>
     where T : unmanaged where TV : struct where TOps : IGemmVector<T, TV>
 {
-    const int MR = GemmMicroKernel<T, TV, TOps>.MR;
+    public const int MR = GemmMicroKernel<T, TV, TOps>.MR;
 
-    // KC x NR of B (one sliver) stays in L1 while the A block (MC x KC) streams from L2;
+    // KC x NR of B (one sliver) streams from L1/L2 against an A unit (at most MC x KC) kept in L2;
     // the packed B slice (KC x NC) lives in L2/L3.
-    static int KC => Unsafe.SizeOf<T>() == 4 ? 384 : 256;
-    const int MC = 120;
-    static int NC => Unsafe.SizeOf<T>() == 4 ? 2048 : 1024;
+    public static int KC => Unsafe.SizeOf<T>() == 4 ? 384 : 256;
+    public const int MCTiles = 20;
+    public static int NC => Unsafe.SizeOf<T>() == 4 ? 2048 : 1024;
+
+    [ThreadStatic] static GemmJob<T, TV, TOps>? cachedJob;
 
     public static void Run(T[] a, int aOff, int rsA, int csA, T[] b, int bOff, int rsB, int csB,
         T[] c, int cOff, int ldc, int m, int k, int n, bool parallel)
@@ -30,83 +40,24 @@ internal static class GemmBlocked<T, TV, TOps>
             for (int i = 0; i < m; i++) c.AsSpan(cOff + i * ldc, n).Clear();
             return;
         }
-        int nr = GemmMicroKernel<T, TV, TOps>.NR;
-        int kcMax = Math.Min(KC, k);
-        int ncMax = Math.Min(NC, n);
-        int slivers = (ncMax + nr - 1) / nr;
-        var bufB = GemmBuffers<T>.TakeB(kcMax * slivers * nr, out int startB);
+        int parties = parallel ? Math.Max(1, CpuParallel.Threads) : 1;
+        var job = cachedJob ?? new GemmJob<T, TV, TOps>();
+        cachedJob = null; // a re-entrant call on this thread builds its own
         try
         {
-            for (int jc = 0; jc < n; jc += NC)
-            {
-                int nc = Math.Min(NC, n - jc);
-                for (int pc = 0; pc < k; pc += KC)
-                {
-                    int kc = Math.Min(KC, k - pc);
-                    PackBSlice(b, bOff + pc * rsB + jc * csB, rsB, csB, kc, nc, nr, bufB, startB, parallel);
-                    Macro(a, aOff + pc * csA, rsA, csA, bufB, startB, c, cOff + jc, ldc, m, kc, nc, pc > 0, parallel);
-                }
-            }
+            job.Start(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n, parties);
+            if (parties > 1) CpuWorkers.Share(parties - 1, job.WorkAction);
+            else job.Work();
         }
         finally
         {
-            GemmBuffers<T>.ReturnB(bufB);
+            job.Finish();
+            cachedJob = job;
         }
     }
 
-    static void PackBSlice(T[] b, int off, int rs, int cs, int kc, int nc, int nr, T[] buf, int start, bool parallel)
-    {
-        int slivers = (nc + nr - 1) / nr;
-        var dst = buf.AsSpan(start);
-        if (!parallel || slivers < 2 * CpuParallel.Threads)
-        {
-            GemmPack.PackB(b, off, rs, cs, kc, nc, nr, dst, 0, slivers);
-            return;
-        }
-        int parts = CpuParallel.Threads;
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = CpuParallel.Threads }, t =>
-            GemmPack.PackB(b, off, rs, cs, kc, nc, nr, buf.AsSpan(start), t * slivers / parts, (t + 1) * slivers / parts));
-    }
-
-    // All row blocks of one packed KC x nc slice of B. Tasks are (row block, column range) pairs so
-    // short-and-wide products still split across threads.
-    static void Macro(T[] a, int aOff, int rsA, int csA, T[] bufB, int startB, T[] c, int cOff, int ldc,
-        int m, int kc, int nc, bool accumulate, bool parallel)
-    {
-        int nr = GemmMicroKernel<T, TV, TOps>.NR;
-        int slivers = (nc + nr - 1) / nr;
-        int rowBlocks = (m + MC - 1) / MC;
-        int colParts = 1;
-        if (parallel && rowBlocks < 2 * CpuParallel.Threads)
-            colParts = Math.Min(slivers, (2 * CpuParallel.Threads + rowBlocks - 1) / rowBlocks);
-        int tasks = rowBlocks * colParts;
-
-        void Task(int t)
-        {
-            int ib = t / colParts, part = t % colParts;
-            int ic = ib * MC, mc = Math.Min(MC, m - ic);
-            int s0 = part * slivers / colParts, s1 = (part + 1) * slivers / colParts;
-            if (s0 == s1) return;
-            int aLen = ((mc + MR - 1) / MR) * MR * kc;
-            var bufA = GemmBuffers<T>.TakeA(aLen, out int startA);
-            try
-            {
-                GemmPack.PackA(a, aOff + ic * rsA, rsA, csA, mc, kc, MR, bufA.AsSpan(startA, aLen));
-                Tiles(bufA, startA, bufB, startB, c, cOff + ic * ldc, ldc, mc, kc, nc, s0, s1, accumulate);
-            }
-            finally
-            {
-                GemmBuffers<T>.ReturnA(bufA);
-            }
-        }
-
-        if (!parallel || tasks < 2)
-            for (int t = 0; t < tasks; t++) Task(t);
-        else
-            Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = CpuParallel.Threads }, Task);
-    }
-
-    static void Tiles(T[] bufA, int startA, T[] bufB, int startB, T[] c, int cOff, int ldc,
+    /// <summary>C tiles of rows [0, mc) and slivers [s0, s1) of one packed A unit and B slice.</summary>
+    public static void Tiles(T[] bufA, int startA, T[] bufB, int startB, T[] c, int cOff, int ldc,
         int mc, int kc, int nc, int s0, int s1, bool accumulate)
     {
         int nr = GemmMicroKernel<T, TV, TOps>.NR;

@@ -60,8 +60,7 @@ internal static class GemmVector
             for (int t = 0; t < pieces; t++) body(t * Piece, Math.Min(Piece, n - t * Piece));
             return;
         }
-        Parallel.For(0, pieces, new ParallelOptions { MaxDegreeOfParallelism = CpuParallel.Threads },
-            t => body(t * Piece, Math.Min(Piece, n - t * Piece)));
+        CpuWorkers.For(pieces, CpuParallel.Threads - 1, t => body(t * Piece, Math.Min(Piece, n - t * Piece)));
     }
 
     static T Dot<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y) where T : unmanaged
