@@ -1,6 +1,7 @@
 // Nabla benchmarks: one JSON line per result on stdout, notes on stderr.
 //   dotnet run -c Release --project bench/Nabla.Bench [-- --filter NAME] [-- --quick]
 // See bench/README.md for what each benchmark measures.
+using Bench.Shared;
 using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.Intrinsics;
@@ -22,35 +23,8 @@ int[] threadCounts = [1, 2];
 if (SideBySide.RunChild(args) is int childExit) return childExit;
 benchmarks = [.. benchmarks, .. SideBySide.Workloads];
 
-string? filter = null;
-bool quick = false;
-for (int i = 0; i < args.Length; i++)
-{
-    switch (args[i])
-    {
-        case "--quick":
-            quick = true;
-            break;
-        case "--filter" when i + 1 < args.Length:
-            filter = args[++i];
-            break;
-        case "-h" or "--help":
-            Console.Error.WriteLine("usage: Nabla.Bench [--filter NAME] [--quick]");
-            Console.Error.WriteLine("  --filter NAME  run only benchmarks whose name contains NAME (matmul, overhead, elementwise, cnn_train_step, mlp_train_step)");
-            Console.Error.WriteLine("  --quick        smaller sizes and fewer repetitions (a smoke run of a few seconds)");
-            return 0;
-        default:
-            Console.Error.WriteLine($"unknown argument '{args[i]}'; try --help");
-            return 2;
-    }
-}
-
-var selected = benchmarks.Where(b => filter is null || b.Name.Contains(filter, StringComparison.OrdinalIgnoreCase)).ToList();
-if (selected.Count == 0)
-{
-    Console.Error.WriteLine($"no benchmark matches '{filter}'; names: {string.Join(", ", benchmarks.Select(b => b.Name))}");
-    return 2;
-}
+var (selected, quick, exit) = BenchCore.ParseArgs("Nabla.Bench", args, benchmarks);
+if (exit is int code) return code;
 
 bool optimized = typeof(Tensor).Assembly.GetCustomAttribute<DebuggableAttribute>()?.IsJITOptimizerDisabled != true;
 if (!optimized)

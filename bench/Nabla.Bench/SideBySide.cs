@@ -111,7 +111,7 @@ internal static partial class SideBySide
     {
         var model = Mlp();
         var x = Harness.Uniform(13, [128, 784], 0, 1);
-        var labels = Labels(14, 128);
+        var labels = Harness.Labels(14, 128);
         var opt = new Adam(model.Parameters(), learningRate: 1e-3);
         return () =>
         {
@@ -120,14 +120,5 @@ internal static partial class SideBySide
             loss.Backward();
             opt.Step();
         };
-    }
-
-    /// <summary>Class labels in [0, 10) from a fixed seed (int64).</summary>
-    static Tensor Labels(int seed, int n)
-    {
-        var rng = new Random(seed);
-        var data = new long[n];
-        for (int i = 0; i < n; i++) data[i] = rng.Next(10);
-        return Tensor.FromArray(data, [n]);
     }
 }

@@ -20,7 +20,7 @@ internal static class Training
             new Conv2d(1, 32, 3, padding: 1, seed: 1), new ReLU(), new MaxPool2d(2),
             new Conv2d(32, 64, 3, padding: 1, seed: 2), new ReLU(), new MaxPool2d(2),
             new Flatten(), new Linear(64 * 7 * 7, 10, seed: 3));
-        Run("cnn_train_step", model, Harness.Uniform(11, [64, 1, 28, 28], 0, 1), Labels(12, 64), threads, quick);
+        Run("cnn_train_step", model, Harness.Uniform(11, [64, 1, 28, 28], 0, 1), Harness.Labels(12, 64), threads, quick);
     }
 
     /// <summary>MLP 784-512-256-10 with ReLU, batch 128.</summary>
@@ -28,7 +28,7 @@ internal static class Training
     {
         var model = new Sequential(
             new Linear(784, 512, seed: 1), new ReLU(), new Linear(512, 256, seed: 2), new ReLU(), new Linear(256, 10, seed: 3));
-        Run("mlp_train_step", model, Harness.Uniform(13, [128, 784], 0, 1), Labels(14, 128), threads, quick);
+        Run("mlp_train_step", model, Harness.Uniform(13, [128, 784], 0, 1), Harness.Labels(14, 128), threads, quick);
     }
 
     static void Run(string name, Module model, Tensor x, Tensor labels, int threads, bool quick)
@@ -46,13 +46,5 @@ internal static class Training
         double seconds = Harness.Median(reps, Step);
         Harness.Report(name, "ms", seconds * 1e3, false,
             ("batch", x.Shape[0]), ("dtype", "float32"), ("optimizer", "adam"), ("threads", threads), ("reps", reps));
-    }
-
-    static Tensor Labels(int seed, int n)
-    {
-        var rng = new Random(seed);
-        var data = new long[n];
-        for (int i = 0; i < n; i++) data[i] = rng.Next(10);
-        return Tensor.FromArray(data, [n]);
     }
 }

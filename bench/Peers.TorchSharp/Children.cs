@@ -1,3 +1,4 @@
+using Bench.Shared;
 using System.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -25,7 +26,7 @@ internal static class Children
     {
         if (threads != 1) return; // one child process on one thread, run once
         int steps = quick ? 300 : 1500;
-        var output = Launch("--memory-child", steps.ToString());
+        var output = BenchCore.Launch(typeof(Children).Assembly, "--memory-child", steps.ToString());
         Console.Write(output);
     }
 
@@ -39,7 +40,7 @@ internal static class Children
         var toFirstOp = new double[reps];
         for (int r = 0; r < reps; r++)
         {
-            var parts = Launch("--startup-child", DateTime.UtcNow.Ticks.ToString()).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var parts = BenchCore.Launch(typeof(Children).Assembly, "--startup-child", DateTime.UtcNow.Ticks.ToString()).Split(' ', StringSplitOptions.RemoveEmptyEntries);
             toMain[r] = double.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
             toFirstOp[r] = double.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
         }
@@ -63,11 +64,11 @@ internal static class Children
             if (s > steps / 2 && s % 10 == 0)
             {
                 sampleSteps.Add(s);
-                samples.Add(ProcStatusKiB("VmRSS"));
+                samples.Add(BenchCore.ProcStatusKiB("VmRSS"));
             }
         }
-        double peakMiB = ProcStatusKiB("VmHWM") / 1024.0;
-        double growthKiBPerStep = Slope(sampleSteps, samples);
+        double peakMiB = BenchCore.ProcStatusKiB("VmHWM") / 1024.0;
+        double growthKiBPerStep = BenchCore.Slope(sampleSteps, samples);
         Harness.Report("memory", "MiB", peakMiB, false, ("mode", "peak_rss"), ("model", "mlp"), ("steps", steps), ("threads", 1));
         Harness.Report("memory", "KiB/step", growthKiBPerStep, false, ("mode", "rss_growth_second_half"), ("model", "mlp"), ("steps", steps), ("threads", 1));
         return 0;
@@ -81,41 +82,5 @@ internal static class Children
         double toFirstOp = (DateTime.UtcNow.Ticks - parentTicks) / 1e4;
         Console.WriteLine(FormattableString.Invariant($"{toMain:F2} {toFirstOp:F2}"));
         return 0;
-    }
-
-    /// <summary>Starts this program again with the given arguments and returns what it printed on stdout.</summary>
-    static string Launch(params string[] args)
-    {
-        var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
-        // Under `dotnet X.dll` the process is the host: pass the program's own dll first.
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
-            psi.ArgumentList.Add(typeof(Children).Assembly.Location);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"child {string.Join(' ', args)} exited with {p.ExitCode}");
-        return output;
-    }
-
-    /// <summary>A "Key:   N kB" field of /proc/self/status, in KiB.</summary>
-    static double ProcStatusKiB(string key)
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith(key + ":"))
-                return double.Parse(line[(key.Length + 1)..].Trim().Split(' ')[0]);
-        throw new InvalidOperationException($"/proc/self/status has no {key}");
-    }
-
-    /// <summary>Least-squares slope of y over x.</summary>
-    static double Slope(List<double> x, List<double> y)
-    {
-        double mx = x.Average(), my = y.Average(), sxy = 0, sxx = 0;
-        for (int i = 0; i < x.Count; i++)
-        {
-            sxy += (x[i] - mx) * (y[i] - my);
-            sxx += (x[i] - mx) * (x[i] - mx);
-        }
-        return sxy / sxx;
     }
 }
