@@ -109,6 +109,7 @@ public static class GradCheck
     /// </summary>
     static Tensor[] Promote(Tensor[] inputs)
     {
+        using var raw = Backends.RawAccess.Enter();
         var xs = new Tensor[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
         {
@@ -204,6 +205,7 @@ public static class GradCheck
         // numerical: perturb one stored value at a time, in place (the copies are private to this check).
         var numerical = ys.Select(y => wrt.Select(w => new double[y.NumElements * w.NumElements]).ToArray()).ToArray();
         using (Autograd.NoGrad())
+        using (Backends.RawAccess.Enter())
             for (int k = 0; k < wrt.Length; k++)
             {
                 var data = wrt[k].Data<double>();

@@ -106,6 +106,7 @@ public partial class Tensor
     /// <summary>Writes one value (C# cast to the dtype) at a storage index. No autodiff, no version bump.</summary>
     internal void SetRaw(int storageIndex, double value)
     {
+        using var raw = Backends.RawAccess.Enter();
         switch (Storage.Array)
         {
             case float[] f: f[storageIndex] = (float)value; break;
@@ -119,6 +120,7 @@ public partial class Tensor
     /// <summary>Fills every element of this (possibly strided) view. No autodiff, no version bump.</summary>
     internal void FillRaw(double value)
     {
+        using var raw = Backends.RawAccess.Enter();
         if (IsContiguous)
         {
             int n = NumElements;

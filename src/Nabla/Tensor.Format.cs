@@ -58,6 +58,7 @@ internal sealed class TensorFormat
 
     public static string Format(Tensor t)
     {
+        using var raw = Backends.RawAccess.Enter();
         var f = new TensorFormat(t);
         string body = t.NumElements == 0 ? "[]" : f.Block(0, t.Offset, Prefix.Length);
         var suffixes = new List<string> { "shape=" + t.Shape, "dtype=" + t.DType.TorchName() };

@@ -11,6 +11,7 @@ public partial class Tensor
     /// </summary>
     public T Item<T>() where T : unmanaged
     {
+        using var raw = Backends.RawAccess.Enter();
         if (NumElements != 1)
             throw Errors.State("Tensor.Item", $"a tensor with {NumElements} elements (shape {Shape}) cannot be converted to a single value; index it or reduce it first.");
         var index = Offset;

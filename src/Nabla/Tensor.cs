@@ -78,7 +78,15 @@ public partial class Tensor
     }
 
     /// <summary>The backing array, typed. Callers must respect <see cref="Offset"/> and <see cref="Strides"/>.</summary>
-    internal T[] Data<T>() where T : unmanaged => ((Storage<T>)Storage).Data;
+    internal T[] Data<T>() where T : unmanaged
+    {
+#if DEBUG
+        // Raw arrays may only be taken inside a RawAccess scope (see BufferPool); tests run Debug builds.
+        if (!RawAccess.InScope && !Backends.Cpu.CpuWorkers.OnWorker)
+            throw new InvalidOperationException("internal: raw storage access outside a RawAccess scope");
+#endif
+        return ((Storage<T>)Storage).Data;
+    }
 
     /// <summary>The elements of a contiguous tensor as a span.</summary>
     internal Span<T> ContiguousSpan<T>() where T : unmanaged

@@ -81,6 +81,7 @@ public class TensorDataset : Dataset
     /// <summary>The rows of a contiguous tensor copied into a new one: a block copy per row (what IndexSelect computes).</summary>
     static Tensor CopyRows(Tensor t, long[] rows)
     {
+        using var raw = Backends.RawAccess.Enter();
         var shape = t.Shape.ToArray();
         int rowSize = shape[0] == 0 ? 0 : t.NumElements / shape[0];
         shape[0] = rows.Length;

@@ -11,7 +11,9 @@ internal static class Dispatch
 {
     public static Tensor Call(Primitive op, params Tensor[] inputs)
     {
-        var y = op.Forward(inputs);
+        Tensor y;
+        // Kernels hold raw arrays: the scope keeps the buffer pool from reusing any of them meanwhile.
+        using (Backends.RawAccess.Enter()) y = op.Forward(inputs);
         Record(op, inputs, y);
         return y;
     }

@@ -51,6 +51,7 @@ internal static class SafeTensorsReader
 
     static void ReadData(Stream stream, Tensor tensor, SafeTensorInfo info, string source)
     {
+        using var raw = Backends.RawAccess.Enter();
         Span<byte> bytes = tensor.DType switch
         {
             DType.Float32 => MemoryMarshal.AsBytes(tensor.ContiguousSpan<float>()),

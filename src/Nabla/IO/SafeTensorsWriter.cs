@@ -92,6 +92,7 @@ internal sealed class SafeTensorsWriter
     /// <summary>The elements in row-major order, little-endian; non-contiguous views are materialized first.</summary>
     static void WriteData(Stream stream, Tensor tensor)
     {
+        using var raw = Backends.RawAccess.Enter();
         if (tensor.NumElements == 0) return;
         var t = CopyKernel.AsContiguous(tensor);
         switch (t.DType)

@@ -25,6 +25,7 @@ internal static class AdamFused
 
     public static void Run(Tensor p, Tensor g, Tensor m, Tensor v, Coefficients k)
     {
+        using var raw = Backends.RawAccess.Enter();
         if (p.DType == DType.Float32) Run(Span<float>(p), Span<float>(g), Span<float>(m), Span<float>(v), k);
         else Run(Span<double>(p), Span<double>(g), Span<double>(m), Span<double>(v), k);
         // The same version bumps as the in-place ops (saved copies of these tensors are now stale).

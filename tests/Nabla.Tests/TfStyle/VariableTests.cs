@@ -104,7 +104,7 @@ public class VariableTests
     public void AssignChangesInPlaceWithTensorsAndNumbers()
     {
         var v = new Variable(Tensor.FromArray([1.0, 2.0, 3.0], [3]));
-        var storageBefore = v.Data<double>();
+        var storageBefore = v.Storage;
 
         Assert.Same(v, v.Assign(Tensor.FromArray([4.0, 5.0, 6.0], [3])));
         Assert.Equal([4.0, 5.0, 6.0], D(v));
@@ -119,7 +119,7 @@ public class VariableTests
         Assert.Same(v, v.AssignSub(3.0));
         Assert.Equal([-0.5, -0.5, -0.5], D(v));
 
-        Assert.Same(storageBefore, v.Data<double>());   // the same memory all along
+        Assert.Same(storageBefore, v.Storage);   // the same memory all along
     }
 
     [Fact]

@@ -67,6 +67,7 @@ internal static class CompareDriver
 {
     public static Tensor Run<T, TOp>(Tensor a, Tensor b) where T : unmanaged where TOp : ICompareOp<T>
     {
+        using var raw = Backends.RawAccess.Enter();
         if (!a.Shape.Equals(b.Shape)) throw new ArgumentException($"internal: compare on shapes {a.Shape} and {b.Shape}");
         var y = Tensor.Empty(DType.Bool, a.Shape);
         var loop = new StridedLoop(y.Shape.Span, [a.Strides, b.Strides, y.Strides], [a.Offset, b.Offset, 0]);
@@ -98,6 +99,7 @@ internal static class CompareDriver
     /// </summary>
     public static Tensor RunSimd<T, TOp>(Tensor a, Tensor b) where T : unmanaged where TOp : IVectorCompareOp<T>
     {
+        using var raw = Backends.RawAccess.Enter();
         if (!Vector256.IsHardwareAccelerated || !Vector256<T>.IsSupported) return Run<T, TOp>(a, b);
         if (!a.Shape.Equals(b.Shape)) throw new ArgumentException($"internal: compare on shapes {a.Shape} and {b.Shape}");
         var y = Tensor.Empty(DType.Bool, a.Shape);
@@ -156,6 +158,7 @@ internal static class WhereDriver
 {
     public static Tensor Run(Tensor cond, Tensor a, Tensor b)
     {
+        using var raw = Backends.RawAccess.Enter();
         if (cond.DType != DType.Bool || a.DType != b.DType || !a.Shape.Equals(b.Shape) || !cond.Shape.Equals(a.Shape))
             throw new ArgumentException($"internal: where on {cond.DType}{cond.Shape}, {a.DType}{a.Shape}, {b.DType}{b.Shape}");
         return a.DType switch

@@ -23,6 +23,7 @@ internal static class CopyKernel
 
     static Tensor Copy<T>(Tensor x) where T : unmanaged
     {
+        using var raw = Backends.RawAccess.Enter();
         var y = Tensor.Empty(x.DType, x.Shape);
         CopyInto<T>(x, y.Data<T>(), 0);
         return y;
@@ -31,6 +32,7 @@ internal static class CopyKernel
     /// <summary>Writes the elements of <paramref name="x"/> row-major into <paramref name="dst"/> at <paramref name="start"/>.</summary>
     public static void CopyInto<T>(Tensor x, T[] dst, int start) where T : unmanaged
     {
+        using var raw = Backends.RawAccess.Enter();
         var src = x.Data<T>();
         var loop = new StridedLoop(x.Shape.Span, [x.Strides], [x.Offset]);
         int s = loop.InnerStride(0);
@@ -47,6 +49,7 @@ internal static class CopyKernel
     /// <summary>Writes contiguous <paramref name="src"/> into the (possibly strided) view <paramref name="dst"/>.</summary>
     public static void CopyFrom<T>(Tensor dst, ReadOnlySpan<T> src) where T : unmanaged
     {
+        using var raw = Backends.RawAccess.Enter();
         var data = dst.Data<T>();
         var loop = new StridedLoop(dst.Shape.Span, [dst.Strides], [dst.Offset]);
         int s = loop.InnerStride(0);
@@ -68,6 +71,7 @@ internal static class CopyKernel
     /// </summary>
     public static Tensor Cast(Tensor x, DType dtype)
     {
+        using var raw = Backends.RawAccess.Enter();
         var y = Tensor.Empty(dtype, x.Shape);
         if (y.NumElements == 0) return y;
         switch (x.DType)

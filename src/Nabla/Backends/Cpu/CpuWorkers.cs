@@ -35,6 +35,9 @@ internal static class CpuWorkers
     static Exception? failure;       // first exception thrown by a worker's body
     [ThreadStatic] static bool onWorker;
 
+    /// <summary>True on a worker thread (it runs a body on behalf of a caller that waits for it).</summary>
+    public static bool OnWorker => onWorker;
+
     /// <summary>
     /// Runs <paramref name="body"/> on the calling thread and on up to <paramref name="helpers"/>
     /// workers at once, and returns when every started copy has returned. The body must claim its

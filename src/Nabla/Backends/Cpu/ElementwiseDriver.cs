@@ -22,6 +22,7 @@ internal static class ElementwiseDriver
     public static void Unary<TIn, TOut>(Tensor x, Tensor y, SpanConvert<TIn, TOut> kernel)
         where TIn : unmanaged where TOut : unmanaged
     {
+        using var raw = Backends.RawAccess.Enter();
         var loop = new StridedLoop(y.Shape.Span, [x.Strides, y.Strides], [x.Offset, y.Offset]);
         int s = loop.InnerStride(0);
         var xd = x.Data<TIn>();
@@ -39,6 +40,7 @@ internal static class ElementwiseDriver
     /// <summary>y = f(a, b) over same-shape views (possibly expanded, strided, or the same tensor).</summary>
     public static void Binary<T>(Tensor a, Tensor b, Tensor y, BinaryRun<T> kernel) where T : unmanaged
     {
+        using var raw = Backends.RawAccess.Enter();
         var loop = new StridedLoop(y.Shape.Span, [a.Strides, b.Strides, y.Strides], [a.Offset, b.Offset, y.Offset]);
         int sa = loop.InnerStride(0), sb = loop.InnerStride(1);
         var ad = a.Data<T>();

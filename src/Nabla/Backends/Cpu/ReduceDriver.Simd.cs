@@ -21,6 +21,7 @@ internal static partial class ReduceDriver
     /// <summary>Reduces <paramref name="axes"/> of <paramref name="x"/> with <typeparamref name="TOp"/>, keeping them as size 1.</summary>
     public static Tensor Run<T, TOp>(Tensor x, int[] axes) where T : unmanaged, INumber<T> where TOp : IReduceOp<T>
     {
+        using var raw = Backends.RawAccess.Enter();
         int rank = x.Rank;
         var isReduced = new bool[rank];
         foreach (var a in axes) isReduced[a] = true;

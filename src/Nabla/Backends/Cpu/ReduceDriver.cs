@@ -14,6 +14,7 @@ internal static partial class ReduceDriver
 {
     public static Tensor Run<T>(Tensor x, int[] axes, RowReduce<T> reduce) where T : unmanaged, INumber<T>
     {
+        using var raw = Backends.RawAccess.Enter();
         int rank = x.Rank;
         var isReduced = new bool[rank];
         foreach (var a in axes) isReduced[a] = true;

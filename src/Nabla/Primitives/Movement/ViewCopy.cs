@@ -27,6 +27,7 @@ internal static class ViewCopy
 
     static void Run<T>(Tensor src, Tensor dst) where T : unmanaged
     {
+        using var raw = Backends.RawAccess.Enter();
         var s = src.Data<T>();
         var d = dst.Data<T>();
         var loop = new StridedLoop(dst.Shape.Span, [src.Strides, dst.Strides], [src.Offset, dst.Offset]);

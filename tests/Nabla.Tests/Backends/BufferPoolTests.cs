@@ -1,0 +1,190 @@
+using System.Runtime.CompilerServices;
+using Nabla.Backends;
+using Nabla.NN;
+using Nabla.Optim;
+using Nabla.Tests.Autodiff;
+
+namespace Nabla.Tests.Backends;
+
+/// <summary>
+/// The storage pool reuses a dead tensor's array only when no running code can still hold it. These
+/// tests run alone (they force GCs and watch which array a new tensor gets); the lengths are odd sizes
+/// no other test allocates.
+/// </summary>
+[Collection(nameof(MemoryCollection))]
+public class BufferPoolTests
+{
+    static void CollectAndFinalize()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+    }
+
+    // In their own frames so the JIT cannot keep the tensor alive in a caller's register.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static float[] DropFilledTensor(int length, float value)
+    {
+        var t = Tensor.Full([length], value);
+        using (RawAccess.Enter()) return t.Data<float>();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static float[] NewArray(int length)
+    {
+        var t = Tensor.Empty(DType.Float32, new Shape(length));
+        using (RawAccess.Enter()) return t.Data<float>();
+    }
+
+    [Fact]
+    public void DeadStorageArrayIsReusedAfterCollection()
+    {
+        const int n = 40_013;                       // 160 KB of float32: pooled
+        var first = DropFilledTensor(n, 3);
+        CollectAndFinalize();
+        Assert.Same(first, NewArray(n));
+    }
+
+    [Fact]
+    public void ZeroedTensorFromReusedArrayHoldsZeros()
+    {
+        const int n = 40_031;
+        var first = DropFilledTensor(n, 7);
+        CollectAndFinalize();
+        var zeros = Tensor.Zeros([n]);
+        using (RawAccess.Enter()) Assert.Same(first, zeros.Data<float>());
+        Assert.All(zeros.ToArray<float>(), v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void ArrayIsNotReusedWhileAScopeThatMightHoldItIsActive()
+    {
+        const int n = 40_039;
+        float[] first;
+        using (RawAccess.Enter())
+        {
+            // Code in this scope could still be reading the array after its tensor died...
+            first = DropFilledTensor(n, 1);
+            CollectAndFinalize();
+            // ...so no new tensor may get it, on this thread or any other.
+            Assert.NotSame(first, NewArray(n));
+            float[]? other = null;
+            var thread = new Thread(() => other = NewArray(n));
+            thread.Start();
+            thread.Join();
+            Assert.NotSame(first, other);
+        }
+        // Once the scope has ended, nothing can hold it.
+        Assert.Same(first, NewArray(n));
+    }
+
+    [Fact]
+    public void FullPoolEvictsItsOldestArraysForNewOnes()
+    {
+        long limit = BufferPool.LimitBytes;
+        try
+        {
+            BufferPool.LimitBytes = 1 << 20;            // room for 6 arrays of 160 KB
+            var old = Enumerable.Range(0, 6).Select(i => DropFilledTensor(40_063 + i, 1)).ToArray();
+            CollectAndFinalize();
+            var newest = DropFilledTensor(40_093, 1);
+            CollectAndFinalize();
+            Assert.Same(newest, NewArray(40_093));      // admitted although the pool was full
+            Assert.True(BufferPool.PooledBytes <= BufferPool.LimitBytes);
+        }
+        finally { BufferPool.LimitBytes = limit; }
+    }
+
+    [Fact]
+    public void SmallArraysAreNotPooled()
+    {
+        const int n = 1_001;                        // 4 KB
+        var first = DropFilledTensor(n, 2);
+        CollectAndFinalize();
+        Assert.NotSame(first, NewArray(n));
+    }
+
+    sealed class UsesTensorInFinalizer
+    {
+        public static Exception? Seen;
+        readonly Tensor t = Tensor.Ones([3]);
+        ~UsesTensorInFinalizer()
+        {
+            try { _ = t.Sum(); }
+            catch (Exception e) { Seen = e; }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static void MakeFinalizerUser() => _ = new UsesTensorInFinalizer();
+
+    [Fact]
+    public void UsingATensorFromAFinalizerThrows()
+    {
+        DropFilledTensor(40_049, 1);
+        CollectAndFinalize();                       // a pool lease has run on the finalizer thread
+        UsesTensorInFinalizer.Seen = null;
+        MakeFinalizerUser();
+        CollectAndFinalize();
+        var e = Assert.IsType<InvalidOperationException>(UsesTensorInFinalizer.Seen);
+        Assert.Contains("finalizer", e.Message);
+    }
+
+    [Fact]
+    public void ConcurrentOpsUnderFrequentCollectionsNeverSeeAnotherTensorsData()
+    {
+        // Four threads each compute (x * k + k) - x * k = k elementwise on pooled-size tensors, dropping
+        // every intermediate, while a fifth forces GCs; an array handed to two live tensors at once would
+        // show up as a wrong value.
+        const int n = 9_001;                        // 36 KB
+        long hitsBefore = BufferPool.Hits;
+        bool stop = false;
+        var collector = new Thread(() => { while (!Volatile.Read(ref stop)) { GC.Collect(); Thread.Sleep(1); } });
+        var failures = new string?[5];
+        var workers = Enumerable.Range(1, 4).Select(k => new Thread(() =>
+        {
+            var x = Tensor.Arange(n).To(DType.Float32) * (1f / n);
+            for (int i = 0; i < 300 && failures[k] is null; i++)
+            {
+                var values = ((x * k + k) - x * k).ToArray<float>();
+                for (int j = 0; j < n; j++)
+                    if (Math.Abs(values[j] - k) > 1e-5f) { failures[k] = $"thread {k} step {i} element {j}: {values[j]}"; break; }
+            }
+        })).ToArray();
+        collector.Start();
+        foreach (var w in workers) w.Start();
+        foreach (var w in workers) w.Join();
+        Volatile.Write(ref stop, true);
+        collector.Join();
+        Assert.All(failures, f => Assert.Null(f));
+        Assert.True(BufferPool.Hits > hitsBefore);
+    }
+
+    [Fact]
+    public void TrainingGivesBitwiseTheSameParametersWithAndWithoutThePool()
+    {
+        float[][] Train()
+        {
+            var model = new Sequential(new Linear(64, 256, seed: 1), new ReLU(), new Linear(256, 10, seed: 2));
+            var opt = new Adam(model.Parameters(), learningRate: 1e-2);
+            var x = Tensor.Rand([64, 64], seed: 3);
+            var labels = Tensor.RandInt(0, 10, [64], seed: 4);
+            for (int step = 0; step < 20; step++)
+            {
+                opt.ZeroGrad();
+                Functional.CrossEntropy(model.Call(x), labels).Backward();
+                opt.Step();
+                if (step % 5 == 0) CollectAndFinalize();
+            }
+            return model.Parameters().Select(p => p.ToArray<float>()).ToArray();
+        }
+        var pooled = Train();
+        BufferPool.Enabled = false;
+        try
+        {
+            var fresh = Train();
+            Assert.Equal(fresh.Length, pooled.Length);
+            for (int i = 0; i < fresh.Length; i++) Assert.Equal(fresh[i], pooled[i]);
+        }
+        finally { BufferPool.Enabled = true; }
+    }
+}
