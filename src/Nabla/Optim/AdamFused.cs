@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Numerics;
 using Nabla.Engine;
 
@@ -42,7 +43,31 @@ internal static class AdamFused
         T oneMinusBeta2 = T.CreateTruncating(k.OneMinusBeta2), bias2Sqrt = T.CreateTruncating(k.Bias2Sqrt);
         T eps = T.CreateTruncating(k.Eps), negStep = T.CreateTruncating(k.NegStepSize), wd = T.CreateTruncating(k.Wd);
         bool smallWeight = Math.Abs(k.Lerp) < 0.5, decay = k.Wd != 0;
-        for (int i = 0; i < p.Length; i++)
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && p.Length >= Vector<T>.Count)
+        {
+            // The same operations lane by lane (+, -, *, / and sqrt are correctly rounded in vectors too,
+            // and nothing is fused), so the vector lanes give the scalar loop's bits.
+            var vp = MemoryMarshal.Cast<T, Vector<T>>(p);
+            var vg = MemoryMarshal.Cast<T, Vector<T>>(g);
+            var vm = MemoryMarshal.Cast<T, Vector<T>>(m);
+            var vv = MemoryMarshal.Cast<T, Vector<T>>(v);
+            for (int j = 0; j < vp.Length; j++)
+            {
+                var d = k.Maximize ? -vg[j] : vg[j];
+                if (decay) d += vp[j] * wd;
+                var mi = vm[j];
+                mi = smallWeight ? mi + (d - mi) * lerp : d - (d - mi) * oneMinusLerp;
+                var vi = vv[j] * beta2;
+                vi += d * oneMinusBeta2 * d;
+                var denom = Vector.SquareRoot(vi) / new Vector<T>(bias2Sqrt) + new Vector<T>(eps);
+                vp[j] += mi * negStep / denom;
+                vm[j] = mi;
+                vv[j] = vi;
+            }
+            i = vp.Length * Vector<T>.Count;
+        }
+        for (; i < p.Length; i++)
         {
             T d = k.Maximize ? -g[i] : g[i];
             if (decay) d += p[i] * wd;                                   // d = d + p·wd
