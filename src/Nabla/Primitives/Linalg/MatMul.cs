@@ -53,8 +53,17 @@ internal sealed class MatMul : Primitive
     }
 
     // A GEMM each; the one for an input that needs no gradient (the data of a first layer) is skipped.
+    // An input that is a transposed view (Linear's weight enters as w.T) gets its gradient as the
+    // transpose of the product computed the other way round: the same numbers, but laid out like the
+    // tensor the view was taken from, so the gradient reaching that leaf is contiguous and .Grad need
+    // not be a transposing copy.
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) =>
-        [NeedsGrad(0) ? gy.MatMul(x[1].T) : null, NeedsGrad(1) ? x[0].T.MatMul(gy) : null];
+        [NeedsGrad(0) ? (IsTransposed(x[0]) ? x[1].MatMul(gy.T).T : gy.MatMul(x[1].T)) : null,
+         NeedsGrad(1) ? (IsTransposed(x[1]) ? gy.T.MatMul(x[0]).T : x[0].T.MatMul(gy)) : null];
+
+    /// <summary>A 2-D view whose columns are contiguous (the transpose of a row-major matrix).</summary>
+    static bool IsTransposed(Tensor t) =>
+        t.Rank == 2 && t.Shape[0] > 1 && t.Shape[1] > 1 && t.Strides[0] == 1 && t.Strides[1] == t.Shape[0];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) =>
         SumTangents(dx[0]?.MatMul(x[1]), dx[1] is null ? null : x[0].MatMul(dx[1]!));
