@@ -67,9 +67,11 @@ public static partial class Functional
         // but the [B, O, ...] ↔ [O, B, ...] reorder of the output gradient.
         int k = cg * g.Kh * g.Kw, n = b * g.L;
         var cols = Dispatch.Call(new Unfold(g), FloatInput("Conv2d", input)).Reshape(groups, k, n);  // [G, K, B·L]
-        var y = weight.Reshape(groups, o / groups, k).MatMul(cols);                                 // [G, O/G, B·L]
-        y = y.Reshape(o, b, g.OH, g.OW).Permute(1, 0, 2, 3);                                        // [B, O, OH, OW] view
-        return bias is null ? y : y + bias.Reshape(o, 1, 1);
+        var y = weight.Reshape(groups, o / groups, k).MatMul(cols).Reshape(o, n);                   // [O, B·L]
+        // The bias is added before the reorder: the add runs over contiguous rows, and its gradient sums
+        // contiguous rows of the reordered output gradient the GEMMs need anyway (no second reorder).
+        if (bias is not null) y = y + bias.Reshape(o, 1);
+        return y.Reshape(o, b, g.OH, g.OW).Permute(1, 0, 2, 3);                                     // [B, O, OH, OW] view
     }
 
     /// <summary>

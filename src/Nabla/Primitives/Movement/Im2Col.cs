@@ -12,7 +12,7 @@ namespace Nabla.Primitives.Movement;
 /// whole batch is one GEMM weight[O, C·kh·kw] · cols[C·kh·kw, B·L] (no batched small GEMMs, and the
 /// weight gradient is one GEMM over K = B·L with no sum over the batch afterwards).
 /// </summary>
-internal sealed record Im2Col(int C, int H, int W, int Kh, int Kw, int Sh, int Sw, int Ph, int Pw, int Dh, int Dw, bool RowsOuter = false)
+internal sealed partial record Im2Col(int C, int H, int W, int Kh, int Kw, int Sh, int Sw, int Ph, int Pw, int Dh, int Dw, bool RowsOuter = false)
 {
     public int OH => (H + 2 * Ph - Dh * (Kh - 1) - 1) / Sh + 1;
     public int OW => (W + 2 * Pw - Dw * (Kw - 1) - 1) / Sw + 1;
@@ -54,8 +54,9 @@ internal sealed record Im2Col(int C, int H, int W, int Kh, int Kw, int Sh, int S
     }
 
     /// <summary>cols[b, (c·kh+i)·kw+j, oh·OW+ow] = x[b, c, oh·Sh-Ph+i·Dh, ow·Sw-Pw+j·Dw] (0 outside). x is contiguous.</summary>
-    public void Unfold<T>(T[] x, int xOffset, T[] cols, int batch) where T : unmanaged
+    public void Unfold<T>(T[] x, int xOffset, T[] cols, int batch) where T : unmanaged, INumber<T>
     {
+        if (Flat) { UnfoldFlat(x, xOffset, cols, batch); return; }
         int oh = OH, ow = OW;
         ForPlanes(batch, (b, c) =>
         {
@@ -84,6 +85,7 @@ internal sealed record Im2Col(int C, int H, int W, int Kh, int Kw, int Sh, int S
     /// <summary>The transpose: img[b, c, ih, iw] += cols[...] over every window position that reads it. img starts zeroed.</summary>
     public void Fold<T>(T[] cols, int colsOffset, T[] img, int batch) where T : unmanaged, INumber<T>
     {
+        if (Flat) { FoldFlat(cols, colsOffset, img, batch); return; }
         int oh = OH, ow = OW;
         ForPlanes(batch, (b, c) =>
         {

@@ -16,7 +16,7 @@ namespace Nabla.Primitives.Pool;
 /// included, as PyTorch). Both rules are differentiable ops on the saved index (<see cref="MaxUnpool"/>'s
 /// own VJP is a gather), so they differentiate again.
 /// </summary>
-internal sealed class MaxPool2d(Im2Col g) : Primitive
+internal sealed partial class MaxPool2d(Im2Col g) : Primitive
 {
     /// <summary>The argmax of each window as [N, C, OH·OW] int32 flat positions in the H·W plane (set by Forward;
     /// kept after a backward, like a linear op's parameters, since it is small and the rules need nothing else).</summary>
@@ -64,7 +64,9 @@ internal sealed class MaxPool2d(Im2Col g) : Primitive
         int w = g.W, h = g.H, ow = g.OW, kh = g.Kh, kw = g.Kw, sh = g.Sh, sw = g.Sw, ph = g.Ph, pw = g.Pw, dh = g.Dh, dw = g.Dw;
         if (kh == 2 && kw == 2 && dh == 1 && dw == 1 && ph == 0 && pw == 0)
         {
-            Plane2x2(x, y, index, lo, hi, w, ow, sh, sw);
+            // Stride 2 (the default): vector chunks, whose lanes carry positions exactly below 2^24.
+            if (sh == 2 && sw == 2 && h * w < 1 << 24) Stride2x2(x, y, index, lo, hi, w, ow);
+            else Plane2x2(x, y, index, lo, hi, w, ow, sh, sw);
             return;
         }
         for (int oh = lo / ow, pos = lo; pos < hi; oh++)

@@ -43,8 +43,11 @@ internal sealed class MaxUnpool(Tensor index, int planeSize) : Primitive
             int first = (start + l - 1) / l, end = (start + count + l - 1) / l;
             for (int p = first; p < end; p++)
             {
-                int dst = p * hw;
-                for (int q = p * l; q < (p + 1) * l; q++) y[dst + idx[io + q]] += x[offset + q];
+                // Spans per plane: the loop over src/at needs no bounds checks, and a write stays in its plane.
+                var plane = y.AsSpan(p * hw, hw);
+                ReadOnlySpan<T> src = x.AsSpan(offset + p * l, l);
+                ReadOnlySpan<int> at = idx.AsSpan(io + p * l, l);
+                for (int q = 0; q < src.Length && q < at.Length; q++) plane[at[q]] += src[q];
             }
         });
     }
