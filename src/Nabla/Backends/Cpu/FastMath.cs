@@ -15,7 +15,8 @@ internal interface IFastKernel
 /// float32 transcendental kernels evaluated in float (TensorPrimitives widens float exp/tanh to double,
 /// which caps it near 2 Gelem/s per core). Accuracy, checked by dense sweeps against double in
 /// FastMathTests: exp within 1 ulp, tanh/sigmoid/erf within about 2-3 ulp, GELU within a few ulp where
-/// its value is not tiny. Special values: exp overflows to +Inf above ln(FLT_MAX) and underflows through
+/// its value is not tiny (2.1 ulp for |x| &lt; 4, where it runs on a piecewise table).
+/// Special values: exp overflows to +Inf above ln(FLT_MAX) and underflows through
 /// the denormals to 0 below about -103.97 as IEEE expf; tanh saturates to ±1 exactly; sigmoid uses
 /// e^(-|x|), so it never overflows; NaN stays NaN.
 /// <para>
@@ -60,6 +61,10 @@ internal static class FastMath
     internal const float GeluSmall = 1.3f;
     internal const float G0 = F0 * InvSqrt2 * 0.5f, G1 = F1 * InvSqrt2 * 0.5f, G2 = F2 * InvSqrt2 * 0.5f,
         G3 = F3 * InvSqrt2 * 0.5f, G4 = F4 * InvSqrt2 * 0.5f, G5 = F5 * InvSqrt2 * 0.5f, G6 = F6 * InvSqrt2 * 0.5f;
+
+    // GELU's table (FastMathTables.GeluTable): GeluRowsPerUnit rows per unit of |x| (a power of 2, so
+    // |x|·8 is exact) up to GeluTableEnd; beyond, Φ comes from erfc as above.
+    internal const float GeluRowsPerUnit = 8f, GeluTableEnd = 4f;
 
     /// <summary>y = eˣ.</summary>
     public static void Exp(ReadOnlySpan<float> x, Span<float> y) => Map<ExpKernel>(x, y);

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using static Nabla.Backends.Cpu.FastMath;
 using V = System.Runtime.Intrinsics.Vector256<float>;
 
@@ -58,6 +59,35 @@ internal static class FastMath256
     /// <summary>eˣ.</summary>
     public static V Exp(V x) => Vector256.ConditionalSelect(Vector256.IsNaN(x), x, ExpCore(x, V.Zero));
 
+    /// <summary>
+    /// Column k of a <see cref="FastMathTables"/> table at the rows j (taken mod 32): a gather, or
+    /// element by element where AVX2 is missing. The same values as FastMath512's permutes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe V Column(ReadOnlySpan<float> table, int k, Vector256<int> j)
+    {
+        j &= Vector256.Create(31);
+        if (Avx2.IsSupported)
+            fixed (float* t = table) return Avx2.GatherVector256(t + 32 * k, j, 4);
+        Span<float> column = stackalloc float[Vector256<float>.Count];
+        for (int i = 0; i < column.Length; i++) column[i] = table[32 * k + j[i]];
+        return Vector256.Create<float>(column);
+    }
+
+    /// <summary>Row j's polynomial at a: c0 + v(c1 + ... + v·c7), v = a - centre (exact: a lies in the row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static V Rows(ReadOnlySpan<float> t, Vector256<int> j, V a)
+    {
+        var v = a - Column(t, 0, j);
+        var p = Fma(Column(t, 8, j), v, Column(t, 7, j));
+        p = Fma(p, v, Column(t, 6, j));
+        p = Fma(p, v, Column(t, 5, j));
+        p = Fma(p, v, Column(t, 4, j));
+        p = Fma(p, v, Column(t, 3, j));
+        p = Fma(p, v, Column(t, 2, j));
+        return Fma(p, v, Column(t, 1, j));
+    }
+
     /// <summary>tanh(x) = ±tanh(|x|): the odd polynomial near 0, else 1 - 2/(e^(2|x|) + 1).</summary>
     public static V Tanh(V x)
     {
@@ -108,11 +138,26 @@ internal static class FastMath256
     }
 
     /// <summary>
+    /// x·Φ(x): where |x| &lt; GeluTableEnd, Φ(-|x|) from the table (Φ(x) = 1 - that for x ≥ 0, where only
+    /// its absolute error matters); other lanes (and NaN) take <see cref="GeluErfc"/>, computed only when
+    /// a vector has such a lane. Each lane's value depends on its own x alone.
+    /// </summary>
+    public static V Gelu(V x)
+    {
+        var a = Vector256.Abs(x);
+        var j = Vector256.ConvertToInt32(a * C(GeluRowsPerUnit)) & Vector256.Create(31);
+        var c = Rows(FastMathTables.GeluTable, j, a);
+        var y = x * Vector256.ConditionalSelect(Vector256.LessThan(x, V.Zero), c, V.One - c);
+        return Vector256.LessThanAll(a, C(GeluTableEnd)) ? y : Vector256.ConditionalSelect(Vector256.LessThan(a, C(GeluTableEnd)), y, GeluErfc(x));
+    }
+
+    /// <summary>
     /// x·Φ(x) with Φ(x) = erfc(-x/√2)/2: 1 - c/2 for x ≥ 0 and c/2 below, c = erfc(|x|/√2), so the
     /// negative tail keeps its relative accuracy (no 1 + erf cancellation). x²/2 enters the exponent as
     /// an exact float pair. x = ±Inf gives +Inf / NaN (as x·Φ(x) in IEEE arithmetic), NaN stays NaN.
     /// </summary>
-    public static V Gelu(V x)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static V GeluErfc(V x)
     {
         var xc = Vector256.MinNative(Vector256.MaxNative(x, C(-GeluClamp)), C(GeluClamp));
         var h = xc * C(0.5f);

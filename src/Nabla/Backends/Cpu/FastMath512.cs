@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using static Nabla.Backends.Cpu.FastMath;
@@ -48,6 +49,29 @@ internal static class FastMath512
 
     /// <summary>eˣ.</summary>
     public static V Exp(V x) => Vector512.ConditionalSelect(Vector512.IsNaN(x), x, ExpCore(x, V.Zero));
+
+    /// <summary>
+    /// Column k of a <see cref="FastMathTables"/> table at the rows j (low 5 bits): one permute of the
+    /// column's 32 entries.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static V Column(ref float table, int k, Vector512<int> j) =>
+        Avx512F.PermuteVar16x32x2(Vector512.LoadUnsafe(ref table, (nuint)(32 * k)), j, Vector512.LoadUnsafe(ref table, (nuint)(32 * k + 16)));
+
+    /// <summary>Row j's polynomial at a: c0 + v(c1 + ... + v·c7), v = a - centre (exact: a lies in the row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static V Rows(ReadOnlySpan<float> table, Vector512<int> j, V a)
+    {
+        ref float t = ref MemoryMarshal.GetReference(table);
+        var v = a - Column(ref t, 0, j);
+        var p = Fma(Column(ref t, 8, j), v, Column(ref t, 7, j));
+        p = Fma(p, v, Column(ref t, 6, j));
+        p = Fma(p, v, Column(ref t, 5, j));
+        p = Fma(p, v, Column(ref t, 4, j));
+        p = Fma(p, v, Column(ref t, 3, j));
+        p = Fma(p, v, Column(ref t, 2, j));
+        return Fma(p, v, Column(ref t, 1, j));
+    }
 
     /// <summary>tanh(x) = ±tanh(|x|): the odd polynomial near 0, else 1 - 2/(e^(2|x|) + 1).</summary>
     public static V Tanh(V x)
@@ -99,11 +123,26 @@ internal static class FastMath512
     }
 
     /// <summary>
+    /// x·Φ(x): where |x| &lt; GeluTableEnd, Φ(-|x|) from the table (Φ(x) = 1 - that for x ≥ 0, where only
+    /// its absolute error matters); other lanes (and NaN) take <see cref="GeluErfc"/>, computed only when
+    /// a vector has such a lane. Each lane's value depends on its own x alone.
+    /// </summary>
+    public static V Gelu(V x)
+    {
+        var a = Vector512.Abs(x);
+        var j = Vector512.ConvertToInt32(a * C(GeluRowsPerUnit)) & Vector512.Create(31);
+        var c = Rows(FastMathTables.GeluTable, j, a);
+        var y = x * Vector512.ConditionalSelect(Vector512.LessThan(x, V.Zero), c, V.One - c);
+        return Vector512.LessThanAll(a, C(GeluTableEnd)) ? y : Vector512.ConditionalSelect(Vector512.LessThan(a, C(GeluTableEnd)), y, GeluErfc(x));
+    }
+
+    /// <summary>
     /// x·Φ(x) with Φ(x) = erfc(-x/√2)/2: 1 - c/2 for x ≥ 0 and c/2 below, c = erfc(|x|/√2), so the
     /// negative tail keeps its relative accuracy (no 1 + erf cancellation). x²/2 enters the exponent as
     /// an exact float pair. x = ±Inf gives +Inf / NaN (as x·Φ(x) in IEEE arithmetic), NaN stays NaN.
     /// </summary>
-    public static V Gelu(V x)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static V GeluErfc(V x)
     {
         var xc = Vector512.MinNative(Vector512.MaxNative(x, C(-GeluClamp)), C(GeluClamp));
         var h = xc * C(0.5f);
