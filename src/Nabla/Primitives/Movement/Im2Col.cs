@@ -50,7 +50,7 @@ internal sealed partial record Im2Col(int C, int H, int W, int Kh, int Kw, int S
             for (int p = 0; p < planes; p++) body(p / C, p % C);
             return;
         }
-        Parallel.For(0, planes, new ParallelOptions { MaxDegreeOfParallelism = CpuParallel.Threads }, p => body(p / C, p % C));
+        CpuWorkers.For(planes, CpuParallel.Threads - 1, p => body(p / C, p % C));
     }
 
     /// <summary>cols[b, (c·kh+i)·kw+j, oh·OW+ow] = x[b, c, oh·Sh-Ph+i·Dh, ow·Sw-Pw+j·Dw] (0 outside). x is contiguous.</summary>
