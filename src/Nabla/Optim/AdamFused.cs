@@ -26,16 +26,25 @@ internal static class AdamFused
 
     public static void Run(Tensor p, Tensor g, Tensor m, Tensor v, Coefficients k)
     {
-        using var raw = Backends.RawAccess.Enter();
-        if (p.DType == DType.Float32) Run(Span<float>(p), Span<float>(g), Span<float>(m), Span<float>(v), k);
-        else Run(Span<double>(p), Span<double>(g), Span<double>(m), Span<double>(v), k);
+        using (Backends.RawAccess.Enter())
+        {
+            if (p.DType == DType.Float32) Split<float>(p, g, m, v, k);
+            else Split<double>(p, g, m, v, k);
+        }
         // The same version bumps as the in-place ops (saved copies of these tensors are now stale).
         m.Version.Bump("LerpInPlace", null);
         v.Version.Bump("AddInPlace", null);
         p.Version.Bump("AddInPlace", null);
     }
 
-    static Span<T> Span<T>(Tensor t) where T : unmanaged => t.Data<T>().AsSpan(t.Offset, t.NumElements);
+    // Elements are independent, so chunks across cores give the same bits at any thread count.
+    static void Split<T>(Tensor p, Tensor g, Tensor m, Tensor v, Coefficients k) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (pd, gd, md, vd) = (p.Data<T>(), g.Data<T>(), m.Data<T>(), v.Data<T>());
+        var (po, go, mo, vo) = (p.Offset, g.Offset, m.Offset, v.Offset);
+        Backends.Cpu.CpuParallel.ForRange(p.NumElements, (start, count) =>
+            Run(pd.AsSpan(po + start, count), gd.AsSpan(go + start, count), md.AsSpan(mo + start, count), vd.AsSpan(vo + start, count), k));
+    }
 
     static void Run<T>(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v, Coefficients k) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -11,7 +11,7 @@ public class AdamFusedTests
 {
     static Tensor[] Run(DType dtype, bool decoupled, double wd, bool maximize, bool anomaly)
     {
-        const int n = 1_003;                         // vectors of 8 or 16 lanes plus a scalar tail
+        const int n = 40_003;                        // chunks across cores, vectors of 8 or 16 lanes, a scalar tail
         var rng = new Random(5);
         var p = new Variable(Tensor.FromArray(Enumerable.Range(0, n).Select(_ => rng.NextDouble() * 2 - 1).ToArray(), [n]).To(dtype));
         Optimizer opt = decoupled
