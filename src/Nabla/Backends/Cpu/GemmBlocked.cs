@@ -6,8 +6,9 @@ namespace Nabla.Backends.Cpu;
 /// <summary>
 /// One matrix product C = A·B in the BLIS loop order: NC columns of B, then KC-deep slices (each B
 /// slice packed once, cooperatively, and shared by all threads), then row units of A (packed by the
-/// thread that computes the unit), then the NR x MR register tiles. Only KC decides the arithmetic:
-/// every output element is the first KC block's tile sum stored, then each later block's tile sum
+/// thread that computes the unit), then the NR x MR register tiles. Only the k blocking decides the
+/// arithmetic (equal blocks of at most KC, chosen from k alone): every output element is the first
+/// block's tile sum stored, then each later block's tile sum
 /// added, in increasing k. Row units, column parts and which thread runs what change nothing, so the
 /// bits never depend on the thread count.
 /// <para>

@@ -33,9 +33,11 @@ internal sealed class GemmJob<T, TV, TOps>
         (this.a, this.aOff, this.rsA, this.csA, this.b, this.bOff, this.rsB, this.csB) = (a, aOff, rsA, csA, b, bOff, rsB, csB);
         (this.c, this.cOff, this.ldc, this.m, this.k, this.n) = (c, cOff, ldc, m, k, n);
         nr = GemmMicroKernel<T, TV, TOps>.NR;
-        kc0 = GemmBlocked<T, TV, TOps>.KC;
+        // k blocks of equal depth (784 = 392 + 392, not 384 + 384 + 16: a thin last block costs a
+        // pass over C and a pack for almost no arithmetic). Depends on k only, like the bits.
+        kBlocks = (k + GemmBlocked<T, TV, TOps>.KC - 1) / GemmBlocked<T, TV, TOps>.KC;
+        kc0 = (k + kBlocks - 1) / kBlocks;
         nc0 = GemmBlocked<T, TV, TOps>.NC;
-        kBlocks = (k + kc0 - 1) / kc0;
         blocks = kBlocks * ((n + nc0 - 1) / nc0);
         const int mr = GemmBlocked<T, TV, TOps>.MR;
         tiles = (m + mr - 1) / mr;
