@@ -3,6 +3,7 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using static Nabla.Backends.Cpu.FastMath;
 using V = System.Runtime.Intrinsics.Vector256<float>;
+using X86Fma = System.Runtime.Intrinsics.X86.Fma;
 
 namespace Nabla.Backends.Cpu;
 
@@ -17,6 +18,10 @@ internal static class FastMath256
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static V Fma(V a, V b, V c) => Vector256.FusedMultiplyAdd(a, b, c);
+
+    /// <summary>c - a·b rounded once (vfnmadd where FMA3 is there, the same value otherwise).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static V Fnma(V a, V b, V c) => X86Fma.IsSupported ? X86Fma.MultiplyAddNegated(a, b, c) : Vector256.FusedMultiplyAdd(-a, b, c);
 
     /// <summary>
     /// p·2^k for integral k in [-151, 129] and p in [0.7, 1.5]: two factors 2^(k/2) and 2^(k - k/2) that
@@ -88,18 +93,22 @@ internal static class FastMath256
         return Fma(p, v, Column(t, 1, j));
     }
 
-    /// <summary>tanh(x) = ±tanh(|x|): the odd polynomial near 0, else 1 - 2/(e^(2|x|) + 1).</summary>
+    /// <summary>
+    /// tanh(x) = ±h/(1 + h), h = (e^(2|x|) - 1)/2 from |x| = k·ln2/2 + r, r ≥ 0 (see <see cref="FastMath"/>
+    /// for the constants and the error). One division, no table; NaN stays NaN, ±Inf give ±1, -0 gives -0.
+    /// </summary>
     public static V Tanh(V x)
     {
-        var a = Vector256.Abs(x);
-        var e = ExpCore(a + a, V.Zero, clampLow: false);
-        var big = V.One - C(2f) / (e + V.One);   // e = Inf gives exactly 1
-        var s = a * a;
-        var q = Fma(Fma(Fma(Fma(C(T4), s, C(T3)), s, C(T2)), s, C(T1)), s, C(T0));
-        var small = Fma(a * s, q, a);
-        // NaN compares false, so NaN lanes take the polynomial, which keeps them NaN. The sign goes on
-        // last, so tanh(-0) = -0.
-        return Vector256.CopySign(Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(a, C(TanhSmall)), big, small), x);
+        // NaN as the second operand of vminps comes out as NaN and then propagates.
+        var a = Vector256.MinNative(C(TanhMax), Vector256.Abs(x));
+        var k = Vector256.Floor(a * C(TwoLog2E));   // 0..26
+        var r = Fma(k, C(-Ln2Half), a);   // exact
+        var hr = Fma(r * r, Fma(Fma(Fma(Fma(C(H4), r, C(H3)), r, C(H2)), r, C(H1)), r, C(H0)), r);   // (e^(2r) - 1)/2
+        var p2 = Vector256.ShiftLeft(Vector256.ConvertToInt32(k) + Vector256.Create(127), 23).AsSingle();   // 2^k, exact
+        var h = Fma(p2, hr, Fma(p2, C(0.5f), C(-0.5f)));   // (2^k - 1)/2 is exact
+        var y0 = h / (h + V.One);
+        var y = Vector256.ConditionalSelect(Vector256.LessThan(a, C(TanhFix)), Fnma(h, y0, h), y0);
+        return Vector256.CopySign(y, x);   // after the select: tanh(-0) = -0
     }
 
     /// <summary>1/(1 + e⁻ˣ) from e = e^(-|x|) ≤ 1: 1/(1 + e) for x ≥ 0, e/(1 + e) below.</summary>

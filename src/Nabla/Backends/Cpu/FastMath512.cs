@@ -73,18 +73,22 @@ internal static class FastMath512
         return Fma(p, v, Column(ref t, 1, j));
     }
 
-    /// <summary>tanh(x) = ±tanh(|x|): the odd polynomial near 0, else 1 - 2/(e^(2|x|) + 1).</summary>
+    /// <summary>
+    /// tanh(x) = ±h/(1 + h), h = (e^(2|x|) - 1)/2 from |x| = k·ln2/2 + r, r ≥ 0 (see <see cref="FastMath"/>
+    /// for the constants and the error). One division, no table; NaN stays NaN, ±Inf give ±1, -0 gives -0.
+    /// </summary>
     public static V Tanh(V x)
     {
-        var a = Vector512.Abs(x);
-        var e = ExpCore(a + a, V.Zero, clampLow: false);
-        var big = V.One - C(2f) / (e + V.One);   // e = Inf gives exactly 1
-        var s = a * a;
-        var q = Fma(Fma(Fma(Fma(C(T4), s, C(T3)), s, C(T2)), s, C(T1)), s, C(T0));
-        var small = Fma(a * s, q, a);
-        // NaN compares false, so NaN lanes take the polynomial, which keeps them NaN. The sign goes on
-        // last, so tanh(-0) = -0.
-        return Vector512.CopySign(Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(a, C(TanhSmall)), big, small), x);
+        // NaN as the second operand of vminps comes out as NaN and then propagates.
+        var a = Vector512.MinNative(C(TanhMax), Vector512.Abs(x));
+        var k = Vector512.Floor(a * C(TwoLog2E));   // 0..26
+        var r = Fma(k, C(-Ln2Half), a);   // exact
+        var hr = Fma(r * r, Fma(Fma(Fma(Fma(C(H4), r, C(H3)), r, C(H2)), r, C(H1)), r, C(H0)), r);   // (e^(2r) - 1)/2
+        var p2 = Avx512F.Scale(V.One, k);   // 2^k, exact
+        var h = Fma(p2, hr, Fma(p2, C(0.5f), C(-0.5f)));   // (2^k - 1)/2 is exact
+        var y0 = h / (h + V.One);
+        var y = Vector512.ConditionalSelect(Vector512.LessThan(a, C(TanhFix)), Avx512F.FusedMultiplyAddNegated(h, y0, h), y0);
+        return Vector512.CopySign(y, x);   // after the select: tanh(-0) = -0
     }
 
     /// <summary>1/(1 + e⁻ˣ) from e = e^(-|x|) ≤ 1: 1/(1 + e) for x ≥ 0, e/(1 + e) below.</summary>
