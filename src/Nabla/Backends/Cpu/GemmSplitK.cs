@@ -24,6 +24,9 @@ internal static class GemmSplitKRule
     /// <summary>Largest output (m · n) split; larger outputs have enough tiles for the tiled GEMM.</summary>
     public const int MaxOutput = 1 << 16;
 
+    /// <summary>Off sends every product to the tiled GEMM (tests and benchmarks compare the two paths in one process).</summary>
+    internal static bool Enabled { get; set; } = true;
+
     /// <summary>
     /// The chunk length of k for an m x k x n product, or 0 to use the tiled GEMM: split only when the
     /// output is small (m·n ≤ <see cref="MaxOutput"/>), k is at least 8 times max(m, n), and at least
@@ -33,7 +36,7 @@ internal static class GemmSplitKRule
     public static int ChunkLength(int m, int k, int n)
     {
         long mn = (long)m * n;
-        if (mn > MaxOutput || k < 8L * Math.Max(m, n) || k < 2 * MinChunk) return 0;
+        if (!Enabled || mn > MaxOutput || k < 8L * Math.Max(m, n) || k < 2 * MinChunk) return 0;
         int chunks = (int)Math.Min(Math.Min(MaxChunks, k / MinChunk), MaxScratch / mn);
         chunks = chunks >= 8 ? chunks & ~3 : chunks & ~1;
         if (chunks < 2) return 0;
