@@ -20,7 +20,7 @@ internal readonly record struct GemmOperand(int Offset, int RowStride, int ColSt
 /// plain loop. Work is split across batches or across tiles of one product; either way each output
 /// element is computed by one thread in a fixed k order, so results do not depend on the thread count.
 /// Products with a small output and a long k (<see cref="GemmSplitKRule"/>, chosen from the shape
-/// alone) are split over fixed chunks of k instead, summed in chunk order (<see cref="GemmSplitK{T, TV, TOps}"/>).
+/// alone) are split over fixed chunks of k instead, summed in chunk order (<see cref="GemmSplitK"/>).
 /// k = 0 gives zeros.
 /// </summary>
 internal static class Gemm
@@ -71,12 +71,7 @@ internal static class Gemm
         int chunk = GemmSplitKRule.ChunkLength(m, k, n);
         if (chunk > 0)
         {
-            if (bits == 512)
-                GemmSplitK<T, Vector512<T>, GemmVec512<T>>.Run(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n, chunk, parallel);
-            else if (bits == 256)
-                GemmSplitK<T, Vector256<T>, GemmVec256<T>>.Run(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n, chunk, parallel);
-            else
-                GemmSplitK<T, Vector128<T>, GemmVec128<T>>.Run(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n, chunk, parallel);
+            GemmSplitK.Run(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n, chunk, bits, parallel);
             return;
         }
         if (bits == 512)

@@ -1,5 +1,8 @@
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Nabla.Backends.Cpu;
 
@@ -47,42 +50,44 @@ internal static class GemmSplitKRule
 
 /// <summary>
 /// C = A·B as a sum of partial products over fixed chunks of k: chunk q computes
-/// P_q = A[:, kq..kq+len) · B[kq..kq+len), :] with the single-thread blocked GEMM into its own slot of
-/// a scratch buffer (threads claim chunks), then C = ((P_0 + P_1) + P_2) + ... in chunk order, split
-/// over fixed pieces of C. With any thread count the same chunks run and every element is summed in
-/// the same order, so the bits never depend on the thread count.
+/// P_q = A[:, kq..kq+len) · B[kq..kq+len), :] on one thread into its own slot of a scratch buffer
+/// (threads claim chunks), then C = ((P_0 + P_1) + P_2) + ... in chunk order, split over fixed pieces
+/// of C. With any thread count the same chunks run and every element is summed in the same order, so
+/// the bits never depend on the thread count.
 /// <para>
-/// A partial is computed in whichever orientation fills the MR x NR register tile better: Pᵀ = Bᵀ·Aᵀ
-/// when n is small next to NR (a 3x3 kernel's 9 columns would use 9 of 32 lanes; transposed they use
-/// all 32 and 9 of 12 rows). The multiply-adds are the same in either orientation.
+/// A chunk is computed by <see cref="GemmDot{T, TV, TOps}"/> when A's rows and B's columns are both
+/// contiguous along k (a weight gradient gy · colsᵀ: no packing), otherwise by the single-thread
+/// blocked GEMM in whichever orientation fills its MR x NR register tile better: Pᵀ = Bᵀ·Aᵀ when n
+/// is small next to NR (a 3x3 kernel's 9 columns would use 9 of 32 lanes; transposed they use all 32
+/// and 9 of 12 rows). The multiply-adds are the same in either orientation.
 /// </para>
 /// </summary>
-internal static class GemmSplitK<T, TV, TOps>
-    where T : unmanaged where TV : struct where TOps : IGemmVector<T, TV>
+internal static class GemmSplitK
 {
     const int Piece = 4096;      // elements of C summed per work item (cache-resident across chunks)
 
-    [ThreadStatic] static T[]? cachedScratch;
+    /// <summary>Benchmarks switch the dot-product chunks off to compare them with packed chunks.</summary>
+    internal static bool UseDot { get; set; } = true;
 
-    public static void Run(T[] a, int aOff, int rsA, int csA, T[] b, int bOff, int rsB, int csB,
-        T[] c, int cOff, int ldc, int m, int k, int n, int len, bool parallel)
+    /// <summary><paramref name="bits"/>: the vector width (512, 256 or 128).</summary>
+    public static void Run<T>(T[] a, int aOff, int rsA, int csA, T[] b, int bOff, int rsB, int csB,
+        T[] c, int cOff, int ldc, int m, int k, int n, int len, int bits, bool parallel) where T : unmanaged, INumber<T>
     {
         int chunks = (k + len - 1) / len, mn = m * n;
-        bool transpose = Fill(n, m) > Fill(m, n);
-        var scratch = cachedScratch;
-        cachedScratch = null; // a re-entrant call on this thread takes its own
-        if (scratch is null || scratch.Length < chunks * mn) scratch = GC.AllocateUninitializedArray<T>(chunks * mn);
+        bool dot = UseDot && csA == 1 && rsB == 1;
+        bool transpose = !dot && Fill<T>(n, m, bits) > Fill<T>(m, n, bits);
+        var scratch = Scratch<T>.Take(chunks * mn);
         try
         {
             void Chunk(int q)
             {
                 int p0 = q * len, kq = Math.Min(len, k - p0), slot = q * mn;
-                if (transpose)
-                    GemmBlocked<T, TV, TOps>.Run(b, bOff + p0 * rsB, csB, rsB, a, aOff + p0 * csA, csA, rsA,
-                        scratch, slot, m, n, kq, m, false);
+                if (dot)
+                    Dot(bits, a, aOff + p0, rsA, b, bOff + p0, csB, scratch, slot, n, m, kq, n);
+                else if (transpose)
+                    Blocked(bits, b, bOff + p0 * rsB, csB, rsB, a, aOff + p0 * csA, csA, rsA, scratch, slot, m, n, kq, m);
                 else
-                    GemmBlocked<T, TV, TOps>.Run(a, aOff + p0 * csA, rsA, csA, b, bOff + p0 * rsB, rsB, csB,
-                        scratch, slot, n, m, kq, n, false);
+                    Blocked(bits, a, aOff + p0 * csA, rsA, csA, b, bOff + p0 * rsB, rsB, csB, scratch, slot, n, m, kq, n);
             }
             int helpers = parallel ? CpuParallel.Threads - 1 : 0;
             CpuWorkers.For(chunks, helpers, Chunk);
@@ -112,23 +117,54 @@ internal static class GemmSplitK<T, TV, TOps>
         }
         finally
         {
-            cachedScratch = scratch;
+            Scratch<T>.Return(scratch);
         }
     }
 
-    // Share of the register tiles' lanes that hold real output for an m x n product.
-    static double Fill(int m, int n)
+    static void Dot<T>(int bits, T[] a, int aOff, int rsA, T[] b, int bOff, int csB, T[] c, int cOff, int ldc, int m, int kc, int n)
+        where T : unmanaged, INumber<T>
     {
-        int mr = GemmMicroKernel<T, TV, TOps>.MR, nr = GemmMicroKernel<T, TV, TOps>.NR;
+        if (bits == 512) GemmDot<T, Vector512<T>, DotVec512<T>>.Run(a, aOff, rsA, b, bOff, csB, c, cOff, ldc, m, kc, n);
+        else if (bits == 256) GemmDot<T, Vector256<T>, DotVec256<T>>.Run(a, aOff, rsA, b, bOff, csB, c, cOff, ldc, m, kc, n);
+        else GemmDot<T, Vector128<T>, DotVec128<T>>.Run(a, aOff, rsA, b, bOff, csB, c, cOff, ldc, m, kc, n);
+    }
+
+    static void Blocked<T>(int bits, T[] a, int aOff, int rsA, int csA, T[] b, int bOff, int rsB, int csB,
+        T[] c, int cOff, int ldc, int m, int k, int n) where T : unmanaged
+    {
+        if (bits == 512) GemmBlocked<T, Vector512<T>, GemmVec512<T>>.Run(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n, false);
+        else if (bits == 256) GemmBlocked<T, Vector256<T>, GemmVec256<T>>.Run(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n, false);
+        else GemmBlocked<T, Vector128<T>, GemmVec128<T>>.Run(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n, false);
+    }
+
+    // Share of the blocked kernel's register-tile lanes that hold real output for an m x n product.
+    static double Fill<T>(int m, int n, int bits) where T : unmanaged
+    {
+        int mr = GemmMicroKernel<T, Vector128<T>, GemmVec128<T>>.MR, nr = 2 * bits / 8 / Unsafe.SizeOf<T>();
         return (double)m / ((m + mr - 1) / mr * mr) * n / ((n + nr - 1) / nr * nr);
     }
 
-    static void Add(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> dst)
+    static void Add<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> dst) where T : unmanaged
     {
         if (typeof(T) == typeof(float))
             TensorPrimitives.Add(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y), MemoryMarshal.Cast<T, float>(dst));
         else if (typeof(T) == typeof(double))
             TensorPrimitives.Add(MemoryMarshal.Cast<T, double>(x), MemoryMarshal.Cast<T, double>(y), MemoryMarshal.Cast<T, double>(dst));
         else throw new NotSupportedException($"internal: split-k GEMM on {typeof(T).Name}");
+    }
+
+    // One scratch buffer per calling thread, taken out while in use (a re-entrant call gets its own).
+    static class Scratch<T> where T : unmanaged
+    {
+        [ThreadStatic] static T[]? cached;
+
+        public static T[] Take(int length)
+        {
+            var buffer = cached;
+            cached = null;
+            return buffer is null || buffer.Length < length ? GC.AllocateUninitializedArray<T>(length) : buffer;
+        }
+
+        public static void Return(T[] buffer) => cached = buffer;
     }
 }
