@@ -19,7 +19,8 @@ public class GemmSplitKTests
     [InlineData(3, 2048, 3, 1024)]        // the shortest k split
     [InlineData(3, 2047, 3, 0)]           // k shorter than two chunks
     [InlineData(512, 3000, 100, 0)]       // k < 8·max(m, n)
-    [InlineData(300, 100000, 300, 0)]     // m·n above MaxOutput
+    [InlineData(256, 100000, 256, 0)]     // m·n above MaxOutput
+    [InlineData(128, 100000, 256, 3136)]  // m·n at MaxOutput: 32 chunks (the scratch bound)
     [InlineData(512, 128, 784, 0)]        // a Linear weight gradient: k is the batch
     [InlineData(1024, 1024, 1024, 0)]
     public void RuleDependsOnTheShapeOnly(int m, int k, int n, int expected)
@@ -110,6 +111,7 @@ public class GemmSplitKTests
     [InlineData(70, 20000, 1, true, false)]    // n = 1 with strided A rows (not the dot-product path)
     [InlineData(1, 9000, 6, false, true)]      // m = 1 with B read down its columns
     [InlineData(37, 9000, 37, false, false)]   // neither orientation fills the tile
+    [InlineData(80, 6000, 70, false, true)]    // weight-gradient layout with both sides over MaxDotSide: packed chunks
     public void MatchesDoubleReference(int m, int k, int n, bool transA, bool transB)
     {
         RunCase(1, m, k, n, transA, transB, 0, m + k + n);

@@ -25,7 +25,14 @@ internal static class GemmSplitKRule
     public const int MaxScratch = 1 << 20;
 
     /// <summary>Largest output (m · n) split; larger outputs have enough tiles for the tiled GEMM.</summary>
-    public const int MaxOutput = 1 << 16;
+    public const int MaxOutput = 1 << 15;
+
+    /// <summary>
+    /// Chunks in the weight-gradient layout run as in-place dot products when the output's smaller side
+    /// is at most this: packing's share of the work, (m + n) / (m·n) per multiply-add, is large there;
+    /// from 128 x 128 up the packed kernel is as fast or faster.
+    /// </summary>
+    public const int MaxDotSide = 64;
 
     /// <summary>Off sends every product to the tiled GEMM (tests and benchmarks compare the two paths in one process).</summary>
     internal static bool Enabled { get; set; } = true;
@@ -56,7 +63,8 @@ internal static class GemmSplitKRule
 /// the bits never depend on the thread count.
 /// <para>
 /// A chunk is computed by <see cref="GemmDot{T, TV, TOps}"/> when A's rows and B's columns are both
-/// contiguous along k (a weight gradient gy · colsᵀ: no packing), otherwise by the single-thread
+/// contiguous along k (a weight gradient gy · colsᵀ: no packing) and one side of the output is short
+/// (<see cref="GemmSplitKRule.MaxDotSide"/>), otherwise by the single-thread
 /// blocked GEMM in whichever orientation fills its MR x NR register tile better: Pᵀ = Bᵀ·Aᵀ when n
 /// is small next to NR (a 3x3 kernel's 9 columns would use 9 of 32 lanes; transposed they use all 32
 /// and 9 of 12 rows). The multiply-adds are the same in either orientation.
@@ -74,7 +82,7 @@ internal static class GemmSplitK
         T[] c, int cOff, int ldc, int m, int k, int n, int len, int bits, bool parallel) where T : unmanaged, INumber<T>
     {
         int chunks = (k + len - 1) / len, mn = m * n;
-        bool dot = UseDot && csA == 1 && rsB == 1;
+        bool dot = UseDot && csA == 1 && rsB == 1 && Math.Min(m, n) <= GemmSplitKRule.MaxDotSide;
         bool transpose = !dot && Fill<T>(n, m, bits) > Fill<T>(m, n, bits);
         var scratch = Scratch<T>.Take(chunks * mn);
         try
