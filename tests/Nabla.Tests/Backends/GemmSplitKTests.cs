@@ -106,6 +106,7 @@ public class GemmSplitKTests
     [InlineData(32, 50176, 9, false, true)]    // conv1 weight gradient: gy · colsᵀ, computed transposed
     [InlineData(64, 12544, 72, false, true)]   // conv2-like, 12 chunks
     [InlineData(13, 4099, 3, false, false)]    // odd sizes, ragged last chunk
+    [InlineData(10, 4500, 8, false, true)]     // dot-product tiles cut by both edges, k tails shorter than a vector
     [InlineData(7, 3000, 5, true, true)]       // both operands transposed views
     [InlineData(3, 2048, 40, true, false)]     // exactly two chunks
     [InlineData(70, 20000, 1, true, false)]    // n = 1 with strided A rows (not the dot-product path)
