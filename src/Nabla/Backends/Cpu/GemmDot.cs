@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Nabla.Backends.Cpu;
@@ -73,8 +74,8 @@ internal static class GemmDot<T, TV, TOps>
         int m, int kc, int n, int i0, int j0)
     {
         int w = TOps.Count;
-        ref T aRef = ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(a);
-        ref T bRef = ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(b);
+        ref T aRef = ref MemoryMarshal.GetArrayDataReference(a);
+        ref T bRef = ref MemoryMarshal.GetArrayDataReference(b);
         ref T a0 = ref Unsafe.Add(ref aRef, aOff + (nint)i0 * rsA);
         ref T a1 = ref Unsafe.Add(ref aRef, aOff + (nint)Math.Min(i0 + 1, m - 1) * rsA);
         ref T a2 = ref Unsafe.Add(ref aRef, aOff + (nint)Math.Min(i0 + 2, m - 1) * rsA);
