@@ -19,6 +19,8 @@ internal readonly record struct GemmOperand(int Offset, int RowStride, int ColSt
 /// (<see cref="GemmBlocked{T, TV, TOps}"/>) with the widest accelerated vector width; integers use a
 /// plain loop. Work is split across batches or across tiles of one product; either way each output
 /// element is computed by one thread in a fixed k order, so results do not depend on the thread count.
+/// Products with a small output and a long k (<see cref="GemmSplitKRule"/>, chosen from the shape
+/// alone) are split over fixed chunks of k instead, summed in chunk order (<see cref="GemmSplitK"/>).
 /// k = 0 gives zeros.
 /// </summary>
 internal static class Gemm
@@ -66,6 +68,12 @@ internal static class Gemm
         if (GemmVector.TryRun(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n, parallel)) return;
         int bits = ForceVectorBits;
         if (bits == 0) bits = Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 128;
+        int chunk = GemmSplitKRule.ChunkLength(m, k, n);
+        if (chunk > 0)
+        {
+            GemmSplitK.Run(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n, chunk, bits, parallel);
+            return;
+        }
         if (bits == 512)
             GemmBlocked<T, Vector512<T>, GemmVec512<T>>.Run(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n, parallel);
         else if (bits == 256)
