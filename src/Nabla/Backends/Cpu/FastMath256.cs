@@ -111,12 +111,20 @@ internal static class FastMath256
         return Vector256.CopySign(y, x);   // after the select: tanh(-0) = -0
     }
 
-    /// <summary>1/(1 + e⁻ˣ) from e = e^(-|x|) ≤ 1: 1/(1 + e) for x ≥ 0, e/(1 + e) below.</summary>
+    /// <summary>
+    /// 1/(1 + e⁻ˣ) from e = e^(-|x|) ≤ 1: 1/(1 + e) for x ≥ 0, e/(1 + e) below. e by the exp reduction
+    /// with a degree-6 polynomial (S2..S6); NaN goes through every step (vmaxps returns its second
+    /// operand for NaN), so no select is spent on it.
+    /// </summary>
     public static V Sigmoid(V x)
     {
-        var e = ExpCore(-Vector256.Abs(x), V.Zero, clampHigh: false);
-        var y = Vector256.ConditionalSelect(Vector256.LessThan(x, V.Zero), e, V.One) / (V.One + e);
-        return Vector256.ConditionalSelect(Vector256.IsNaN(x), x, y);
+        var n = Vector256.MaxNative(C(ExpMin), -Vector256.Abs(x));
+        var k = Vector256.Round(n * C(Log2E));
+        var r = Fma(k, C(-Ln2Hi), n);   // exact
+        r = Fma(k, C(-Ln2Lo), r);
+        var p = Fma(Fma(Fma(Fma(C(S6), r, C(S5)), r, C(S4)), r, C(S3)), r, C(S2));
+        var e = Pow2(Fma(Fma(p, r, V.One), r, V.One), k);
+        return Vector256.ConditionalSelect(Vector256.LessThan(x, V.Zero), e, V.One) / (V.One + e);
     }
 
     /// <summary>erfc(a) for finite a in [0, ErfcMaxA] where a² = sqHi + sqLo (sqLo may be 0).</summary>
