@@ -15,7 +15,7 @@ internal interface IFastKernel
 /// float32 transcendental kernels evaluated in float (TensorPrimitives widens float exp/tanh to double,
 /// which caps it near 2 Gelem/s per core). Accuracy, checked by dense sweeps against double in
 /// FastMathTests: exp within 1 ulp, tanh within 1.81 ulp and sigmoid within 2.40 (every float checked), erf within about 2-3 ulp, GELU within a few ulp where
-/// its value is not tiny (2.1 ulp for |x| &lt; 4, where it runs on a piecewise table).
+/// its value is not tiny (2.01 ulp for |x| &lt; 4, where it runs on a piecewise table).
 /// Special values: exp overflows to +Inf above ln(FLT_MAX) and underflows through
 /// the denormals to 0 below about -103.97 as IEEE expf; tanh saturates to ±1 exactly; sigmoid uses
 /// e^(-|x|), so it never overflows; NaN stays NaN.
@@ -75,9 +75,11 @@ internal static class FastMath
     internal const float G0 = F0 * InvSqrt2 * 0.5f, G1 = F1 * InvSqrt2 * 0.5f, G2 = F2 * InvSqrt2 * 0.5f,
         G3 = F3 * InvSqrt2 * 0.5f, G4 = F4 * InvSqrt2 * 0.5f, G5 = F5 * InvSqrt2 * 0.5f, G6 = F6 * InvSqrt2 * 0.5f;
 
-    // GELU's table (FastMathTables.GeluTable): GeluRowsPerUnit rows per unit of |x| (a power of 2, so
-    // |x|·8 is exact) up to GeluTableEnd; beyond, Φ comes from erfc as above.
-    internal const float GeluRowsPerUnit = 8f, GeluTableEnd = 4f;
+    // GELU's table (FastMathTables.GeluTable): GeluRowsPerUnit rows per unit of |x| up to GeluTableEnd;
+    // beyond, Φ comes from erfc as above. The row: t = 4|x| - 1/2 (exact from |x| = 1/32 on; below, its
+    // rounding moves Φ by < 2e-9 relative), rounded to an integer by adding RoundMagic = 1.5·2^23, whose
+    // low mantissa bits then hold round(t), the row the permute reads; v = t - round(t) is exact.
+    internal const float GeluRowsPerUnit = 4f, GeluTableEnd = 4f, RoundMagic = 12582912f;
 
     /// <summary>y = eˣ.</summary>
     public static void Exp(ReadOnlySpan<float> x, Span<float> y) => Map<ExpKernel>(x, y);
@@ -92,7 +94,18 @@ internal static class FastMath
     public static void Erf(ReadOnlySpan<float> x, Span<float> y) => Map<ErfKernel>(x, y);
 
     /// <summary>y = x·Φ(x) = x/2·(1 + erf(x/√2)) (exact GELU).</summary>
-    public static void Gelu(ReadOnlySpan<float> x, Span<float> y) => Map<GeluKernel>(x, y);
+    public static void Gelu(ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            Map<GeluKernel>(x, y);
+            return;
+        }
+        // Its own loop so the table's columns are loaded into registers once per run (Map's
+        // TK.Invoke(vector) would reload them for every vector); the tail as in Map.
+        int i = FastMath512.GeluRun(x, y);
+        if (i < y.Length) Tail512<GeluKernel>(x[i..], y[i..]);
+    }
 
     /// <summary>Runs <typeparamref name="TK"/> over x into y (same length; y may be x).</summary>
     public static void Map<TK>(ReadOnlySpan<float> x, Span<float> y) where TK : IFastKernel
