@@ -65,35 +65,6 @@ internal static class FastMath256
     public static V Exp(V x) => Vector256.ConditionalSelect(Vector256.IsNaN(x), x, ExpCore(x, V.Zero));
 
     /// <summary>
-    /// Column k of a <see cref="FastMathTables"/> table at the rows j (taken mod 32): a gather, or
-    /// element by element where AVX2 is missing. The same values as FastMath512's permutes.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static unsafe V Column(ReadOnlySpan<float> table, int k, Vector256<int> j)
-    {
-        j &= Vector256.Create(31);
-        if (Avx2.IsSupported)
-            fixed (float* t = table) return Avx2.GatherVector256(t + 32 * k, j, 4);
-        Span<float> column = stackalloc float[Vector256<float>.Count];
-        for (int i = 0; i < column.Length; i++) column[i] = table[32 * k + j[i]];
-        return Vector256.Create<float>(column);
-    }
-
-    /// <summary>Row j's polynomial at a: c0 + v(c1 + ... + v·c7), v = a - centre (exact: a lies in the row).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static V Rows(ReadOnlySpan<float> t, Vector256<int> j, V a)
-    {
-        var v = a - Column(t, 0, j);
-        var p = Fma(Column(t, 8, j), v, Column(t, 7, j));
-        p = Fma(p, v, Column(t, 6, j));
-        p = Fma(p, v, Column(t, 5, j));
-        p = Fma(p, v, Column(t, 4, j));
-        p = Fma(p, v, Column(t, 3, j));
-        p = Fma(p, v, Column(t, 2, j));
-        return Fma(p, v, Column(t, 1, j));
-    }
-
-    /// <summary>
     /// tanh(x) = ±h/(1 + h), h = (e^(2|x|) - 1)/2 from |x| = k·ln2/2 + r, r ≥ 0 (see <see cref="FastMath"/>
     /// for the constants and the error). One division, no table; NaN stays NaN, ±Inf give ±1, -0 gives -0.
     /// </summary>
@@ -111,12 +82,20 @@ internal static class FastMath256
         return Vector256.CopySign(y, x);   // after the select: tanh(-0) = -0
     }
 
-    /// <summary>1/(1 + e⁻ˣ) from e = e^(-|x|) ≤ 1: 1/(1 + e) for x ≥ 0, e/(1 + e) below.</summary>
+    /// <summary>
+    /// 1/(1 + e⁻ˣ) from e = e^(-|x|) ≤ 1: 1/(1 + e) for x ≥ 0, e/(1 + e) below. e by the exp reduction
+    /// with a degree-6 polynomial (S2..S6); NaN goes through every step (vmaxps returns its second
+    /// operand for NaN), so no select is spent on it.
+    /// </summary>
     public static V Sigmoid(V x)
     {
-        var e = ExpCore(-Vector256.Abs(x), V.Zero, clampHigh: false);
-        var y = Vector256.ConditionalSelect(Vector256.LessThan(x, V.Zero), e, V.One) / (V.One + e);
-        return Vector256.ConditionalSelect(Vector256.IsNaN(x), x, y);
+        var n = Vector256.MaxNative(C(ExpMin), -Vector256.Abs(x));
+        var k = Vector256.Round(n * C(Log2E));
+        var r = Fma(k, C(-Ln2Hi), n);   // exact
+        r = Fma(k, C(-Ln2Lo), r);
+        var p = Fma(Fma(Fma(Fma(C(S6), r, C(S5)), r, C(S4)), r, C(S3)), r, C(S2));
+        var e = Pow2(Fma(Fma(p, r, V.One), r, V.One), k);
+        return Vector256.ConditionalSelect(Vector256.LessThan(x, V.Zero), e, V.One) / (V.One + e);
     }
 
     /// <summary>erfc(a) for finite a in [0, ErfcMaxA] where a² = sqHi + sqLo (sqLo may be 0).</summary>
@@ -147,16 +126,42 @@ internal static class FastMath256
     }
 
     /// <summary>
-    /// x·Φ(x): where |x| &lt; GeluTableEnd, Φ(-|x|) from the table (Φ(x) = 1 - that for x ≥ 0, where only
-    /// its absolute error matters); other lanes (and NaN) take <see cref="GeluErfc"/>, computed only when
-    /// a vector has such a lane. Each lane's value depends on its own x alone.
+    /// Column k (c0..c6) of <see cref="FastMathTables.GeluTable"/> at the rows j (low 4 bits): a gather, or
+    /// element by element where AVX2 is missing. The same values as FastMath512's permutes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe V Column(int k, Vector256<int> j)
+    {
+        j &= Vector256.Create(15);
+        ReadOnlySpan<float> table = FastMathTables.GeluTable;
+        if (Avx2.IsSupported)
+            fixed (float* t = table) return Avx2.GatherVector256(t + 16 * k, j, 4);
+        Span<float> column = stackalloc float[Vector256<float>.Count];
+        for (int i = 0; i < column.Length; i++) column[i] = table[16 * k + j[i]];
+        return Vector256.Create<float>(column);
+    }
+
+    /// <summary>
+    /// x·Φ(x) = relu(x) - |x|·Φ(-|x|), one rounding, where |x| &lt; GeluTableEnd: Φ(-|x|) from the table
+    /// row round(4|x| - 1/2), read from the RoundMagic sum's low bits. For x ≥ 0 only Φ(-|x|)'s absolute
+    /// error counts. Other lanes (and NaN) take <see cref="GeluErfc"/>, computed only when a vector has
+    /// such a lane. Each lane's value depends on its own x alone; -0 gives -0 (vmaxps returns its second
+    /// operand for two zeros).
     /// </summary>
     public static V Gelu(V x)
     {
         var a = Vector256.Abs(x);
-        var j = Vector256.ConvertToInt32(a * C(GeluRowsPerUnit)) & Vector256.Create(31);
-        var c = Rows(FastMathTables.GeluTable, j, a);
-        var y = x * Vector256.ConditionalSelect(Vector256.LessThan(x, V.Zero), c, V.One - c);
+        var t = Fma(a, C(GeluRowsPerUnit), C(-0.5f));
+        var u = t + C(RoundMagic);
+        var j = u.AsInt32();
+        var v = t - (u - C(RoundMagic));   // exact, in [-1/2, 1/2]
+        var p = Fma(Column(6, j), v, Column(5, j));
+        p = Fma(p, v, Column(4, j));
+        p = Fma(p, v, Column(3, j));
+        p = Fma(p, v, Column(2, j));
+        p = Fma(p, v, Column(1, j));
+        p = Fma(p, v, Column(0, j));
+        var y = Fnma(a, p, Vector256.MaxNative(V.Zero, x));
         return Vector256.LessThanAll(a, C(GeluTableEnd)) ? y : Vector256.ConditionalSelect(Vector256.LessThan(a, C(GeluTableEnd)), y, GeluErfc(x));
     }
 

@@ -51,29 +51,6 @@ internal static class FastMath512
     public static V Exp(V x) => Vector512.ConditionalSelect(Vector512.IsNaN(x), x, ExpCore(x, V.Zero));
 
     /// <summary>
-    /// Column k of a <see cref="FastMathTables"/> table at the rows j (low 5 bits): one permute of the
-    /// column's 32 entries.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static V Column(ref float table, int k, Vector512<int> j) =>
-        Avx512F.PermuteVar16x32x2(Vector512.LoadUnsafe(ref table, (nuint)(32 * k)), j, Vector512.LoadUnsafe(ref table, (nuint)(32 * k + 16)));
-
-    /// <summary>Row j's polynomial at a: c0 + v(c1 + ... + v·c7), v = a - centre (exact: a lies in the row).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static V Rows(ReadOnlySpan<float> table, Vector512<int> j, V a)
-    {
-        ref float t = ref MemoryMarshal.GetReference(table);
-        var v = a - Column(ref t, 0, j);
-        var p = Fma(Column(ref t, 8, j), v, Column(ref t, 7, j));
-        p = Fma(p, v, Column(ref t, 6, j));
-        p = Fma(p, v, Column(ref t, 5, j));
-        p = Fma(p, v, Column(ref t, 4, j));
-        p = Fma(p, v, Column(ref t, 3, j));
-        p = Fma(p, v, Column(ref t, 2, j));
-        return Fma(p, v, Column(ref t, 1, j));
-    }
-
-    /// <summary>
     /// tanh(x) = ±h/(1 + h), h = (e^(2|x|) - 1)/2 from |x| = k·ln2/2 + r, r ≥ 0 (see <see cref="FastMath"/>
     /// for the constants and the error). One division, no table; NaN stays NaN, ±Inf give ±1, -0 gives -0.
     /// </summary>
@@ -91,12 +68,20 @@ internal static class FastMath512
         return Vector512.CopySign(y, x);   // after the select: tanh(-0) = -0
     }
 
-    /// <summary>1/(1 + e⁻ˣ) from e = e^(-|x|) ≤ 1: 1/(1 + e) for x ≥ 0, e/(1 + e) below.</summary>
+    /// <summary>
+    /// 1/(1 + e⁻ˣ) from e = e^(-|x|) ≤ 1: 1/(1 + e) for x ≥ 0, e/(1 + e) below. e by the exp reduction
+    /// with a degree-6 polynomial (S2..S6); NaN goes through every step (vmaxps returns its second
+    /// operand for NaN), so no select is spent on it.
+    /// </summary>
     public static V Sigmoid(V x)
     {
-        var e = ExpCore(-Vector512.Abs(x), V.Zero, clampHigh: false);
-        var y = Vector512.ConditionalSelect(Vector512.LessThan(x, V.Zero), e, V.One) / (V.One + e);
-        return Vector512.ConditionalSelect(Vector512.IsNaN(x), x, y);
+        var n = Vector512.MaxNative(C(ExpMin), -Vector512.Abs(x));
+        var k = Vector512.Round(n * C(Log2E));
+        var r = Fma(k, C(-Ln2Hi), n);   // exact
+        r = Fma(k, C(-Ln2Lo), r);
+        var p = Fma(Fma(Fma(Fma(C(S6), r, C(S5)), r, C(S4)), r, C(S3)), r, C(S2));
+        var e = Avx512F.Scale(Fma(Fma(p, r, V.One), r, V.One), k);
+        return Vector512.ConditionalSelect(Vector512.LessThan(x, V.Zero), e, V.One) / (V.One + e);
     }
 
     /// <summary>erfc(a) for finite a in [0, ErfcMaxA] where a² = sqHi + sqLo (sqLo may be 0).</summary>
@@ -126,17 +111,50 @@ internal static class FastMath512
         return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(a, C(ErfSmall)), big, small);   // NaN: small
     }
 
+    /// <summary>Column k (c0..c6) of <see cref="FastMathTables.GeluTable"/>: the 16 rows in one vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static V Column(int k) => Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(FastMathTables.GeluTable), (nuint)(16 * k));
+
+    /// <summary>x·Φ(x) for one vector (the tail, tests): <see cref="GeluRun"/>'s code with the table loaded here.</summary>
+    public static V Gelu(V x) => Gelu(x, Column(0), Column(1), Column(2), Column(3), Column(4), Column(5), Column(6));
+
     /// <summary>
-    /// x·Φ(x): where |x| &lt; GeluTableEnd, Φ(-|x|) from the table (Φ(x) = 1 - that for x ≥ 0, where only
-    /// its absolute error matters); other lanes (and NaN) take <see cref="GeluErfc"/>, computed only when
-    /// a vector has such a lane. Each lane's value depends on its own x alone.
+    /// GELU over the whole vectors of x into y, the table's columns held in registers; returns how many
+    /// elements it wrote (the caller finishes the tail).
     /// </summary>
-    public static V Gelu(V x)
+    public static int GeluRun(ReadOnlySpan<float> x, Span<float> y)
+    {
+        V c0 = Column(0), c1 = Column(1), c2 = Column(2), c3 = Column(3), c4 = Column(4), c5 = Column(5), c6 = Column(6);
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        int i = 0;
+        for (; i <= y.Length - V.Count; i += V.Count)
+            Gelu(Vector512.LoadUnsafe(ref xr, (nuint)i), c0, c1, c2, c3, c4, c5, c6).StoreUnsafe(ref yr, (nuint)i);
+        return i;
+    }
+
+    /// <summary>
+    /// x·Φ(x) = relu(x) - |x|·Φ(-|x|), one rounding, where |x| &lt; GeluTableEnd: Φ(-|x|) from the table
+    /// row round(4|x| - 1/2) (a vpermps of each column; it reads the index's low 4 bits, which the
+    /// RoundMagic sum holds). For x ≥ 0 only Φ(-|x|)'s absolute error counts. Other lanes (and NaN) take
+    /// <see cref="GeluErfc"/>, computed only when a vector has such a lane. Each lane's value depends on
+    /// its own x alone; -0 gives -0 (vmaxps returns its second operand for two zeros).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static V Gelu(V x, V c0, V c1, V c2, V c3, V c4, V c5, V c6)
     {
         var a = Vector512.Abs(x);
-        var j = Vector512.ConvertToInt32(a * C(GeluRowsPerUnit)) & Vector512.Create(31);
-        var c = Rows(FastMathTables.GeluTable, j, a);
-        var y = x * Vector512.ConditionalSelect(Vector512.LessThan(x, V.Zero), c, V.One - c);
+        var t = Fma(a, C(GeluRowsPerUnit), C(-0.5f));
+        var u = t + C(RoundMagic);
+        var j = u.AsInt32();
+        var v = t - (u - C(RoundMagic));   // exact, in [-1/2, 1/2]
+        var p = Fma(Avx512F.PermuteVar16x32(c6, j), v, Avx512F.PermuteVar16x32(c5, j));
+        p = Fma(p, v, Avx512F.PermuteVar16x32(c4, j));
+        p = Fma(p, v, Avx512F.PermuteVar16x32(c3, j));
+        p = Fma(p, v, Avx512F.PermuteVar16x32(c2, j));
+        p = Fma(p, v, Avx512F.PermuteVar16x32(c1, j));
+        p = Fma(p, v, Avx512F.PermuteVar16x32(c0, j));
+        var y = Avx512F.FusedMultiplyAddNegated(a, p, Vector512.MaxNative(V.Zero, x));
         return Vector512.LessThanAll(a, C(GeluTableEnd)) ? y : Vector512.ConditionalSelect(Vector512.LessThan(a, C(GeluTableEnd)), y, GeluErfc(x));
     }
 
@@ -145,7 +163,9 @@ internal static class FastMath512
     /// negative tail keeps its relative accuracy (no 1 + erf cancellation). x²/2 enters the exponent as
     /// an exact float pair. x = ±Inf gives +Inf / NaN (as x·Φ(x) in IEEE arithmetic), NaN stays NaN.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    // Inlined (into a cold block): a call inside GeluRun's loop would make the JIT reload the table's
+    // columns from the stack every iteration, as calls clobber every vector register.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static V GeluErfc(V x)
     {
         var xc = Vector512.MinNative(Vector512.MaxNative(x, C(-GeluClamp)), C(GeluClamp));
