@@ -9,7 +9,7 @@ namespace Nabla.Backends;
 /// when the GC finds the storage dead, the lease's finalizer returns the array here, stamped with
 /// <see cref="RawAccess.Now"/>, and <see cref="RawAccess"/> decides when it is safe to reuse. Arrays
 /// smaller than <see cref="MinBytes"/> are left to the GC (its gen0 allocation is cheap); the pool holds
-/// at most <see cref="LimitBytes"/> and lets the GC have anything beyond.
+/// at most <see cref="EffectiveLimit"/> and lets the GC have anything beyond.
 /// </para>
 /// </summary>
 internal static class BufferPool
@@ -55,17 +55,33 @@ internal static class BufferPool
     /// </summary>
     internal static void NoteHandout(long bytes)
     {
-        if (Interlocked.Add(ref handedOut, bytes) < LimitBytes / 2) return;
+        if (bytes > Volatile.Read(ref largest)) Volatile.Write(ref largest, bytes);
+        if (Interlocked.Add(ref handedOut, bytes) < EffectiveLimit / 2) return;
         Interlocked.Exchange(ref handedOut, 0);
         Interlocked.Increment(ref Collections);
         GC.Collect();
     }
 
+    static long largest;
+    internal static readonly long MemoryCap = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4;
+
+    /// <summary>Forgets the largest array seen (tests that set a small <see cref="LimitBytes"/>).</summary>
+    internal static void ForgetLargest() => Volatile.Write(ref largest, 0);
+
+    /// <summary>
+    /// <see cref="LimitBytes"/>, raised to four times the largest pooled array seen (at most a quarter
+    /// of the machine's memory): a loop over a few 40 MB tensors (three per step in the eager
+    /// elementwise benchmark) needs room for all of them, or each collection evicts what the next step
+    /// would reuse.
+    /// </summary>
+    public static long EffectiveLimit => Math.Max(LimitBytes, Math.Min(4 * Volatile.Read(ref largest), MemoryCap));
+
     /// <summary>Adds an entry, evicting the oldest ones while the limit would be exceeded (caller holds <see cref="Gate"/>).</summary>
     internal static bool Admit(PoolEntry entry)
     {
-        if (!Enabled || entry.Bytes > LimitBytes) return false;
-        while (pooledBytes + entry.Bytes > LimitBytes && Order.TryDequeue(out var old))
+        long limit = EffectiveLimit;
+        if (!Enabled || entry.Bytes > limit) return false;
+        while (pooledBytes + entry.Bytes > limit && Order.TryDequeue(out var old))
             if (!old.Gone) { old.RemoveFromBucket(); Taken(old); }
         Order.Enqueue(entry);
         liveEntries++;

@@ -84,14 +84,26 @@ public class BufferPoolTests
         try
         {
             BufferPool.LimitBytes = 1 << 20;            // room for 6 arrays of 160 KB
+            BufferPool.ForgetLargest();                 // (else 4x the largest array of an earlier test)
             var old = Enumerable.Range(0, 6).Select(i => DropFilledTensor(40_063 + i, 1)).ToArray();
             CollectAndFinalize();
             var newest = DropFilledTensor(40_093, 1);
             CollectAndFinalize();
             Assert.Same(newest, NewArray(40_093));      // admitted although the pool was full
             Assert.True(BufferPool.PooledBytes <= BufferPool.LimitBytes);
+            Assert.Equal(BufferPool.LimitBytes, BufferPool.EffectiveLimit);
         }
         finally { BufferPool.LimitBytes = limit; }
+    }
+
+    [Fact]
+    public void LimitGrowsToFourTimesTheLargestArray()
+    {
+        BufferPool.ForgetLargest();
+        Assert.Equal(BufferPool.LimitBytes, BufferPool.EffectiveLimit);
+        DropFilledTensor(10_000_019, 1);            // 40 MB
+        Assert.Equal(Math.Max(BufferPool.LimitBytes, Math.Min(4L * 10_000_019 * sizeof(float), BufferPool.MemoryCap)), BufferPool.EffectiveLimit);
+        BufferPool.ForgetLargest();
     }
 
     [Fact]
