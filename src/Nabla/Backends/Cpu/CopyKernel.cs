@@ -25,7 +25,21 @@ internal static class CopyKernel
     {
         using var raw = Backends.RawAccess.Enter();
         var y = Tensor.Empty(x.DType, x.Shape);
-        CopyInto<T>(x, y.Data<T>(), 0);
+        if (y.NumElements < CpuParallel.Threshold)
+        {
+            CopyInto<T>(x, y.Data<T>(), 0);
+            return y;
+        }
+        // Large: walk source and destination together, so runs can go to different cores (a layout
+        // change such as Conv2d's [O, B, L] -> [B, O, L] moves megabytes).
+        var (s, d) = (x.Data<T>(), y.Data<T>());
+        var loop = new StridedLoop(x.Shape.Span, [x.Strides, y.Strides], [x.Offset, 0]);
+        int ss = loop.InnerStride(0), ds = loop.InnerStride(1);
+        CpuParallel.ForRuns(loop, (offs, n) =>
+        {
+            if (ss == 1 && ds == 1) s.AsSpan(offs[0], n).CopyTo(d.AsSpan(offs[1], n));
+            else for (int i = 0, a = offs[0], b = offs[1]; i < n; i++, a += ss, b += ds) d[b] = s[a];
+        });
         return y;
     }
 

@@ -23,7 +23,9 @@ internal sealed class MaxUnpool(Tensor index, int planeSize) : Primitive
     {
         var src = CopyKernel.AsContiguous(x[0]);
         int n = src.Shape[0], c = src.Shape[1];
-        var y = Tensor.Empty(src.DType, new Shape([n, c, planeSize]), zeroed: true);
+        // Each plane is cleared by the thread that scatters into it (in parallel); with no positions
+        // there is nothing to scatter and the output is zeroed here.
+        var y = Tensor.Empty(src.DType, new Shape([n, c, planeSize]), zeroed: src.Shape[2] == 0);
         switch (src.DType)
         {
             case DType.Float32: Run(src.Data<float>(), src.Offset, y.Data<float>(), n * c, src.Shape[2]); break;
@@ -45,6 +47,7 @@ internal sealed class MaxUnpool(Tensor index, int planeSize) : Primitive
             {
                 // Spans per plane: the loop over src/at needs no bounds checks, and a write stays in its plane.
                 var plane = y.AsSpan(p * hw, hw);
+                plane.Clear();
                 ReadOnlySpan<T> src = x.AsSpan(offset + p * l, l);
                 ReadOnlySpan<int> at = idx.AsSpan(io + p * l, l);
                 for (int q = 0; q < src.Length && q < at.Length; q++) plane[at[q]] += src[q];
