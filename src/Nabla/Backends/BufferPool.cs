@@ -137,8 +137,15 @@ internal static class BufferPool<T> where T : unmanaged
     /// <summary>True when arrays of this length are pooled.</summary>
     public static bool Pools(int length) => BufferPool.Enabled && (long)length * ElementSize >= BufferPool.MinBytes;
 
+    /// <summary>An array of exactly <paramref name="length"/> elements (a pooled length): a free one that is safe to reuse, else a new one. Not cleared.</summary>
+    public static T[] Rent(int length)
+    {
+        BufferPool.NoteHandout((long)length * ElementSize);
+        return TryRent(length) ?? GC.AllocateUninitializedArray<T>(length);
+    }
+
     /// <summary>A free array of exactly <paramref name="length"/> elements that is safe to reuse, or null.</summary>
-    public static T[]? TryRent(int length)
+    static T[]? TryRent(int length)
     {
         lock (BufferPool.Gate)
         {

@@ -38,8 +38,7 @@ internal sealed class Storage<T> : Storage where T : unmanaged
     {
         if (!BufferPool<T>.Pools(length))
             return new Storage<T>(zeroed ? new T[length] : GC.AllocateUninitializedArray<T>(length));
-        BufferPool.NoteHandout((long)length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
-        var data = BufferPool<T>.TryRent(length) ?? GC.AllocateUninitializedArray<T>(length);
+        var data = BufferPool<T>.Rent(length);
         if (zeroed) System.Array.Clear(data);
         return new Storage<T>(data, new PoolLease<T>(data));
     }

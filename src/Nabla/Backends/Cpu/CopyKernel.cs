@@ -32,15 +32,26 @@ internal static class CopyKernel
         }
         // Large: walk source and destination together, so runs can go to different cores (a layout
         // change such as Conv2d's [O, B, L] -> [B, O, L] moves megabytes).
-        var (s, d) = (x.Data<T>(), y.Data<T>());
-        var loop = new StridedLoop(x.Shape.Span, [x.Strides, y.Strides], [x.Offset, 0]);
+        CopyView<T>(x, y);
+        return y;
+    }
+
+    /// <summary>
+    /// Copies the elements of the view <paramref name="src"/> into the view <paramref name="dst"/> of the
+    /// same shape, walking both with one <see cref="StridedLoop"/> (runs split across cores when large;
+    /// unit-stride runs become span copies). The two must not overlap.
+    /// </summary>
+    public static void CopyView<T>(Tensor src, Tensor dst) where T : unmanaged
+    {
+        using var raw = Backends.RawAccess.Enter();
+        var (s, d) = (src.Data<T>(), dst.Data<T>());
+        var loop = new StridedLoop(dst.Shape.Span, [src.Strides, dst.Strides], [src.Offset, dst.Offset]);
         int ss = loop.InnerStride(0), ds = loop.InnerStride(1);
         CpuParallel.ForRuns(loop, (offs, n) =>
         {
             if (ss == 1 && ds == 1) s.AsSpan(offs[0], n).CopyTo(d.AsSpan(offs[1], n));
             else for (int i = 0, a = offs[0], b = offs[1]; i < n; i++, a += ss, b += ds) d[b] = s[a];
         });
-        return y;
     }
 
     /// <summary>Writes the elements of <paramref name="x"/> row-major into <paramref name="dst"/> at <paramref name="start"/>.</summary>
