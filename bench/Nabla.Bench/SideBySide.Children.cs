@@ -78,7 +78,7 @@ internal static partial class SideBySide
     {
         double toMain = (DateTime.UtcNow.Ticks - parentTicks) / 1e4;
         var y = Tensor.Ones(16) + 1;
-        _ = y.Data<float>()[0]; // the op has run and its result is readable
+        _ = y.ToArray<float>()[0]; // the op has run and its result is readable
         double toFirstOp = (DateTime.UtcNow.Ticks - parentTicks) / 1e4;
         Console.WriteLine(FormattableString.Invariant($"{toMain:F2} {toFirstOp:F2}"));
         return 0;

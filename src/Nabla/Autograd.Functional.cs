@@ -19,8 +19,7 @@ public static partial class Autograd
         var rows = new Tensor[n];
         for (int i = 0; i < n; i++)
         {
-            var seed = Tensor.Zeros(y.Shape.ToArray(), y.DType);
-            seed.SetRaw(i, 1);
+            var seed = Tensor.OneHot(y.Shape.ToArray(), y.DType, i, y.Device);
             rows[i] = (y.RequiresGrad ? Grad(y, xs, seed, retainGraph: true, createGraph: createGraph, allowUnused: true) : null)
                       ?? Tensor.ZerosLike(xs);
         }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Nabla.Backends;
 using Nabla.Engine;
 
 namespace Nabla;
@@ -109,7 +108,6 @@ public static class GradCheck
     /// </summary>
     static Tensor[] Promote(Tensor[] inputs)
     {
-        using var raw = Backends.RawAccess.Enter();
         var xs = new Tensor[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
         {
@@ -122,13 +120,10 @@ public static class GradCheck
                 copy = Tensor.FromArray(x.ToDoubleArray(), x.Shape.ToArray());
             else
             {
-                var data = x.Storage.Array switch
-                {
-                    double[] d => (double[])d.Clone(),
-                    float[] f => Array.ConvertAll(f, v => (double)v),
-                    _ => throw new InvalidOperationException($"GradCheck: unexpected storage for {x.DType}."),
-                };
-                copy = new Tensor(new Storage<double>(data), x.Shape, (int[])x.Strides.Clone(), x.Offset, new VersionCounter());
+                // The whole storage as float64, then the same view of the copy: strided inputs stay strided.
+                Tensor whole;
+                using (Autograd.NoGrad()) whole = x.View(new Shape(x.Storage.Length), [1], 0).To(DType.Float64).Contiguous();
+                copy = whole.View(x.Shape, (int[])x.Strides.Clone(), x.Offset).Detach();
             }
             copy.RequiresGrad = true;
             xs[i] = copy;
@@ -205,20 +200,18 @@ public static class GradCheck
         // numerical: perturb one stored value at a time, in place (the copies are private to this check).
         var numerical = ys.Select(y => wrt.Select(w => new double[y.NumElements * w.NumElements]).ToArray()).ToArray();
         using (Autograd.NoGrad())
-        using (Backends.RawAccess.Enter())
             for (int k = 0; k < wrt.Length; k++)
             {
-                var data = wrt[k].Data<double>();
                 int nIn = wrt[k].NumElements;
                 for (int i = 0; i < nIn; i++)
                 {
-                    int s = StorageIndex(wrt[k], i);
-                    double original = data[s];
-                    data[s] = original + eps;
+                    var cell = wrt[k].View(new Shape([]), [], StorageIndex(wrt[k], i));
+                    double original = cell.Item<double>();
+                    cell.Fill(original + eps);
                     var plus = fn(xs).Select(y => y.ToDoubleArray()).ToArray();
-                    data[s] = original - eps;
+                    cell.Fill(original - eps);
                     var minus = fn(xs).Select(y => y.ToDoubleArray()).ToArray();
-                    data[s] = original;
+                    cell.Fill(original);
                     for (int o = 0; o < ys.Length; o++)
                         for (int j = 0; j < plus[o].Length; j++)
                             numerical[o][k][j * nIn + i] = (plus[o][j] - minus[o][j]) / (2 * eps);

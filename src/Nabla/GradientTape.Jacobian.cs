@@ -17,7 +17,7 @@ public sealed partial class GradientTape
         bool any = false;
         for (int i = 0; i < n; i++)
         {
-            var seed = OneHot(target.Shape.ToArray(), target.DType, i);
+            var seed = Tensor.OneHot(target.Shape.ToArray(), target.DType, i, target.Device);
             var g = Compute(target, seed, [source], UnconnectedGradients.None)[0];
             any |= g is not null;
             rows[i] = g ?? Tensor.ZerosLike(source);
@@ -50,7 +50,7 @@ public sealed partial class GradientTape
         for (int j = 0; j < m; j++)
         {
             // Seed element j of every example at once: example b's row lands in source example b.
-            var one = OneHot(rest, target.DType, j).Unsqueeze(0).Expand([batch, .. rest]);
+            var one = Tensor.OneHot(rest, target.DType, j, target.Device).Unsqueeze(0).Expand([batch, .. rest]);
             var g = Compute(target, one.Contiguous(), [source], UnconnectedGradients.None)[0];
             any |= g is not null;
             columns[j] = (g ?? Tensor.ZerosLike(source)).Reshape(batch, -1);
@@ -59,12 +59,5 @@ public sealed partial class GradientTape
         int[] shape = [batch, .. rest, .. source.Shape.ToArray()[1..]];
         if (m == 0 || batch == 0) return Tensor.Zeros(shape, source.DType);
         return Tensor.Stack(columns, dim: 1).Reshape(shape);
-    }
-
-    static Tensor OneHot(int[] shape, DType dtype, int flatIndex)
-    {
-        var t = Tensor.Zeros(shape, dtype);
-        t.SetRaw(flatIndex, 1);
-        return t;
     }
 }

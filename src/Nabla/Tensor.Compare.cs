@@ -53,8 +53,7 @@ public partial class Tensor
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         var op = new Compare(kind);
-        if (!a.Device.Equals(b.Device))
-            throw Errors.Arg(op.Name, $"tensors are on different devices ({a.Device} and {b.Device}); move one with To(Device).");
+        (a, b) = OnOneDevice(op.Name, a, b);
         var dtype = DTypes.Promote(a.DType, b.DType);
         if (dtype == DType.Bool) dtype = DType.Int32;
         var shape = BroadcastShapes(op.Name, a.Shape, b.Shape);

@@ -1,4 +1,3 @@
-using Nabla.Backends;
 using Nabla.Engine;
 
 namespace Nabla;
@@ -36,14 +35,12 @@ public partial class Tensor
         var s = new Shape(shape);
         if (s.NumElements != data.Length)
             throw Errors.Arg("Tensor.FromArray", $"shape {s} holds {s.NumElements} elements but the array has {data.Length}.");
-        var t = new Tensor(new Storage<T>((T[])data.Clone()), s);
-        if (requiresGrad) t.RequiresGrad = true;
-        return t;
+        return WithGrad(Dispatch.FromHost<T>(data, s, Device.Cpu), requiresGrad);
     }
 
     /// <summary>A tensor of zeros (float32 unless <paramref name="dtype"/> is given).</summary>
     public static Tensor Zeros(int[] shape, DType dtype = DType.Float32, bool requiresGrad = false) =>
-        WithGrad(Empty(dtype, new Shape(shape), zeroed: true), requiresGrad);
+        Full(shape, 0, dtype, requiresGrad);
 
     /// <summary>A float32 tensor of zeros.</summary>
     public static Tensor Zeros(params int[] shape) => Zeros(shape, DType.Float32);
@@ -57,9 +54,8 @@ public partial class Tensor
     /// <summary>A tensor filled with <paramref name="value"/> (converted to <paramref name="dtype"/> as a C# cast).</summary>
     public static Tensor Full(int[] shape, double value, DType dtype = DType.Float32, bool requiresGrad = false)
     {
-        var t = Empty(dtype, new Shape(shape));
-        t.FillRaw(value);
-        return WithGrad(t, requiresGrad);
+        ArgumentNullException.ThrowIfNull(shape);
+        return WithGrad(Dispatch.Create(new Primitives.Creation.Full(new Shape(shape).ToArray(), dtype, value), Device.Cpu), requiresGrad);
     }
 
     /// <summary>Zeros with the shape and dtype of <paramref name="like"/>.</summary>
@@ -71,9 +67,9 @@ public partial class Tensor
     /// <summary>The n×n identity matrix.</summary>
     public static Tensor Eye(int n, DType dtype = DType.Float32)
     {
-        var t = Zeros([n, n], dtype);
-        for (int i = 0; i < n; i++) t.SetRaw(i * (n + 1), 1);
-        return t;
+        if (n < 0) throw Errors.Arg("Tensor.Eye", $"n must be non-negative, got {n}.");
+        var i = Arange(n);
+        return i.Unsqueeze(1).Eq(i).To(dtype);
     }
 
     /// <summary>
@@ -89,9 +85,9 @@ public partial class Tensor
         if (count < 0) count = 0;
         if (count > int.MaxValue) throw Errors.Arg("Tensor.Arange", $"{count} elements is too many.");
         bool whole = start == Math.Floor(start) && step == Math.Floor(step) && end == Math.Floor(end);
-        var t = Empty(dtype ?? (whole ? DType.Int64 : DType.Float32), new Shape((int)count));
-        for (int i = 0; i < count; i++) t.SetRaw(i, start + i * step);
-        return t;
+        var type = dtype ?? (whole ? DType.Int64 : DType.Float32);
+        if (type == DType.Bool) throw Errors.Arg("Tensor.Arange", "dtype Bool is not supported; use a numeric dtype.");
+        return Dispatch.Create(new Primitives.Creation.Arange(start, step, (int)count, type), Device.Cpu);
     }
 
     /// <summary>0, 1, ..., <paramref name="end"/> - 1 (int64 unless <paramref name="dtype"/> is given).</summary>
@@ -103,42 +99,11 @@ public partial class Tensor
         return t;
     }
 
-    /// <summary>Writes one value (C# cast to the dtype) at a storage index. No autodiff, no version bump.</summary>
-    internal void SetRaw(int storageIndex, double value)
+    /// <summary>A tensor of zeros with a single 1 at row-major position <paramref name="flatIndex"/> (Jacobian seeds).</summary>
+    internal static Tensor OneHot(int[] shape, DType dtype, int flatIndex, Device device)
     {
-        using var raw = Backends.RawAccess.Enter();
-        switch (Storage.Array)
-        {
-            case float[] f: f[storageIndex] = (float)value; break;
-            case double[] d: d[storageIndex] = value; break;
-            case int[] n: n[storageIndex] = (int)value; break;
-            case long[] l: l[storageIndex] = (long)value; break;
-            case bool[] b: b[storageIndex] = value != 0; break;
-        }
-    }
-
-    /// <summary>Fills every element of this (possibly strided) view. No autodiff, no version bump.</summary>
-    internal void FillRaw(double value)
-    {
-        using var raw = Backends.RawAccess.Enter();
-        if (IsContiguous)
-        {
-            int n = NumElements;
-            switch (Storage.Array)
-            {
-                case float[] f: f.AsSpan(Offset, n).Fill((float)value); break;
-                case double[] d: d.AsSpan(Offset, n).Fill(value); break;
-                case int[] i: i.AsSpan(Offset, n).Fill((int)value); break;
-                case long[] l: l.AsSpan(Offset, n).Fill((long)value); break;
-                case bool[] b: b.AsSpan(Offset, n).Fill(value != 0); break;
-            }
-            return;
-        }
-        var loop = new Backends.Cpu.StridedLoop(Shape.Span, [Strides], [Offset]);
-        int s = loop.InnerStride(0);
-        loop.ForEachRun((offs, n) =>
-        {
-            for (int i = 0, o = offs[0]; i < n; i++, o += s) SetRaw(o, value);
-        });
+        var values = new double[new Shape(shape).NumElements];
+        values[flatIndex] = 1;
+        return Dispatch.FromHost<double>(values, new Shape(shape), device).To(dtype);
     }
 }

@@ -40,7 +40,8 @@ internal sealed class TensorFormat
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     readonly Tensor _t;
-    readonly Array _data;
+    readonly Array _data;        // the values copied to the host, row-major
+    readonly int[] _strides;     // row-major strides of _data
     readonly bool _summarize;
     readonly bool _floating;
     bool _intMode = true;
@@ -50,7 +51,8 @@ internal sealed class TensorFormat
     TensorFormat(Tensor t)
     {
         _t = t;
-        _data = t.Storage.Array;
+        _data = t.ToHostArray();
+        _strides = Shape.ContiguousStrides(t.Shape.Span);
         _floating = t.DType.IsFloating();
         _summarize = t.NumElements > Threshold;
         if (t.NumElements > 0) ChooseFormat();
@@ -58,9 +60,8 @@ internal sealed class TensorFormat
 
     public static string Format(Tensor t)
     {
-        using var raw = Backends.RawAccess.Enter();
         var f = new TensorFormat(t);
-        string body = t.NumElements == 0 ? "[]" : f.Block(0, t.Offset, Prefix.Length);
+        string body = t.NumElements == 0 ? "[]" : f.Block(0, 0, Prefix.Length);
         var suffixes = new List<string> { "shape=" + t.Shape, "dtype=" + t.DType.TorchName() };
         if (t.GradFn is not null) suffixes.Add($"grad_fn=<{t.GradFn.Name}>");
         else if (t.RequiresGrad) suffixes.Add("requires_grad=True");
@@ -75,7 +76,7 @@ internal sealed class TensorFormat
             visit(offset);
             return;
         }
-        int n = _t.Shape[dim], stride = _t.Strides[dim];
+        int n = _t.Shape[dim], stride = _strides[dim];
         foreach (var i in ShownIndices(n))
             if (i >= 0) VisitShown(dim + 1, offset + i * stride, visit);
     }
@@ -98,11 +99,11 @@ internal sealed class TensorFormat
     {
         if (!_floating)
         {
-            VisitShown(0, _t.Offset, i => _maxWidth = Math.Max(_maxWidth, Plain(i).Length));
+            VisitShown(0, 0, i => _maxWidth = Math.Max(_maxWidth, Plain(i).Length));
             return;
         }
         var values = new List<double>();
-        VisitShown(0, _t.Offset, i =>
+        VisitShown(0, 0, i =>
         {
             double v = ReadDouble(i);
             if (double.IsFinite(v) && v != 0) values.Add(v);
@@ -173,7 +174,7 @@ internal sealed class TensorFormat
     {
         int rank = _t.Rank;
         if (rank == 0) return Element(offset);
-        int stride = _t.Strides[dim];
+        int stride = _strides[dim];
         var shown = ShownIndices(_t.Shape[dim]);
         if (dim == rank - 1)
         {

@@ -1,5 +1,6 @@
 using Nabla.Engine;
 using Nabla.Primitives.Movement;
+using Nabla.Primitives.Write;
 
 namespace Nabla;
 
@@ -46,8 +47,7 @@ public partial class Tensor
     public Tensor Fill(double value)
     {
         bool record = CheckInPlace("Fill", null);
-        FillRaw(value);
-        Version.Bump("Fill", GradMode.AnomalyDetection ? CallSite.Describe() : null);
+        Dispatch.Write(new FillWith(value), [this], "Fill");
         // The new values depend on nothing, so the history is cut (no gradient flows to the old values).
         if (record) GradFn = null;
         if (ForwardMode.Active) Tangents = null;
@@ -93,9 +93,7 @@ public partial class Tensor
         }
         if (record && result.GradFn is null && result.RequiresGrad) result = result.Alias();
 
-        var source = ReferenceEquals(result.Storage, Storage) ? Backends.Cpu.CopyKernel.Contiguous(result) : result;
-        ViewCopy.Copy(source, this);
-        Version.Bump(op, GradMode.AnomalyDetection ? CallSite.Describe() : null);
+        Dispatch.Write(new Assign(), [this, result], op);
         if (record) GradFn = result.GradFn;
         if (ForwardMode.Active) Tangents = result.Tangents;
         return this;

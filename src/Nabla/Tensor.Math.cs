@@ -102,8 +102,8 @@ public partial class Tensor
         ArgumentNullException.ThrowIfNull(condition);
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        if (!a.Device.Equals(b.Device) || !a.Device.Equals(condition.Device))
-            throw Errors.Arg("where", $"tensors are on different devices ({condition.Device}, {a.Device}, {b.Device}); move them with To(Device).");
+        (a, b) = OnOneDevice("where", a, b);
+        (condition, a) = OnOneDevice("where", condition, a);
         if (condition.DType != DType.Bool)
             throw Errors.Arg("where", $"the condition must be a bool tensor, got {condition.DType.TorchName()}; make one with a comparison such as x.Gt(0L), or x.To(DType.Bool).");
         var dtype = DTypes.Promote(a.DType, b.DType);

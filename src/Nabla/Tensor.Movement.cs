@@ -152,13 +152,17 @@ public partial class Tensor
     /// <summary>Converts to <paramref name="dtype"/> (returns this tensor when it already has it). Differentiable between float types.</summary>
     public Tensor To(DType dtype) => dtype == DType ? this : Dispatch.Call(new Cast(DType, dtype), this);
 
-    /// <summary>Moves to <paramref name="device"/> (only <see cref="Device.Cpu"/> exists today).</summary>
+    /// <summary>
+    /// A copy on <paramref name="device"/> (this tensor itself when it is already there), as torch's
+    /// <c>to(device)</c>. Differentiable: the gradient moves back to this tensor's device.
+    /// </summary>
+    /// <example><code>
+    /// var exact = x.To(Device.Reference).Softmax(-1).To(Device.Cpu);   // the same op in double-precision loops
+    /// </code></example>
     public Tensor To(Device device)
     {
         ArgumentNullException.ThrowIfNull(device);
-        if (!device.Equals(Device))
-            throw Errors.Arg("To", $"device {device} is not available; Nabla runs on {Device.Cpu} in this build.");
-        return this;
+        return device.Equals(Device) ? this : Dispatch.Transfer(this, device);
     }
 
     /// <summary>A contiguous tensor with the same values: this one when already contiguous, else a differentiable copy.</summary>

@@ -52,7 +52,19 @@ public partial class Tensor
 
     /// <summary>A 0-d constant for a C# number used with this tensor, in the promoted dtype.</summary>
     internal Tensor ScalarOperand(double value, bool isFloating) =>
-        Scalar(value, DTypes.PromoteWithScalar(DType, isFloating));
+        Dispatch.Create(new Primitives.Creation.Full([], DTypes.PromoteWithScalar(DType, isFloating), value), Device);
+
+    /// <summary>
+    /// Puts two operands on one device. As in PyTorch, a 0-d CPU tensor (a constant) may join a tensor on
+    /// another device and is moved there; any other mix is an error naming the op and both devices.
+    /// </summary>
+    internal static (Tensor A, Tensor B) OnOneDevice(string op, Tensor a, Tensor b)
+    {
+        if (a.Device.Equals(b.Device)) return (a, b);
+        if (a.Rank == 0 && a.Device.Equals(Device.Cpu)) return (a.To(b.Device), b);
+        if (b.Rank == 0 && b.Device.Equals(Device.Cpu)) return (a, b.To(a.Device));
+        throw Errors.Arg(op, $"tensors are on different devices ({a.Device} and {b.Device}); move one with To(Device).");
+    }
 
     /// <summary>
     /// The front end of every binary elementwise primitive: checks devices, promotes dtypes (Cast),
@@ -62,8 +74,7 @@ public partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        if (!a.Device.Equals(b.Device))
-            throw Errors.Arg(op.Name, $"tensors are on different devices ({a.Device} and {b.Device}); move one with To(Device).");
+        (a, b) = OnOneDevice(op.Name, a, b);
         var dtype = DTypes.Promote(a.DType, b.DType);
         if (dtype == DType.Bool && !op.SupportsIntegers) dtype = DType.Float32;
         if ((floatOnly || !op.SupportsIntegers) && !dtype.IsFloating()) dtype = DType.Float32;

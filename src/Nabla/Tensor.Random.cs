@@ -19,7 +19,7 @@ public partial class Tensor
     {
         var s = RandomShape("Rand", shape, dtype);
         var (key, start) = Draws(seed, s.NumElements);
-        return WithGrad(Dispatch.Call(new RandomUniform(s.ToArray(), dtype, key, start)), requiresGrad);
+        return WithGrad(Dispatch.Create(new RandomUniform(s.ToArray(), dtype, key, start), Device.Cpu), requiresGrad);
     }
 
     /// <summary>Float32 samples uniform in [0, 1) from the global generator.</summary>
@@ -33,7 +33,7 @@ public partial class Tensor
     {
         var s = RandomShape("Randn", shape, dtype);
         var (key, start) = Draws(seed, 2 * ((s.NumElements + 1L) / 2));
-        return WithGrad(Dispatch.Call(new RandomNormal(s.ToArray(), dtype, key, start)), requiresGrad);
+        return WithGrad(Dispatch.Create(new RandomNormal(s.ToArray(), dtype, key, start), Device.Cpu), requiresGrad);
     }
 
     /// <summary>Float32 standard normal samples from the global generator.</summary>
@@ -52,7 +52,7 @@ public partial class Tensor
             throw Errors.Arg("RandInt", $"the range [{low}, {high}) does not fit in int32.");
         var s = new Shape(shape);
         var (key, start) = Draws(seed, s.NumElements);
-        return Dispatch.Call(new RandomInt(s.ToArray(), dtype, low, high, key, start));
+        return Dispatch.Create(new RandomInt(s.ToArray(), dtype, low, high, key, start), Device.Cpu);
     }
 
     /// <summary>

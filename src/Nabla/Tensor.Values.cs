@@ -1,4 +1,3 @@
-using Nabla.Backends.Cpu;
 using Nabla.Engine;
 
 namespace Nabla;
@@ -11,11 +10,9 @@ public partial class Tensor
     /// </summary>
     public T Item<T>() where T : unmanaged
     {
-        using var raw = Backends.RawAccess.Enter();
         if (NumElements != 1)
             throw Errors.State("Tensor.Item", $"a tensor with {NumElements} elements (shape {Shape}) cannot be converted to a single value; index it or reduce it first.");
-        var index = Offset;
-        object value = Storage.Array.GetValue(index)!;
+        object value = ToHostArray().GetValue(0)!;
         if (value is T same) return same;
         if (typeof(T) == typeof(bool)) return (T)(object)(Convert.ToDouble(value) != 0);
         if (value is bool b) value = b ? 1 : 0;
@@ -31,10 +28,29 @@ public partial class Tensor
         if (DTypes.Of<T>() != DType)
             throw Errors.State("Tensor.ToArray", $"asked for {typeof(T).Name}[] but the tensor is {DType.TorchName()}; call To(DType.{DTypes.Of<T>()}) first.");
         var result = new T[NumElements];
-        if (result.Length > 0) CopyKernel.CopyInto(this, result, 0);
+        if (result.Length > 0) Dispatch.ToHost(this, result);
         return result;
     }
 
+    /// <summary>A row-major host copy of the elements, as an array of the dtype's element type.</summary>
+    internal Array ToHostArray() => DType switch
+    {
+        DType.Float32 => ToArray<float>(),
+        DType.Float64 => ToArray<double>(),
+        DType.Int32 => ToArray<int>(),
+        DType.Int64 => ToArray<long>(),
+        DType.Bool => ToArray<bool>(),
+        _ => throw new InvalidOperationException($"internal: dtype {DType}"),
+    };
+
     /// <summary>Elements as doubles, row-major (bools as 0/1), whatever the dtype.</summary>
-    internal double[] ToDoubleArray() => Backends.Reference.RefArray.From(this).Data;
+    internal double[] ToDoubleArray() => DType switch
+    {
+        DType.Float32 => Array.ConvertAll(ToArray<float>(), v => (double)v),
+        DType.Float64 => ToArray<double>(),
+        DType.Int32 => Array.ConvertAll(ToArray<int>(), v => (double)v),
+        DType.Int64 => Array.ConvertAll(ToArray<long>(), v => (double)v),
+        DType.Bool => Array.ConvertAll(ToArray<bool>(), v => v ? 1.0 : 0.0),
+        _ => throw new InvalidOperationException($"internal: dtype {DType}"),
+    };
 }

@@ -28,8 +28,8 @@ public partial class Tensor
     /// <summary>The element type.</summary>
     public DType DType => Storage.DType;
 
-    /// <summary>Where the data lives (<see cref="Device.Cpu"/> today).</summary>
-    public Device Device => Device.Cpu;
+    /// <summary>Where the data lives and which backend runs ops on it (<see cref="Device.Cpu"/> unless moved with <see cref="To(Device)"/>).</summary>
+    public Device Device => Storage.Backend.Device;
 
     /// <summary>Number of dimensions.</summary>
     public int Rank => Shape.Rank;
@@ -54,11 +54,11 @@ public partial class Tensor
     protected Tensor(Tensor data)
         : this(data.Storage, data.Shape, data.Strides, data.Offset, data.Version) { }
 
-    internal static Tensor Empty(DType dtype, Shape shape, bool zeroed = false) =>
-        new(Storage.Allocate(dtype, shape.NumElements, zeroed), shape);
-
     /// <summary>A view of the same storage with other sizes/strides (no autodiff state).</summary>
     internal Tensor View(Shape shape, int[] strides, int offset) => new(Storage, shape, strides, offset, Version);
+
+    /// <summary>True when both tensors view the same memory (writing one may change the other).</summary>
+    internal bool SharesStorage(Tensor other) => ReferenceEquals(Storage, other.Storage);
 
     /// <summary>True when the elements are laid out row-major without gaps.</summary>
     internal bool IsContiguous
@@ -75,23 +75,5 @@ public partial class Tensor
             }
             return true;
         }
-    }
-
-    /// <summary>The backing array, typed. Callers must respect <see cref="Offset"/> and <see cref="Strides"/>.</summary>
-    internal T[] Data<T>() where T : unmanaged
-    {
-#if DEBUG
-        // Raw arrays may only be taken inside a RawAccess scope (see BufferPool); tests run Debug builds.
-        if (!RawAccess.InScope && !Backends.Cpu.CpuWorkers.OnWorker)
-            throw new InvalidOperationException("internal: raw storage access outside a RawAccess scope");
-#endif
-        return ((Storage<T>)Storage).Data;
-    }
-
-    /// <summary>The elements of a contiguous tensor as a span.</summary>
-    internal Span<T> ContiguousSpan<T>() where T : unmanaged
-    {
-        if (!IsContiguous) throw new InvalidOperationException("internal: ContiguousSpan on a strided tensor");
-        return Data<T>().AsSpan(Offset, NumElements);
     }
 }

@@ -54,8 +54,8 @@ public class ArchitectureTests
         // names no engine type, its body calls Nabla.Engine.Backprop; and the backends do use Tensor.
         var backward = typeof(Tensor).GetMethod(nameof(Tensor.Backward))!;
         Assert.Contains(TypeReferences.InBody(backward), r => r.Type.FullName == "Nabla.Engine.Backprop");
-        var dispatch = NablaTypes.Single(t => t.FullName == "Nabla.Engine.Dispatch");
-        Assert.Contains(TypeReferences.Of(dispatch), r => r.Referenced.FullName == "Nabla.Engine.OpNode");
+        var recorder = NablaTypes.Single(t => t.FullName == "Nabla.Engine.GraphRecorder");
+        Assert.Contains(TypeReferences.Of(recorder), r => r.Referenced.FullName == "Nabla.Engine.OpNode");
         var fromBackends = NablaTypes.Where(t => InNamespace(t, "Nabla.Backends")).SelectMany(TypeReferences.Of).ToList();
         Assert.Contains(fromBackends, r => r.Referenced == typeof(Tensor));
     }

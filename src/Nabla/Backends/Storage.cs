@@ -2,23 +2,28 @@ namespace Nabla.Backends;
 
 /// <summary>
 /// A flat buffer of elements that one or more tensors (views) read through their shape, strides and
-/// offset. Backends allocate it; it knows nothing of gradients. Large buffers come from
-/// <see cref="BufferPool"/>; code that touches <see cref="Array"/> directly runs inside a
+/// offset. Its <see cref="Backend"/> allocated it and is the only code that reads or writes it; it
+/// knows nothing of gradients. Host-side storage is a managed array: large ones come from
+/// <see cref="BufferPool"/>, and code that touches <see cref="Array"/> directly runs inside a
 /// <see cref="RawAccess"/> scope.
 /// </summary>
-internal abstract class Storage
+internal abstract class Storage(Backend backend)
 {
+    /// <summary>The backend that owns this memory (and so the device of every tensor viewing it).</summary>
+    public Backend Backend { get; } = backend;
+
     public abstract DType DType { get; }
     public abstract int Length { get; }
     public abstract Array Array { get; }
 
-    public static Storage Allocate(DType dtype, int length, bool zeroed = true) => dtype switch
+    /// <summary>Managed host storage owned by <paramref name="backend"/> (the CPU and reference backends).</summary>
+    public static Storage AllocateManaged(Backend backend, DType dtype, int length, bool zeroed) => dtype switch
     {
-        DType.Float32 => Storage<float>.Allocate(length, zeroed),
-        DType.Float64 => Storage<double>.Allocate(length, zeroed),
-        DType.Int32 => Storage<int>.Allocate(length, zeroed),
-        DType.Int64 => Storage<long>.Allocate(length, zeroed),
-        DType.Bool => Storage<bool>.Allocate(length, zeroed),
+        DType.Float32 => Storage<float>.Allocate(backend, length, zeroed),
+        DType.Float64 => Storage<double>.Allocate(backend, length, zeroed),
+        DType.Int32 => Storage<int>.Allocate(backend, length, zeroed),
+        DType.Int64 => Storage<long>.Allocate(backend, length, zeroed),
+        DType.Bool => Storage<bool>.Allocate(backend, length, zeroed),
         _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
     };
 }
@@ -30,17 +35,18 @@ internal sealed class Storage<T> : Storage where T : unmanaged
     // Returns Data to the pool once this storage is unreachable (null for arrays the pool skips).
     readonly PoolLease<T>? lease;
 
-    public Storage(T[] data) { Data = data; }
+    /// <summary>Adopts <paramref name="data"/> (not copied) as storage of <paramref name="backend"/>.</summary>
+    public Storage(Backend backend, T[] data) : base(backend) { Data = data; }
 
-    Storage(T[] data, PoolLease<T> lease) { Data = data; this.lease = lease; }
+    Storage(Backend backend, T[] data, PoolLease<T> lease) : base(backend) { Data = data; this.lease = lease; }
 
-    public static Storage<T> Allocate(int length, bool zeroed)
+    public static Storage<T> Allocate(Backend backend, int length, bool zeroed)
     {
         if (!BufferPool<T>.Pools(length))
-            return new Storage<T>(zeroed ? new T[length] : GC.AllocateUninitializedArray<T>(length));
+            return new Storage<T>(backend, zeroed ? new T[length] : GC.AllocateUninitializedArray<T>(length));
         var data = BufferPool<T>.Rent(length);
         if (zeroed) System.Array.Clear(data);
-        return new Storage<T>(data, new PoolLease<T>(data));
+        return new Storage<T>(backend, data, new PoolLease<T>(data));
     }
 
     public override DType DType => DTypes.Of<T>();

@@ -1,4 +1,4 @@
-using Nabla.Backends;
+using Nabla.Engine;
 
 namespace Nabla.Data;
 
@@ -61,8 +61,8 @@ public static class Mnist
         for (int i = 0; i < pixels.Length; i++) values[i] = table[pixels[i]];
 
         // Adopt the arrays as storage (FromArray would copy 188 MB of training images once more).
-        var images = new Tensor(new Storage<float>(values), new Shape(n, 1, rows, cols));
-        return new MnistDataset(images, new Tensor(new Storage<long>(labels), new Shape(n)), train);
+        var images = Dispatch.AdoptHost(values, new Shape(n, 1, rows, cols));
+        return new MnistDataset(images, Dispatch.AdoptHost(labels, new Shape(n)), train);
     }
 
     /// <summary>

@@ -79,18 +79,26 @@ public class TensorDataset : Dataset
         (!t.RequiresGrad || !GradMode.Enabled) && !ForwardMode.Active && !Tapes.AnyRecording;
 
     /// <summary>The rows of a contiguous tensor copied into a new one: a block copy per row (what IndexSelect computes).</summary>
-    static Tensor CopyRows(Tensor t, long[] rows)
+    static Tensor CopyRows(Tensor t, long[] rows) => t.DType switch
     {
-        using var raw = Backends.RawAccess.Enter();
+        DType.Float32 => CopyRows<float>(t, rows),
+        DType.Float64 => CopyRows<double>(t, rows),
+        DType.Int32 => CopyRows<int>(t, rows),
+        DType.Int64 => CopyRows<long>(t, rows),
+        _ => CopyRows<bool>(t, rows),
+    };
+
+    static Tensor CopyRows<T>(Tensor t, long[] rows) where T : unmanaged
+    {
         var shape = t.Shape.ToArray();
-        int rowSize = shape[0] == 0 ? 0 : t.NumElements / shape[0];
         shape[0] = rows.Length;
-        var result = Tensor.Empty(t.DType, new Shape(shape));
-        var src = t.Storage.Array;
-        var dst = result.Storage.Array;
+        var rowShape = new Shape(shape[1..]);
+        var rowStrides = t.Strides[1..];
+        int rowSize = rowShape.NumElements;
+        var host = new T[rows.Length * rowSize];
         for (int k = 0; k < rows.Length; k++)
-            Array.Copy(src, t.Offset + (int)rows[k] * rowSize, dst, k * rowSize, rowSize);
-        return result;
+            Dispatch.ToHost(t.View(rowShape, rowStrides, t.Offset + (int)rows[k] * t.Strides[0]), host, k * rowSize);
+        return Dispatch.FromHost<T>(host, new Shape(shape), t.Device);
     }
 
     void CheckIndex(int index)

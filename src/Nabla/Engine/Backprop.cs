@@ -107,10 +107,9 @@ internal static class Backprop
                 }
                 var outer = _running;
                 _running = node;
-                var outerMask = Primitives.Primitive.SwapNeededInputs(NeededInputs(node, needed));
                 Tensor?[] gxs;
-                try { gxs = node.Apply(g); }
-                finally { _running = outer; Primitives.Primitive.SwapNeededInputs(outerMask); }
+                try { gxs = node.Apply(g, NeededInputs(node, needed)); }
+                finally { _running = outer; }
                 executed.Add(node);
                 for (int i = 0; i < node.Next.Length; i++)
                 {

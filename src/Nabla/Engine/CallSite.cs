@@ -59,5 +59,10 @@ internal static class Errors
     public static InvalidOperationException State(string op, string what) =>
         new($"{op}: {what} (called from {CallSite.Describe()})");
 
+    /// <summary>An op with no kernel for a dtype on a device (the backend does not implement it).</summary>
+    public static NotSupportedException NoKernel(string op, DType dtype, Device device) =>
+        new($"{op}: no kernel for {dtype.TorchName()} on device '{device}'. Move the tensors with To(Device.Cpu), " +
+            $"or convert them with To(DType) to a dtype the op supports there (called from {CallSite.Describe()})");
+
     public static string Describe(Tensor t) => $"{Shape.Format(t.Shape.Span)} {t.DType.TorchName()}";
 }

@@ -1,134 +1,175 @@
+using Nabla.Backends;
 using Nabla.Primitives;
 
 namespace Nabla.Engine;
 
 /// <summary>
-/// The one entry point every op goes through: runs the primitive on the backend, then
-/// <see cref="Record"/> does what the active interpreters need (reverse-mode node, tapes, forward-mode
-/// tangents, anomaly checks).
+/// The one entry point for every effect: primitive calls (<see cref="Call"/>, <see cref="CallMany"/>,
+/// <see cref="Create"/>), writes into existing tensors (<see cref="Write"/>) and copies between host
+/// memory and a device (<see cref="ToHost{T}"/>, <see cref="FromHost{T}"/>). Each runs on the backend of
+/// the tensors' device, then is shown to the active interpreters in order: the built-in ones
+/// (<see cref="BuiltIn"/>: graph recording, forward mode, anomaly checks), then those added with
+/// <see cref="Observe"/>.
 /// </summary>
 internal static class Dispatch
 {
+    /// <summary>The interpreters every call reaches, in order.</summary>
+    internal static readonly Interpreter[] BuiltIn = [new GraphRecorder(), new ForwardModeInterpreter(), new AnomalyInterpreter()];
+
+    static readonly AsyncLocal<Interpreter[]?> Scoped = new();
+    // How many Observe scopes are open in any flow: when none, the AsyncLocal is not read at all.
+    static int _openScopes;
+
+    /// <summary>Runs <paramref name="op"/> on its inputs' backend and returns its (first) output.</summary>
     public static Tensor Call(Primitive op, params Tensor[] inputs)
     {
+        if (op.OutputCount > 1) return CallMany(op, inputs)[0];
         Tensor y;
-        // Kernels hold raw arrays: the scope keeps the buffer pool from reusing any of them meanwhile.
-        using (Backends.RawAccess.Enter()) y = op.Forward(inputs);
-        Record(op, inputs, y);
+        if (op.TryView(inputs) is { } view) y = view;
+        else
+        {
+            var kernel = KernelFor(op, inputs, BackendOf(op, inputs));
+            // Kernels hold raw arrays: the scope keeps the buffer pool from reusing any of them meanwhile.
+            using (RawAccess.Enter()) y = kernel.Single is { } single ? single(op, inputs) : kernel.Many!(op, inputs)[0];
+        }
+        Notify(op, inputs, new ReadOnlySpan<Tensor>(ref y));
+        return y;
+    }
+
+    /// <summary>Runs an op with several outputs (output 0 differentiable, the others side results).</summary>
+    public static Tensor[] CallMany(Primitive op, params Tensor[] inputs)
+    {
+        var kernel = KernelFor(op, inputs, BackendOf(op, inputs));
+        Tensor[] y;
+        using (RawAccess.Enter()) y = kernel.Many is { } many ? many(op, inputs) : [kernel.Single!(op, inputs)];
+        Notify(op, inputs, y);
+        return y;
+    }
+
+    /// <summary>Runs an op without inputs (a random draw, a fill, a range) on <paramref name="device"/>.</summary>
+    public static Tensor Create(Primitive op, Device device)
+    {
+        Tensor[] none = [];
+        var kernel = KernelFor(op, none, Backend.For(device));
+        Tensor y;
+        using (RawAccess.Enter()) y = kernel.Single is { } single ? single(op, none) : kernel.Many!(op, none)[0];
+        Notify(op, none, new ReadOnlySpan<Tensor>(ref y));
         return y;
     }
 
     /// <summary>
-    /// Records <paramref name="y"/> = <paramref name="op"/>(<paramref name="inputs"/>), already computed:
-    /// a graph node when grad mode is on and an input is tracked (requires grad, or is followed by an
-    /// active tape), tangents when forward mode is active. Custom functions call this directly.
+    /// Runs a write op (<see cref="Primitive.Writes"/>): its kernel changes those inputs in place; each
+    /// written tensor's version goes up, noted as <paramref name="what"/> (the public op's name) for errors.
     /// </summary>
-    public static void Record(Primitive op, Tensor[] inputs, Tensor y)
+    public static void Write(Primitive op, Tensor[] inputs, string? what = null)
     {
-        bool gradEnabled = GradMode.Enabled;
-        var tapes = gradEnabled ? Tapes.Active : null;
-        if (tapes is not null) WatchAccessedVariables(tapes, inputs);
-        bool tracked = AnyRequiresGrad(inputs) || (tapes is not null && AnyTapeTracks(tapes, inputs));
-        if (gradEnabled && tracked && y.DType.IsFloating())
+        var kernel = KernelFor(op, inputs, BackendOf(op, inputs));
+        if (kernel.Write is null) throw new InvalidOperationException($"internal: {op.Name} is not a write op");
+        using (RawAccess.Enter()) kernel.Write(op, inputs);
+        string? where = GradMode.AnomalyDetection ? CallSite.Describe() : null;
+        foreach (int i in op.Writes) inputs[i].Version.Bump(what ?? op.Name, where);
+        foreach (var interpreter in BuiltIn) interpreter.Write(op, inputs);
+        if (ScopedInterpreters() is { } scoped)
+            foreach (var interpreter in scoped) interpreter.Write(op, inputs);
+    }
+
+    /// <summary>A contiguous copy of <paramref name="x"/> on <paramref name="device"/>, through host memory.</summary>
+    public static Tensor Transfer(Tensor x, Device device)
+    {
+        var op = new Primitives.Movement.Transfer(x.Device, device);
+        Tensor y = Backend.For(device).Empty(x.DType, x.Shape);
+        using (RawAccess.Enter())
         {
-            var next = new GradNode?[inputs.Length];
-            GraphCut? cutBelow = null;
-            for (int i = 0; i < inputs.Length; i++)
+            switch (x.DType)
             {
-                if (inputs[i].RequiresGrad || (tapes is not null && TapeTracks(tapes, inputs[i])))
-                    next[i] = inputs[i].GradEdge();
-                else cutBelow ??= inputs[i].Cut;
+                case DType.Float32: Move<float>(x, y); break;
+                case DType.Float64: Move<double>(x, y); break;
+                case DType.Int32: Move<int>(x, y); break;
+                case DType.Int64: Move<long>(x, y); break;
+                case DType.Bool: Move<bool>(x, y); break;
             }
-            var node = new OpNode(op, inputs, y, next) { CutBelow = cutBelow };
-            y.GradFn = node;
-            if (tapes is not null)
-                foreach (var tape in tapes)
-                    if (!tape.Paused && AnyTracks(tape, inputs)) tape.Add(node);
         }
-        else if (CutHere(op, inputs, y, gradEnabled, tracked) is { } cut)
+        Notify(op, [x], new ReadOnlySpan<Tensor>(ref y));
+        return y;
+    }
+
+    static void Move<T>(Tensor x, Tensor y) where T : unmanaged
+    {
+        var host = new T[x.NumElements];
+        x.Storage.Backend.CopyToHost(x, host, 0);
+        y.Storage.Backend.CopyFromHost<T>(host, y);
+    }
+
+    /// <summary>Copies the elements of <paramref name="t"/> row-major into host memory at <paramref name="start"/>.</summary>
+    public static void ToHost<T>(Tensor t, T[] dst, int start = 0) where T : unmanaged
+    {
+        if (ScopedInterpreters() is { } scoped)
+            foreach (var interpreter in scoped) interpreter.HostRead(t);
+        t.Storage.Backend.CopyToHost(t, dst, start);
+    }
+
+    /// <summary>A new tensor on <paramref name="device"/> holding row-major host values.</summary>
+    public static Tensor FromHost<T>(ReadOnlySpan<T> src, Shape shape, Device device) where T : unmanaged
+    {
+        var t = Backend.For(device).Empty(DTypes.Of<T>(), shape);
+        t.Storage.Backend.CopyFromHost(src, t);
+        if (ScopedInterpreters() is { } scoped)
+            foreach (var interpreter in scoped) interpreter.HostWrite(t);
+        return t;
+    }
+
+    /// <summary>
+    /// A new CPU tensor that takes <paramref name="owned"/> as its memory, without copying (loaders of
+    /// large files and data sets). The caller must not use the array afterwards.
+    /// </summary>
+    public static Tensor AdoptHost<T>(T[] owned, Shape shape) where T : unmanaged
+    {
+        var t = Backends.Cpu.CpuBackend.Instance.Adopt(owned, shape);
+        if (ScopedInterpreters() is { } scoped)
+            foreach (var interpreter in scoped) interpreter.HostWrite(t);
+        return t;
+    }
+
+    /// <summary>
+    /// Records <paramref name="y"/> = <paramref name="op"/>(<paramref name="inputs"/>), computed outside a
+    /// kernel (custom functions call this once per output they return).
+    /// </summary>
+    public static void Record(Primitive op, Tensor[] inputs, Tensor y) => Notify(op, inputs, new ReadOnlySpan<Tensor>(ref y));
+
+    /// <summary>Adds <paramref name="interpreter"/> after the others for this flow of control until the result is disposed.</summary>
+    public static IDisposable Observe(Interpreter interpreter)
+    {
+        var outer = Scoped.Value;
+        Scoped.Value = outer is null ? [interpreter] : [.. outer, interpreter];
+        Interlocked.Increment(ref _openScopes);
+        return new RunOnce(() =>
         {
-            // Remember that the graph was cut here, so "why is my gradient null?" can be answered.
-            y.Cut = cut;
-        }
-        if (ForwardMode.Active) ForwardMode.Propagate(op, inputs, y);
-        if (GradMode.AnomalyDetection) Anomaly.CheckForward(op, inputs, y);
+            Scoped.Value = outer;
+            Interlocked.Decrement(ref _openScopes);
+        });
     }
 
-    /// <summary>Why an op whose output gets no node cuts the graph (null: nothing differentiable was cut).</summary>
-    static GraphCut? CutHere(Primitive op, Tensor[] inputs, Tensor y, bool gradEnabled, bool tracked)
+    static Interpreter[]? ScopedInterpreters() => Volatile.Read(ref _openScopes) == 0 ? null : Scoped.Value;
+
+    static void Notify(Primitive op, Tensor[] inputs, ReadOnlySpan<Tensor> outputs)
     {
-        // An input is followed when it requires grad or some active tape (recording or not) tracks it.
-        bool followed = tracked || AnyRequiresGrad(inputs);
-        if (!followed && Tapes.Active is { } all)
-            foreach (var tape in all)
-                if (AnyTracks(tape, inputs)) followed = true;
-        if (!followed) return AnyCut(inputs);
-        if (!y.DType.IsFloating()) return GraphCut.NotFloating(op.Name, y.DType);
-        return gradEnabled ? GraphCut.StopRecording(op.Name) : GraphCut.NoGrad(op.Name);
+        foreach (var interpreter in BuiltIn) interpreter.Call(op, inputs, outputs);
+        if (ScopedInterpreters() is { } scoped)
+            foreach (var interpreter in scoped) interpreter.Call(op, inputs, outputs);
     }
 
-    static void WatchAccessedVariables(TapeRecord[] tapes, Tensor[] inputs)
+    static Backend BackendOf(Primitive op, Tensor[] inputs)
     {
-        foreach (var tape in tapes)
-        {
-            if (tape.Paused || !tape.WatchAccessedVariables) continue;
-            foreach (var x in inputs)
-                if (x.IsTrainableVariable) tape.Watch(x);
-        }
+        var backend = inputs[0].Storage.Backend;
+        for (int i = 1; i < inputs.Length; i++)
+            if (inputs[i].Storage.Backend != backend)
+                throw Errors.Arg(op.Name, $"input 0 is on {backend.Device} but input {i} is on {inputs[i].Device}; move them to one device with To(Device).");
+        return backend;
     }
 
-    static bool AnyRequiresGrad(Tensor[] inputs)
+    static KernelEntry KernelFor(Primitive op, Tensor[] inputs, Backend backend)
     {
-        foreach (var t in inputs)
-            if (t.RequiresGrad) return true;
-        return false;
+        var dtype = op.KernelDType(inputs);
+        return backend.Find(op, dtype) ?? throw Errors.NoKernel(op.Name, dtype, backend.Device);
     }
-
-    static GraphCut? AnyCut(Tensor[] inputs)
-    {
-        foreach (var t in inputs)
-            if (t.Cut is { } cut) return cut;
-        return null;
-    }
-
-    static bool AnyTapeTracks(TapeRecord[] tapes, Tensor[] inputs)
-    {
-        foreach (var tape in tapes)
-            if (!tape.Paused && AnyTracks(tape, inputs)) return true;
-        return false;
-    }
-
-    static bool TapeTracks(TapeRecord[] tapes, Tensor t)
-    {
-        foreach (var tape in tapes)
-            if (!tape.Paused && tape.Tracks(t)) return true;
-        return false;
-    }
-
-    static bool AnyTracks(TapeRecord tape, Tensor[] inputs)
-    {
-        foreach (var t in inputs)
-            if (tape.Tracks(t)) return true;
-        return false;
-    }
-}
-
-/// <summary>
-/// Where a tensor was cut from the graph (Detach, NoGrad), kept only as text so it holds no
-/// reference to the old graph (a training loop that detaches state must not keep every step alive).
-/// </summary>
-internal sealed record GraphCut(string Reason)
-{
-    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, GraphCut> ByOp = new();
-
-    public static GraphCut NoGrad(string op) => ByOp.GetOrAdd("nograd:" + op, _ => new GraphCut($"'{op}' computed under NoGrad()"));
-
-    public static GraphCut NoGradient(string op) =>
-        ByOp.GetOrAdd("nogradient:" + op, _ => new GraphCut($"'{op}', which has no gradient"));
-
-    public static GraphCut StopRecording(string op) =>
-        ByOp.GetOrAdd("stop:" + op, _ => new GraphCut($"'{op}' computed under tape.StopRecording()"));
-
-    public static GraphCut NotFloating(string op, DType dtype) =>
-        ByOp.GetOrAdd($"dtype:{op}:{dtype}", _ => new GraphCut($"'{op}' has a non-floating result ({dtype.TorchName()}), which carries no gradient"));
 }

@@ -22,8 +22,11 @@ public abstract class GradNode
     /// <summary>Hooks run on the incoming gradient before the node uses it (tensor hooks, retain_grad).</summary>
     internal List<Func<Tensor, Tensor?>>? PreHooks;
 
-    /// <summary>Computes the gradients for <see cref="Next"/> from this node's gradient.</summary>
-    internal abstract Tensor?[] Apply(Tensor gy);
+    /// <summary>
+    /// Computes the gradients for <see cref="Next"/> from this node's gradient; <paramref name="needs"/>[i]
+    /// says whether the running backward uses input i's gradient (a rule may return null where it does not).
+    /// </summary>
+    internal abstract Tensor?[] Apply(Tensor gy, bool[] needs);
 
     internal abstract void Release();
 
@@ -72,7 +75,7 @@ internal sealed class OpNode : GradNode
 
     internal override GradNode?[] Next => _next;
 
-    internal override Tensor?[] Apply(Tensor gy)
+    internal override Tensor?[] Apply(Tensor gy, bool[] needs)
     {
         bool needsSaved = _op.SavesInputs || _op.SavesOutput;
         if (_released && needsSaved)
@@ -84,7 +87,7 @@ internal sealed class OpNode : GradNode
         if (_inputs is not null)
             for (int i = 0; i < _inputs.Length; i++) CheckVersion(_inputs[i], _inputVersions![i], $"input {i}");
         if (_output is not null) CheckVersion(_output, _outputVersion, "output");
-        return _op.Vjp(gy, _inputs!, _output!);
+        return _op.Vjp(gy, _inputs!, _output!, needs);
     }
 
     void CheckVersion(Tensor t, int saved, string which)
@@ -122,7 +125,7 @@ internal sealed class AccumulateGrad : GradNode
 
     internal override GradNode?[] Next => [];
 
-    internal override Tensor?[] Apply(Tensor gy) => [];
+    internal override Tensor?[] Apply(Tensor gy, bool[] needs) => [];
 
     internal override void Release() { }
 }

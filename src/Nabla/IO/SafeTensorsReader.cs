@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using Nabla.Engine;
 
 namespace Nabla.IO;
 
@@ -40,30 +41,36 @@ internal static class SafeTensorsReader
         var loaded = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var info in byOffset)
         {
-            var tensor = Tensor.Empty(info.DType, new Shape(info.Shape.ToArray()));
-            if (tensor.NumElements > 0) ReadData(stream, tensor, info, source);
-            loaded.Add(info.Name, tensor);
+            loaded.Add(info.Name, ReadData(stream, info, new Shape(info.Shape.ToArray()), source));
         }
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var info in header.Tensors) result.Add(info.Name, loaded[info.Name]);
         return result;
     }
 
-    static void ReadData(Stream stream, Tensor tensor, SafeTensorInfo info, string source)
+    /// <summary>One tensor's bytes, read into host memory, checked, then handed to the CPU backend.</summary>
+    static Tensor ReadData(Stream stream, SafeTensorInfo info, Shape shape, string source) => info.DType switch
     {
-        using var raw = Backends.RawAccess.Enter();
-        Span<byte> bytes = tensor.DType switch
-        {
-            DType.Float32 => MemoryMarshal.AsBytes(tensor.ContiguousSpan<float>()),
-            DType.Float64 => MemoryMarshal.AsBytes(tensor.ContiguousSpan<double>()),
-            DType.Int32 => MemoryMarshal.AsBytes(tensor.ContiguousSpan<int>()),
-            DType.Int64 => MemoryMarshal.AsBytes(tensor.ContiguousSpan<long>()),
-            DType.Bool => MemoryMarshal.AsBytes(tensor.ContiguousSpan<bool>()),
-            _ => throw new InvalidOperationException("internal: unexpected dtype"),
-        };
+        DType.Float32 => ReadData<float>(stream, info, shape, source),
+        DType.Float64 => ReadData<double>(stream, info, shape, source),
+        DType.Int32 => ReadData<int>(stream, info, shape, source),
+        DType.Int64 => ReadData<long>(stream, info, shape, source),
+        DType.Bool => ReadData<bool>(stream, info, shape, source),
+        _ => throw new InvalidOperationException("internal: unexpected dtype"),
+    };
+
+    static Tensor ReadData<T>(Stream stream, SafeTensorInfo info, Shape shape, string source) where T : unmanaged
+    {
+        var values = GC.AllocateUninitializedArray<T>(shape.NumElements);
+        if (values.Length > 0) ReadBytes(stream, MemoryMarshal.AsBytes(values.AsSpan()), info, source);
+        return Dispatch.AdoptHost(values, shape);
+    }
+
+    static void ReadBytes(Stream stream, Span<byte> bytes, SafeTensorInfo info, string source)
+    {
         ReadExactly(stream, bytes, source, $"the data of tensor '{info.Name}'");
-        if (!BitConverter.IsLittleEndian) SafeTensorsEndian.Swap(bytes, tensor.DType.ElementSize());
-        if (tensor.DType == DType.Bool)
+        if (!BitConverter.IsLittleEndian) SafeTensorsEndian.Swap(bytes, info.DType.ElementSize());
+        if (info.DType == DType.Bool)
         {
             // A .NET bool must hold 0 or 1; any other byte would make comparisons misbehave.
             int bad = bytes.IndexOfAnyExcept((byte)0, (byte)1);

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using Nabla.Backends.Cpu;
 
 namespace Nabla.IO;
 
@@ -92,18 +91,16 @@ internal sealed class SafeTensorsWriter
     /// <summary>The elements in row-major order, little-endian; non-contiguous views are materialized first.</summary>
     static void WriteData(Stream stream, Tensor tensor)
     {
-        using var raw = Backends.RawAccess.Enter();
         if (tensor.NumElements == 0) return;
-        var t = CopyKernel.AsContiguous(tensor);
-        switch (t.DType)
+        switch (tensor.DType)
         {
-            case DType.Float32: WriteLittleEndian<float>(stream, t); break;
-            case DType.Float64: WriteLittleEndian<double>(stream, t); break;
-            case DType.Int32: WriteLittleEndian<int>(stream, t); break;
-            case DType.Int64: WriteLittleEndian<long>(stream, t); break;
+            case DType.Float32: WriteLittleEndian(stream, tensor.ToArray<float>()); break;
+            case DType.Float64: WriteLittleEndian(stream, tensor.ToArray<double>()); break;
+            case DType.Int32: WriteLittleEndian(stream, tensor.ToArray<int>()); break;
+            case DType.Int64: WriteLittleEndian(stream, tensor.ToArray<long>()); break;
             case DType.Bool:
                 // One byte per element, 0 or 1 (normalized, whatever byte a bool happens to hold).
-                var src = t.ContiguousSpan<bool>();
+                var src = tensor.ToArray<bool>();
                 var buffer = new byte[Math.Min(src.Length, 1 << 16)];
                 for (int start = 0; start < src.Length; start += buffer.Length)
                 {
@@ -115,12 +112,12 @@ internal sealed class SafeTensorsWriter
         }
     }
 
-    static void WriteLittleEndian<T>(Stream stream, Tensor t) where T : unmanaged
+    static void WriteLittleEndian<T>(Stream stream, T[] values) where T : unmanaged
     {
-        var bytes = MemoryMarshal.AsBytes(t.ContiguousSpan<T>());
+        var bytes = MemoryMarshal.AsBytes(values.AsSpan());
         if (BitConverter.IsLittleEndian) { stream.Write(bytes); return; }
         var copy = bytes.ToArray();
-        SafeTensorsEndian.Swap(copy, t.DType.ElementSize());
+        SafeTensorsEndian.Swap(copy, DTypes.Of<T>().ElementSize());
         stream.Write(copy);
     }
 

@@ -38,7 +38,7 @@ internal static class AdamUpdate
         {
             // One pass, no temporaries, bitwise the expression below (see AdamFused).
             double b1 = 1 - Math.Pow(beta1, state.Step), b2 = 1 - Math.Pow(beta2, state.Step);
-            AdamFused.Run(p, g, m, v, new AdamFused.Coefficients(1 - beta1, beta2, 1 - beta2, Math.Sqrt(b2), eps, -(lr / b1),
+            AdamFused.Run(p, g, m, v, new Primitives.Write.AdamStep.Coefficients(1 - beta1, beta2, 1 - beta2, Math.Sqrt(b2), eps, -(lr / b1),
                 decoupled ? 0 : wd, group.Flag("maximize")));
             return;
         }

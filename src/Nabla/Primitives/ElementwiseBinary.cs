@@ -26,7 +26,7 @@ internal abstract class ElementwiseBinary : Primitive
 
     public override Tensor Forward(Tensor[] x)
     {
-        var y = Tensor.Empty(x[0].DType, x[0].Shape);
+        var y = CpuTensor.Empty(x[0].DType, x[0].Shape);
         switch (x[0].DType)
         {
             case DType.Float32: Run<float>(x[0], x[1], y); break;
@@ -41,11 +41,11 @@ internal abstract class ElementwiseBinary : Primitive
     // Broadcast operands reach the kernel as stride-0 scalars; other strided runs are gathered per run.
     void Run<T>(Tensor a, Tensor b, Tensor y) where T : unmanaged, INumber<T> => ElementwiseDriver.Binary<T>(a, b, y, Kernel<T>);
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y)
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs)
     {
         // Derivatives are built lazily by most ops (views of x), so only the products are skipped here.
         var (da, db) = Derivatives(x[0], x[1], y);
-        return [NeedsGrad(0) ? gy * da : null, NeedsGrad(1) ? gy * db : null];
+        return [needs[0] ? gy * da : null, needs[1] ? gy * db : null];
     }
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y)

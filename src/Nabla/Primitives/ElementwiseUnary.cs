@@ -26,7 +26,7 @@ internal abstract class ElementwiseUnary : Primitive
     public override Tensor Forward(Tensor[] x)
     {
         var input = x[0];
-        var y = Tensor.Empty(input.DType, input.Shape);
+        var y = CpuTensor.Empty(input.DType, input.Shape);
         switch (input.DType)
         {
             case DType.Float32: Run<float>(input, y); break;
@@ -41,7 +41,7 @@ internal abstract class ElementwiseUnary : Primitive
     // Strided and expanded inputs are walked as runs (gathered per run when strided), never copied whole.
     void Run<T>(Tensor x, Tensor y) where T : unmanaged, INumber<T> => ElementwiseDriver.Unary<T>(x, y, Kernel<T>);
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [gy * Derivative(x?[0]!, y)];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [gy * Derivative(x?[0]!, y)];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => dx[0] is null ? null : dx[0]! * Derivative(x[0], y);
 

@@ -3,10 +3,12 @@ using Nabla.Backends.Reference;
 namespace Nabla.Primitives;
 
 /// <summary>
-/// One primitive operation: its meaning (shape/dtype rule and CPU kernel in <see cref="Forward"/>),
-/// its derivative rules (<see cref="Vjp"/>, <see cref="Jvp"/>) written with the differentiable Tensor
-/// API, and a double-precision <see cref="Reference"/> for tests. An instance is created per call and
-/// holds that call's parameters, so it is its own record in the graph.
+/// One primitive operation's meaning, the same on every device: its output dtypes, whether it is a view
+/// (<see cref="TryView"/>), whether it writes into its inputs (<see cref="Writes"/>), its derivative rules
+/// (<see cref="Vjp"/>, <see cref="Jvp"/>) written with the differentiable Tensor API, and a
+/// double-precision <see cref="Reference"/>. The kernels that compute it live with each backend
+/// (<c>Backends/Cpu/Kernels</c>; the reference backend runs <see cref="Reference"/>). An instance is
+/// created per call and holds that call's parameters, so it is its own record in the graph.
 /// </summary>
 internal abstract class Primitive
 {
@@ -23,47 +25,66 @@ internal abstract class Primitive
     public virtual bool SavesOutput => false;
 
     /// <summary>
-    /// Computes the output on the backend. Inputs are already checked by the front end (same device,
-    /// dtypes and shapes as the primitive requires). Must return a new Tensor object (a view is fine)
-    /// and must never call differentiable ops.
+    /// The dtype of output <c>0</c> given the inputs (the inputs' dtype unless the op says otherwise).
+    /// Ops without inputs (random draws, fills) override it.
     /// </summary>
-    public abstract Tensor Forward(Tensor[] x);
+    public virtual DType OutputDType(Tensor[] x) => x[0].DType;
+
+    /// <summary>The dtype of every output, in order (one unless <see cref="OutputCount"/> says more).</summary>
+    public virtual DType[] OutputDTypes(Tensor[] x) => [OutputDType(x)];
+
+    /// <summary>
+    /// How many outputs the op has. Output 0 is the differentiable result; the others carry no gradient
+    /// (integer side results such as max-pooling's argmax) and are returned by <c>Dispatch.CallMany</c>.
+    /// </summary>
+    public virtual int OutputCount => 1;
+
+    /// <summary>The dtype a backend's kernel is chosen by (the first input's, unless the op says otherwise).</summary>
+    public virtual DType KernelDType(Tensor[] x) => x.Length > 0 ? x[0].DType : OutputDType(x);
+
+    /// <summary>
+    /// When the op's result can be a view of its input (new shape, strides and offset on the same
+    /// storage), that view; null when a kernel must compute it. Views need no kernel: they are the same
+    /// on every device.
+    /// </summary>
+    public virtual Tensor? TryView(Tensor[] x) => null;
+
+    /// <summary>
+    /// The inputs this op writes in place (empty for ordinary ops). A write op has no outputs: its kernel
+    /// changes those inputs, and <see cref="ReferenceOutputs"/> returns their new values in this order.
+    /// </summary>
+    public virtual int[] Writes => [];
 
     /// <summary>
     /// Reverse mode: the cotangent of each input given the output's cotangent <paramref name="gy"/>,
     /// or null where an input is not differentiable. <paramref name="x"/> and <paramref name="y"/> are
     /// null when <see cref="SavesInputs"/>/<see cref="SavesOutput"/> say they are not needed.
+    /// <paramref name="needs"/>[i] is false when the running backward does not use input i's gradient
+    /// (data, labels, constants, a branch that leads to nothing asked for), so a rule may return null
+    /// there and skip the work (a GEMM for MatMul).
     /// </summary>
-    public abstract Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y);
+    public abstract Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs);
 
     /// <summary>Forward mode: the output's tangent given the inputs' tangents (null = zero).</summary>
     public abstract Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y);
 
-    /// <summary>The same computation in plain double-precision loops (the test oracle).</summary>
+    /// <summary>The same computation in plain double-precision loops (the test oracle and the reference backend).</summary>
     public abstract RefArray Reference(RefArray[] x);
 
-    // Which inputs the running backward wants gradients for (null: all). Set by Backprop around one node's
-    // rule and restored afterwards, so nested backward passes (checkpoints, custom functions) see their own.
-    [ThreadStatic] static bool[]? _neededInputs;
+    /// <summary>Every output (or, for a write op, the new value of every written input) in plain double loops.</summary>
+    public virtual RefArray[] ReferenceOutputs(RefArray[] x) => [Reference(x)];
 
-    /// <summary>
-    /// Whether the backward pass now running this primitive's <see cref="Vjp"/> uses the gradient of input
-    /// <paramref name="i"/>. False for an input that does not require grad (data, labels, constants) or
-    /// that leads to nothing the pass computes (another Autograd.Grad input, a node outside a tape), so a
-    /// rule may return null there and skip the work (a GEMM for MatMul). True outside backward.
-    /// </summary>
-    protected static bool NeedsGrad(int i) => _neededInputs is not { } mask || i >= mask.Length || mask[i];
-
-    /// <summary>Makes <see cref="NeedsGrad"/> answer from <paramref name="mask"/> (null: all); returns the previous mask to restore.</summary>
-    internal static bool[]? SwapNeededInputs(bool[]? mask)
-    {
-        var outer = _neededInputs;
-        _neededInputs = mask;
-        return outer;
-    }
+    /// <summary>False for records that have no computation of their own (custom functions' outputs).</summary>
+    public virtual bool HasReference => true;
 
     /// <summary>Called when the graph frees this call's saved values (after a backward without retainGraph).</summary>
     public virtual void Release() { }
+
+    /// <summary>
+    /// Transitional: the CPU computation still held by primitives not yet moved to
+    /// <c>Backends/Cpu/Kernels</c>. Null when the op's kernels are registered with the backends.
+    /// </summary>
+    public virtual Tensor Forward(Tensor[] x) => throw new NotSupportedException($"internal: {Name} has no legacy forward");
 
     /// <summary>Sums the non-null tangent contributions; null when all are null (zero tangent).</summary>
     protected static Tensor? SumTangents(params Tensor?[] terms)

@@ -25,25 +25,19 @@ public class NeededGradientTests
         var a = T(A, 2, 2);
         var b = T(B, 2, 2);
         var gy = Tensor.Ones([2, 2], DType.Float64);
-        var outer = Primitive.SwapNeededInputs([false, true]);
-        try
-        {
-            var g = new MatMul().Vjp(gy, [a, b], null!);
-            Assert.Null(g[0]);
-            Assert.Equal(GradB, g[1]!.ToArray<double>());
-            var m = new Mul().Vjp(gy, [a, b], null!);
-            Assert.Null(m[0]);
-            Assert.Equal(A, m[1]!.ToArray<double>());
-            Primitive.SwapNeededInputs([true, false]);
-            g = new MatMul().Vjp(gy, [a, b], null!);
-            Assert.Equal(GradA, g[0]!.ToArray<double>());
-            Assert.Null(g[1]);
-            Assert.Null(new Sub().Vjp(gy, [a, b], null!)[1]);
-            Assert.Null(new Div().Vjp(gy, [a, b], a / b)[1]);
-        }
-        finally { Primitive.SwapNeededInputs(outer); }
-        // Outside backward every input counts as needed.
-        var all = new MatMul().Vjp(gy, [a, b], null!);
+        bool[] onlyB = [false, true], onlyA = [true, false], both = [true, true];
+        var g = new MatMul().Vjp(gy, [a, b], null!, onlyB);
+        Assert.Null(g[0]);
+        Assert.Equal(GradB, g[1]!.ToArray<double>());
+        var m = new Mul().Vjp(gy, [a, b], null!, onlyB);
+        Assert.Null(m[0]);
+        Assert.Equal(A, m[1]!.ToArray<double>());
+        g = new MatMul().Vjp(gy, [a, b], null!, onlyA);
+        Assert.Equal(GradA, g[0]!.ToArray<double>());
+        Assert.Null(g[1]);
+        Assert.Null(new Sub().Vjp(gy, [a, b], null!, onlyA)[1]);
+        Assert.Null(new Div().Vjp(gy, [a, b], a / b, onlyA)[1]);
+        var all = new MatMul().Vjp(gy, [a, b], null!, both);
         Assert.NotNull(all[0]);
         Assert.NotNull(all[1]);
     }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Nabla.Backends;
+using Nabla.Backends.Cpu;
 using Nabla.NN;
 using Nabla.Optim;
 using Nabla.Tests.Autodiff;
@@ -31,7 +32,7 @@ public class BufferPoolTests
     [MethodImpl(MethodImplOptions.NoInlining)]
     static float[] NewArray(int length)
     {
-        var t = Tensor.Empty(DType.Float32, new Shape(length));
+        var t = CpuTensor.Empty(DType.Float32, new Shape(length));
         using (RawAccess.Enter()) return t.Data<float>();
     }
 

@@ -1,3 +1,4 @@
+using Nabla.Backends;
 using Nabla.Backends.Cpu;
 using Nabla.Primitives.Elementwise;
 
@@ -30,7 +31,7 @@ public class ElementwiseDriverTests
             foreach (var stride in new[] { 1, 3, 0 })
             {
                 var (x, at) = Strided(n, stride, n);
-                var y = Tensor.Empty(DType.Float32, x.Shape);
+                var y = CpuTensor.Empty(DType.Float32, x.Shape);
                 ElementwiseDriver.Unary<float>(x, y, SimdDriver.Unary<float, Neg.Op<float>>);
                 var got = y.ToArray<float>();
                 for (int i = 0; i < n; i++) Assert.Equal(-at(i), got[i]);
@@ -45,7 +46,7 @@ public class ElementwiseDriverTests
             {
                 var (a, atA) = Strided(n, sa, n);
                 var (b, atB) = Strided(n, sb, n + 1000);
-                var y = Tensor.Empty(DType.Float32, a.Shape);
+                var y = CpuTensor.Empty(DType.Float32, a.Shape);
                 ElementwiseDriver.Binary<float>(a, b, y, SimdDriver.Binary<float, Sub.Op<float>>);
                 var got = y.ToArray<float>();
                 for (int i = 0; i < n; i++) Assert.Equal(atA(i) - atB(i), got[i]);
@@ -93,8 +94,8 @@ public class ElementwiseDriverTests
         {
             var va = Values(2 * n + 1, n).Select(v => v > 8 ? float.NaN : MathF.Round(v / 4)).Select(make).ToArray();
             var vb = Values(2 * n + 1, n + 1).Select(v => v < -8 ? float.NaN : MathF.Round(v / 4)).Select(make).ToArray();
-            var a = Tensor.Empty(dtype, new Shape(va.Length));
-            var b = Tensor.Empty(dtype, new Shape(vb.Length));
+            var a = CpuTensor.Empty(dtype, new Shape(va.Length));
+            var b = CpuTensor.Empty(dtype, new Shape(vb.Length));
             using (Nabla.Backends.RawAccess.Enter())
             {
                 va.CopyTo(a.Data<T>(), 0);
@@ -166,9 +167,9 @@ public class ElementwiseDriverTests
         var strided = big.View(new Shape(100_003, 2), [1, 100_003], 0);
         float[] Run(int threads) => CpuState.WithThreads(threads, () =>
         {
-            var y = Tensor.Empty(DType.Float32, strided.Shape);
+            var y = CpuTensor.Empty(DType.Float32, strided.Shape);
             ElementwiseDriver.Binary<float>(strided, strided, y, SimdDriver.Binary<float, Mul.Op<float>>);
-            var z = Tensor.Empty(DType.Float32, big.Shape);
+            var z = CpuTensor.Empty(DType.Float32, big.Shape);
             ElementwiseDriver.Unary<float>(big, z, SimdDriver.Unary<float, Neg.Op<float>>);
             return y.ToArray<float>().Concat(z.ToArray<float>()).ToArray();
         });

@@ -73,7 +73,7 @@ public class SafeTensorsRoundTripTests
         var loaded = SafeTensors.Deserialize(SafeTensors.Serialize(new Dictionary<string, Tensor> { ["w"] = source }))["w"];
         Assert.False(loaded.RequiresGrad);
         Assert.True(loaded.IsLeaf);
-        loaded.SetRaw(0, 9);
+        loaded.Fill(9);
         Assert.Equal(new[] { 1f, 2f }, source.ToArray<float>());
     }
 

@@ -69,7 +69,7 @@ internal static class CompareDriver
     {
         using var raw = Backends.RawAccess.Enter();
         if (!a.Shape.Equals(b.Shape)) throw new ArgumentException($"internal: compare on shapes {a.Shape} and {b.Shape}");
-        var y = Tensor.Empty(DType.Bool, a.Shape);
+        var y = CpuTensor.Empty(DType.Bool, a.Shape);
         var loop = new StridedLoop(y.Shape.Span, [a.Strides, b.Strides, y.Strides], [a.Offset, b.Offset, 0]);
         int sa = loop.InnerStride(0), sb = loop.InnerStride(1);
         var ad = a.Data<T>();
@@ -102,7 +102,7 @@ internal static class CompareDriver
         using var raw = Backends.RawAccess.Enter();
         if (!Vector256.IsHardwareAccelerated || !Vector256<T>.IsSupported) return Run<T, TOp>(a, b);
         if (!a.Shape.Equals(b.Shape)) throw new ArgumentException($"internal: compare on shapes {a.Shape} and {b.Shape}");
-        var y = Tensor.Empty(DType.Bool, a.Shape);
+        var y = CpuTensor.Empty(DType.Bool, a.Shape);
         var loop = new StridedLoop(y.Shape.Span, [a.Strides, b.Strides, y.Strides], [a.Offset, b.Offset, 0]);
         int sa = loop.InnerStride(0), sb = loop.InnerStride(1);
         var ad = a.Data<T>();
@@ -174,7 +174,7 @@ internal static class WhereDriver
 
     static Tensor Run<T>(Tensor cond, Tensor a, Tensor b) where T : unmanaged
     {
-        var y = Tensor.Empty(a.DType, a.Shape);
+        var y = CpuTensor.Empty(a.DType, a.Shape);
         var loop = new StridedLoop(y.Shape.Span, [cond.Strides, a.Strides, b.Strides, y.Strides], [cond.Offset, a.Offset, b.Offset, 0]);
         int sc = loop.InnerStride(0), sa = loop.InnerStride(1), sb = loop.InnerStride(2);
         var cd = cond.Data<bool>();

@@ -24,7 +24,7 @@ internal static class CopyKernel
     static Tensor Copy<T>(Tensor x) where T : unmanaged
     {
         using var raw = Backends.RawAccess.Enter();
-        var y = Tensor.Empty(x.DType, x.Shape);
+        var y = CpuTensor.Empty(x.DType, x.Shape);
         if (y.NumElements < CpuParallel.Threshold)
         {
             CopyInto<T>(x, y.Data<T>(), 0);
@@ -97,7 +97,7 @@ internal static class CopyKernel
     public static Tensor Cast(Tensor x, DType dtype)
     {
         using var raw = Backends.RawAccess.Enter();
-        var y = Tensor.Empty(dtype, x.Shape);
+        var y = CpuTensor.Empty(dtype, x.Shape);
         if (y.NumElements == 0) return y;
         switch (x.DType)
         {

@@ -27,7 +27,7 @@ internal static partial class ReduceDriver
         foreach (var a in axes) isReduced[a] = true;
         var outShape = new int[rank];
         for (int d = 0; d < rank; d++) outShape[d] = isReduced[d] ? 1 : x.Shape[d];
-        var y = Tensor.Empty(x.DType, new Shape(outShape));
+        var y = CpuTensor.Empty(x.DType, new Shape(outShape));
         if (y.NumElements == 0) return y;
 
         int first = -1, last = -1;

@@ -36,7 +36,7 @@ internal static partial class ReduceDriver
         for (int i = 0; i < rank; i++) { permShape[i] = x.Shape[order[i]]; permStrides[i] = x.Strides[order[i]]; }
         var laid = CopyKernel.AsContiguous(x.View(new Shape(permShape), permStrides, x.Offset));
 
-        var y = Tensor.Empty(x.DType, new Shape(outShape));
+        var y = CpuTensor.Empty(x.DType, new Shape(outShape));
         var src = laid.Data<T>();
         var dst = y.Data<T>();
         int rows = y.NumElements;

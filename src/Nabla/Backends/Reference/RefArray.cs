@@ -49,20 +49,7 @@ internal sealed class RefArray
     public double this[int[] idx] => Data[Ravel(idx)];
 
     /// <summary>Exact copy of a tensor's values as doubles (bools as 0/1).</summary>
-    public static RefArray From(Tensor t)
-    {
-        var shape = t.Shape.ToArray();
-        double[] data = t.DType switch
-        {
-            DType.Float32 => Array.ConvertAll(t.ToArray<float>(), v => (double)v),
-            DType.Float64 => t.ToArray<double>(),
-            DType.Int32 => Array.ConvertAll(t.ToArray<int>(), v => (double)v),
-            DType.Int64 => Array.ConvertAll(t.ToArray<long>(), v => (double)v),
-            DType.Bool => Array.ConvertAll(t.ToArray<bool>(), v => v ? 1.0 : 0.0),
-            _ => throw new ArgumentOutOfRangeException(nameof(t)),
-        };
-        return new RefArray(data, shape);
-    }
+    public static RefArray From(Tensor t) => new(t.ToDoubleArray(), t.Shape.ToArray());
 
     public static RefArray Map(RefArray x, Func<double, double> f)
     {

@@ -17,7 +17,7 @@ internal sealed class CustomOutput(CustomFunction function, FunctionContext ctx,
 
     public override Tensor Forward(Tensor[] x) => throw new InvalidOperationException("internal: custom outputs are computed by CustomFunction.ApplyAll");
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => function.RunBackward(ctx, index, gy);
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => function.RunBackward(ctx, index, gy);
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => function.RunJvp(ctx, index, dx);
 

@@ -15,7 +15,7 @@ internal sealed class Cast(DType from, DType to) : Primitive
 
     public override Tensor Forward(Tensor[] x) => CopyKernel.Cast(x[0], to);
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [from.IsFloating() ? gy.To(from) : null];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [from.IsFloating() ? gy.To(from) : null];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => dx[0]?.To(to);
 

@@ -35,7 +35,7 @@ internal sealed class Compare(CompareKind kind) : Primitive
         _ => CompareDriver.RunSimd<T, CompareOps.Equal<T>>(a, b),
     };
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [null, null];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [null, null];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => null;
 

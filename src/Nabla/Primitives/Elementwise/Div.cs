@@ -13,10 +13,10 @@ internal sealed class Div : ElementwiseBinary
 
     public override (Tensor Da, Tensor Db) Derivatives(Tensor a, Tensor b, Tensor y) => (b.Reciprocal(), -y / b);
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y)
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs)
     {
         var ga = gy / x[1];
-        return [ga, NeedsGrad(1) ? -ga * y : null];
+        return [ga, needs[1] ? -ga * y : null];
     }
 
     public override double Reference(double a, double b) => a / b;

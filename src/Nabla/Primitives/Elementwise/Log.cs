@@ -9,7 +9,7 @@ internal sealed class Log : ElementwiseUnary
     public override string Name => "log";
 
     public override Tensor Derivative(Tensor x, Tensor y) => x.Reciprocal();
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [gy / x[0]];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [gy / x[0]];
     public override double Reference(double x) => Math.Log(x);
 
     protected override void Kernel<T>(ReadOnlySpan<T> x, Span<T> y) =>

@@ -23,7 +23,7 @@ internal sealed class Relu : Primitive
     public override Tensor Forward(Tensor[] x)
     {
         var input = x[0];
-        var y = Tensor.Empty(input.DType, input.Shape);
+        var y = CpuTensor.Empty(input.DType, input.Shape);
         switch (input.DType)
         {
             case DType.Float32: ElementwiseDriver.Unary<float>(input, y, SimdDriver.Unary<float, Op<float>>); break;
@@ -35,7 +35,7 @@ internal sealed class Relu : Primitive
         return y;
     }
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [Dispatch.Call(new ReluBackward(), gy, y)];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [Dispatch.Call(new ReluBackward(), gy, y)];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => dx[0] is null ? null : Dispatch.Call(new ReluBackward(), dx[0]!, y);
 

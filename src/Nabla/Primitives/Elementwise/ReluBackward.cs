@@ -21,7 +21,7 @@ internal sealed class ReluBackward : Primitive
     public override Tensor Forward(Tensor[] x)
     {
         var (g, r) = (x[0], x[1]);
-        var y = Tensor.Empty(g.DType, g.Shape);
+        var y = CpuTensor.Empty(g.DType, g.Shape);
         switch (g.DType)
         {
             case DType.Float32: ElementwiseDriver.Binary<float>(g, r, y, SimdDriver.Binary<float, Op<float>>); break;
@@ -33,7 +33,7 @@ internal sealed class ReluBackward : Primitive
         return y;
     }
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [Dispatch.Call(new ReluBackward(), gy, x[1]), null];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [Dispatch.Call(new ReluBackward(), gy, x[1]), null];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => dx[0] is null ? null : Dispatch.Call(new ReluBackward(), dx[0]!, x[1]);
 

@@ -15,7 +15,7 @@ internal sealed class Sqrt : ElementwiseUnary
     public override bool SavesOutput => true;
 
     public override Tensor Derivative(Tensor x, Tensor y) => 0.5 / y;
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [gy / (2.0 * y)];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [gy / (2.0 * y)];
     public override double Reference(double x) => Math.Sqrt(x);
 
     protected override void Kernel<T>(ReadOnlySpan<T> x, Span<T> y) => SimdDriver.Unary<T, Op<T>>(x, y);

@@ -16,7 +16,7 @@ internal sealed class Tanh : ElementwiseUnary
     public override Tensor Derivative(Tensor x, Tensor y) => 1.0 - y * y;
     public override double Reference(double x) => Math.Tanh(x);
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [Engine.Dispatch.Call(new TanhBackward(), gy, y)];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [Engine.Dispatch.Call(new TanhBackward(), gy, y)];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) =>
         dx[0] is null ? null : Engine.Dispatch.Call(new TanhBackward(), dx[0]!, y);

@@ -21,7 +21,7 @@ internal sealed class TanhBackward : Primitive
     public override Tensor Forward(Tensor[] x)
     {
         var (g, y) = (x[0], x[1]);
-        var result = Tensor.Empty(g.DType, g.Shape);
+        var result = CpuTensor.Empty(g.DType, g.Shape);
         switch (g.DType)
         {
             case DType.Float32: ElementwiseDriver.Binary<float>(g, y, result, SimdDriver.Binary<float, Op<float>>); break;
@@ -31,9 +31,9 @@ internal sealed class TanhBackward : Primitive
         return result;
     }
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) =>
-        [NeedsGrad(0) ? Dispatch.Call(new TanhBackward(), gy, x[1]) : null,
-         NeedsGrad(1) ? -2.0 * (gy * x[0]) * x[1] : null];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) =>
+        [needs[0] ? Dispatch.Call(new TanhBackward(), gy, x[1]) : null,
+         needs[1] ? -2.0 * (gy * x[0]) * x[1] : null];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) =>
         SumTangents(dx[0] is null ? null : Dispatch.Call(new TanhBackward(), dx[0]!, x[1]),

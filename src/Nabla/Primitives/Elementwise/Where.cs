@@ -16,10 +16,10 @@ internal sealed class Where : Primitive
 
     public override Tensor Forward(Tensor[] x) => WhereDriver.Run(x[0], x[1], x[2]);
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y)
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs)
     {
         var zero = Tensor.Scalar(0, gy.DType);
-        return [null, NeedsGrad(1) ? Tensor.Where(x[0], gy, zero) : null, NeedsGrad(2) ? Tensor.Where(x[0], zero, gy) : null];
+        return [null, needs[1] ? Tensor.Where(x[0], gy, zero) : null, needs[2] ? Tensor.Where(x[0], zero, gy) : null];
     }
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y)

@@ -1,3 +1,4 @@
+using Nabla.Backends;
 using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
@@ -16,7 +17,7 @@ internal sealed class Gather(int dim, int[] inputShape) : Primitive
     {
         var values = IndexWalk.Values(x[1]);
         var offsets = IndexWalk.Offsets(x[0], dim, x[1].Shape, values);
-        var y = Tensor.Empty(x[0].DType, x[1].Shape);
+        var y = CpuTensor.Empty(x[0].DType, x[1].Shape);
         switch (y.DType)
         {
             case DType.Float32: Run<float>(x[0], offsets, y); break;
@@ -38,7 +39,7 @@ internal sealed class Gather(int dim, int[] inputShape) : Primitive
         });
     }
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) =>
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) =>
         [Tensor.Zeros(inputShape, gy.DType).ScatterAdd(dim, x[1], gy), null];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => dx[0]?.Gather(dim, x[1]);

@@ -1,3 +1,4 @@
+using Nabla.Backends;
 using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
@@ -38,7 +39,7 @@ internal sealed class ScatterAdd(int dim, int[] srcShape) : Primitive
         for (int i = 0; i < dstOffsets.Length; i++) dst[dstOffsets[i]] += values[i];
     }
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y)
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs)
     {
         var gsrc = gy.Gather(dim, x[1]);
         if (!gsrc.Shape.Span.SequenceEqual(srcShape))

@@ -1,3 +1,4 @@
+using Nabla.Backends;
 using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
@@ -22,7 +23,7 @@ internal sealed class MatMul : Primitive
         int m = a.Shape[rank - 2], k = a.Shape[rank - 1], n = b.Shape[rank - 1];
         var outShape = a.Shape.ToArray();
         outShape[rank - 1] = n;
-        var y = Tensor.Empty(a.DType, new Shape(outShape));
+        var y = CpuTensor.Empty(a.DType, new Shape(outShape));
         switch (a.DType)
         {
             case DType.Float32: Run<float>(a, b, y, m, k, n); break;
@@ -57,9 +58,9 @@ internal sealed class MatMul : Primitive
     // transpose of the product computed the other way round: the same numbers, but laid out like the
     // tensor the view was taken from, so the gradient reaching that leaf is contiguous and .Grad need
     // not be a transposing copy.
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) =>
-        [NeedsGrad(0) ? (IsTransposed(x[0]) ? x[1].MatMul(gy.T).T : gy.MatMul(x[1].T)) : null,
-         NeedsGrad(1) ? (IsTransposed(x[1]) ? gy.T.MatMul(x[0]).T : x[0].T.MatMul(gy)) : null];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) =>
+        [needs[0] ? (IsTransposed(x[0]) ? x[1].MatMul(gy.T).T : gy.MatMul(x[1].T)) : null,
+         needs[1] ? (IsTransposed(x[1]) ? gy.T.MatMul(x[0]).T : x[0].T.MatMul(gy)) : null];
 
     /// <summary>A 2-D view whose columns are contiguous (the transpose of a row-major matrix).</summary>
     static bool IsTransposed(Tensor t) =>

@@ -1,3 +1,4 @@
+using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
 namespace Nabla.Primitives.Movement;
@@ -33,7 +34,7 @@ internal sealed class Concat(int dim, int[][] inputShapes) : Primitive
     public override Tensor Forward(Tensor[] x)
     {
         var outShape = OutputShape();
-        var y = Tensor.Empty(x[0].DType, new Shape(outShape));
+        var y = CpuTensor.Empty(x[0].DType, new Shape(outShape));
         for (int i = 0; i < x.Length; i++)
         {
             var (start, step) = Window(i);
@@ -42,7 +43,7 @@ internal sealed class Concat(int dim, int[][] inputShapes) : Primitive
         return y;
     }
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y)
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs)
     {
         var gx = new Tensor?[inputShapes.Length];
         for (int i = 0; i < gx.Length; i++)

@@ -15,7 +15,7 @@ internal sealed class Copy : Primitive
 
     public override Tensor Forward(Tensor[] x) => CopyKernel.Contiguous(x[0]);
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [gy];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [gy];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => dx[0];
 

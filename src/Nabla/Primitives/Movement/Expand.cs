@@ -21,7 +21,7 @@ internal sealed class Expand(int[] inputShape, int[] outputShape) : Primitive
         return input.View(new Shape(outputShape), strides, input.Offset);
     }
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [gy.SumTo(inputShape)];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [gy.SumTo(inputShape)];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => dx[0]?.Expand(outputShape);
 

@@ -1,3 +1,4 @@
+using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
 namespace Nabla.Primitives.Movement;
@@ -23,12 +24,12 @@ internal sealed class Flip(int[] dims) : Primitive
             offset += (input.Shape[d] - 1) * strides[d];
             strides[d] = -strides[d];
         }
-        var y = Tensor.Empty(input.DType, input.Shape);
+        var y = CpuTensor.Empty(input.DType, input.Shape);
         ViewCopy.Copy(input.View(input.Shape, strides, offset), y);
         return y;
     }
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [gy.Flip(dims)];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [gy.Flip(dims)];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => dx[0]?.Flip(dims);
 

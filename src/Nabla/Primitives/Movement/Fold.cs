@@ -1,3 +1,4 @@
+using Nabla.Backends;
 using Nabla.Engine;
 using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
@@ -19,7 +20,7 @@ internal sealed class Fold(Im2Col g) : Primitive
     {
         var cols = CopyKernel.AsContiguous(x[0]);
         int batch = g.ColumnBatch(cols.Shape);
-        var y = Tensor.Empty(cols.DType, new Shape(g.ImageShape(batch)), zeroed: true);
+        var y = CpuTensor.Empty(cols.DType, new Shape(g.ImageShape(batch)), zeroed: true);
         switch (cols.DType)
         {
             case DType.Float32: g.Fold(cols.Data<float>(), cols.Offset, y.Data<float>(), batch); break;
@@ -29,7 +30,7 @@ internal sealed class Fold(Im2Col g) : Primitive
         return y;
     }
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [Dispatch.Call(new Unfold(g), gy)];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [Dispatch.Call(new Unfold(g), gy)];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => dx[0] is null ? null : Dispatch.Call(new Fold(g), dx[0]!);
 

@@ -1,3 +1,4 @@
+using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
 namespace Nabla.Primitives.Movement;
@@ -16,13 +17,13 @@ internal sealed class Pad(int[] inputShape, int[] outputShape, int[] start, int[
     public override Tensor Forward(Tensor[] x)
     {
         var input = x[0];
-        var y = Tensor.Empty(input.DType, new Shape(outputShape), zeroed: true);
+        var y = CpuTensor.Empty(input.DType, new Shape(outputShape), zeroed: true);
         var window = new Slice(outputShape, start, step, inputShape).Forward([y]);
         ViewCopy.Copy(input, window);
         return y;
     }
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [Tensor.SliceWindow(gy, start, step, inputShape)];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [Tensor.SliceWindow(gy, start, step, inputShape)];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => dx[0] is null ? null : Tensor.PadWindow(dx[0]!, outputShape, start, step);
 

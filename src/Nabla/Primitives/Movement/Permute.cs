@@ -31,7 +31,7 @@ internal sealed class Permute(int[] dims) : Primitive
         return inv;
     }
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [gy.Permute(Inverse())];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [gy.Permute(Inverse())];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => dx[0]?.Permute(dims);
 

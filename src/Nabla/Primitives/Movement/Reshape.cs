@@ -57,7 +57,7 @@ internal sealed class Reshape(int[] inputShape, int[] outputShape) : Primitive
         return viewD == -1 ? strides : null;
     }
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [gy.Reshape(inputShape)];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [gy.Reshape(inputShape)];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => dx[0]?.Reshape(outputShape);
 

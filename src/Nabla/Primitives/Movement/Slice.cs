@@ -26,7 +26,7 @@ internal sealed class Slice(int[] inputShape, int[] start, int[] step, int[] cou
         return input.View(new Shape(count), strides, offset);
     }
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [Tensor.PadWindow(gy, inputShape, start, step)];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [Tensor.PadWindow(gy, inputShape, start, step)];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => dx[0] is null ? null : Tensor.SliceWindow(dx[0]!, start, step, count);
 

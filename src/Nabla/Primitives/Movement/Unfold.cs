@@ -1,3 +1,4 @@
+using Nabla.Backends;
 using Nabla.Engine;
 using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
@@ -19,7 +20,7 @@ internal sealed class Unfold(Im2Col g) : Primitive
     {
         var input = CopyKernel.AsContiguous(x[0]);
         int batch = input.Shape[0];
-        var y = Tensor.Empty(input.DType, new Shape(g.ColumnShape(batch)));
+        var y = CpuTensor.Empty(input.DType, new Shape(g.ColumnShape(batch)));
         switch (input.DType)
         {
             case DType.Float32: g.Unfold(input.Data<float>(), input.Offset, y.Data<float>(), batch); break;
@@ -29,7 +30,7 @@ internal sealed class Unfold(Im2Col g) : Primitive
         return y;
     }
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [Dispatch.Call(new Fold(g), gy)];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [Dispatch.Call(new Fold(g), gy)];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => dx[0] is null ? null : Dispatch.Call(new Unfold(g), dx[0]!);
 

@@ -1,3 +1,4 @@
+using Nabla.Backends;
 using System.Numerics;
 using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
@@ -30,8 +31,8 @@ internal sealed partial class MaxPool2d(Im2Col g) : Primitive
     {
         var input = CopyKernel.AsContiguous(x[0]);
         int n = input.Shape[0], c = input.Shape[1];
-        var y = Tensor.Empty(input.DType, new Shape([n, c, g.OH, g.OW]));
-        var index = Tensor.Empty(DType.Int32, new Shape([n, c, g.L]));
+        var y = CpuTensor.Empty(input.DType, new Shape([n, c, g.OH, g.OW]));
+        var index = CpuTensor.Empty(DType.Int32, new Shape([n, c, g.L]));
         switch (input.DType)
         {
             case DType.Float32: Run(input.Data<float>(), input.Offset, y.Data<float>(), index.Data<int>(), n * c); break;
@@ -131,7 +132,7 @@ internal sealed partial class MaxPool2d(Im2Col g) : Primitive
     /// <summary>[N, C, H·W] view of an image, the layout the saved flat indices address.</summary>
     static Tensor Planes(Tensor t, int[] imageShape) => t.Reshape(imageShape[0], imageShape[1], imageShape[2] * imageShape[3]);
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y)
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs)
     {
         int n = gy.Shape[0], c = gy.Shape[1];
         return [Dispatch.Call(new MaxUnpool(_argmax!, g.H * g.W), gy.Reshape(n, c, g.L)).Reshape(n, c, g.H, g.W)];

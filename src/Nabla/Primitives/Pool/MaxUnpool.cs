@@ -1,3 +1,4 @@
+using Nabla.Backends;
 using System.Numerics;
 using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
@@ -25,7 +26,7 @@ internal sealed class MaxUnpool(Tensor index, int planeSize) : Primitive
         int n = src.Shape[0], c = src.Shape[1];
         // Each plane is cleared by the thread that scatters into it (in parallel); with no positions
         // there is nothing to scatter and the output is zeroed here.
-        var y = Tensor.Empty(src.DType, new Shape([n, c, planeSize]), zeroed: src.Shape[2] == 0);
+        var y = CpuTensor.Empty(src.DType, new Shape([n, c, planeSize]), zeroed: src.Shape[2] == 0);
         switch (src.DType)
         {
             case DType.Float32: Run(src.Data<float>(), src.Offset, y.Data<float>(), n * c, src.Shape[2]); break;
@@ -55,7 +56,7 @@ internal sealed class MaxUnpool(Tensor index, int planeSize) : Primitive
         });
     }
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [gy.Gather(2, index)];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [gy.Gather(2, index)];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => dx[0] is null ? null : Dispatch.Call(new MaxUnpool(index, planeSize), dx[0]!);
 

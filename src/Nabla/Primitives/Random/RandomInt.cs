@@ -1,3 +1,4 @@
+using Nabla.Backends;
 using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
@@ -10,13 +11,14 @@ namespace Nabla.Primitives.Random;
 internal sealed class RandomInt(int[] shape, DType dtype, long low, long high, long seed, long start) : Primitive
 {
     public override string Name => "randint";
+    public override DType OutputDType(Tensor[] x) => dtype;
     public override bool SavesInputs => false;
 
     ulong Range => (ulong)(high - low);
 
     public override Tensor Forward(Tensor[] x)
     {
-        var y = Tensor.Empty(dtype, new Shape(shape));
+        var y = CpuTensor.Empty(dtype, new Shape(shape));
         var range = Range;
         if (dtype == DType.Int64)
         {
@@ -37,7 +39,7 @@ internal sealed class RandomInt(int[] shape, DType dtype, long low, long high, l
         return y;
     }
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => null;
 

@@ -1,3 +1,4 @@
+using Nabla.Backends;
 using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
@@ -10,11 +11,12 @@ namespace Nabla.Primitives.Random;
 internal sealed class RandomUniform(int[] shape, DType dtype, long seed, long start) : Primitive
 {
     public override string Name => "uniform";
+    public override DType OutputDType(Tensor[] x) => dtype;
     public override bool SavesInputs => false;
 
     public override Tensor Forward(Tensor[] x)
     {
-        var y = Tensor.Empty(dtype, new Shape(shape));
+        var y = CpuTensor.Empty(dtype, new Shape(shape));
         if (dtype == DType.Float32)
         {
             var d = y.Data<float>();
@@ -34,7 +36,7 @@ internal sealed class RandomUniform(int[] shape, DType dtype, long seed, long st
         return y;
     }
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => null;
 

@@ -1,3 +1,4 @@
+using Nabla.Backends;
 using System.Numerics;
 using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
@@ -41,7 +42,7 @@ internal sealed class ArgMax(int dim) : Primitive
 
         var outShape = x.Shape.ToArray();
         outShape[dim] = 1;
-        var y = Tensor.Empty(DType.Int64, new Shape(outShape));
+        var y = CpuTensor.Empty(DType.Int64, new Shape(outShape));
         var src = laid.Data<T>();
         var dst = y.Data<long>();
         int n = x.Shape[dim];
@@ -64,7 +65,7 @@ internal sealed class ArgMax(int dim) : Primitive
         return best;
     }
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) => [null];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [null];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => null;
 

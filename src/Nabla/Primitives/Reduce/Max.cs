@@ -36,7 +36,7 @@ internal sealed class Max(int[] axes, int[] inputShape, bool isMin) : Primitive
         return (mask, mask.To(x.DType).SumKeepAxes(axes));
     }
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y)
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs)
     {
         var (mask, count) = Selection(x[0], y);
         return [Tensor.Where(mask, gy / count, Tensor.Scalar(0, gy.DType))];

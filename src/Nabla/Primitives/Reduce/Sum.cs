@@ -39,7 +39,7 @@ internal sealed class Sum(int[] axes, int[] inputShape, bool keepDim = true) : P
         _ => throw new NotSupportedException($"sum: no kernel for {x.DType.TorchName()}"),
     };
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y) =>
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) =>
         [(keepDim ? gy : gy.Reshape(KeptShape())).Expand(inputShape)];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) =>
