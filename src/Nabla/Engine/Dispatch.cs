@@ -42,6 +42,9 @@ internal static class Dispatch
         var kernel = KernelFor(op, inputs, BackendOf(op, inputs));
         Tensor[] y;
         using (RawAccess.Enter()) y = kernel.Many is { } many ? many(op, inputs) : [kernel.Single!(op, inputs)];
+        if (y.Length != op.OutputCount)
+            throw new InvalidOperationException($"internal: {op.Name}'s kernel returned {y.Length} outputs, the op declares {op.OutputCount}");
+        op.SideOutputs = y[1..];
         Notify(op, inputs, y);
         return y;
     }

@@ -39,6 +39,13 @@ internal abstract class Primitive
     /// </summary>
     public virtual int OutputCount => 1;
 
+    /// <summary>
+    /// Outputs 1.. of this call, kept on the call's record (this instance) by <c>Dispatch.CallMany</c> so
+    /// the derivative rules can read them (max-pooling's argmax); empty for one-output ops. They are
+    /// small, non-differentiable side results and stay after a backward, like an op's parameters.
+    /// </summary>
+    public Tensor[] SideOutputs { get; internal set; } = [];
+
     /// <summary>The dtype a backend's kernel is chosen by (the first input's, unless the op says otherwise).</summary>
     public virtual DType KernelDType(Tensor[] x) => x.Length > 0 ? x[0].DType : OutputDType(x);
 
