@@ -63,6 +63,12 @@ public partial class Tensor
     /// </summary>
     public Tensor Clone() => Dispatch.Call(new Copy(), this);
 
+    /// <summary>
+    /// A contiguous copy with its own storage and no autodiff state (nothing recorded, no tangents):
+    /// for state the library keeps privately (gradients in .Grad, optimizer state, a Variable's value).
+    /// </summary>
+    internal Tensor CopyData() => Dispatch.Call(new Copy(), View(Shape, Strides, Offset));
+
     Tensor ScalarFor(double value) => ScalarOperand(value, isFloating: DType.IsFloating() || value != Math.Floor(value));
 
     /// <summary>

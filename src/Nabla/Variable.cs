@@ -1,4 +1,3 @@
-using Nabla.Backends.Cpu;
 using Nabla.Engine;
 
 namespace Nabla;
@@ -43,7 +42,7 @@ public class Variable : Tensor
     static Tensor Copy(Tensor initialValue)
     {
         ArgumentNullException.ThrowIfNull(initialValue);
-        return CopyKernel.Contiguous(initialValue);
+        return initialValue.CopyData();
     }
 
     /// <summary>Whether optimizers and tapes treat this variable as a parameter (and it requires grad).</summary>

@@ -33,7 +33,7 @@ internal static class Backprop
     }
 
     /// <summary>A private copy of a gradient, so a tensor stored in <c>.Grad</c> never aliases another.</summary>
-    public static Tensor Own(Tensor g) => Backends.Cpu.CopyKernel.Contiguous(g);
+    public static Tensor Own(Tensor g) => g.CopyData();
 
     /// <summary>
     /// Runs backward from <paramref name="roots"/> seeded with <paramref name="rootGrads"/>. With

@@ -1,4 +1,3 @@
-using Nabla.Backends.Cpu;
 using Nabla.Engine;
 
 namespace Nabla.Optim;
@@ -96,7 +95,7 @@ public abstract partial class Optimizer
     static Dictionary<string, Tensor> Export(ParamState s)
     {
         var d = new Dictionary<string, Tensor>(StringComparer.Ordinal) { ["step"] = Tensor.Scalar((double)s.Step) };
-        foreach (var (key, t) in s.Buffers) d[key] = CopyKernel.Contiguous(t);
+        foreach (var (key, t) in s.Buffers) d[key] = t.CopyData();
         return d;
     }
 
@@ -117,7 +116,7 @@ public abstract partial class Optimizer
                 throw Errors.Arg(op, $"parameter {index}: unknown state '{key}'; {Name} uses {string.Join(", ", StateKeys.Select(k => $"'{k}'"))} and 'step'.");
             if (shape is { } sh && !t.Shape.Equals(sh))
                 throw Errors.Arg(op, $"parameter {index}: state '{key}' has shape {t.Shape} but the parameter has shape {sh}.");
-            var copy = CopyKernel.Contiguous(t.Detach());
+            var copy = t.CopyData();
             s.Buffers[key] = dtype is { } dt && dt != copy.DType ? copy.To(dt) : copy;
         }
         return s;

@@ -99,13 +99,13 @@ internal static partial class OpDb
         yield return new OpInfo
         {
             Name = "Gather", Covers = ["Gather"], Samples = Matrix35,
-            Op = x => x[0].Gather(1, IndexFor([2, 4], 5)),
+            Op = x => x[0].Gather(1, IndexFor([2, 4], 5).To(x[0].Device)),
             Reference = r => new Gather(1, r[0].Shape).Reference([r[0], RefArray.From(IndexFor([2, 4], 5))]),
         };
         yield return new OpInfo
         {
             Name = "ScatterAdd", Covers = ["ScatterAdd"],
-            Op = x => x[0].ScatterAdd(0, IndexFor([3, 2], 2), x[1]),
+            Op = x => x[0].ScatterAdd(0, IndexFor([3, 2], 2).To(x[0].Device), x[1]),
             Reference = r => new ScatterAdd(0, r[1].Shape).Reference([r[0], RefArray.From(IndexFor([3, 2], 2)), r[1]]),
             Samples = () => new OpSample[]
             {
@@ -116,7 +116,7 @@ internal static partial class OpDb
         yield return new OpInfo
         {
             Name = "IndexSelect", Covers = ["IndexSelect"], Samples = Matrix35,
-            Op = x => x[0].IndexSelect(1, Tensor.FromArray(new long[] { 4, 0, 4, 2 }, [4])),
+            Op = x => x[0].IndexSelect(1, Tensor.FromArray(new long[] { 4, 0, 4, 2 }, [4]).To(x[0].Device)),
             Reference = r => new Gather(1, r[0].Shape).Reference([r[0], new RefArray([4, 0, 4, 2, 4, 0, 4, 2, 4, 0, 4, 2], [3, 4])]),
         };
         yield return new OpInfo

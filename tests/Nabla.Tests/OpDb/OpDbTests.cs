@@ -26,22 +26,32 @@ public class OpDbTests
         foreach (var e in OpDb.All) Assert.True(e.Samples().Any(), $"{e.Name} has no samples.");
     }
 
+    /// <summary>The devices of every backend in this build: the forward check runs on each.</summary>
+    public static readonly Device[] Devices = Nabla.Backends.Backend.All.Select(b => b.Device).ToArray();
+
+    /// <summary>
+    /// Every entry, in every dtype it lists, on every backend: the inputs moved to the device, the output
+    /// on that device with the reference's values. An op with no kernel on a backend fails here (none is
+    /// CPU-only on purpose today; an op that is would be listed here with its reason).
+    /// </summary>
     [Theory, MemberData(nameof(OpDb.Names), MemberType = typeof(OpDb))]
     public void ForwardMatchesReference(string name)
     {
         var entry = OpDb.Get(name);
-        foreach (var sample in entry.Samples())
-            foreach (var dtype in entry.DTypes)
-            {
-                var inputs = sample.Inputs.Select(x => x.DType.IsFloating() ? x.To(dtype) : x).ToArray();
-                var expected = entry.Reference(inputs.Select(RefArray.From).ToArray());
-                var y = entry.Op(inputs);
-                string what = $"{name} / {sample.Name} / {dtype}";
-                if (dtype.IsFloating() && y.DType.IsFloating() && inputs.Any(x => x.DType.IsFloating()))
-                    Assert.True(y.DType == dtype, $"{what}: output dtype {y.DType}, expected {dtype} (the inputs' dtype).");
-                double tol = dtype == DType.Float32 ? entry.Float32Tolerance : Float64Tolerance;
-                Approx.Equal(expected, y, tol, what);
-            }
+        foreach (var device in Devices)
+            foreach (var sample in entry.Samples())
+                foreach (var dtype in entry.DTypes)
+                {
+                    var inputs = sample.Inputs.Select(x => x.DType.IsFloating() ? x.To(dtype) : x).ToArray();
+                    var expected = entry.Reference(inputs.Select(RefArray.From).ToArray());
+                    var y = entry.Op(inputs.Select(x => x.To(device)).ToArray());
+                    string what = $"{name} / {sample.Name} / {dtype} / {device}";
+                    Assert.True(y.Device.Equals(device), $"{what}: output on {y.Device}");
+                    if (dtype.IsFloating() && y.DType.IsFloating() && inputs.Any(x => x.DType.IsFloating()))
+                        Assert.True(y.DType == dtype, $"{what}: output dtype {y.DType}, expected {dtype} (the inputs' dtype).");
+                    double tol = dtype == DType.Float32 ? entry.Float32Tolerance : Float64Tolerance;
+                    Approx.Equal(expected, y, tol, what);
+                }
     }
 
     [Theory, MemberData(nameof(OpDb.Names), MemberType = typeof(OpDb))]

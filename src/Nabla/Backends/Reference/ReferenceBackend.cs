@@ -100,12 +100,14 @@ internal sealed class ReferenceBackend : Backend
 
     public override void CopyToHost<T>(Tensor src, T[] dst, int start)
     {
+        using var raw = RawAccess.Enter();
         var storage = (T[])src.Storage.Array;
         foreach (int at in StorageIndices(src)) dst[start++] = storage[at];
     }
 
     public override void CopyFromHost<T>(ReadOnlySpan<T> src, Tensor dst)
     {
+        using var raw = RawAccess.Enter();
         var storage = (T[])dst.Storage.Array;
         int i = 0;
         foreach (int at in StorageIndices(dst)) storage[at] = src[i++];
