@@ -24,7 +24,7 @@ public static partial class Autograd
                       ?? Tensor.ZerosLike(xs);
         }
         int[] shape = [.. y.Shape, .. x.Shape];
-        return n == 0 ? Tensor.Zeros(shape, x.DType) : Tensor.Stack(rows).Reshape(shape);
+        return n == 0 ? Tensor.Zeros(shape, x.DType, device: x.Device) : Tensor.Stack(rows).Reshape(shape);
     }
 
     /// <summary>

@@ -81,7 +81,7 @@ public static class GradCheck
             var gxs = y.RequiresGrad
                 ? Autograd.Grad([y], wrt, [all[n]], createGraph: true, allowUnused: true)
                 : new Tensor?[wrt.Length];
-            return wrt.Select((w, k) => gxs[k] ?? Tensor.Zeros(w.Shape.ToArray(), w.DType)).ToArray();
+            return wrt.Select((w, k) => gxs[k] ?? Tensor.ZerosLike(w)).ToArray();
         }
 
         var inputNames = Enumerable.Range(0, n).Select(i => $"input {i}").Append("gradOutput").ToArray();

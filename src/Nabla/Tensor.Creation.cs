@@ -38,37 +38,42 @@ public partial class Tensor
         return WithGrad(Dispatch.FromHost<T>(data, s, Device.Cpu), requiresGrad);
     }
 
-    /// <summary>A tensor of zeros (float32 unless <paramref name="dtype"/> is given).</summary>
-    public static Tensor Zeros(int[] shape, DType dtype = DType.Float32, bool requiresGrad = false) =>
-        Full(shape, 0, dtype, requiresGrad);
+    /// <summary>A tensor of zeros (float32 unless <paramref name="dtype"/> is given) on <paramref name="device"/> (default CPU).</summary>
+    public static Tensor Zeros(int[] shape, DType dtype = DType.Float32, bool requiresGrad = false, Device? device = null) =>
+        Full(shape, 0, dtype, requiresGrad, device);
 
     /// <summary>A float32 tensor of zeros.</summary>
     public static Tensor Zeros(params int[] shape) => Zeros(shape, DType.Float32);
 
-    /// <summary>A tensor of ones (float32 unless <paramref name="dtype"/> is given).</summary>
-    public static Tensor Ones(int[] shape, DType dtype = DType.Float32, bool requiresGrad = false) => Full(shape, 1, dtype, requiresGrad);
+    /// <summary>A tensor of ones (float32 unless <paramref name="dtype"/> is given) on <paramref name="device"/> (default CPU).</summary>
+    public static Tensor Ones(int[] shape, DType dtype = DType.Float32, bool requiresGrad = false, Device? device = null) =>
+        Full(shape, 1, dtype, requiresGrad, device);
 
     /// <summary>A float32 tensor of ones.</summary>
     public static Tensor Ones(params int[] shape) => Ones(shape, DType.Float32);
 
-    /// <summary>A tensor filled with <paramref name="value"/> (converted to <paramref name="dtype"/> as a C# cast).</summary>
-    public static Tensor Full(int[] shape, double value, DType dtype = DType.Float32, bool requiresGrad = false)
+    /// <summary>
+    /// A tensor filled with <paramref name="value"/> (converted to <paramref name="dtype"/> as a C# cast) on
+    /// <paramref name="device"/> (default CPU).
+    /// </summary>
+    public static Tensor Full(int[] shape, double value, DType dtype = DType.Float32, bool requiresGrad = false, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(shape);
-        return WithGrad(Dispatch.Create(new Primitives.Creation.Full(new Shape(shape).ToArray(), dtype, value), Device.Cpu), requiresGrad);
+        var op = new Primitives.Creation.Full(new Shape(shape).ToArray(), dtype, value);
+        return WithGrad(Dispatch.Create(op, device ?? Device.Cpu), requiresGrad);
     }
 
-    /// <summary>Zeros with the shape and dtype of <paramref name="like"/>.</summary>
-    public static Tensor ZerosLike(Tensor like) => Zeros(like.Shape.ToArray(), like.DType);
+    /// <summary>Zeros with the shape, dtype and device of <paramref name="like"/>.</summary>
+    public static Tensor ZerosLike(Tensor like) => Zeros(like.Shape.ToArray(), like.DType, device: like.Device);
 
-    /// <summary>Ones with the shape and dtype of <paramref name="like"/>.</summary>
-    public static Tensor OnesLike(Tensor like) => Ones(like.Shape.ToArray(), like.DType);
+    /// <summary>Ones with the shape, dtype and device of <paramref name="like"/>.</summary>
+    public static Tensor OnesLike(Tensor like) => Ones(like.Shape.ToArray(), like.DType, device: like.Device);
 
-    /// <summary>The n×n identity matrix.</summary>
-    public static Tensor Eye(int n, DType dtype = DType.Float32)
+    /// <summary>The n×n identity matrix on <paramref name="device"/> (default CPU).</summary>
+    public static Tensor Eye(int n, DType dtype = DType.Float32, Device? device = null)
     {
         if (n < 0) throw Errors.Arg("Tensor.Eye", $"n must be non-negative, got {n}.");
-        var i = Arange(n);
+        var i = Arange(n, device: device);
         return i.Unsqueeze(1).Eq(i).To(dtype);
     }
 
@@ -77,7 +82,7 @@ public partial class Tensor
     /// <paramref name="step"/>, as torch.arange. The dtype is int64 when all arguments are whole
     /// numbers and none is given, else float32.
     /// </summary>
-    public static Tensor Arange(double start, double end, double step = 1, DType? dtype = null)
+    public static Tensor Arange(double start, double end, double step = 1, DType? dtype = null, Device? device = null)
     {
         if (step == 0 || double.IsNaN(step))
             throw Errors.Arg("Tensor.Arange", "step must be nonzero.");
@@ -87,11 +92,11 @@ public partial class Tensor
         bool whole = start == Math.Floor(start) && step == Math.Floor(step) && end == Math.Floor(end);
         var type = dtype ?? (whole ? DType.Int64 : DType.Float32);
         if (type == DType.Bool) throw Errors.Arg("Tensor.Arange", "dtype Bool is not supported; use a numeric dtype.");
-        return Dispatch.Create(new Primitives.Creation.Arange(start, step, (int)count, type), Device.Cpu);
+        return Dispatch.Create(new Primitives.Creation.Arange(start, step, (int)count, type), device ?? Device.Cpu);
     }
 
     /// <summary>0, 1, ..., <paramref name="end"/> - 1 (int64 unless <paramref name="dtype"/> is given).</summary>
-    public static Tensor Arange(int end, DType? dtype = null) => Arange(0, end, 1, dtype);
+    public static Tensor Arange(int end, DType? dtype = null, Device? device = null) => Arange(0, end, 1, dtype, device);
 
     static Tensor WithGrad(Tensor t, bool requiresGrad)
     {

@@ -15,11 +15,11 @@ public partial class Tensor
     /// var a = Tensor.Rand(new[] { 2, 3 }, seed: 42);
     /// var b = Tensor.Rand(new[] { 2, 3 }, seed: 42);   // equal to a
     /// </code></example>
-    public static Tensor Rand(int[] shape, DType dtype = DType.Float32, int? seed = null, bool requiresGrad = false)
+    public static Tensor Rand(int[] shape, DType dtype = DType.Float32, int? seed = null, bool requiresGrad = false, Device? device = null)
     {
         var s = RandomShape("Rand", shape, dtype);
         var (key, start) = Draws(seed, s.NumElements);
-        return WithGrad(Dispatch.Create(new RandomUniform(s.ToArray(), dtype, key, start), Device.Cpu), requiresGrad);
+        return WithGrad(Dispatch.Create(new RandomUniform(s.ToArray(), dtype, key, start), device ?? Device.Cpu), requiresGrad);
     }
 
     /// <summary>Float32 samples uniform in [0, 1) from the global generator.</summary>
@@ -27,13 +27,13 @@ public partial class Tensor
 
     /// <summary>
     /// Standard normal samples (mean 0, variance 1; Box-Muller), as torch.randn; seeding as in
-    /// <see cref="Rand(int[], DType, int?, bool)"/>. Values are always finite.
+    /// <see cref="Rand(int[], DType, int?, bool, Device)"/>. Values are always finite.
     /// </summary>
-    public static Tensor Randn(int[] shape, DType dtype = DType.Float32, int? seed = null, bool requiresGrad = false)
+    public static Tensor Randn(int[] shape, DType dtype = DType.Float32, int? seed = null, bool requiresGrad = false, Device? device = null)
     {
         var s = RandomShape("Randn", shape, dtype);
         var (key, start) = Draws(seed, 2 * ((s.NumElements + 1L) / 2));
-        return WithGrad(Dispatch.Create(new RandomNormal(s.ToArray(), dtype, key, start), Device.Cpu), requiresGrad);
+        return WithGrad(Dispatch.Create(new RandomNormal(s.ToArray(), dtype, key, start), device ?? Device.Cpu), requiresGrad);
     }
 
     /// <summary>Float32 standard normal samples from the global generator.</summary>
@@ -41,9 +41,9 @@ public partial class Tensor
 
     /// <summary>
     /// Integers uniform in [<paramref name="low"/>, <paramref name="high"/>) (int64 unless
-    /// <paramref name="dtype"/> is Int32), as torch.randint; seeding as in <see cref="Rand(int[], DType, int?, bool)"/>.
+    /// <paramref name="dtype"/> is Int32), as torch.randint; seeding as in <see cref="Rand(int[], DType, int?, bool, Device)"/>.
     /// </summary>
-    public static Tensor RandInt(long low, long high, int[] shape, int? seed = null, DType dtype = DType.Int64)
+    public static Tensor RandInt(long low, long high, int[] shape, int? seed = null, DType dtype = DType.Int64, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(shape);
         if (!dtype.IsInteger()) throw Errors.Arg("RandInt", $"dtype must be Int64 or Int32, got {dtype.TorchName()}.");
@@ -52,7 +52,7 @@ public partial class Tensor
             throw Errors.Arg("RandInt", $"the range [{low}, {high}) does not fit in int32.");
         var s = new Shape(shape);
         var (key, start) = Draws(seed, s.NumElements);
-        return Dispatch.Create(new RandomInt(s.ToArray(), dtype, low, high, key, start), Device.Cpu);
+        return Dispatch.Create(new RandomInt(s.ToArray(), dtype, low, high, key, start), device ?? Device.Cpu);
     }
 
     /// <summary>

@@ -66,7 +66,7 @@ public partial class Tensor
     public Tensor ArgMax(int dim, bool keepDim = false)
     {
         int d = NormalizeDim("ArgMax", dim);
-        if (Rank == 0) return Full([], 0, DType.Int64);
+        if (Rank == 0) return Full([], 0, DType.Int64, device: Device);
         if (Shape[d] == 0)
             throw Errors.Arg("ArgMax", $"cannot take the argmax of an empty dimension {dim} (shape {Shape}).");
         var x = DType == DType.Bool ? To(DType.Int32) : this;
@@ -131,7 +131,7 @@ public partial class Tensor
     /// </summary>
     (Tensor Shifted, Tensor M) ShiftByMax(int d)
     {
-        if (Shape[d] == 0) return (this, Zeros(ReducedShape(d), DType));
+        if (Shape[d] == 0) return (this, Zeros(ReducedShape(d), DType, device: Device));
         var m = Max(d, keepDim: true).Detach();
         m = Where(m.Abs().Eq(double.PositiveInfinity), Scalar(0, DType), m);
         return (this - m, m);

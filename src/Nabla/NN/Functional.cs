@@ -57,7 +57,7 @@ public static partial class Functional
     /// <summary>
     /// Inverted dropout: in training, each element is zeroed with probability <paramref name="p"/> and the
     /// rest are scaled by 1/(1-p), so the expectation is unchanged; when not training (or p = 0) the
-    /// input is returned as is. The mask comes from <see cref="Tensor.Rand(int[], DType, int?, bool)"/>:
+    /// input is returned as is. The mask comes from <see cref="Tensor.Rand(int[], DType, int?, bool, Device)"/>:
     /// with <paramref name="seed"/> it depends only on the seed, otherwise on the global generator.
     /// </summary>
     public static Tensor Dropout(Tensor input, double p = 0.5, bool training = true, int? seed = null)
