@@ -1,5 +1,3 @@
-using Nabla.Backends;
-using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
 namespace Nabla.Primitives.Index;
@@ -13,31 +11,8 @@ internal sealed class Gather(int dim, int[] inputShape) : Primitive
 {
     public override string Name => "gather";
 
-    public override Tensor Forward(Tensor[] x)
-    {
-        var values = IndexWalk.Values(x[1]);
-        var offsets = IndexWalk.Offsets(x[0], dim, x[1].Shape, values);
-        var y = CpuTensor.Empty(x[0].DType, x[1].Shape);
-        switch (y.DType)
-        {
-            case DType.Float32: Run<float>(x[0], offsets, y); break;
-            case DType.Float64: Run<double>(x[0], offsets, y); break;
-            case DType.Int32: Run<int>(x[0], offsets, y); break;
-            case DType.Int64: Run<long>(x[0], offsets, y); break;
-            case DType.Bool: Run<bool>(x[0], offsets, y); break;
-        }
-        return y;
-    }
-
-    static void Run<T>(Tensor x, int[] offsets, Tensor y) where T : unmanaged
-    {
-        var src = x.Data<T>();
-        var dst = y.Data<T>();
-        CpuParallel.ForRange(offsets.Length, (start, count) =>
-        {
-            for (int i = start; i < start + count; i++) dst[i] = src[offsets[i]];
-        });
-    }
+    /// <summary>The dim the index values address.</summary>
+    public int Dim => dim;
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) =>
         [Tensor.Zeros(inputShape, gy.DType).ScatterAdd(dim, x[1], gy), null];

@@ -1,5 +1,3 @@
-using Nabla.Backends;
-using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
 namespace Nabla.Primitives.Index;
@@ -14,30 +12,8 @@ internal sealed class ScatterAdd(int dim, int[] srcShape) : Primitive
 {
     public override string Name => "scatter_add";
 
-    public override Tensor Forward(Tensor[] x)
-    {
-        var (input, index, src) = (x[0], x[1], x[2]);
-        var y = CopyKernel.Contiguous(input);
-        var values = IndexWalk.Values(index);
-        var dstOffsets = IndexWalk.Offsets(y, dim, index.Shape, values);
-        var window = Tensor.Window(src, index.Shape.ToArray());
-        switch (y.DType)
-        {
-            case DType.Float32: Run<float>(window, dstOffsets, y); break;
-            case DType.Float64: Run<double>(window, dstOffsets, y); break;
-            case DType.Int32: Run<int>(window, dstOffsets, y); break;
-            case DType.Int64: Run<long>(window, dstOffsets, y); break;
-            default: throw new NotSupportedException($"scatter_add: no kernel for {y.DType.TorchName()}");
-        }
-        return y;
-    }
-
-    static void Run<T>(Tensor src, int[] dstOffsets, Tensor y) where T : unmanaged, System.Numerics.INumber<T>
-    {
-        var values = CopyKernel.AsContiguous(src).ContiguousSpan<T>();
-        var dst = y.Data<T>();
-        for (int i = 0; i < dstOffsets.Length; i++) dst[dstOffsets[i]] += values[i];
-    }
+    /// <summary>The dim the index values address.</summary>
+    public int Dim => dim;
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs)
     {

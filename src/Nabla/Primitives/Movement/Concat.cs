@@ -1,4 +1,3 @@
-using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
 namespace Nabla.Primitives.Movement;
@@ -13,7 +12,11 @@ internal sealed class Concat(int dim, int[][] inputShapes) : Primitive
     public override string Name => "cat";
     public override bool SavesInputs => false;
 
-    int[] OutputShape()
+    /// <summary>The inputs' shapes, in order.</summary>
+    public int[][] InputShapes => inputShapes;
+
+    /// <summary>The result's shape: the inputs' sizes along <c>dim</c> add up.</summary>
+    public int[] OutputShape()
     {
         var shape = (int[])inputShapes[0].Clone();
         shape[dim] = 0;
@@ -22,25 +25,13 @@ internal sealed class Concat(int dim, int[][] inputShapes) : Primitive
     }
 
     /// <summary>Start of input i's window and the unit steps, as Slice takes them.</summary>
-    (int[] Start, int[] Step) Window(int i)
+    public (int[] Start, int[] Step) Window(int i)
     {
         var start = new int[inputShapes[i].Length];
         var step = new int[start.Length];
         Array.Fill(step, 1);
         for (int j = 0; j < i; j++) start[dim] += inputShapes[j][dim];
         return (start, step);
-    }
-
-    public override Tensor Forward(Tensor[] x)
-    {
-        var outShape = OutputShape();
-        var y = CpuTensor.Empty(x[0].DType, new Shape(outShape));
-        for (int i = 0; i < x.Length; i++)
-        {
-            var (start, step) = Window(i);
-            ViewCopy.Copy(x[i], new Slice(outShape, start, step, inputShapes[i]).Forward([y]));
-        }
-        return y;
     }
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs)

@@ -12,7 +12,7 @@ internal sealed class Expand(int[] inputShape, int[] outputShape) : Primitive
     public override string Name => "expand";
     public override bool SavesInputs => false;
 
-    public override Tensor Forward(Tensor[] x)
+    public override Tensor? TryView(Tensor[] x)
     {
         var input = x[0];
         var strides = new int[outputShape.Length];

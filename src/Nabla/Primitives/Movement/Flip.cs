@@ -1,4 +1,3 @@
-using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
 namespace Nabla.Primitives.Movement;
@@ -13,21 +12,8 @@ internal sealed class Flip(int[] dims) : Primitive
     public override string Name => "flip";
     public override bool SavesInputs => false;
 
-    public override Tensor Forward(Tensor[] x)
-    {
-        var input = x[0];
-        var strides = (int[])input.Strides.Clone();
-        int offset = input.Offset;
-        foreach (var d in dims)
-        {
-            if (input.Shape[d] == 0) continue;
-            offset += (input.Shape[d] - 1) * strides[d];
-            strides[d] = -strides[d];
-        }
-        var y = CpuTensor.Empty(input.DType, input.Shape);
-        ViewCopy.Copy(input.View(input.Shape, strides, offset), y);
-        return y;
-    }
+    /// <summary>The dims to reverse.</summary>
+    public int[] Dims => dims;
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [gy.Flip(dims)];
 

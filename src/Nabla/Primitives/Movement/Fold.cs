@@ -1,7 +1,5 @@
-using Nabla.Backends;
-using Nabla.Engine;
-using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
+using Nabla.Engine;
 
 namespace Nabla.Primitives.Movement;
 
@@ -16,19 +14,8 @@ internal sealed class Fold(Im2Col g) : Primitive
     public override string GradName => "Col2ImBackward";
     public override bool SavesInputs => false;
 
-    public override Tensor Forward(Tensor[] x)
-    {
-        var cols = CopyKernel.AsContiguous(x[0]);
-        int batch = g.ColumnBatch(cols.Shape);
-        var y = CpuTensor.Empty(cols.DType, new Shape(g.ImageShape(batch)), zeroed: true);
-        switch (cols.DType)
-        {
-            case DType.Float32: g.Fold(cols.Data<float>(), cols.Offset, y.Data<float>(), batch); break;
-            case DType.Float64: g.Fold(cols.Data<double>(), cols.Offset, y.Data<double>(), batch); break;
-            default: throw new NotSupportedException($"fold: no kernel for {cols.DType.TorchName()}");
-        }
-        return y;
-    }
+    /// <summary>The window geometry and column layout.</summary>
+    public Im2Col Geometry => g;
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [Dispatch.Call(new Unfold(g), gy)];
 

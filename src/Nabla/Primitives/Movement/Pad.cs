@@ -1,4 +1,3 @@
-using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
 namespace Nabla.Primitives.Movement;
@@ -14,14 +13,17 @@ internal sealed class Pad(int[] inputShape, int[] outputShape, int[] start, int[
     public override string GradName => "ConstantPadNdBackward";
     public override bool SavesInputs => false;
 
-    public override Tensor Forward(Tensor[] x)
-    {
-        var input = x[0];
-        var y = CpuTensor.Empty(input.DType, new Shape(outputShape), zeroed: true);
-        var window = new Slice(outputShape, start, step, inputShape).Forward([y]);
-        ViewCopy.Copy(input, window);
-        return y;
-    }
+    /// <summary>The input's shape (the window's size).</summary>
+    public int[] InputShape => inputShape;
+
+    /// <summary>The result's shape.</summary>
+    public int[] OutputShape => outputShape;
+
+    /// <summary>Where the window starts in the result, per dim.</summary>
+    public int[] Start => start;
+
+    /// <summary>The window's step in the result, per dim (positive).</summary>
+    public int[] Step => step;
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [Tensor.SliceWindow(gy, start, step, inputShape)];
 

@@ -11,7 +11,7 @@ internal sealed class Permute(int[] dims) : Primitive
     public override string Name => "permute";
     public override bool SavesInputs => false;
 
-    public override Tensor Forward(Tensor[] x)
+    public override Tensor? TryView(Tensor[] x)
     {
         var input = x[0];
         var shape = new int[dims.Length];

@@ -1,4 +1,3 @@
-using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
 namespace Nabla.Primitives.Movement;
@@ -6,7 +5,9 @@ namespace Nabla.Primitives.Movement;
 /// <summary>
 /// Same elements in row-major order, other sizes: a view whenever the input's strides allow one
 /// (always for contiguous inputs; also e.g. when squeezing or unsqueezing a strided slice), else a
-/// copy, as torch.reshape. A call with equal shapes is <c>Contiguous()</c> and always gives contiguous data.
+/// copy, as torch.reshape (<see cref="TryView"/> is the view; when it gives none, the backend's kernel
+/// makes the input contiguous and views that). A call with equal shapes is <c>Contiguous()</c> and always
+/// gives contiguous data, so it never takes the strided view.
 /// y = reshape(x) ; dy = reshape(dx) ; gx = reshape(gy, input shape)
 /// </summary>
 internal sealed class Reshape(int[] inputShape, int[] outputShape) : Primitive
@@ -15,13 +16,16 @@ internal sealed class Reshape(int[] inputShape, int[] outputShape) : Primitive
     public override string GradName => "ViewBackward";
     public override bool SavesInputs => false;
 
-    public override Tensor Forward(Tensor[] x)
+    /// <summary>The shape of the result.</summary>
+    public int[] OutputShape => outputShape;
+
+    public override Tensor? TryView(Tensor[] x)
     {
         var input = x[0];
+        // Equal shapes is Contiguous(): the kernel runs, so a strided input is copied.
         if (!inputShape.AsSpan().SequenceEqual(outputShape) && ViewStrides(input) is { } strides)
             return input.View(new Shape(outputShape), strides, input.Offset);
-        input = CopyKernel.AsContiguous(input);
-        return input.View(new Shape(outputShape), Shape.ContiguousStrides(outputShape), input.Offset);
+        return null;
     }
 
     /// <summary>

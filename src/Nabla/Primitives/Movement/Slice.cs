@@ -13,9 +13,14 @@ internal sealed class Slice(int[] inputShape, int[] start, int[] step, int[] cou
     public override string Name => "slice";
     public override bool SavesInputs => false;
 
-    public override Tensor Forward(Tensor[] x)
+    public override Tensor? TryView(Tensor[] x) => Window(x[0], start, step, count);
+
+    /// <summary>
+    /// The window of <paramref name="input"/> as a view (also how Pad's and Concat's kernels address the
+    /// part of their fresh output that one input fills).
+    /// </summary>
+    public static Tensor Window(Tensor input, int[] start, int[] step, int[] count)
     {
-        var input = x[0];
         var strides = new int[count.Length];
         int offset = input.Offset;
         for (int d = 0; d < count.Length; d++)

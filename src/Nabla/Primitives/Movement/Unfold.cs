@@ -1,7 +1,5 @@
-using Nabla.Backends;
-using Nabla.Engine;
-using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
+using Nabla.Engine;
 
 namespace Nabla.Primitives.Movement;
 
@@ -16,19 +14,8 @@ internal sealed class Unfold(Im2Col g) : Primitive
     public override string GradName => "Im2ColBackward";
     public override bool SavesInputs => false;
 
-    public override Tensor Forward(Tensor[] x)
-    {
-        var input = CopyKernel.AsContiguous(x[0]);
-        int batch = input.Shape[0];
-        var y = CpuTensor.Empty(input.DType, new Shape(g.ColumnShape(batch)));
-        switch (input.DType)
-        {
-            case DType.Float32: g.Unfold(input.Data<float>(), input.Offset, y.Data<float>(), batch); break;
-            case DType.Float64: g.Unfold(input.Data<double>(), input.Offset, y.Data<double>(), batch); break;
-            default: throw new NotSupportedException($"unfold: no kernel for {input.DType.TorchName()}");
-        }
-        return y;
-    }
+    /// <summary>The window geometry and column layout.</summary>
+    public Im2Col Geometry => g;
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [Dispatch.Call(new Fold(g), gy)];
 

@@ -1,9 +1,16 @@
+using Nabla.Primitives.Index;
+
 namespace Nabla.Backends.Cpu.Kernels;
 
-/// <summary>CPU kernels of the index primitives.</summary>
+/// <summary>
+/// CPU kernels of the index primitives. Both are chosen by the data's dtype (input 0; the index, input 1,
+/// is int64 or int32 whatever the data).
+/// </summary>
 internal static class IndexKernels
 {
     public static void Register(KernelTable table)
     {
+        table.Add<Gather>(KernelDTypes.All, GatherKernel.Run);
+        table.Add<ScatterAdd>(KernelDTypes.Numeric, ScatterAddKernel.Run);
     }
 }

@@ -1,9 +1,7 @@
-using Nabla.Backends.Cpu;
-
-namespace Nabla.Primitives.Movement;
+namespace Nabla.Backends.Cpu.Kernels;
 
 /// <summary>
-/// The kernel shared by Pad, Concat and in-place writes: copies the elements of one strided view into
+/// The copy shared by the Flip, Pad and Concat kernels: copies the elements of one strided view into
 /// another strided view of the same shape and dtype (no autodiff), checked here and run by
 /// <see cref="CopyKernel.CopyView{T}"/>.
 /// NB: the caller guarantees <c>src</c> and <c>dst</c> do not overlap (in-place ops compute into a fresh tensor first).

@@ -3,7 +3,9 @@ using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace Nabla.Primitives.Movement;
+using Nabla.Primitives.Movement;
+
+namespace Nabla.Backends.Cpu.Kernels;
 
 /// <summary>
 /// The "same" convolution fast path of im2col/col2im: stride 1 and OW = W (3×3 padding 1, 5×5 padding 2,
@@ -15,53 +17,53 @@ namespace Nabla.Primitives.Movement;
 /// unchanged since an image sum is never -0), and adds run in the same (i, j) order per pixel, so the
 /// results are bitwise those of the row loops.
 /// </summary>
-internal sealed partial record Im2Col
+internal static partial class Im2ColKernel
 {
     /// <summary>Whether the flat-shift kernels apply (stride 1, output width = input width).</summary>
-    bool Flat => Sh == 1 && Sw == 1 && OW == W;
+    static bool Flat(Im2Col g) => g.Sh == 1 && g.Sw == 1 && g.OW == g.W;
 
     /// <summary>
     /// For each kernel column j: a mask over max(H, OH) rows of width W, all bits set at the column k
     /// where k + d lies in [0, W) with d = ±(j·Dw - Pw) (sign +1: unfold's source column from the
     /// destination column; -1: fold's), zero elsewhere. Empty when no shift happens (d = 0).
     /// </summary>
-    T[][] ColumnMasks<T>(int sign) where T : unmanaged, INumber<T>
+    static T[][] ColumnMasks<T>(Im2Col g, int sign) where T : unmanaged, INumber<T>
     {
-        int rows = Math.Max(H, OH);
-        var masks = new T[Kw][];
-        for (int j = 0; j < Kw; j++)
+        int rows = Math.Max(g.H, g.OH), w = g.W;
+        var masks = new T[g.Kw][];
+        for (int j = 0; j < g.Kw; j++)
         {
-            int d = sign * (j * Dw - Pw);
+            int d = sign * (j * g.Dw - g.Pw);
             if (d == 0) { masks[j] = []; continue; }
-            var m = new T[rows * W];
-            var (kLo, kHi) = Columns(d);
+            var m = new T[rows * w];
+            var (kLo, kHi) = Columns(w, d);
             for (int r = 0; r < rows; r++)
-                MemoryMarshal.AsBytes(m.AsSpan(r * W + kLo, Math.Max(0, kHi - kLo))).Fill(0xFF);
+                MemoryMarshal.AsBytes(m.AsSpan(r * w + kLo, Math.Max(0, kHi - kLo))).Fill(0xFF);
             masks[j] = m;
         }
         return masks;
     }
 
     /// <summary>Destination columns k whose source column k + d lies inside [0, W): [lo, hi).</summary>
-    (int Lo, int Hi) Columns(int d) => (Math.Clamp(-d, 0, W), Math.Clamp(W - d, 0, W));
+    static (int Lo, int Hi) Columns(int w, int d) => (Math.Clamp(-d, 0, w), Math.Clamp(w - d, 0, w));
 
     /// <summary>cols rows (c, i, j) of every plane from flat shifted runs of the image (see the type's remarks).</summary>
-    void UnfoldFlat<T>(T[] x, int xOffset, T[] cols, int batch) where T : unmanaged, INumber<T>
+    static void UnfoldFlat<T>(Im2Col g, T[] x, int xOffset, T[] cols, int batch) where T : unmanaged, INumber<T>
     {
-        var masks = ColumnMasks<T>(+1);
-        int oh = OH, w = W, hw = H * W;
-        ForPlanes(batch, (b, c) =>
+        var masks = ColumnMasks<T>(g, +1);
+        int oh = g.OH, w = g.W, hw = g.H * g.W;
+        ForPlanes(g, batch, (b, c) =>
         {
-            int src = xOffset + (b * C + c) * hw;
-            for (int i = 0; i < Kh; i++)
+            int src = xOffset + (b * g.C + c) * hw;
+            for (int i = 0; i < g.Kh; i++)
             {
                 // Output rows whose input row r - Ph + i·Dh lies inside the image: [rLo, rHi).
-                int rLo = Math.Clamp(Ph - i * Dh, 0, oh), rHi = Math.Clamp(H + Ph - i * Dh, rLo, oh);
-                for (int j = 0; j < Kw; j++)
+                int rLo = Math.Clamp(g.Ph - i * g.Dh, 0, oh), rHi = Math.Clamp(g.H + g.Ph - i * g.Dh, rLo, oh);
+                for (int j = 0; j < g.Kw; j++)
                 {
-                    var row = cols.AsSpan(RowStart(b, (c * Kh + i) * Kw + j, batch), oh * w);
-                    int d = j * Dw - Pw, off = (i * Dh - Ph) * w + d;
-                    var (kLo, kHi) = Columns(d);
+                    var row = cols.AsSpan(g.RowStart(b, (c * g.Kh + i) * g.Kw + j, batch), oh * w);
+                    int d = j * g.Dw - g.Pw, off = (i * g.Dh - g.Ph) * w + d;
+                    var (kLo, kHi) = Columns(w, d);
                     if (rLo == rHi || kLo >= kHi) { row.Clear(); continue; }
                     // Valid run [first, end): from the first valid column of row rLo to the last of row rHi - 1;
                     // outside it everything is padding, and inside it every source index stays in the plane.
@@ -77,24 +79,24 @@ internal sealed partial record Im2Col
     }
 
     /// <summary>img planes += the shifted flat runs of their column rows, (i, j) in order (see the type's remarks).</summary>
-    void FoldFlat<T>(T[] cols, int colsOffset, T[] img, int batch) where T : unmanaged, INumber<T>
+    static void FoldFlat<T>(Im2Col g, T[] cols, int colsOffset, T[] img, int batch) where T : unmanaged, INumber<T>
     {
-        var masks = ColumnMasks<T>(-1);
-        int oh = OH, w = W, hw = H * W;
-        ForPlanes(batch, (b, c) =>
+        var masks = ColumnMasks<T>(g, -1);
+        int oh = g.OH, w = g.W, hw = g.H * g.W;
+        ForPlanes(g, batch, (b, c) =>
         {
-            var plane = img.AsSpan((b * C + c) * hw, hw);
-            for (int i = 0; i < Kh; i++)
+            var plane = img.AsSpan((b * g.C + c) * hw, hw);
+            for (int i = 0; i < g.Kh; i++)
             {
                 // Image rows read by output row ih + Ph - i·Dh inside [0, OH): [rLo, rHi).
-                int rLo = Math.Clamp(i * Dh - Ph, 0, H), rHi = Math.Clamp(oh + i * Dh - Ph, rLo, H);
-                for (int j = 0; j < Kw; j++)
+                int rLo = Math.Clamp(i * g.Dh - g.Ph, 0, g.H), rHi = Math.Clamp(oh + i * g.Dh - g.Ph, rLo, g.H);
+                for (int j = 0; j < g.Kw; j++)
                 {
-                    int d = Pw - j * Dw, off = (Ph - i * Dh) * w + d;
-                    var (kLo, kHi) = Columns(d);
+                    int d = g.Pw - j * g.Dw, off = (g.Ph - i * g.Dh) * w + d;
+                    var (kLo, kHi) = Columns(w, d);
                     if (rLo == rHi || kLo >= kHi) continue;
                     int first = rLo * w + kLo, end = (rHi - 1) * w + kHi;
-                    var source = cols.AsSpan(colsOffset + RowStart(b, (c * Kh + i) * Kw + j, batch) + first + off, end - first);
+                    var source = cols.AsSpan(colsOffset + g.RowStart(b, (c * g.Kh + i) * g.Kw + j, batch) + first + off, end - first);
                     var target = plane[first..end];
                     if (d == 0) TensorPrimitives.Add<T>(target, source, target);
                     else MaskedAdd(source, masks[j].AsSpan(first, end - first), target);

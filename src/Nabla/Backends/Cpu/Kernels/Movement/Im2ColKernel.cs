@@ -1,0 +1,121 @@
+using System.Numerics;
+using Nabla.Primitives.Movement;
+
+namespace Nabla.Backends.Cpu.Kernels;
+
+/// <summary>
+/// <see cref="Unfold"/> (im2col) and <see cref="Fold"/> (col2im) on the CPU: row loops over the window
+/// geometry <see cref="Im2Col"/>, with the flat-shift fast path of <c>Im2ColKernel.Flat.cs</c> for
+/// "same" convolutions.
+/// </summary>
+internal static partial class Im2ColKernel
+{
+    public static Tensor RunUnfold(Unfold op, Tensor x)
+    {
+        var g = op.Geometry;
+        var input = CopyKernel.AsContiguous(x);
+        int batch = input.Shape[0];
+        var y = CpuTensor.Empty(input.DType, new Shape(g.ColumnShape(batch)));
+        switch (input.DType)
+        {
+            case DType.Float32: Unfold(g, input.Data<float>(), input.Offset, y.Data<float>(), batch); break;
+            case DType.Float64: Unfold(g, input.Data<double>(), input.Offset, y.Data<double>(), batch); break;
+            default: throw new NotSupportedException($"unfold: no kernel for {input.DType.TorchName()}");
+        }
+        return y;
+    }
+
+    public static Tensor RunFold(Fold op, Tensor x)
+    {
+        var g = op.Geometry;
+        var cols = CopyKernel.AsContiguous(x);
+        int batch = g.ColumnBatch(cols.Shape);
+        var y = CpuTensor.Empty(cols.DType, new Shape(g.ImageShape(batch)), zeroed: true);
+        switch (cols.DType)
+        {
+            case DType.Float32: Fold(g, cols.Data<float>(), cols.Offset, y.Data<float>(), batch); break;
+            case DType.Float64: Fold(g, cols.Data<double>(), cols.Offset, y.Data<double>(), batch); break;
+            default: throw new NotSupportedException($"fold: no kernel for {cols.DType.TorchName()}");
+        }
+        return y;
+    }
+
+    /// <summary>Output columns ow whose input column ow·Sw - Pw + j·Dw lies inside [0, W): [lo, hi).</summary>
+    static (int Lo, int Hi) Valid(Im2Col g, int j)
+    {
+        int shift = j * g.Dw - g.Pw;                      // iw = ow*Sw + shift
+        int lo = shift >= 0 ? 0 : (-shift + g.Sw - 1) / g.Sw;
+        int hi = g.W - 1 - shift < 0 ? 0 : (g.W - 1 - shift) / g.Sw + 1;
+        return (Math.Min(lo, g.OW), Math.Clamp(hi, Math.Min(lo, g.OW), g.OW));
+    }
+
+    /// <summary>
+    /// Runs body over (b, c) planes, in parallel when the work is large. Each plane owns a disjoint part
+    /// of the output (unfold: its rows; fold: its image), so results do not depend on the thread count.
+    /// </summary>
+    static void ForPlanes(Im2Col g, int batch, Action<int, int> body)
+    {
+        int c = g.C, planes = batch * c;
+        long work = (long)planes * g.Kh * g.Kw * g.L;
+        if (work < CpuParallel.Threshold || CpuParallel.Threads <= 1 || planes < 2)
+        {
+            for (int p = 0; p < planes; p++) body(p / c, p % c);
+            return;
+        }
+        CpuWorkers.For(planes, CpuParallel.Threads - 1, p => body(p / c, p % c));
+    }
+
+    /// <summary>cols[b, (c·kh+i)·kw+j, oh·OW+ow] = x[b, c, oh·Sh-Ph+i·Dh, ow·Sw-Pw+j·Dw] (0 outside). x is contiguous.</summary>
+    public static void Unfold<T>(Im2Col g, T[] x, int xOffset, T[] cols, int batch) where T : unmanaged, INumber<T>
+    {
+        if (Flat(g)) { UnfoldFlat(g, x, xOffset, cols, batch); return; }
+        int oh = g.OH, ow = g.OW;
+        ForPlanes(g, batch, (b, c) =>
+        {
+            int src = xOffset + (b * g.C + c) * g.H * g.W;
+            for (int i = 0; i < g.Kh; i++)
+                for (int j = 0; j < g.Kw; j++)
+                {
+                    int dst = g.RowStart(b, (c * g.Kh + i) * g.Kw + j, batch);
+                    var (lo, hi) = Valid(g, j);
+                    int shift = j * g.Dw - g.Pw;
+                    for (int r = 0; r < oh; r++, dst += ow)
+                    {
+                        var row = cols.AsSpan(dst, ow);
+                        int ih = r * g.Sh - g.Ph + i * g.Dh;
+                        if (ih < 0 || ih >= g.H || lo >= hi) { row.Clear(); continue; }
+                        row[..lo].Clear();
+                        row[hi..].Clear();
+                        int s = src + ih * g.W + lo * g.Sw + shift;
+                        if (g.Sw == 1) x.AsSpan(s, hi - lo).CopyTo(row[lo..hi]);
+                        else for (int q = lo; q < hi; q++, s += g.Sw) row[q] = x[s];
+                    }
+                }
+        });
+    }
+
+    /// <summary>The transpose: img[b, c, ih, iw] += cols[...] over every window position that reads it. img starts zeroed.</summary>
+    public static void Fold<T>(Im2Col g, T[] cols, int colsOffset, T[] img, int batch) where T : unmanaged, INumber<T>
+    {
+        if (Flat(g)) { FoldFlat(g, cols, colsOffset, img, batch); return; }
+        int oh = g.OH, ow = g.OW;
+        ForPlanes(g, batch, (b, c) =>
+        {
+            int dstBase = (b * g.C + c) * g.H * g.W;
+            for (int i = 0; i < g.Kh; i++)
+                for (int j = 0; j < g.Kw; j++)
+                {
+                    int src = colsOffset + g.RowStart(b, (c * g.Kh + i) * g.Kw + j, batch);
+                    var (lo, hi) = Valid(g, j);
+                    int shift = j * g.Dw - g.Pw;
+                    for (int r = 0; r < oh; r++, src += ow)
+                    {
+                        int ih = r * g.Sh - g.Ph + i * g.Dh;
+                        if (ih < 0 || ih >= g.H) continue;
+                        int d = dstBase + ih * g.W + lo * g.Sw + shift;
+                        for (int q = lo; q < hi; q++, d += g.Sw) img[d] += cols[src + q];
+                    }
+                }
+        });
+    }
+}
