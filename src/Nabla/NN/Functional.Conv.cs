@@ -83,7 +83,8 @@ public static partial class Functional
     public static Tensor MaxPool2d(Tensor input, Size2 kernelSize, Size2? stride = null, Size2? padding = null, Size2? dilation = null)
     {
         var (x, g, shape) = PoolInput("MaxPool2d", input, kernelSize, stride, padding, dilation ?? 1);
-        return Dispatch.Call(new Primitives.Pool.MaxPool2d(g), x).Reshape(shape);
+        // Output 1, the argmax, stays on the op's record for its derivative rules.
+        return Dispatch.CallMany(new Primitives.Pool.MaxPool2d(g), x)[0].Reshape(shape);
     }
 
     /// <summary>

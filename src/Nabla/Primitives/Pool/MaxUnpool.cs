@@ -1,6 +1,3 @@
-using Nabla.Backends;
-using System.Numerics;
-using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 using Nabla.Engine;
 
@@ -20,41 +17,11 @@ internal sealed class MaxUnpool(Tensor index, int planeSize) : Primitive
     public override string GradName => "MaxPool2DWithIndicesBackwardBackward";
     public override bool SavesInputs => false;
 
-    public override Tensor Forward(Tensor[] x)
-    {
-        var src = CopyKernel.AsContiguous(x[0]);
-        int n = src.Shape[0], c = src.Shape[1];
-        // Each plane is cleared by the thread that scatters into it (in parallel); with no positions
-        // there is nothing to scatter and the output is zeroed here.
-        var y = CpuTensor.Empty(src.DType, new Shape([n, c, planeSize]), zeroed: src.Shape[2] == 0);
-        switch (src.DType)
-        {
-            case DType.Float32: Run(src.Data<float>(), src.Offset, y.Data<float>(), n * c, src.Shape[2]); break;
-            case DType.Float64: Run(src.Data<double>(), src.Offset, y.Data<double>(), n * c, src.Shape[2]); break;
-            default: throw new NotSupportedException($"max_unpool: no kernel for {src.DType.TorchName()}");
-        }
-        return y;
-    }
+    /// <summary>The int32 flat positions [N, C, L] each element of x goes to.</summary>
+    public Tensor Index => index;
 
-    void Run<T>(T[] x, int offset, T[] y, int planes, int l) where T : unmanaged, INumber<T>
-    {
-        var idx = index.Data<int>();
-        int io = index.Offset, hw = planeSize;
-        CpuParallel.ForRange(planes * l, (start, count) =>
-        {
-            // Whole planes only: the chunk that holds a plane's first position does all of it.
-            int first = (start + l - 1) / l, end = (start + count + l - 1) / l;
-            for (int p = first; p < end; p++)
-            {
-                // Spans per plane: the loop over src/at needs no bounds checks, and a write stays in its plane.
-                var plane = y.AsSpan(p * hw, hw);
-                plane.Clear();
-                ReadOnlySpan<T> src = x.AsSpan(offset + p * l, l);
-                ReadOnlySpan<int> at = idx.AsSpan(io + p * l, l);
-                for (int q = 0; q < src.Length && q < at.Length; q++) plane[at[q]] += src[q];
-            }
-        });
-    }
+    /// <summary>The size H·W of each output plane.</summary>
+    public int PlaneSize => planeSize;
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [gy.Gather(2, index)];
 

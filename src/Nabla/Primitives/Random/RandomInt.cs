@@ -1,5 +1,3 @@
-using Nabla.Backends;
-using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
 namespace Nabla.Primitives.Random;
@@ -14,30 +12,23 @@ internal sealed class RandomInt(int[] shape, DType dtype, long low, long high, l
     public override DType OutputDType(Tensor[] x) => dtype;
     public override bool SavesInputs => false;
 
-    ulong Range => (ulong)(high - low);
+    /// <summary>The output's shape.</summary>
+    public int[] Shape => shape;
 
-    public override Tensor Forward(Tensor[] x)
-    {
-        var y = CpuTensor.Empty(dtype, new Shape(shape));
-        var range = Range;
-        if (dtype == DType.Int64)
-        {
-            var d = y.Data<long>();
-            CpuParallel.ForRange(d.Length, (s, n) =>
-            {
-                for (int i = s; i < s + n; i++) d[i] = Generator.Below(Generator.Bits(seed, start + i), low, range);
-            });
-        }
-        else
-        {
-            var d = y.Data<int>();
-            CpuParallel.ForRange(d.Length, (s, n) =>
-            {
-                for (int i = s; i < s + n; i++) d[i] = (int)Generator.Below(Generator.Bits(seed, start + i), low, range);
-            });
-        }
-        return y;
-    }
+    /// <summary>The output's dtype (int32 or int64).</summary>
+    public DType DType => dtype;
+
+    /// <summary>The smallest value drawn.</summary>
+    public long Low => low;
+
+    /// <summary>The stream's seed.</summary>
+    public long Seed => seed;
+
+    /// <summary>The draw number of element 0.</summary>
+    public long Start => start;
+
+    /// <summary>high - low, the number of values drawn from.</summary>
+    public ulong Range => (ulong)(high - low);
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [];
 

@@ -1,5 +1,3 @@
-using Nabla.Backends;
-using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
 namespace Nabla.Primitives.Random;
@@ -14,27 +12,17 @@ internal sealed class RandomUniform(int[] shape, DType dtype, long seed, long st
     public override DType OutputDType(Tensor[] x) => dtype;
     public override bool SavesInputs => false;
 
-    public override Tensor Forward(Tensor[] x)
-    {
-        var y = CpuTensor.Empty(dtype, new Shape(shape));
-        if (dtype == DType.Float32)
-        {
-            var d = y.Data<float>();
-            CpuParallel.ForRange(d.Length, (s, n) =>
-            {
-                for (int i = s; i < s + n; i++) d[i] = Generator.Uniform24(Generator.Bits(seed, start + i));
-            });
-        }
-        else
-        {
-            var d = y.Data<double>();
-            CpuParallel.ForRange(d.Length, (s, n) =>
-            {
-                for (int i = s; i < s + n; i++) d[i] = Generator.Uniform53(Generator.Bits(seed, start + i));
-            });
-        }
-        return y;
-    }
+    /// <summary>The output's shape.</summary>
+    public int[] Shape => shape;
+
+    /// <summary>The output's dtype (float32 or float64).</summary>
+    public DType DType => dtype;
+
+    /// <summary>The stream's seed.</summary>
+    public long Seed => seed;
+
+    /// <summary>The draw number of element 0.</summary>
+    public long Start => start;
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [];
 

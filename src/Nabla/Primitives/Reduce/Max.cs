@@ -1,4 +1,3 @@
-using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
 namespace Nabla.Primitives.Reduce;
@@ -15,18 +14,11 @@ internal sealed class Max(int[] axes, int[] inputShape, bool isMin) : Primitive
     public override string Name => isMin ? "amin" : "amax";
     public override bool SavesOutput => true;
 
-    public override Tensor Forward(Tensor[] x) => (x[0].DType, isMin) switch
-    {
-        (DType.Float32, false) => ReduceDriver.Run<float, ReduceOps.Max<float>>(x[0], axes),
-        (DType.Float32, true) => ReduceDriver.Run<float, ReduceOps.Min<float>>(x[0], axes),
-        (DType.Float64, false) => ReduceDriver.Run<double, ReduceOps.Max<double>>(x[0], axes),
-        (DType.Float64, true) => ReduceDriver.Run<double, ReduceOps.Min<double>>(x[0], axes),
-        (DType.Int32, false) => ReduceDriver.Run<int, ReduceOps.Max<int>>(x[0], axes),
-        (DType.Int32, true) => ReduceDriver.Run<int, ReduceOps.Min<int>>(x[0], axes),
-        (DType.Int64, false) => ReduceDriver.Run<long, ReduceOps.Max<long>>(x[0], axes),
-        (DType.Int64, true) => ReduceDriver.Run<long, ReduceOps.Min<long>>(x[0], axes),
-        _ => throw new NotSupportedException($"{Name}: no kernel for {x[0].DType.TorchName()}"),
-    };
+    /// <summary>The reduced axes (kept as size 1).</summary>
+    public int[] Axes => axes;
+
+    /// <summary>Whether this is the minimum (amin) rather than the maximum.</summary>
+    public bool IsMin => isMin;
 
     // The mask comes from a comparison, so it carries no gradient: second derivatives see a locally
     // constant selection, which is exact away from ties.

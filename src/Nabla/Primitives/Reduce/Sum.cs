@@ -1,4 +1,3 @@
-using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
 namespace Nabla.Primitives.Reduce;
@@ -13,15 +12,14 @@ internal sealed class Sum(int[] axes, int[] inputShape, bool keepDim = true) : P
     public override string Name => "sum";
     public override bool SavesInputs => false;
 
-    public override Tensor Forward(Tensor[] x)
-    {
-        var kept = Reduce(x[0]);
-        if (keepDim) return kept;
-        var shape = OutputShape();
-        return kept.View(new Shape(shape), Shape.ContiguousStrides(shape), kept.Offset);
-    }
+    /// <summary>The summed axes.</summary>
+    public int[] Axes => axes;
 
-    int[] OutputShape() => inputShape.Where((_, d) => !axes.Contains(d)).ToArray();
+    /// <summary>Whether the summed axes stay as size 1 (else the output drops them).</summary>
+    public bool KeepDim => keepDim;
+
+    /// <summary>The input's shape without the summed axes (the output's when <see cref="KeepDim"/> is false).</summary>
+    public int[] OutputShape() => inputShape.Where((_, d) => !axes.Contains(d)).ToArray();
 
     int[] KeptShape()
     {
@@ -29,15 +27,6 @@ internal sealed class Sum(int[] axes, int[] inputShape, bool keepDim = true) : P
         foreach (var a in axes) shape[a] = 1;
         return shape;
     }
-
-    Tensor Reduce(Tensor x) => x.DType switch
-    {
-        DType.Float32 => ReduceDriver.Run<float, ReduceOps.Sum<float>>(x, axes),
-        DType.Float64 => ReduceDriver.Run<double, ReduceOps.Sum<double>>(x, axes),
-        DType.Int32 => ReduceDriver.Run<int, ReduceOps.Sum<int>>(x, axes),
-        DType.Int64 => ReduceDriver.Run<long, ReduceOps.Sum<long>>(x, axes),
-        _ => throw new NotSupportedException($"sum: no kernel for {x.DType.TorchName()}"),
-    };
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) =>
         [(keepDim ? gy : gy.Reshape(KeptShape())).Expand(inputShape)];

@@ -1,3 +1,5 @@
+using Nabla.Primitives.Linalg;
+
 namespace Nabla.Backends.Cpu.Kernels;
 
 /// <summary>CPU kernels of the linalg primitives.</summary>
@@ -5,5 +7,6 @@ internal static class LinalgKernels
 {
     public static void Register(KernelTable table)
     {
+        table.Add<MatMul>(KernelDTypes.Numeric, (_, x) => MatMulKernel.Run(x[0], x[1]));
     }
 }

@@ -1,3 +1,5 @@
+using Nabla.Primitives.Pool;
+
 namespace Nabla.Backends.Cpu.Kernels;
 
 /// <summary>CPU kernels of the pool primitives.</summary>
@@ -5,5 +7,7 @@ internal static class PoolKernels
 {
     public static void Register(KernelTable table)
     {
+        table.AddMany<MaxPool2d>(KernelDTypes.Floating, (op, x) => MaxPool2dKernel.Run(op, x[0]));
+        table.Add<MaxUnpool>(KernelDTypes.Floating, (op, x) => MaxUnpoolKernel.Run(op, x[0]));
     }
 }

@@ -1,3 +1,5 @@
+using Nabla.Primitives.Reduce;
+
 namespace Nabla.Backends.Cpu.Kernels;
 
 /// <summary>CPU kernels of the reduce primitives.</summary>
@@ -5,5 +7,8 @@ internal static class ReduceKernels
 {
     public static void Register(KernelTable table)
     {
+        table.Add<Sum>(KernelDTypes.Numeric, (op, x) => SumKernel.Run(op, x[0]));
+        table.Add<Max>(KernelDTypes.Numeric, (op, x) => MaxKernel.Run(op, x[0]));
+        table.Add<ArgMax>(KernelDTypes.Numeric, (op, x) => ArgMaxKernel.Run(op, x[0]));
     }
 }

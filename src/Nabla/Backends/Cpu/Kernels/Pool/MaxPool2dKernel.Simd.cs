@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace Nabla.Primitives.Pool;
+namespace Nabla.Backends.Cpu.Kernels;
 
 /// <summary>
 /// The vector kernel of the common 2×2 stride-2 window (no padding or dilation): per output row, a chunk
@@ -14,7 +14,7 @@ namespace Nabla.Primitives.Pool;
 /// a chunk multiple ends with a chunk shifted left to overlap the previous one: it recomputes the same
 /// outputs, so the result is the scalar kernel's, bit for bit, whatever the split.
 /// </summary>
-internal sealed partial class MaxPool2d
+internal static partial class MaxPool2dKernel
 {
     /// <summary>Outputs per vector chunk for this element type and row width (0: no vector path).</summary>
     static int ChunkWidth<T>(int ow)

@@ -1,0 +1,48 @@
+using System.Numerics;
+using Nabla.Primitives.Pool;
+
+namespace Nabla.Backends.Cpu.Kernels;
+
+/// <summary>
+/// <see cref="MaxUnpool"/> on the CPU: each plane of x [N, C, L] is scattered into a zeroed plane of
+/// [N, C, H·W] at the op's int32 flat positions, repeated positions adding up. Adds run in position
+/// order within a plane and planes are independent, so results do not depend on the thread count.
+/// </summary>
+internal static class MaxUnpoolKernel
+{
+    public static Tensor Run(MaxUnpool op, Tensor x)
+    {
+        var src = CopyKernel.AsContiguous(x);
+        int n = src.Shape[0], c = src.Shape[1];
+        // Each plane is cleared by the thread that scatters into it (in parallel); with no positions
+        // there is nothing to scatter and the output is zeroed here.
+        var y = CpuTensor.Empty(src.DType, new Shape([n, c, op.PlaneSize]), zeroed: src.Shape[2] == 0);
+        switch (src.DType)
+        {
+            case DType.Float32: Run(op.Index, op.PlaneSize, src.Data<float>(), src.Offset, y.Data<float>(), n * c, src.Shape[2]); break;
+            case DType.Float64: Run(op.Index, op.PlaneSize, src.Data<double>(), src.Offset, y.Data<double>(), n * c, src.Shape[2]); break;
+            default: throw new NotSupportedException($"max_unpool: no kernel for {src.DType.TorchName()}");
+        }
+        return y;
+    }
+
+    static void Run<T>(Tensor index, int planeSize, T[] x, int offset, T[] y, int planes, int l) where T : unmanaged, INumber<T>
+    {
+        var idx = index.Data<int>();
+        int io = index.Offset, hw = planeSize;
+        CpuParallel.ForRange(planes * l, (start, count) =>
+        {
+            // Whole planes only: the chunk that holds a plane's first position does all of it.
+            int first = (start + l - 1) / l, end = (start + count + l - 1) / l;
+            for (int p = first; p < end; p++)
+            {
+                // Spans per plane: the loop over src/at needs no bounds checks, and a write stays in its plane.
+                var plane = y.AsSpan(p * hw, hw);
+                plane.Clear();
+                ReadOnlySpan<T> src = x.AsSpan(offset + p * l, l);
+                ReadOnlySpan<int> at = idx.AsSpan(io + p * l, l);
+                for (int q = 0; q < src.Length && q < at.Length; q++) plane[at[q]] += src[q];
+            }
+        });
+    }
+}
