@@ -11,8 +11,7 @@ public sealed class FunctionContext
 {
     readonly string _function;
     readonly Tensor[] _inputs;
-    Tensor[]? _saved;
-    int[]? _savedVersions;
+    Engine.SavedTensors? _saved;
     bool _released;
     readonly HashSet<Tensor> _nonDifferentiable = new(ReferenceEqualityComparer.Instance);
     readonly bool[] _needsInputGrad;
@@ -27,15 +26,7 @@ public sealed class FunctionContext
         _needsInputGrad = new bool[inputs.Length];
         if (GradMode.Enabled)
             for (int i = 0; i < inputs.Length; i++)
-                _needsInputGrad[i] = inputs[i].DType.IsFloating() && (inputs[i].RequiresGrad || TapeTracks(inputs[i]));
-    }
-
-    static bool TapeTracks(Tensor t)
-    {
-        if (Tapes.Active is not { } tapes) return false;
-        foreach (var tape in tapes)
-            if (!tape.Paused && tape.Tracks(t)) return true;
-        return false;
+                _needsInputGrad[i] = inputs[i].DType.IsFloating() && (inputs[i].RequiresGrad || Tapes.Follows(inputs[i]));
     }
 
     /// <summary>Non-tensor state for backward (e.g. a constant or a shape), as PyTorch's <c>ctx.attr = ...</c>.</summary>
@@ -45,8 +36,7 @@ public sealed class FunctionContext
     public void SaveForBackward(params Tensor[] tensors)
     {
         ArgumentNullException.ThrowIfNull(tensors);
-        _saved = (Tensor[])tensors.Clone();
-        _savedVersions = Array.ConvertAll(_saved, t => t.Version.Value);
+        _saved = new Engine.SavedTensors((Tensor[])tensors.Clone());
     }
 
     /// <summary>The tensors given to <see cref="SaveForBackward"/>, checked to be unchanged.</summary>
@@ -54,17 +44,8 @@ public sealed class FunctionContext
     {
         get
         {
-            if (_released)
-                throw new InvalidOperationException(
-                    $"{_function}Backward: trying to backward through the graph a second time; its saved tensors were freed after " +
-                    "the first backward. Pass retainGraph: true to the first Backward/Autograd.Grad call.");
-            if (_saved is null) return [];
-            for (int i = 0; i < _saved.Length; i++)
-                if (_saved[i].Version.Value != _savedVersions![i])
-                    throw new InvalidOperationException(
-                        $"{_function}Backward: saved tensor {i} ({Errors.Describe(_saved[i])}) was modified by an in-place operation " +
-                        $"({_saved[i].Version.LastMutation ?? "unknown op"}) after '{_function}' saved it. Clone it before changing it.");
-            return _saved;
+            if (_released) throw Engine.SavedTensors.Freed(_function + "Backward");
+            return _saved?.Unpack(_function + "Backward", _function, "saved tensor") ?? [];
         }
     }
 
@@ -87,12 +68,7 @@ public sealed class FunctionContext
     {
         var previous = _needsOverride;
         _needsOverride = needs;
-        return new Restore(() => _needsOverride = previous);
-    }
-
-    sealed class Restore(Action undo) : IDisposable
-    {
-        public void Dispose() => undo();
+        return new RunOnce(() => _needsOverride = previous);
     }
 
     internal int InputCount => _inputs.Length;

@@ -81,7 +81,7 @@ public sealed partial class GradientTape : IDisposable
                 "call it inside the tape's scope, before Gradient.");
         bool previous = _record.Paused;
         _record.Paused = true;
-        return new Resume(() => _record.Paused = previous);
+        return new RunOnce(() => _record.Paused = previous);
     }
 
     /// <summary>
@@ -213,16 +213,5 @@ public sealed partial class GradientTape : IDisposable
         // computation is not recorded on itself (only outer tapes record it), and later ops don't count.
         StopRecordingForGood();
         _record.Spent = true;
-    }
-
-    sealed class Resume(Action undo) : IDisposable
-    {
-        Action? _undo = undo;
-
-        public void Dispose()
-        {
-            _undo?.Invoke();
-            _undo = null;
-        }
     }
 }

@@ -106,13 +106,7 @@ public partial class Tensor
         return d;
     }
 
-    bool TrackedByActiveTape()
-    {
-        if (Tapes.Active is not { } tapes) return false;
-        foreach (var tape in tapes)
-            if (tape.Tracks(this)) return true;
-        return false;
-    }
+    bool TrackedByActiveTape() => Tapes.Follows(this, includePaused: true);
 
     /// <summary>Set on tensors computed from tracked ones with recording off (for explaining null gradients).</summary>
     internal GraphCut? Cut;
@@ -145,7 +139,7 @@ public partial class Tensor
         // As in PyTorch, the retains-grad hook stays last, so .Grad sees what every hook returned.
         int at = _retainHook is null ? -1 : list.IndexOf(_retainHook);
         list.Insert(at < 0 ? list.Count : at, hook);
-        return new HookHandle(() => list.Remove(hook));
+        return new RunOnce(() => list.Remove(hook));
     }
 
     /// <summary>
@@ -162,7 +156,7 @@ public partial class Tensor
         var acc = (AccumulateGrad)GradEdge();
         var list = acc.PostAccumulateHooks ??= [];
         list.Add(hook);
-        return new HookHandle(() => list.Remove(hook));
+        return new RunOnce(() => list.Remove(hook));
     }
 
     /// <summary>The node that receives this tensor's gradient, without creating a leaf's accumulator.</summary>
@@ -176,16 +170,5 @@ public partial class Tensor
     {
         if (_grad is null) _grad = createGraph ? g : Backprop.Own(g);
         else _grad = createGraph ? _grad + g : (_grad.Detach() + g);
-    }
-
-    sealed class HookHandle(Action remove) : IDisposable
-    {
-        Action? _remove = remove;
-
-        public void Dispose()
-        {
-            _remove?.Invoke();
-            _remove = null;
-        }
     }
 }

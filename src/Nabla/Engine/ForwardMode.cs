@@ -23,7 +23,7 @@ internal static class ForwardMode
         var previous = Levels.Value;
         Levels.Value = previous is null ? [level] : [.. previous, level];
         int opened = level;
-        return new Scope(() =>
+        return new RunOnce(() =>
         {
             var now = Levels.Value;
             if (now is not null) Levels.Value = Array.FindAll(now, l => l != opened);
@@ -35,7 +35,7 @@ internal static class ForwardMode
     {
         var previous = Levels.Value;
         Levels.Value = null;
-        return new Scope(() => Levels.Value = previous);
+        return new RunOnce(() => Levels.Value = previous);
     }
 
     /// <summary>y = f(x) and its directional derivative J·v, with v the tangents of x (a fresh level).</summary>
@@ -76,17 +76,6 @@ internal static class ForwardMode
             {
                 Levels.Value = levels;
             }
-        }
-    }
-
-    sealed class Scope(Action close) : IDisposable
-    {
-        Action? _close = close;
-
-        public void Dispose()
-        {
-            _close?.Invoke();
-            _close = null;
         }
     }
 }

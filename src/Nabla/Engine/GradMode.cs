@@ -17,25 +17,13 @@ internal static class GradMode
     {
         var previous = Disabled.Value;
         Disabled.Value = !enabled;
-        return new Restore(() => Disabled.Value = previous);
+        return new RunOnce(() => Disabled.Value = previous);
     }
 
     public static IDisposable SetAnomaly(bool enabled)
     {
         var previous = Anomaly.Value;
         Anomaly.Value = enabled;
-        return new Restore(() => Anomaly.Value = previous);
-    }
-
-    /// <summary>Restores the previous state once; disposing twice is harmless.</summary>
-    sealed class Restore(Action undo) : IDisposable
-    {
-        Action? _undo = undo;
-
-        public void Dispose()
-        {
-            _undo?.Invoke();
-            _undo = null;
-        }
+        return new RunOnce(() => Anomaly.Value = previous);
     }
 }

@@ -39,10 +39,8 @@ internal sealed class OpNode : GradNode
 {
     readonly Primitive _op;
     readonly GradNode?[] _next;
-    Tensor[]? _inputs;
-    int[]? _inputVersions;
-    Tensor? _output;
-    int _outputVersion;
+    SavedTensors? _inputs;
+    SavedTensors? _output;
     bool _released;
 
     /// <summary>Where the forward op was called; recorded only under anomaly detection.</summary>
@@ -55,17 +53,8 @@ internal sealed class OpNode : GradNode
     {
         _op = op;
         _next = next;
-        if (op.SavesInputs)
-        {
-            _inputs = inputs;
-            _inputVersions = new int[inputs.Length];
-            for (int i = 0; i < inputs.Length; i++) _inputVersions[i] = inputs[i].Version.Value;
-        }
-        if (op.SavesOutput)
-        {
-            _output = output;
-            _outputVersion = output.Version.Value;
-        }
+        if (op.SavesInputs) _inputs = new SavedTensors(inputs);
+        if (op.SavesOutput) _output = new SavedTensors([output]);
         if (GradMode.AnomalyDetection) ForwardCallSite = CallSite.Describe();
     }
 
@@ -77,28 +66,10 @@ internal sealed class OpNode : GradNode
 
     internal override Tensor?[] Apply(Tensor gy, bool[] needs)
     {
-        bool needsSaved = _op.SavesInputs || _op.SavesOutput;
-        if (_released && needsSaved)
-            throw new InvalidOperationException(
-                $"{Name}: trying to backward through the graph a second time (or to use its results after they were freed). " +
-                "The values this op saved were released after the first backward. Pass retainGraph: true to the first " +
-                "Backward/Autograd.Grad call if you need to go through the graph again, or call Detach() on state you carry " +
-                "between steps (e.g. an RNN's hidden state).");
-        if (_inputs is not null)
-            for (int i = 0; i < _inputs.Length; i++) CheckVersion(_inputs[i], _inputVersions![i], $"input {i}");
-        if (_output is not null) CheckVersion(_output, _outputVersion, "output");
-        return _op.Vjp(gy, _inputs!, _output!, needs);
-    }
-
-    void CheckVersion(Tensor t, int saved, string which)
-    {
-        if (t.Version.Value == saved) return;
-        throw new InvalidOperationException(
-            $"{Name}: one of the tensors needed for gradient computation ({which} of '{_op.Name}', " +
-            $"{Errors.Describe(t)}) has been modified by an in-place operation ({t.Version.LastMutation ?? "unknown op"}) " +
-            $"after '{_op.Name}' saved it (version {saved}, now {t.Version.Value})" +
-            (ForwardCallSite is null ? "" : $"; '{_op.Name}' was called at {ForwardCallSite}") +
-            ". Clone the tensor before changing it, or change it out of place.");
+        if (_released && (_op.SavesInputs || _op.SavesOutput)) throw SavedTensors.Freed(Name);
+        var x = _inputs?.Unpack(Name, _op.Name, "input", ForwardCallSite);
+        var y = _output?.Unpack(Name, _op.Name, "output", ForwardCallSite)[0];
+        return _op.Vjp(gy, x!, y!, needs);
     }
 
     internal override void Release()
@@ -106,7 +77,6 @@ internal sealed class OpNode : GradNode
         _released = true;
         _op.Release();
         _inputs = null;
-        _inputVersions = null;
         _output = null;
     }
 }

@@ -24,7 +24,7 @@ internal sealed class GraphRecorder : Interpreter
             GraphCut? cutBelow = null;
             for (int i = 0; i < inputs.Length; i++)
             {
-                if (inputs[i].RequiresGrad || (tapes is not null && TapeTracks(tapes, inputs[i])))
+                if (inputs[i].RequiresGrad || (tapes is not null && Tapes.Follows(inputs[i])))
                     next[i] = inputs[i].GradEdge();
                 else cutBelow ??= inputs[i].Cut;
             }
@@ -82,13 +82,6 @@ internal sealed class GraphRecorder : Interpreter
     {
         foreach (var tape in tapes)
             if (!tape.Paused && AnyTracks(tape, inputs)) return true;
-        return false;
-    }
-
-    static bool TapeTracks(TapeRecord[] tapes, Tensor t)
-    {
-        foreach (var tape in tapes)
-            if (!tape.Paused && tape.Tracks(t)) return true;
         return false;
     }
 

@@ -106,6 +106,18 @@ internal static class Tapes
         if (ActiveTapes.Value is { } a) ActiveTapes.Value = Array.FindAll(a, t => !ReferenceEquals(t, tape));
     }
 
+    /// <summary>
+    /// Whether an active tape follows <paramref name="t"/> (watches it or recorded the op that made it):
+    /// only recording tapes count unless <paramref name="includePaused"/> (inside StopRecording()).
+    /// </summary>
+    public static bool Follows(Tensor t, bool includePaused = false)
+    {
+        if (Active is not { } tapes) return false;
+        foreach (var tape in tapes)
+            if ((includePaused || !tape.Paused) && tape.Tracks(t)) return true;
+        return false;
+    }
+
     /// <summary>True when some active tape is recording (a tape gradient must then be recorded too).</summary>
     public static bool AnyRecording
     {

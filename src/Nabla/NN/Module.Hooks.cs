@@ -1,3 +1,4 @@
+using Nabla.Engine;
 namespace Nabla.NN;
 
 public abstract partial class Module
@@ -33,7 +34,7 @@ public abstract partial class Module
     {
         ArgumentNullException.ThrowIfNull(hook);
         _preHooks.Add(hook);
-        return new HookHandle(() => _preHooks.Remove(hook));
+        return new RunOnce(() => _preHooks.Remove(hook));
     }
 
     /// <summary>A pre-hook that only observes (<c>hook(module, input)</c>); see <see cref="RegisterForwardPreHook(Func{Module, Tensor, Tensor?})"/>.</summary>
@@ -52,7 +53,7 @@ public abstract partial class Module
     {
         ArgumentNullException.ThrowIfNull(hook);
         _hooks.Add(hook);
-        return new HookHandle(() => _hooks.Remove(hook));
+        return new RunOnce(() => _hooks.Remove(hook));
     }
 
     /// <summary>A forward hook that only observes (<c>hook(module, input, output)</c>); see <see cref="RegisterForwardHook(Func{Module, Tensor, Tensor, Tensor?})"/>.</summary>
@@ -60,16 +61,5 @@ public abstract partial class Module
     {
         ArgumentNullException.ThrowIfNull(hook);
         return RegisterForwardHook((m, x, y) => { hook(m, x, y); return null; });
-    }
-
-    sealed class HookHandle(Action remove) : IDisposable
-    {
-        Action? _remove = remove;
-
-        public void Dispose()
-        {
-            _remove?.Invoke();
-            _remove = null;
-        }
     }
 }
