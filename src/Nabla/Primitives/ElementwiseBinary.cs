@@ -1,5 +1,3 @@
-using System.Numerics;
-using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
 namespace Nabla.Primitives;
@@ -18,28 +16,11 @@ internal abstract class ElementwiseBinary : Primitive
     /// <summary>f(a, b) in double precision, the oracle for tests.</summary>
     public abstract double Reference(double a, double b);
 
+    /// <summary>
+    /// Whether the op is defined on integer dtypes (backends register integer kernels exactly then); the
+    /// front end promotes integers to float first for the others.
+    /// </summary>
     public virtual bool SupportsIntegers => true;
-
-    /// <summary>The 1-D kernel; strides are 1 (a run) or 0 (a broadcast scalar).</summary>
-    protected abstract void Kernel<T>(ReadOnlySpan<T> a, int strideA, ReadOnlySpan<T> b, int strideB, Span<T> y)
-        where T : unmanaged, INumber<T>;
-
-    public override Tensor Forward(Tensor[] x)
-    {
-        var y = CpuTensor.Empty(x[0].DType, x[0].Shape);
-        switch (x[0].DType)
-        {
-            case DType.Float32: Run<float>(x[0], x[1], y); break;
-            case DType.Float64: Run<double>(x[0], x[1], y); break;
-            case DType.Int32 when SupportsIntegers: Run<int>(x[0], x[1], y); break;
-            case DType.Int64 when SupportsIntegers: Run<long>(x[0], x[1], y); break;
-            default: throw new NotSupportedException($"{Name}: no kernel for dtype {x[0].DType.TorchName()}");
-        }
-        return y;
-    }
-
-    // Broadcast operands reach the kernel as stride-0 scalars; other strided runs are gathered per run.
-    void Run<T>(Tensor a, Tensor b, Tensor y) where T : unmanaged, INumber<T> => ElementwiseDriver.Binary<T>(a, b, y, Kernel<T>);
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs)
     {

@@ -1,6 +1,6 @@
 using Nabla.Backends;
 using Nabla.Backends.Cpu;
-using Nabla.Primitives.Elementwise;
+using Nabla.Backends.Cpu.Kernels;
 
 namespace Nabla.Tests.Backends;
 
@@ -32,7 +32,7 @@ public class ElementwiseDriverTests
             {
                 var (x, at) = Strided(n, stride, n);
                 var y = CpuTensor.Empty(DType.Float32, x.Shape);
-                ElementwiseDriver.Unary<float>(x, y, SimdDriver.Unary<float, Neg.Op<float>>);
+                ElementwiseDriver.Unary<float>(x, y, SimdDriver.Unary<float, NegKernel.Op<float>>);
                 var got = y.ToArray<float>();
                 for (int i = 0; i < n; i++) Assert.Equal(-at(i), got[i]);
             }
@@ -47,7 +47,7 @@ public class ElementwiseDriverTests
                 var (a, atA) = Strided(n, sa, n);
                 var (b, atB) = Strided(n, sb, n + 1000);
                 var y = CpuTensor.Empty(DType.Float32, a.Shape);
-                ElementwiseDriver.Binary<float>(a, b, y, SimdDriver.Binary<float, Sub.Op<float>>);
+                ElementwiseDriver.Binary<float>(a, b, y, SimdDriver.Binary<float, SubKernel.Op<float>>);
                 var got = y.ToArray<float>();
                 for (int i = 0; i < n; i++) Assert.Equal(atA(i) - atB(i), got[i]);
             }
@@ -168,9 +168,9 @@ public class ElementwiseDriverTests
         float[] Run(int threads) => CpuState.WithThreads(threads, () =>
         {
             var y = CpuTensor.Empty(DType.Float32, strided.Shape);
-            ElementwiseDriver.Binary<float>(strided, strided, y, SimdDriver.Binary<float, Mul.Op<float>>);
+            ElementwiseDriver.Binary<float>(strided, strided, y, SimdDriver.Binary<float, MulKernel.Op<float>>);
             var z = CpuTensor.Empty(DType.Float32, big.Shape);
-            ElementwiseDriver.Unary<float>(big, z, SimdDriver.Unary<float, Neg.Op<float>>);
+            ElementwiseDriver.Unary<float>(big, z, SimdDriver.Unary<float, NegKernel.Op<float>>);
             return y.ToArray<float>().Concat(z.ToArray<float>()).ToArray();
         });
         var one = Run(1);

@@ -1,7 +1,3 @@
-using System.Numerics;
-using System.Runtime.Intrinsics;
-using Nabla.Backends.Cpu;
-
 namespace Nabla.Primitives.Elementwise;
 
 /// <summary>
@@ -17,14 +13,4 @@ internal sealed class Abs : ElementwiseUnary
     // comparisons carry no gradient), which is right everywhere but at the kink.
     public override Tensor Derivative(Tensor x, Tensor y) => x.Gt(0L).To(x.DType) - x.Lt(0L).To(x.DType);
     public override double Reference(double x) => Math.Abs(x);
-
-    protected override void Kernel<T>(ReadOnlySpan<T> x, Span<T> y) => SimdDriver.Unary<T, Op<T>>(x, y);
-
-    public readonly struct Op<T> : IUnaryOp<T> where T : unmanaged, INumber<T>
-    {
-        public static T Invoke(T x) => T.Abs(x);
-        public static Vector128<T> Invoke(Vector128<T> x) => Vector128.Abs(x);
-        public static Vector256<T> Invoke(Vector256<T> x) => Vector256.Abs(x);
-        public static Vector512<T> Invoke(Vector512<T> x) => Vector512.Abs(x);
-    }
 }

@@ -1,6 +1,3 @@
-using System.Numerics;
-using System.Runtime.Intrinsics;
-using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
 namespace Nabla.Primitives.Elementwise;
@@ -15,15 +12,4 @@ internal sealed class Add : ElementwiseBinary
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [gy, gy];
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => SumTangents(dx[0], dx[1]);
     public override double Reference(double a, double b) => a + b;
-
-    protected override void Kernel<T>(ReadOnlySpan<T> a, int sa, ReadOnlySpan<T> b, int sb, Span<T> y) =>
-        SimdDriver.Binary<T, Op<T>>(a, sa, b, sb, y);
-
-    public readonly struct Op<T> : IBinaryOp<T> where T : unmanaged, INumber<T>
-    {
-        public static T Invoke(T a, T b) => a + b;
-        public static Vector128<T> Invoke(Vector128<T> a, Vector128<T> b) => a + b;
-        public static Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => a + b;
-        public static Vector512<T> Invoke(Vector512<T> a, Vector512<T> b) => a + b;
-    }
 }

@@ -1,4 +1,3 @@
-using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
 namespace Nabla.Primitives.Elementwise;
@@ -13,7 +12,11 @@ internal sealed class Cast(DType from, DType to) : Primitive
     public override string GradName => "ToCopyBackward";
     public override bool SavesInputs => false;
 
-    public override Tensor Forward(Tensor[] x) => CopyKernel.Cast(x[0], to);
+    /// <summary>The output dtype.</summary>
+    public DType To => to;
+
+    // Kernels are chosen by the input's dtype (KernelDType, the default): one per source dtype.
+    public override DType OutputDType(Tensor[] x) => to;
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [from.IsFloating() ? gy.To(from) : null];
 

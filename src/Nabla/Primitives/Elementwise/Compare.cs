@@ -1,5 +1,3 @@
-using System.Numerics;
-using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
 namespace Nabla.Primitives.Elementwise;
@@ -17,23 +15,10 @@ internal sealed class Compare(CompareKind kind) : Primitive
     public override string Name => kind.ToString().ToLowerInvariant();
     public override bool SavesInputs => false;
 
-    public override Tensor Forward(Tensor[] x) => x[0].DType switch
-    {
-        DType.Float32 => Run<float>(x[0], x[1]),
-        DType.Float64 => Run<double>(x[0], x[1]),
-        DType.Int32 => Run<int>(x[0], x[1]),
-        DType.Int64 => Run<long>(x[0], x[1]),
-        _ => throw new NotSupportedException($"{Name}: no kernel for dtype {x[0].DType.TorchName()}"),
-    };
+    /// <summary>The relation tested.</summary>
+    public CompareKind Kind => kind;
 
-    Tensor Run<T>(Tensor a, Tensor b) where T : unmanaged, INumber<T> => kind switch
-    {
-        CompareKind.Gt => CompareDriver.RunSimd<T, CompareOps.Greater<T>>(a, b),
-        CompareKind.Ge => CompareDriver.RunSimd<T, CompareOps.GreaterEqual<T>>(a, b),
-        CompareKind.Lt => CompareDriver.RunSimd<T, CompareOps.Less<T>>(a, b),
-        CompareKind.Le => CompareDriver.RunSimd<T, CompareOps.LessEqual<T>>(a, b),
-        _ => CompareDriver.RunSimd<T, CompareOps.Equal<T>>(a, b),
-    };
+    public override DType OutputDType(Tensor[] x) => DType.Bool;
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [null, null];
 

@@ -1,6 +1,3 @@
-using System.Numerics.Tensors;
-using Nabla.Backends.Cpu;
-
 namespace Nabla.Primitives.Elementwise;
 
 /// <summary>y = log(x) ; dy = dx/x ; gx = gy/x. log(0) = -Inf, log(x &lt; 0) = NaN.</summary>
@@ -11,7 +8,4 @@ internal sealed class Log : ElementwiseUnary
     public override Tensor Derivative(Tensor x, Tensor y) => x.Reciprocal();
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [gy / x[0]];
     public override double Reference(double x) => Math.Log(x);
-
-    protected override void Kernel<T>(ReadOnlySpan<T> x, Span<T> y) =>
-        FloatKernels.Run(x, y, TensorPrimitives.Log, TensorPrimitives.Log);
 }

@@ -1,7 +1,3 @@
-using System.Numerics;
-using System.Runtime.Intrinsics;
-using Nabla.Backends.Cpu;
-
 namespace Nabla.Primitives.Elementwise;
 
 /// <summary>
@@ -21,15 +17,4 @@ internal sealed class Maximum : ElementwiseBinary
     }
 
     public override double Reference(double a, double b) => double.IsNaN(a) || double.IsNaN(b) ? double.NaN : Math.Max(a, b);
-
-    protected override void Kernel<T>(ReadOnlySpan<T> a, int sa, ReadOnlySpan<T> b, int sb, Span<T> y) =>
-        SimdDriver.Binary<T, Op<T>>(a, sa, b, sb, y);
-
-    public readonly struct Op<T> : IBinaryOp<T> where T : unmanaged, INumber<T>
-    {
-        public static T Invoke(T a, T b) => T.Max(a, b);
-        public static Vector128<T> Invoke(Vector128<T> a, Vector128<T> b) => Vector128.Max(a, b);
-        public static Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => Vector256.Max(a, b);
-        public static Vector512<T> Invoke(Vector512<T> a, Vector512<T> b) => Vector512.Max(a, b);
-    }
 }

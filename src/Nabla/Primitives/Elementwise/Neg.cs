@@ -1,7 +1,3 @@
-using System.Numerics;
-using System.Runtime.Intrinsics;
-using Nabla.Backends.Cpu;
-
 namespace Nabla.Primitives.Elementwise;
 
 /// <summary>y = -x ; dy = -dx ; gx = -gy  (linear)</summary>
@@ -15,14 +11,4 @@ internal sealed class Neg : ElementwiseUnary
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [-gy];
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => dx[0] is null ? null : -dx[0]!;
     public override double Reference(double x) => -x;
-
-    protected override void Kernel<T>(ReadOnlySpan<T> x, Span<T> y) => SimdDriver.Unary<T, Op<T>>(x, y);
-
-    public readonly struct Op<T> : IUnaryOp<T> where T : unmanaged, INumber<T>
-    {
-        public static T Invoke(T x) => -x;
-        public static Vector128<T> Invoke(Vector128<T> x) => -x;
-        public static Vector256<T> Invoke(Vector256<T> x) => -x;
-        public static Vector512<T> Invoke(Vector512<T> x) => -x;
-    }
 }

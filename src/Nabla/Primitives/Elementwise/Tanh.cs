@@ -1,11 +1,9 @@
-using System.Numerics.Tensors;
-using Nabla.Backends.Cpu;
-
 namespace Nabla.Primitives.Elementwise;
 
 /// <summary>
-/// y = tanh(x) ; dy = dx*(1 - y²) ; gx = gy*(1 - y²), both as one <see cref="TanhBackward"/> pass. float32 runs on <see cref="FastMath.Tanh"/>
-/// (computed in float, saturates to ±1 exactly); float64 on TensorPrimitives.
+/// y = tanh(x) ; dy = dx*(1 - y²) ; gx = gy*(1 - y²), both as one <see cref="TanhBackward"/> pass. On the
+/// CPU float32 runs on <c>FastMath.Tanh</c> (computed in float, saturates to ±1 exactly); float64 on
+/// TensorPrimitives.
 /// </summary>
 internal sealed class Tanh : ElementwiseUnary
 {
@@ -20,7 +18,4 @@ internal sealed class Tanh : ElementwiseUnary
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) =>
         dx[0] is null ? null : Engine.Dispatch.Call(new TanhBackward(), dx[0]!, y);
-
-    protected override void Kernel<T>(ReadOnlySpan<T> x, Span<T> y) =>
-        FloatKernels.Run(x, y, FastMath.Tanh, TensorPrimitives.Tanh);
 }

@@ -1,6 +1,3 @@
-using System.Numerics;
-using System.Runtime.Intrinsics;
-using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 using Nabla.Engine;
 
@@ -18,19 +15,6 @@ internal sealed class TanhBackward : Primitive
     public override string Name => "tanh_backward";
     public override string GradName => "TanhBackwardBackward";
 
-    public override Tensor Forward(Tensor[] x)
-    {
-        var (g, y) = (x[0], x[1]);
-        var result = CpuTensor.Empty(g.DType, g.Shape);
-        switch (g.DType)
-        {
-            case DType.Float32: ElementwiseDriver.Binary<float>(g, y, result, SimdDriver.Binary<float, Op<float>>); break;
-            case DType.Float64: ElementwiseDriver.Binary<double>(g, y, result, SimdDriver.Binary<double, Op<double>>); break;
-            default: throw new NotSupportedException($"tanh_backward: no kernel for dtype {g.DType.TorchName()}");
-        }
-        return result;
-    }
-
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) =>
         [needs[0] ? Dispatch.Call(new TanhBackward(), gy, x[1]) : null,
          needs[1] ? -2.0 * (gy * x[0]) * x[1] : null];
@@ -40,12 +24,4 @@ internal sealed class TanhBackward : Primitive
             dx[1] is null ? null : -2.0 * (dx[1]! * x[0]) * x[1]);
 
     public override RefArray Reference(RefArray[] x) => RefArray.Zip(x[0], x[1], (g, r) => g * (1 - r * r));
-
-    public readonly struct Op<T> : IBinaryOp<T> where T : unmanaged, INumber<T>
-    {
-        public static T Invoke(T g, T y) => g * (T.One - y * y);
-        public static Vector128<T> Invoke(Vector128<T> g, Vector128<T> y) => g * (Vector128<T>.One - y * y);
-        public static Vector256<T> Invoke(Vector256<T> g, Vector256<T> y) => g * (Vector256<T>.One - y * y);
-        public static Vector512<T> Invoke(Vector512<T> g, Vector512<T> y) => g * (Vector512<T>.One - y * y);
-    }
 }

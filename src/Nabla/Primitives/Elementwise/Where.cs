@@ -1,4 +1,3 @@
-using Nabla.Backends.Cpu;
 using Nabla.Backends.Reference;
 
 namespace Nabla.Primitives.Elementwise;
@@ -14,7 +13,10 @@ internal sealed class Where : Primitive
 {
     public override string Name => "where";
 
-    public override Tensor Forward(Tensor[] x) => WhereDriver.Run(x[0], x[1], x[2]);
+    // The condition is Bool whatever the branches hold: the output and the kernel follow a.
+    public override DType OutputDType(Tensor[] x) => x[1].DType;
+
+    public override DType KernelDType(Tensor[] x) => x[1].DType;
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs)
     {

@@ -1,14 +1,11 @@
-using System.Runtime.InteropServices;
-using Nabla.Backends.Cpu;
-
 namespace Nabla.Primitives.Special;
 
 /// <summary>
 /// The error function y = erf(x) = 2/√π ∫₀ˣ e^(-t²) dt ; dy = dx·(2/√π)e^(-x²) ; gx = gy·(2/√π)e^(-x²).
-/// The derivative is written with Exp, so every higher order follows. The kernel evaluates in double
-/// precision to within about 1e-15 (a few ulp; float32 rounds that result): the Taylor series for
-/// |x| &lt; 0.5, a positive-term series below 2, and the continued fraction of erfc beyond;
-/// erf(±∞) = ±1, NaN stays NaN. float32 runs on <see cref="FastMath.Erf"/> (in float, a few ulp).
+/// The derivative is written with Exp, so every higher order follows. <see cref="Evaluate"/> works in
+/// double precision to within about 1e-15 (a few ulp; the float64 kernel and the reference use it): the
+/// Taylor series for |x| &lt; 0.5, a positive-term series below 2, and the continued fraction of erfc
+/// beyond; erf(±∞) = ±1, NaN stays NaN. On the CPU float32 runs on <c>FastMath.Erf</c> (in float, a few ulp).
 /// </summary>
 internal sealed class Erf : ElementwiseUnary
 {
@@ -20,16 +17,6 @@ internal sealed class Erf : ElementwiseUnary
     public override Tensor Derivative(Tensor x, Tensor y) => TwoOverSqrtPi * (-(x * x)).Exp();
 
     public override double Reference(double x) => Evaluate(x);
-
-    protected override void Kernel<T>(ReadOnlySpan<T> x, Span<T> y)
-    {
-        if (typeof(T) == typeof(float))
-        {
-            FastMath.Erf(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y));
-            return;
-        }
-        for (int i = 0; i < x.Length; i++) y[i] = T.CreateTruncating(Evaluate(double.CreateTruncating(x[i])));
-    }
 
     /// <summary>erf(x) in double precision (error within about 1e-15).</summary>
     internal static double Evaluate(double x)

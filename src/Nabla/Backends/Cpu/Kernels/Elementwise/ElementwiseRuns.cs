@@ -1,0 +1,87 @@
+using System.Numerics;
+using Nabla.Primitives;
+
+namespace Nabla.Backends.Cpu.Kernels;
+
+/// <summary>A unary elementwise kernel over one contiguous run, generic in the element type.</summary>
+internal interface IUnaryKernel
+{
+    /// <summary>y = f(x) over a contiguous run (y is a fresh output run, never x).</summary>
+    static abstract void Run<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, INumber<T>;
+}
+
+/// <summary>A binary elementwise kernel over one run, generic in the element type.</summary>
+internal interface IBinaryKernel
+{
+    /// <summary>y = f(a, b); strides are 1 (a run) or 0 (a broadcast scalar).</summary>
+    static abstract void Run<T>(ReadOnlySpan<T> a, int strideA, ReadOnlySpan<T> b, int strideB, Span<T> y)
+        where T : unmanaged, INumber<T>;
+}
+
+/// <summary>
+/// Registers <see cref="IUnaryKernel"/>/<see cref="IBinaryKernel"/> structs as whole-tensor kernels: one
+/// table entry per dtype, each holding its run delegate built once, so a call allocates no delegate of
+/// its own. The output is a fresh contiguous tensor of the (first) input's shape and dtype; strided and
+/// expanded inputs are walked as runs by <see cref="ElementwiseDriver"/> (gathered per run when strided,
+/// broadcast operands reaching binary kernels as stride-0 scalars), never copied whole.
+/// </summary>
+internal static class ElementwiseRuns
+{
+    /// <summary>Registers <typeparamref name="TKernel"/> as <typeparamref name="TOp"/>'s kernel for each of <paramref name="dtypes"/>.</summary>
+    public static void AddUnary<TOp, TKernel>(this KernelTable table, DType[] dtypes)
+        where TOp : Primitive where TKernel : IUnaryKernel
+    {
+        foreach (var dtype in dtypes)
+            table.Add<TOp>([dtype], dtype switch
+            {
+                DType.Float32 => Unary<float, TKernel>(),
+                DType.Float64 => Unary<double, TKernel>(),
+                DType.Int32 => Unary<int, TKernel>(),
+                DType.Int64 => Unary<long, TKernel>(),
+                _ => throw new ArgumentOutOfRangeException(nameof(dtypes), $"internal: no elementwise runs on {dtype}"),
+            });
+    }
+
+    /// <summary>Registers <typeparamref name="TKernel"/> as <typeparamref name="TOp"/>'s kernel for each of <paramref name="dtypes"/>.</summary>
+    public static void AddBinary<TOp, TKernel>(this KernelTable table, DType[] dtypes)
+        where TOp : Primitive where TKernel : IBinaryKernel
+    {
+        foreach (var dtype in dtypes)
+            table.Add<TOp>([dtype], dtype switch
+            {
+                DType.Float32 => Binary<float, TKernel>(),
+                DType.Float64 => Binary<double, TKernel>(),
+                DType.Int32 => Binary<int, TKernel>(),
+                DType.Int64 => Binary<long, TKernel>(),
+                _ => throw new ArgumentOutOfRangeException(nameof(dtypes), $"internal: no elementwise runs on {dtype}"),
+            });
+    }
+
+    /// <summary>y = f(x) into a fresh tensor, f one run at a time.</summary>
+    public static Tensor Unary<T>(Tensor x, SpanMap<T> run) where T : unmanaged
+    {
+        var y = CpuTensor.Empty(x.DType, x.Shape);
+        ElementwiseDriver.Unary(x, y, run);
+        return y;
+    }
+
+    /// <summary>y = f(a, b) into a fresh tensor of a's shape and dtype, f one run at a time.</summary>
+    public static Tensor Binary<T>(Tensor a, Tensor b, BinaryRun<T> run) where T : unmanaged
+    {
+        var y = CpuTensor.Empty(a.DType, a.Shape);
+        ElementwiseDriver.Binary(a, b, y, run);
+        return y;
+    }
+
+    static Func<Primitive, Tensor[], Tensor> Unary<T, TKernel>() where T : unmanaged, INumber<T> where TKernel : IUnaryKernel
+    {
+        SpanMap<T> run = TKernel.Run;
+        return (_, x) => Unary(x[0], run);
+    }
+
+    static Func<Primitive, Tensor[], Tensor> Binary<T, TKernel>() where T : unmanaged, INumber<T> where TKernel : IBinaryKernel
+    {
+        BinaryRun<T> run = TKernel.Run;
+        return (_, x) => Binary(x[0], x[1], run);
+    }
+}
