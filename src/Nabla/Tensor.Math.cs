@@ -102,8 +102,8 @@ public partial class Tensor
         ArgumentNullException.ThrowIfNull(condition);
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        (a, b) = OnOneDevice("where", a, b);
-        (condition, a) = OnOneDevice("where", condition, a);
+        var device = DeviceOf("where", condition, a, b);
+        (condition, a, b) = (condition.To(device), a.To(device), b.To(device));
         if (condition.DType != DType.Bool)
             throw Errors.Arg("where", $"the condition must be a bool tensor, got {condition.DType.TorchName()}; make one with a comparison such as x.Gt(0L), or x.To(DType.Bool).");
         var dtype = DTypes.Promote(a.DType, b.DType);

@@ -61,11 +61,26 @@ public partial class Tensor
     internal static (Tensor A, Tensor B) OnOneDevice(string op, Tensor a, Tensor b)
     {
         if (a.Device.Equals(b.Device)) return (a, b);
-        if (a.Rank == 0 && a.Device.Equals(Device.Cpu)) return (a.To(b.Device), b);
-        if (b.Rank == 0 && b.Device.Equals(Device.Cpu)) return (a, b.To(a.Device));
-        throw Errors.Arg(op, $"tensors are on different devices ({a.Device} and {b.Device}); move one with To(Device).");
+        var device = DeviceOf(op, a, b);
+        return (a.To(device), b.To(device));
     }
 
+    /// <summary>
+    /// The device operands share, where a 0-d CPU tensor (a constant) counts as on any device; throws
+    /// naming the op and the devices when two others differ.
+    /// </summary>
+    internal static Device DeviceOf(string op, params Tensor[] operands)
+    {
+        Device? device = null;
+        foreach (var t in operands)
+        {
+            if (t.Rank == 0 && t.Device.Equals(Device.Cpu)) continue;
+            if (device is null) device = t.Device;
+            else if (!device.Equals(t.Device))
+                throw Errors.Arg(op, $"tensors are on different devices ({string.Join(", ", operands.Select(x => x.Device))}); move them to one device with To(Device).");
+        }
+        return device ?? Device.Cpu;
+    }
     /// <summary>
     /// The front end of every binary elementwise primitive: checks devices, promotes dtypes (Cast),
     /// broadcasts shapes (Expand views), then dispatches.

@@ -36,9 +36,15 @@ public static partial class Functional
     public static Tensor BinaryCrossEntropy(Tensor input, Tensor target, Tensor? weight = null, Reduction reduction = Reduction.Mean)
     {
         Difference("BinaryCrossEntropy", input, target);
-        foreach (var v in input.Detach().ToDoubleArray())
-            if (!(v >= 0 && v <= 1))
-                throw Errors.Arg("BinaryCrossEntropy", $"all elements of the input must be probabilities in [0, 1], found {v}; apply Sigmoid first or use BinaryCrossEntropyWithLogits.");
+        // Checked on the input's device; one value comes back to the host (two more to name a bad one).
+        var x = input.Detach();
+        var outside = Tensor.LogicalAnd(x.Ge(0.0), x.Le(1.0)).Eq(0L).Reshape(-1);   // NaN fails both bounds
+        if (outside.To(DType.Int64).Sum().Item<long>() > 0)
+        {
+            int at = (int)outside.To(DType.Int64).ArgMax().Item<long>();
+            double v = x.Reshape(-1).Narrow(0, at, 1).Item<double>();
+            throw Errors.Arg("BinaryCrossEntropy", $"all elements of the input must be probabilities in [0, 1], found {v}; apply Sigmoid first or use BinaryCrossEntropyWithLogits.");
+        }
         var loss = -(target * input.Log().Clamp(min: -100) + (1.0 - target) * (1.0 - input).Log().Clamp(min: -100));
         if (weight is not null) loss = loss * weight;
         return Reduce(loss, reduction);

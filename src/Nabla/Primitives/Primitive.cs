@@ -87,12 +87,6 @@ internal abstract class Primitive
     /// <summary>Called when the graph frees this call's saved values (after a backward without retainGraph).</summary>
     public virtual void Release() { }
 
-    /// <summary>
-    /// Transitional: the CPU computation still held by primitives not yet moved to
-    /// <c>Backends/Cpu/Kernels</c>. Null when the op's kernels are registered with the backends.
-    /// </summary>
-    public virtual Tensor Forward(Tensor[] x) => throw new NotSupportedException($"internal: {Name} has no legacy forward");
-
     /// <summary>Sums the non-null tangent contributions; null when all are null (zero tangent).</summary>
     protected static Tensor? SumTangents(params Tensor?[] terms)
     {

@@ -29,14 +29,7 @@ internal sealed class CpuBackend : Backend
         return new Tensor(new Storage<T>(this, data), shape);
     }
 
-    public override KernelEntry? Find(Primitive op, DType dtype) => kernels.Find(op.GetType(), dtype) ?? Legacy(op);
-
-    // Transitional: primitives whose CPU code has not moved to Kernels/ yet still override Forward.
-    static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, KernelEntry?> LegacyEntries = new();
-
-    static KernelEntry? Legacy(Primitive op) => LegacyEntries.GetOrAdd(op.GetType(), t =>
-        t.GetMethod(nameof(Primitive.Forward))!.DeclaringType == typeof(Primitive) ? null
-        : new KernelEntry((p, x) => p.Forward(x), null, null));
+    public override KernelEntry? Find(Primitive op, DType dtype) => kernels.Find(op.GetType(), dtype);
 
     public override void CopyToHost<T>(Tensor src, T[] dst, int start)
     {

@@ -15,11 +15,12 @@ internal sealed class CustomOutput(CustomFunction function, FunctionContext ctx,
     // The user's context saves (and version-checks) what Backward needs.
     public override bool SavesInputs => false;
 
-    public override Tensor Forward(Tensor[] x) => throw new InvalidOperationException("internal: custom outputs are computed by CustomFunction.ApplyAll");
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => function.RunBackward(ctx, index, gy);
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => function.RunJvp(ctx, index, dx);
+
+    public override bool HasReference => false;
 
     public override RefArray Reference(RefArray[] x) =>
         throw new NotSupportedException($"{function.Name}: a custom function has no reference implementation.");

@@ -14,7 +14,7 @@ internal sealed class PowScalar(double p) : ElementwiseUnary
     public override bool SupportsIntegers => p >= 0 && double.IsFinite(p) && p == Math.Floor(p);
 
     public override Tensor Derivative(Tensor x, Tensor y) =>
-        p == 0 ? Tensor.Zeros(x.Shape.ToArray(), x.DType) : p * x.Pow(p - 1);
+        p == 0 ? Tensor.ZerosLike(x) : p * x.Pow(p - 1);
 
     public override double Reference(double x) => Math.Pow(x, p);
 }

@@ -15,7 +15,7 @@ internal sealed class Gather(int dim, int[] inputShape) : Primitive
     public int Dim => dim;
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) =>
-        [Tensor.Zeros(inputShape, gy.DType).ScatterAdd(dim, x[1], gy), null];
+        [Tensor.Zeros(inputShape, gy.DType, device: gy.Device).ScatterAdd(dim, x[1], gy), null];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => dx[0]?.Gather(dim, x[1]);
 

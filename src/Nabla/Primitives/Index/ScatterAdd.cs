@@ -33,8 +33,8 @@ internal sealed class ScatterAdd(int dim, int[] srcShape) : Primitive
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y)
     {
         if (dx[0] is null && dx[2] is null) return null;
-        var dinput = dx[0] ?? Tensor.Zeros(y.Shape.ToArray(), y.DType);
-        var dsrc = dx[2] ?? Tensor.Zeros(srcShape, y.DType);
+        var dinput = dx[0] ?? Tensor.ZerosLike(y);
+        var dsrc = dx[2] ?? Tensor.Zeros(srcShape, y.DType, device: y.Device);
         return dinput.ScatterAdd(dim, x[1], dsrc);
     }
 

@@ -50,7 +50,7 @@ internal sealed class Concat(int dim, int[][] inputShapes) : Primitive
         if (dx.All(t => t is null)) return null;
         var parts = new Tensor[dx.Length];
         for (int i = 0; i < dx.Length; i++)
-            parts[i] = dx[i] ?? Tensor.Zeros(inputShapes[i], y.DType);
+            parts[i] = dx[i] ?? Tensor.Zeros(inputShapes[i], y.DType, device: y.Device);
         return Tensor.Concat(parts, dim);
     }
 
