@@ -3,20 +3,34 @@ using Nabla.Tests.TestUtil;
 namespace Nabla.Tests;
 
 /// <summary>
-/// DESIGN.md's forbidden dependencies, checked by reflection over signatures and IL: backends know
-/// nothing of gradients or graphs, and the core (tensors, engine, primitives, backends) knows nothing
-/// of layers, optimizers or data.
+/// The layering of docs/ARCHITECTURE.md, checked by reflection over signatures and IL: backends know
+/// nothing of gradients, graphs or front ends; the core (tensors, engine, primitives, backends) knows
+/// nothing of layers, optimizers, data or file formats; primitives hold no kernels; and only backend
+/// code touches raw memory.
 /// </summary>
 public class ArchitectureTests
 {
     static readonly Type[] NablaTypes = typeof(Tensor).Assembly.GetTypes().Where(t => !t.IsNested).ToArray();
 
-    /// <summary>Front-end types (full names; some may not exist yet) that backends must not use.</summary>
-    static readonly HashSet<string> FrontEndTypes = new(StringComparer.Ordinal)
+    /// <summary>
+    /// The types of namespace Nabla that backends may use: the tensor handle and its vocabulary. Every
+    /// other type there is a front end (Autograd, GradientTape, Variable, ForwardAccumulator,
+    /// CustomFunction, GradCheck, ...), including ones added later.
+    /// </summary>
+    static readonly HashSet<string> CoreTypes = new(StringComparer.Ordinal)
     {
-        "Nabla.Autograd", "Nabla.GradCheck", "Nabla.GradCheckException", "Nabla.GradientTape", "Nabla.Variable",
-        "Nabla.ForwardAccumulator", "Nabla.UnconnectedGradients",
+        "Nabla.Tensor", "Nabla.Shape", "Nabla.DType", "Nabla.DTypes", "Nabla.Device", "Nabla.Generator",
     };
+
+    static bool IsFrontEnd(Type t) =>
+        t.Namespace == "Nabla" && !CoreTypes.Contains(t.FullName ?? "") && !(t.FullName ?? "").StartsWith("<", StringComparison.Ordinal);
+
+    /// <summary>Namespaces of everything above the core: layers, optimizers, data and file formats.</summary>
+    static bool AboveCore(Type r) =>
+        InNamespace(r, "Nabla.NN") || InNamespace(r, "Nabla.Optim") || InNamespace(r, "Nabla.Data") || InNamespace(r, "Nabla.IO");
+
+    static bool IsCore(Type t) =>
+        (t.Namespace == "Nabla" && !IsFrontEnd(t)) || InNamespace(t, "Nabla.Engine") || InNamespace(t, "Nabla.Primitives") || InNamespace(t, "Nabla.Backends");
 
     static bool InNamespace(Type t, string ns) =>
         t.Namespace is { } n && (n == ns || n.StartsWith(ns + ".", StringComparison.Ordinal));
@@ -34,17 +48,40 @@ public class ArchitectureTests
     public void BackendsDoNotReferenceEngineOrFrontEnds()
     {
         var bad = Violations(t => InNamespace(t, "Nabla.Backends"),
-            r => InNamespace(r, "Nabla.Engine") || FrontEndTypes.Contains(r.FullName ?? ""));
+            r => InNamespace(r, "Nabla.Engine") || IsFrontEnd(r) || AboveCore(r));
         Assert.True(bad.Count == 0, "Backends must know nothing of gradients, graphs or front ends:\n" + string.Join("\n", bad));
     }
 
     [Fact]
     public void CoreDoesNotReferenceNNOptimOrData()
     {
-        var bad = Violations(
-            t => t.Namespace == "Nabla" || InNamespace(t, "Nabla.Engine") || InNamespace(t, "Nabla.Primitives") || InNamespace(t, "Nabla.Backends"),
-            r => InNamespace(r, "Nabla.NN") || InNamespace(r, "Nabla.Optim") || InNamespace(r, "Nabla.Data"));
-        Assert.True(bad.Count == 0, "The core must not depend on layers, optimizers or data:\n" + string.Join("\n", bad));
+        var bad = Violations(IsCore, AboveCore);
+        Assert.True(bad.Count == 0, "The core must not depend on layers, optimizers, data or IO:\n" + string.Join("\n", bad));
+    }
+
+    [Fact]
+    public void PrimitivesHoldNoKernels()
+    {
+        var bad = Violations(t => InNamespace(t, "Nabla.Primitives"),
+            r => InNamespace(r, "Nabla.Backends") && !InNamespace(r, "Nabla.Backends.Reference"));
+        Assert.True(bad.Count == 0, "Primitives hold an op's meaning; kernels belong to Backends/<device>/Kernels:\n" + string.Join("\n", bad));
+    }
+
+    /// <summary>Raw memory: the managed arrays behind storage, the pool, and the scopes that guard reuse.</summary>
+    static readonly HashSet<string> RawMemoryTypes = new(StringComparer.Ordinal)
+    {
+        "Nabla.Backends.HostMemory", "Nabla.Backends.RawAccess", "Nabla.Backends.Storage`1", "Nabla.Backends.BufferPool",
+        "Nabla.Backends.BufferPool`1", "Nabla.Backends.PoolLease`1",
+    };
+
+    [Fact]
+    public void OnlyBackendsTouchRawMemory()
+    {
+        var bad = Violations(t => !InNamespace(t, "Nabla.Backends"),
+            r => RawMemoryTypes.Contains(r.IsGenericType ? r.GetGenericTypeDefinition().FullName ?? "" : r.FullName ?? "")
+                 || InNamespace(r, "Nabla.Backends.Cpu"));
+        Assert.True(bad.Count == 0,
+            "Outside Backends/, copy through Dispatch (ToHost/FromHost) and the backend's span methods, never raw arrays:\n" + string.Join("\n", bad));
     }
 
     [Fact]
@@ -58,5 +95,9 @@ public class ArchitectureTests
         Assert.Contains(TypeReferences.Of(recorder), r => r.Referenced.FullName == "Nabla.Engine.OpNode");
         var fromBackends = NablaTypes.Where(t => InNamespace(t, "Nabla.Backends")).SelectMany(TypeReferences.Of).ToList();
         Assert.Contains(fromBackends, r => r.Referenced == typeof(Tensor));
+        Assert.Contains(fromBackends, r => r.Referenced.FullName == "Nabla.Backends.HostMemory");
+        // Every name the raw-memory rule lists exists (a rename must not switch the rule off).
+        var names = typeof(Tensor).Assembly.GetTypes().Select(t => t.FullName).ToHashSet();
+        foreach (var name in RawMemoryTypes.Concat(CoreTypes)) Assert.Contains(name, names);
     }
 }

@@ -25,6 +25,49 @@ internal abstract class Backend
     /// <summary>Writes row-major host elements into <paramref name="dst"/> (any strides, no overlap with <paramref name="src"/>).</summary>
     public abstract void CopyFromHost<T>(ReadOnlySpan<T> src, Tensor dst) where T : unmanaged;
 
+    /// <summary>Runs a one-output kernel (output 0 of a many-output one).</summary>
+    public virtual Tensor Run(KernelEntry kernel, Primitive op, Tensor[] x)
+    {
+        // Kernels hold raw arrays: the scope keeps the buffer pool from reusing any of them meanwhile.
+        using (RawAccess.Enter()) return kernel.Single is { } single ? single(op, x) : kernel.Many!(op, x)[0];
+    }
+
+    /// <summary>Runs a kernel and returns every output.</summary>
+    public virtual Tensor[] RunMany(KernelEntry kernel, Primitive op, Tensor[] x)
+    {
+        using (RawAccess.Enter()) return kernel.Many is { } many ? many(op, x) : [kernel.Single!(op, x)];
+    }
+
+    /// <summary>Runs a write kernel (it changes the inputs <see cref="Primitive.Writes"/> names).</summary>
+    public virtual void RunWrite(KernelEntry kernel, Primitive op, Tensor[] x)
+    {
+        if (kernel.Write is null) throw new InvalidOperationException($"internal: {op.Name} is not a write op");
+        using (RawAccess.Enter()) kernel.Write(op, x);
+    }
+
+    /// <summary>Copies <paramref name="src"/> into <paramref name="dst"/> (same shape and dtype, maybe another backend) through host memory.</summary>
+    public static void CopyAcross(Tensor src, Tensor dst)
+    {
+        switch (src.DType)
+        {
+            case DType.Float32: CopyAcross<float>(src, dst); break;
+            case DType.Float64: CopyAcross<double>(src, dst); break;
+            case DType.Int32: CopyAcross<int>(src, dst); break;
+            case DType.Int64: CopyAcross<long>(src, dst); break;
+            case DType.Bool: CopyAcross<bool>(src, dst); break;
+        }
+    }
+
+    static void CopyAcross<T>(Tensor src, Tensor dst) where T : unmanaged
+    {
+        var host = new T[src.NumElements];
+        src.Storage.Backend.CopyToHost(src, host, 0);
+        dst.Storage.Backend.CopyFromHost<T>(host, dst);
+    }
+
+    /// <summary>A CPU tensor whose memory is <paramref name="owned"/> itself (the caller gives the array up).</summary>
+    public static Tensor AdoptHost<T>(T[] owned, Shape shape) where T : unmanaged => Cpu.CpuBackend.Instance.Adopt(owned, shape);
+
     /// <summary>A fresh contiguous tensor on this backend.</summary>
     public Tensor Empty(DType dtype, Shape shape, bool zeroed = false) => new(Allocate(dtype, shape.NumElements, zeroed), shape);
 

@@ -28,9 +28,8 @@ internal static class Dispatch
         if (op.TryView(inputs) is { } view) y = view;
         else
         {
-            var kernel = KernelFor(op, inputs, BackendOf(op, inputs));
-            // Kernels hold raw arrays: the scope keeps the buffer pool from reusing any of them meanwhile.
-            using (RawAccess.Enter()) y = kernel.Single is { } single ? single(op, inputs) : kernel.Many!(op, inputs)[0];
+            var backend = BackendOf(op, inputs);
+            y = backend.Run(KernelFor(op, inputs, backend), op, inputs);
         }
         Notify(op, inputs, new ReadOnlySpan<Tensor>(ref y));
         return y;
@@ -39,9 +38,8 @@ internal static class Dispatch
     /// <summary>Runs an op with several outputs (output 0 differentiable, the others side results).</summary>
     public static Tensor[] CallMany(Primitive op, params Tensor[] inputs)
     {
-        var kernel = KernelFor(op, inputs, BackendOf(op, inputs));
-        Tensor[] y;
-        using (RawAccess.Enter()) y = kernel.Many is { } many ? many(op, inputs) : [kernel.Single!(op, inputs)];
+        var backend = BackendOf(op, inputs);
+        var y = backend.RunMany(KernelFor(op, inputs, backend), op, inputs);
         if (y.Length != op.OutputCount)
             throw new InvalidOperationException($"internal: {op.Name}'s kernel returned {y.Length} outputs, the op declares {op.OutputCount}");
         op.SideOutputs = y[1..];
@@ -53,9 +51,8 @@ internal static class Dispatch
     public static Tensor Create(Primitive op, Device device)
     {
         Tensor[] none = [];
-        var kernel = KernelFor(op, none, Backend.For(device));
-        Tensor y;
-        using (RawAccess.Enter()) y = kernel.Single is { } single ? single(op, none) : kernel.Many!(op, none)[0];
+        var backend = Backend.For(device);
+        Tensor y = backend.Run(KernelFor(op, none, backend), op, none);
         Notify(op, none, new ReadOnlySpan<Tensor>(ref y));
         return y;
     }
@@ -66,9 +63,8 @@ internal static class Dispatch
     /// </summary>
     public static void Write(Primitive op, Tensor[] inputs, string? what = null)
     {
-        var kernel = KernelFor(op, inputs, BackendOf(op, inputs));
-        if (kernel.Write is null) throw new InvalidOperationException($"internal: {op.Name} is not a write op");
-        using (RawAccess.Enter()) kernel.Write(op, inputs);
+        var backend = BackendOf(op, inputs);
+        backend.RunWrite(KernelFor(op, inputs, backend), op, inputs);
         string? where = GradMode.AnomalyDetection ? CallSite.Describe() : null;
         foreach (int i in op.Writes) inputs[i].Version.Bump(what ?? op.Name, where);
         foreach (var interpreter in BuiltIn) interpreter.Write(op, inputs);
@@ -81,26 +77,9 @@ internal static class Dispatch
     {
         var op = new Primitives.Movement.Transfer(x.Device, device);
         Tensor y = Backend.For(device).Empty(x.DType, x.Shape);
-        using (RawAccess.Enter())
-        {
-            switch (x.DType)
-            {
-                case DType.Float32: Move<float>(x, y); break;
-                case DType.Float64: Move<double>(x, y); break;
-                case DType.Int32: Move<int>(x, y); break;
-                case DType.Int64: Move<long>(x, y); break;
-                case DType.Bool: Move<bool>(x, y); break;
-            }
-        }
+        Backend.CopyAcross(x, y);
         Notify(op, [x], new ReadOnlySpan<Tensor>(ref y));
         return y;
-    }
-
-    static void Move<T>(Tensor x, Tensor y) where T : unmanaged
-    {
-        var host = new T[x.NumElements];
-        x.Storage.Backend.CopyToHost(x, host, 0);
-        y.Storage.Backend.CopyFromHost<T>(host, y);
     }
 
     /// <summary>Copies the elements of <paramref name="t"/> row-major into host memory at <paramref name="start"/>.</summary>
@@ -127,7 +106,7 @@ internal static class Dispatch
     /// </summary>
     public static Tensor AdoptHost<T>(T[] owned, Shape shape) where T : unmanaged
     {
-        var t = Backends.Cpu.CpuBackend.Instance.Adopt(owned, shape);
+        var t = Backend.AdoptHost(owned, shape);
         if (ScopedInterpreters() is { } scoped)
             foreach (var interpreter in scoped) interpreter.HostWrite(t);
         return t;
