@@ -17,6 +17,7 @@ var benchmarks = new (string Name, Action<int, bool> Run)[]
     ("cnn_train_step", Training.CnnTrainStep),
     ("mlp_train_step", Training.MlpTrainStep),
     ("elementwise_kernels", KernelBenchmarks.ElementwiseKernels),
+    ("storage_alignment", StorageBenchmarks.Alignment),
 };
 int[] threadCounts = [1, 2];
 // Side-by-side workloads and child modes (bench/compare.sh): see SideBySide.cs.

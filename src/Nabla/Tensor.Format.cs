@@ -25,7 +25,7 @@ public partial class Tensor
 }
 
 /// <summary>
-/// PyTorch's printing rules (torch/_tensor_str.py, default print options) re-derived for Nabla: one
+/// PyTorch's printing rules (its default print options) re-derived for Nabla: one
 /// formatter (mode and column width) is chosen from all the values shown, then dimensions nest with
 /// PyTorch's indentation, blank lines between blocks, and 80-column line wrapping.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace Nabla.Tests.TfStyle;
 
-/// <summary>The seed examples of API.md, TF style, and the core forward-mode facts.</summary>
+/// <summary>The quickstart's seed examples (README), TF style, and the core forward-mode facts.</summary>
 public class SeedExampleTests
 {
     [Fact]
