@@ -20,6 +20,17 @@ public class ReadmeExamplesTests
     }
 
     [Fact]
+    public void DevicesSample()
+    {
+        var x = Tensor.Randn([4, 5], seed: 1);
+        var fast = x.Softmax(-1);
+        var exact = x.To(Device.Reference).Softmax(-1).To(Device.Cpu);
+        double diff = (fast - exact).Abs().Max().Item<float>();
+        Assert.InRange(diff, 0.0, 1e-7);     // float32 rounding only: probabilities below 1, ulp 6e-8
+        Assert.Equal(Device.Reference, Tensor.Zeros([2, 3], device: Device.Reference).Device);
+    }
+
+    [Fact]
     public void AutodiffSamples()
     {
         var t = Tensor.Scalar(2.0f, requiresGrad: true);

@@ -6,19 +6,13 @@ namespace Nabla.Primitives.Creation;
 /// y[i] = start + i·step for i in [0, count), computed in double and converted once to the dtype (as
 /// torch.arange). No inputs, no derivative.
 /// </summary>
-internal sealed class Arange(double start, double step, int count, DType dtype) : Primitive
+internal sealed class Arange(double start, double step, int count, DType dtype) : CreationPrimitive([count], dtype)
 {
     public double Start => start;
     public double Step => step;
     public int Count => count;
 
     public override string Name => "arange";
-    public override bool SavesInputs => false;
-    public override DType OutputDType(Tensor[] x) => dtype;
-
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [];
-
-    public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => null;
 
     public override RefArray Reference(RefArray[] x)
     {

@@ -6,23 +6,15 @@ namespace Nabla.Primitives.Creation;
 /// A new tensor of <c>shape</c> with every element <c>value</c> (converted as a C# cast). No inputs,
 /// no derivative: y = full(shape, value).
 /// </summary>
-internal sealed class Full(int[] shape, DType dtype, double value) : Primitive
+internal sealed class Full(int[] shape, DType dtype, double value) : CreationPrimitive(shape, dtype)
 {
-    public int[] Shape => shape;
-    public DType DType => dtype;
     public double Value => value;
 
     public override string Name => "full";
-    public override bool SavesInputs => false;
-    public override DType OutputDType(Tensor[] x) => dtype;
-
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [];
-
-    public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => null;
 
     public override RefArray Reference(RefArray[] x)
     {
-        var y = RefArray.Zeros(shape);
+        var y = RefArray.Zeros(Shape);
         Array.Fill(y.Data, value);
         return y;
     }

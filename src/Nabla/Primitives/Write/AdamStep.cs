@@ -10,7 +10,7 @@ namespace Nabla.Primitives.Write;
 /// same order and precision (scalars rounded to the dtype first), so the result is bitwise that
 /// expression's; it only skips about ten full-size temporaries per parameter.
 /// </summary>
-internal sealed class AdamStep(AdamStep.Coefficients k) : Primitive
+internal sealed class AdamStep(AdamStep.Coefficients k) : WritePrimitive
 {
     /// <summary>The per-step scalars, as doubles (rounded to the dtype at use, like scalar operands).</summary>
     internal readonly record struct Coefficients(double Lerp, double Beta2, double OneMinusBeta2, double Bias2Sqrt, double Eps, double NegStepSize, double Wd, bool Maximize);
@@ -18,14 +18,7 @@ internal sealed class AdamStep(AdamStep.Coefficients k) : Primitive
     public Coefficients K => k;
 
     public override string Name => "adam_step";
-    public override bool SavesInputs => false;
     public override int[] Writes => [0, 2, 3];
-
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) =>
-        throw new InvalidOperationException("internal: writes are not recorded in the graph");
-
-    public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) =>
-        throw new InvalidOperationException("internal: writes are not recorded in the graph");
 
     public override RefArray Reference(RefArray[] x) => ReferenceOutputs(x)[0];
 

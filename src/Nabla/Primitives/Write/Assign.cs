@@ -7,17 +7,10 @@ namespace Nabla.Primitives.Write;
 /// storage): the data effect of every in-place op and <c>CopyFrom</c>. The front end computes the new
 /// value out of place with differentiable ops and rebases the history; this op only moves the data.
 /// </summary>
-internal sealed class Assign : Primitive
+internal sealed class Assign : WritePrimitive
 {
     public override string Name => "assign";
-    public override bool SavesInputs => false;
     public override int[] Writes => [0];
-
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) =>
-        throw new InvalidOperationException("internal: writes are not recorded in the graph");
-
-    public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) =>
-        throw new InvalidOperationException("internal: writes are not recorded in the graph");
 
     public override RefArray Reference(RefArray[] x) => new((double[])x[1].Data.Clone(), (int[])x[0].Shape.Clone());
 }

@@ -3,19 +3,12 @@ using Nabla.Backends.Reference;
 namespace Nabla.Primitives.Write;
 
 /// <summary>Sets every element of x[0] (any view) to <c>value</c>, converted as a C# cast (torch's fill_).</summary>
-internal sealed class FillWith(double value) : Primitive
+internal sealed class FillWith(double value) : WritePrimitive
 {
     public double Value => value;
 
     public override string Name => "fill";
-    public override bool SavesInputs => false;
     public override int[] Writes => [0];
-
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) =>
-        throw new InvalidOperationException("internal: writes are not recorded in the graph");
-
-    public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) =>
-        throw new InvalidOperationException("internal: writes are not recorded in the graph");
 
     public override RefArray Reference(RefArray[] x)
     {

@@ -15,15 +15,7 @@ internal static class WriteKernels
     {
         // A source sharing the destination's storage may overlap it: read it out first.
         if (ReferenceEquals(src.Storage, dst.Storage)) src = CopyKernel.Contiguous(src);
-        if (dst.NumElements == 0) return;
-        switch (dst.DType)
-        {
-            case DType.Float32: CopyKernel.CopyView<float>(src, dst); break;
-            case DType.Float64: CopyKernel.CopyView<double>(src, dst); break;
-            case DType.Int32: CopyKernel.CopyView<int>(src, dst); break;
-            case DType.Int64: CopyKernel.CopyView<long>(src, dst); break;
-            case DType.Bool: CopyKernel.CopyView<bool>(src, dst); break;
-        }
+        ViewCopy.Copy(src, dst);
     }
 
     /// <summary>Sets every element of a (possibly strided) view to <paramref name="value"/> as a C# cast.</summary>
