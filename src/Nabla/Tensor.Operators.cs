@@ -60,7 +60,7 @@ public partial class Tensor
     /// </summary>
     internal static (Tensor A, Tensor B) OnOneDevice(string op, Tensor a, Tensor b)
     {
-        if (a.Device.Equals(b.Device)) return (a, b);
+        if (ReferenceEquals(a.Storage.Backend, b.Storage.Backend)) return (a, b);
         var device = DeviceOf(op, a, b);
         return (a.To(device), b.To(device));
     }
@@ -89,7 +89,7 @@ public partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        (a, b) = OnOneDevice(op.Name, a, b);
+        if (!ReferenceEquals(a.Storage.Backend, b.Storage.Backend)) (a, b) = OnOneDevice(op.Name, a, b);
         var dtype = DTypes.Promote(a.DType, b.DType);
         if (dtype == DType.Bool && !op.SupportsIntegers) dtype = DType.Float32;
         if ((floatOnly || !op.SupportsIntegers) && !dtype.IsFloating()) dtype = DType.Float32;

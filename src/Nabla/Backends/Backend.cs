@@ -8,10 +8,10 @@ namespace Nabla.Backends;
 /// <see cref="Engine.Dispatch"/> picks the backend from the inputs' device, asks it for the kernel, and
 /// does the recording itself.
 /// </summary>
-internal abstract class Backend
+internal abstract class Backend(Device device)
 {
     /// <summary>The device whose tensors this backend holds.</summary>
-    public abstract Device Device { get; }
+    public Device Device { get; } = device;
 
     /// <summary>New storage for <paramref name="length"/> elements (zeroed on request).</summary>
     public abstract Storage Allocate(DType dtype, int length, bool zeroed);

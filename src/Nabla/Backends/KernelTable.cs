@@ -14,37 +14,71 @@ internal sealed record KernelEntry(
 /// <summary>
 /// A backend's kernels, keyed by primitive type and the dtype <see cref="Primitive.KernelDType"/> names.
 /// Registering is the whole of adding an existing op to a backend: no primitive file changes.
+/// NB: a lookup happens on every op, so it is one reference-keyed dictionary probe and an array index;
+/// entries registered with a factory are built on first use, so start-up does not compile every kernel.
 /// </summary>
 internal sealed class KernelTable
 {
-    readonly Dictionary<(Type Op, DType DType), KernelEntry> entries = new();
+    const int DTypeCount = (int)DType.Bool + 1;
+
+    sealed class Slot(Func<KernelEntry> make)
+    {
+        KernelEntry? _entry;
+        public KernelEntry Entry => _entry ??= make();
+    }
+
+    readonly Dictionary<Type, Slot?[]> _slots = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Registers a one-output kernel for each of <paramref name="dtypes"/>.</summary>
     public void Add<TOp>(DType[] dtypes, Func<TOp, Tensor[], Tensor> kernel) where TOp : Primitive =>
-        Put<TOp>(dtypes, new KernelEntry((op, x) => kernel((TOp)op, x), null, null));
+        Put<TOp>(dtypes, () => new KernelEntry(AsPrimitive(kernel), null, null));
 
     /// <summary>Registers a kernel with several outputs (in the order the primitive declares them).</summary>
     public void AddMany<TOp>(DType[] dtypes, Func<TOp, Tensor[], Tensor[]> kernel) where TOp : Primitive =>
-        Put<TOp>(dtypes, new KernelEntry(null, (op, x) => kernel((TOp)op, x), null));
+        Put<TOp>(dtypes, () => new KernelEntry(null, AsPrimitive(kernel), null));
 
     /// <summary>Registers a kernel that writes into its inputs and returns nothing.</summary>
     public void AddWrite<TOp>(DType[] dtypes, Action<TOp, Tensor[]> kernel) where TOp : Primitive =>
-        Put<TOp>(dtypes, new KernelEntry(null, null, (op, x) => kernel((TOp)op, x)));
+        Put<TOp>(dtypes, () => new KernelEntry(null, null, (op, x) => kernel((TOp)op, x)));
 
-    void Put<TOp>(DType[] dtypes, KernelEntry entry)
+    /// <summary>Registers an entry built on first use (kernels whose delegates are costly to make at start-up).</summary>
+    public void AddFactory<TOp>(DType dtype, Func<KernelEntry> make) where TOp : Primitive => Put<TOp>([dtype], make);
+
+    void Put<TOp>(DType[] dtypes, Func<KernelEntry> make)
     {
+        if (!_slots.TryGetValue(typeof(TOp), out var byDType)) _slots[typeof(TOp)] = byDType = new Slot?[DTypeCount];
+        var slot = new Slot(make);
         foreach (var dtype in dtypes)
-            if (!entries.TryAdd((typeof(TOp), dtype), entry))
-                throw new InvalidOperationException($"internal: two kernels for {typeof(TOp).Name} on {dtype}");
+        {
+            if (byDType[(int)dtype] is not null) throw new InvalidOperationException($"internal: two kernels for {typeof(TOp).Name} on {dtype}");
+            byDType[(int)dtype] = slot;
+        }
     }
 
-    public KernelEntry? Find(Type op, DType dtype) => entries.GetValueOrDefault((op, dtype));
+    // The table is keyed by the primitive's exact type, so the delegate is only ever invoked with a TOp:
+    // reinterpreting it skips a wrapper call and a cast on every op.
+    static Func<Primitive, Tensor[], TResult> AsPrimitive<TOp, TResult>(Func<TOp, Tensor[], TResult> kernel) where TOp : Primitive =>
+        System.Runtime.CompilerServices.Unsafe.As<Func<Primitive, Tensor[], TResult>>(kernel);
+
+    // A direct-mapped cache in front of the dictionary: an op's type and dtype hash to one line.
+    sealed record CacheLine(Type Op, DType DType, KernelEntry? Entry);
+    readonly CacheLine?[] _cache = new CacheLine?[256];
+
+    public KernelEntry? Find(Type op, DType dtype)
+    {
+        int line = (System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(op) * 8 + (int)dtype) & 255;
+        if (_cache[line] is { } hit && ReferenceEquals(hit.Op, op) && hit.DType == dtype) return hit.Entry;
+        var entry = _slots.TryGetValue(op, out var byDType) && byDType[(int)dtype] is { } slot ? slot.Entry : null;
+        _cache[line] = new CacheLine(op, dtype, entry);
+        return entry;
+    }
 
     /// <summary>The primitive types with at least one kernel.</summary>
-    public IEnumerable<Type> Ops => entries.Keys.Select(k => k.Op).Distinct();
+    public IEnumerable<Type> Ops => _slots.Keys;
 
     /// <summary>The dtypes <paramref name="op"/> has kernels for.</summary>
-    public IEnumerable<DType> DTypesOf(Type op) => entries.Keys.Where(k => k.Op == op).Select(k => k.DType);
+    public IEnumerable<DType> DTypesOf(Type op) =>
+        _slots.TryGetValue(op, out var byDType) ? Enum.GetValues<DType>().Where(d => byDType[(int)d] is not null) : [];
 }
 
 /// <summary>Dtype sets kernels are registered for.</summary>

@@ -23,13 +23,14 @@ internal static class Dispatch
     /// <summary>Runs <paramref name="op"/> on its inputs' backend and returns its (first) output.</summary>
     public static Tensor Call(Primitive op, params Tensor[] inputs)
     {
-        if (op.OutputCount > 1) return CallMany(op, inputs)[0];
         Tensor y;
         if (op.TryView(inputs) is { } view) y = view;
         else
         {
             var backend = BackendOf(op, inputs);
-            y = backend.Run(KernelFor(op, inputs, backend), op, inputs);
+            var kernel = KernelFor(op, inputs, backend);
+            if (kernel.Single is null) return CallMany(op, inputs)[0];
+            y = backend.Run(kernel, op, inputs);
         }
         Notify(op, inputs, new ReadOnlySpan<Tensor>(ref y));
         return y;

@@ -39,8 +39,8 @@ internal sealed class OpNode : GradNode
 {
     readonly Primitive _op;
     readonly GradNode?[] _next;
-    SavedTensors? _inputs;
-    SavedTensors? _output;
+    SavedTensors _inputs;
+    SavedTensors _output;
     bool _released;
 
     /// <summary>Where the forward op was called; recorded only under anomaly detection.</summary>
@@ -54,7 +54,7 @@ internal sealed class OpNode : GradNode
         _op = op;
         _next = next;
         if (op.SavesInputs) _inputs = new SavedTensors(inputs);
-        if (op.SavesOutput) _output = new SavedTensors([output]);
+        if (op.SavesOutput) _output = new SavedTensors(output);
         if (GradMode.AnomalyDetection) ForwardCallSite = CallSite.Describe();
     }
 
@@ -67,8 +67,8 @@ internal sealed class OpNode : GradNode
     internal override Tensor?[] Apply(Tensor gy, bool[] needs)
     {
         if (_released && (_op.SavesInputs || _op.SavesOutput)) throw SavedTensors.Freed(Name);
-        var x = _inputs?.Unpack(Name, _op.Name, "input", ForwardCallSite);
-        var y = _output?.Unpack(Name, _op.Name, "output", ForwardCallSite)[0];
+        var x = _inputs.HasValue ? _inputs.Unpack(Name, _op.Name, "input", ForwardCallSite) : null;
+        var y = _output.HasValue ? _output.UnpackOne(Name, _op.Name, "output", ForwardCallSite) : null;
         return _op.Vjp(gy, x!, y!, needs);
     }
 
@@ -76,8 +76,8 @@ internal sealed class OpNode : GradNode
     {
         _released = true;
         _op.Release();
-        _inputs = null;
-        _output = null;
+        _inputs = default;
+        _output = default;
     }
 }
 

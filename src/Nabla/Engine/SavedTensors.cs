@@ -1,15 +1,18 @@
 namespace Nabla.Engine;
 
 /// <summary>
-/// Tensors a backward rule will read, with their versions when they were saved (graph nodes save an op's
-/// inputs or output; custom functions save what <c>ctx.SaveForBackward</c> was given). Reading them back
-/// checks the versions, so a value changed in place in between is an error naming the op and the change,
-/// never a silently wrong gradient. The "backward a second time" error lives here too.
+/// Tensors a backward rule will read, with their versions when they were saved: an op's inputs (an array)
+/// or its output (one tensor) for a graph node, what <c>ctx.SaveForBackward</c> was given for a custom
+/// function. Reading them back checks the versions, so a value changed in place in between is an error
+/// naming the op and the change, never a silently wrong gradient. The "backward a second time" error lives
+/// here too. A struct, so saving costs no allocation beyond the versions array.
 /// </summary>
-internal sealed class SavedTensors
+internal readonly struct SavedTensors
 {
-    readonly Tensor[] _values;
-    readonly int[] _versions;
+    readonly Tensor[]? _values;
+    readonly int[]? _versions;
+    readonly Tensor? _one;
+    readonly int _oneVersion;
 
     /// <summary>Saves <paramref name="values"/> (the array is kept, not copied).</summary>
     public SavedTensors(Tensor[] values)
@@ -19,25 +22,41 @@ internal sealed class SavedTensors
         for (int i = 0; i < values.Length; i++) _versions[i] = values[i].Version.Value;
     }
 
+    /// <summary>Saves one tensor (a node's output).</summary>
+    public SavedTensors(Tensor one)
+    {
+        _one = one;
+        _oneVersion = one.Version.Value;
+    }
+
+    /// <summary>Whether anything was saved (a default value holds nothing).</summary>
+    public bool HasValue => _values is not null || _one is not null;
+
     /// <summary>
-    /// The saved tensors after checking none changed; <paramref name="kind"/> names them in the error
-    /// ("input", "output", "saved tensor"), <paramref name="forwardSite"/> says where the op was called.
+    /// The saved array after checking none changed; <paramref name="kind"/> names them in the error
+    /// ("input", "saved tensor"), <paramref name="forwardSite"/> says where the op was called.
     /// </summary>
     public Tensor[] Unpack(string node, string op, string kind, string? forwardSite = null)
     {
-        for (int i = 0; i < _values.Length; i++)
-        {
-            var t = _values[i];
-            if (t.Version.Value == _versions[i]) continue;
-            string which = _values.Length == 1 && kind == "output" ? kind : $"{kind} {i}";
-            throw new InvalidOperationException(
-                $"{node}: one of the tensors needed for gradient computation ({which} of '{op}', {Errors.Describe(t)}) " +
-                $"has been modified by an in-place operation ({t.Version.LastMutation ?? "unknown op"}) after '{op}' saved it " +
-                $"(version {_versions[i]}, now {t.Version.Value})" + (forwardSite is null ? "" : $"; '{op}' was called at {forwardSite}") +
-                ". Clone the tensor before changing it, or change it out of place.");
-        }
-        return _values;
+        var values = _values ?? throw new InvalidOperationException("internal: no saved array");
+        for (int i = 0; i < values.Length; i++)
+            if (values[i].Version.Value != _versions![i]) throw Modified(node, op, $"{kind} {i}", values[i], _versions[i], forwardSite);
+        return values;
     }
+
+    /// <summary>The one saved tensor (an output) after checking it is unchanged.</summary>
+    public Tensor UnpackOne(string node, string op, string which, string? forwardSite = null)
+    {
+        var one = _one ?? throw new InvalidOperationException("internal: no saved tensor");
+        if (one.Version.Value != _oneVersion) throw Modified(node, op, which, one, _oneVersion, forwardSite);
+        return one;
+    }
+
+    static InvalidOperationException Modified(string node, string op, string which, Tensor t, int saved, string? forwardSite) =>
+        new($"{node}: one of the tensors needed for gradient computation ({which} of '{op}', {Errors.Describe(t)}) " +
+            $"has been modified by an in-place operation ({t.Version.LastMutation ?? "unknown op"}) after '{op}' saved it " +
+            $"(version {saved}, now {t.Version.Value})" + (forwardSite is null ? "" : $"; '{op}' was called at {forwardSite}") +
+            ". Clone the tensor before changing it, or change it out of place.");
 
     /// <summary>The error for a node whose saved values were freed by an earlier backward.</summary>
     public static InvalidOperationException Freed(string node) =>

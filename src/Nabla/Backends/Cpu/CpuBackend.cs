@@ -7,15 +7,12 @@ namespace Nabla.Backends.Cpu;
 /// The host CPU: managed arrays (pooled when large, see <see cref="BufferPool"/>) and the SIMD,
 /// multi-core kernels registered in <see cref="CpuKernels"/>.
 /// </summary>
-internal sealed class CpuBackend : Backend
+internal sealed class CpuBackend() : Backend(Device.Cpu)
 {
     public static readonly CpuBackend Instance = new();
 
     readonly KernelTable kernels = CpuKernels.Build();
 
-    CpuBackend() { }
-
-    public override Device Device => Device.Cpu;
 
     /// <summary>The registered kernels (tests list them).</summary>
     public KernelTable Kernels => kernels;

@@ -9,16 +9,13 @@ namespace Nabla.Backends.Reference;
 /// Views (<see cref="Primitive.TryView"/>) stay views here too, so in-place writes behave as on the CPU.
 /// NB: int64 values beyond 2^53 lose digits on this device (they pass through doubles).
 /// </summary>
-internal sealed class ReferenceBackend : Backend
+internal sealed class ReferenceBackend() : Backend(Device.Reference)
 {
     public static readonly ReferenceBackend Instance = new();
 
     static readonly KernelEntry Computing = new(null, (op, x) => Compute(op, x), null);
     static readonly KernelEntry Writing = new(null, null, (op, x) => WriteBack(op, x));
 
-    ReferenceBackend() { }
-
-    public override Device Device => Device.Reference;
 
     public override Storage Allocate(DType dtype, int length, bool zeroed) => Storage.AllocateManaged(this, dtype, length, zeroed);
 

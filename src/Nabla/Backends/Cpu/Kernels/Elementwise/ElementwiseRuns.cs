@@ -32,14 +32,14 @@ internal static class ElementwiseRuns
         where TOp : Primitive where TKernel : IUnaryKernel
     {
         foreach (var dtype in dtypes)
-            table.Add<TOp>([dtype], dtype switch
+            table.AddFactory<TOp>(dtype, () => new KernelEntry(dtype switch
             {
                 DType.Float32 => Unary<float, TKernel>(),
                 DType.Float64 => Unary<double, TKernel>(),
                 DType.Int32 => Unary<int, TKernel>(),
                 DType.Int64 => Unary<long, TKernel>(),
                 _ => throw new ArgumentOutOfRangeException(nameof(dtypes), $"internal: no elementwise runs on {dtype}"),
-            });
+            }, null, null));
     }
 
     /// <summary>Registers <typeparamref name="TKernel"/> as <typeparamref name="TOp"/>'s kernel for each of <paramref name="dtypes"/>.</summary>
@@ -47,14 +47,14 @@ internal static class ElementwiseRuns
         where TOp : Primitive where TKernel : IBinaryKernel
     {
         foreach (var dtype in dtypes)
-            table.Add<TOp>([dtype], dtype switch
+            table.AddFactory<TOp>(dtype, () => new KernelEntry(dtype switch
             {
                 DType.Float32 => Binary<float, TKernel>(),
                 DType.Float64 => Binary<double, TKernel>(),
                 DType.Int32 => Binary<int, TKernel>(),
                 DType.Int64 => Binary<long, TKernel>(),
                 _ => throw new ArgumentOutOfRangeException(nameof(dtypes), $"internal: no elementwise runs on {dtype}"),
-            });
+            }, null, null));
     }
 
     /// <summary>y = f(x) into a fresh tensor, f one run at a time.</summary>
