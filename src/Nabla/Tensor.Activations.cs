@@ -15,6 +15,19 @@ public partial class Tensor
     public Tensor Sigmoid() => Unary(new Primitives.Elementwise.Sigmoid());
 
     /// <summary>
+    /// The error function elementwise, as torch.erf (integers are promoted to float32); erf(±∞) = ±1, NaN
+    /// stays NaN. Its derivative is (2/√π)·e^(-x²).
+    /// </summary>
+    public Tensor Erf() => Unary(new Primitives.Special.Erf());
+
+    /// <summary>
+    /// Exact GELU, x·Φ(x) = 0.5·x·(1 + erf(x/√2)) elementwise in one pass (torch.nn.functional.gelu; integers
+    /// are promoted to float32), differentiable to every order. GELU(+∞) = +∞, GELU(-∞) = NaN (x·Φ(x) in
+    /// IEEE arithmetic), NaN stays NaN. <c>Nabla.NN.Functional.Gelu</c> also offers the tanh estimate.
+    /// </summary>
+    public Tensor Gelu() => Unary(new Primitives.Special.Gelu());
+
+    /// <summary>
     /// max(x, 0) elementwise; integer tensors keep their dtype. The gradient is 1 for x &gt; 0 and 0 for
     /// x ≤ 0 (0 at x = 0, as PyTorch). NaN stays NaN.
     /// </summary>

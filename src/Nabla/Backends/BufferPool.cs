@@ -49,9 +49,8 @@ internal static class BufferPool
     /// Counts bytes given to a pooled storage. Dead storages come back only through a GC, and the
     /// runtime's schedule is far too lazy for buffers that live one training step (hundreds of MB pile up
     /// before it collects), so after half the limit has been handed out this runs one. With the large
-    /// arrays pointer-free and pooled, a full collection of a training process measured 0.3-0.6 ms here;
-    /// without the pool the runtime ran one every step anyway, at 2.6-2.8 ms plus the page faults of
-    /// re-committing the freed memory.
+    /// arrays pointer-free and pooled such a collection is cheap, far cheaper than the runtime's own
+    /// per-step collections and page faults without the pool (figures in bench/README.md, "Memory pool").
     /// </summary>
     internal static void NoteHandout(long bytes)
     {
@@ -72,7 +71,7 @@ internal static class BufferPool
     /// of the machine's memory). A collection runs after half of it is handed out, so this keeps several
     /// of the largest tensors per collection: a loop over a few 40 MB tensors (the eager elementwise
     /// benchmark) keeps them all instead of evicting what the next step reuses, and the CNN training
-    /// step (14 MB im2col buffers) pays about 1.6 collections per step instead of 2.7 (about 0.45 ms each).
+    /// step (14 MB im2col buffers) needs fewer collections (bench/README.md, "Memory pool").
     /// </summary>
     public static long EffectiveLimit => Math.Max(LimitBytes, Math.Min(8 * Volatile.Read(ref largest), MemoryCap));
 

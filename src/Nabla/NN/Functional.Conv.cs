@@ -1,5 +1,4 @@
 using Nabla.Engine;
-using Nabla.Primitives.Movement;
 
 namespace Nabla.NN;
 
@@ -9,70 +8,30 @@ public static partial class Functional
     /// im2col (torch.nn.functional.unfold): every kernel-sized window of <paramref name="input"/>
     /// [B, C, H, W] (zero padded, dilated, strided) as a column of the result [B, C·kh·kw, L] with
     /// L = OH·OW window positions; row (c·kh + i)·kw + j. Linear; its transpose is <see cref="Fold"/>.
+    /// See <see cref="Tensor.Im2Col"/>.
     /// </summary>
-    public static Tensor Unfold(Tensor input, Size2 kernelSize, Size2? dilation = null, Size2? padding = null, Size2? stride = null)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        if (input.Rank != 4) throw Errors.Arg("Unfold", $"input must be 4-d [B, C, H, W], got {Errors.Describe(input)}.");
-        var g = Geometry("Unfold", input.Shape[1], input.Shape[2], input.Shape[3], kernelSize, stride ?? 1, padding ?? 0, dilation ?? 1);
-        return Dispatch.Call(new Unfold(g), FloatInput("Unfold", input));
-    }
+    public static Tensor Unfold(Tensor input, Size2 kernelSize, Size2? dilation = null, Size2? padding = null, Size2? stride = null) =>
+        Tensor.Im2Col(input, Pair(kernelSize), Pair(dilation), Pair(padding), Pair(stride));
 
     /// <summary>
     /// col2im (torch.nn.functional.fold), <see cref="Unfold"/>'s transpose: columns [B, C·kh·kw, L] summed
     /// into an image [B, C, H, W] of size <paramref name="outputSize"/>; overlapping windows add up and
     /// values that fall in the padding are dropped. L must equal the number of window positions.
+    /// See <see cref="Tensor.Col2Im"/>.
     /// </summary>
-    public static Tensor Fold(Tensor input, Size2 outputSize, Size2 kernelSize, Size2? dilation = null, Size2? padding = null, Size2? stride = null)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        if (input.Rank != 3) throw Errors.Arg("Fold", $"input must be 3-d [B, C*kh*kw, L], got {Errors.Describe(input)}.");
-        int k = kernelSize.H * kernelSize.W;
-        if (k <= 0 || input.Shape[1] % k != 0)
-            throw Errors.Arg("Fold", $"dim 1 of the input {Errors.Describe(input)} must be a multiple of kh*kw = {k}.");
-        var g = Geometry("Fold", input.Shape[1] / k, outputSize.H, outputSize.W, kernelSize, stride ?? 1, padding ?? 0, dilation ?? 1);
-        if (input.Shape[2] != g.L)
-            throw Errors.Arg("Fold", $"the input has {input.Shape[2]} window positions but an output of {outputSize} with this kernel, stride, padding and dilation has {g.OH}x{g.OW} = {g.L}.");
-        return Dispatch.Call(new Fold(g), FloatInput("Fold", input));
-    }
+    public static Tensor Fold(Tensor input, Size2 outputSize, Size2 kernelSize, Size2? dilation = null, Size2? padding = null, Size2? stride = null) =>
+        Tensor.Col2Im(input, Pair(outputSize), Pair(kernelSize), Pair(dilation), Pair(padding), Pair(stride));
 
     /// <summary>
     /// 2-d convolution (cross-correlation, as torch.nn.functional.conv2d) of <paramref name="input"/>
     /// [B, C, H, W] (or unbatched [C, H, W]) with <paramref name="weight"/> [O, C/groups, kh, kw] and an
     /// optional <paramref name="bias"/> [O]: im2col (<see cref="Unfold"/>) followed by one MatMul per group
     /// over the whole batch. Output [B, O, OH, OW] with OH = (H + 2·ph - dh·(kh-1) - 1)/sh + 1 (floor), likewise OW.
-    /// Stride and dilation default to 1, padding (zeros) to 0.
+    /// Stride and dilation default to 1, padding (zeros) to 0. See <see cref="Tensor.Conv2d"/>.
     /// </summary>
     public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, Size2? stride = null, Size2? padding = null,
-        Size2? dilation = null, int groups = 1)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        ArgumentNullException.ThrowIfNull(weight);
-        if (input.Rank == 3) return Conv2d(input.Unsqueeze(0), weight, bias, stride, padding, dilation, groups).Squeeze(0);
-        if (input.Rank != 4) throw Errors.Arg("Conv2d", $"input must be 4-d [B, C, H, W] (or 3-d unbatched), got {Errors.Describe(input)}.");
-        if (weight.Rank != 4) throw Errors.Arg("Conv2d", $"weight must be 4-d [out, in/groups, kh, kw], got {Errors.Describe(weight)}.");
-        if (input.DType != weight.DType)
-            throw Errors.Arg("Conv2d", $"input is {input.DType.TorchName()} but weight is {weight.DType.TorchName()}; convert one with To(DType).");
-        int b = input.Shape[0], c = input.Shape[1], o = weight.Shape[0], cg = weight.Shape[1];
-        if (groups < 1 || o % groups != 0)
-            throw Errors.Arg("Conv2d", $"groups = {groups} must be ≥ 1 and divide out_channels = {o}.");
-        if (cg * groups != c)
-            throw Errors.Arg("Conv2d", $"weight {Errors.Describe(weight)} expects {cg * groups} input channels (in/groups = {cg}, groups = {groups}) but the input {Errors.Describe(input)} has {c}.");
-        if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != o))
-            throw Errors.Arg("Conv2d", $"bias must be [{o}], got {Errors.Describe(bias)}.");
-        var g = Geometry("Conv2d", c, input.Shape[2], input.Shape[3], (weight.Shape[2], weight.Shape[3]), stride ?? 1, padding ?? 0, dilation ?? 1)
-            with { RowsOuter = true };
-        // Columns as [C·kh·kw, B·L]: the whole batch is one GEMM per group, and MatMul's rules give the
-        // weight gradient as one GEMM over K = B·L and the columns' gradient as one GEMM, with no copies
-        // but the [B, O, ...] ↔ [O, B, ...] reorder of the output gradient.
-        int k = cg * g.Kh * g.Kw, n = b * g.L;
-        var cols = Dispatch.Call(new Unfold(g), FloatInput("Conv2d", input)).Reshape(groups, k, n);  // [G, K, B·L]
-        var y = weight.Reshape(groups, o / groups, k).MatMul(cols).Reshape(o, n);                   // [O, B·L]
-        // The bias is added before the reorder: the add runs over contiguous rows, and its gradient sums
-        // contiguous rows of the reordered output gradient the GEMMs need anyway (no second reorder).
-        if (bias is not null) y = y + bias.Reshape(o, 1);
-        return y.Reshape(o, b, g.OH, g.OW).Permute(1, 0, 2, 3);                                     // [B, O, OH, OW] view
-    }
+        Size2? dilation = null, int groups = 1) =>
+        Tensor.Conv2d(input, weight, bias, Pair(stride), Pair(padding), Pair(dilation), groups);
 
     /// <summary>
     /// 2-d max pooling (torch.nn.functional.max_pool2d) of [B, C, H, W] (or [C, H, W]); stride defaults to
@@ -80,67 +39,20 @@ public static partial class Functional
     /// When several elements of a window tie for the maximum, the whole gradient goes to the first of them
     /// (row-major within the window), as PyTorch; a window holding NaN sends it to its last NaN.
     /// </summary>
-    public static Tensor MaxPool2d(Tensor input, Size2 kernelSize, Size2? stride = null, Size2? padding = null, Size2? dilation = null)
-    {
-        var (x, g, shape) = PoolInput("MaxPool2d", input, kernelSize, stride, padding, dilation ?? 1);
-        // Output 1, the argmax, stays on the op's record for its derivative rules.
-        return Dispatch.CallMany(new Primitives.Pool.MaxPool2d(g), x)[0].Reshape(shape);
-    }
+    public static Tensor MaxPool2d(Tensor input, Size2 kernelSize, Size2? stride = null, Size2? padding = null, Size2? dilation = null) =>
+        Tensor.MaxPool2d(input, Pair(kernelSize), Pair(stride), Pair(padding), Pair(dilation));
 
     /// <summary>
     /// 2-d average pooling (torch.nn.functional.avg_pool2d) of [B, C, H, W] (or [C, H, W]); stride defaults
     /// to the kernel size. With <paramref name="countIncludePad"/> (the default) padded zeros count in the
     /// divisor (kh·kw); otherwise each window is divided by its number of real elements.
     /// </summary>
-    public static Tensor AvgPool2d(Tensor input, Size2 kernelSize, Size2? stride = null, Size2? padding = null, bool countIncludePad = true)
-    {
-        var (cols, g, shape) = PoolColumns("AvgPool2d", input, kernelSize, stride, padding, 1);
-        if (countIncludePad || (g.Ph == 0 && g.Pw == 0)) return cols.Mean(1).Reshape(shape);
-        var counts = PaddingMask(g, cols.DType).To(cols.DType).Sum(1);                     // [1, L]
-        return (cols.Sum(1) / counts).Reshape(shape);
-    }
+    public static Tensor AvgPool2d(Tensor input, Size2 kernelSize, Size2? stride = null, Size2? padding = null, bool countIncludePad = true) =>
+        Tensor.AvgPool2d(input, Pair(kernelSize), Pair(stride), Pair(padding), countIncludePad);
 
-    /// <summary>The input as [B·C, 1, H, W] unfolded to [B·C, kh·kw, L], the geometry, and the output shape.</summary>
-    static (Tensor Cols, Im2Col G, int[] Shape) PoolColumns(string op, Tensor input, Size2 kernel, Size2? stride, Size2? padding, Size2 dilation)
-    {
-        var (x, g, shape) = PoolInput(op, input, kernel, stride, padding, dilation);
-        int b = x.Shape[0], c = x.Shape[1];
-        var cols = Dispatch.Call(new Unfold(g), x.Reshape(b * c, 1, g.H, g.W));
-        return (cols, g, shape);
-    }
+    static (int H, int W) Pair(Size2 s) => (s.H, s.W);
 
-    /// <summary>The floating input as [B, C, H, W], the per-plane geometry (C = 1), and the output shape.</summary>
-    static (Tensor X, Im2Col G, int[] Shape) PoolInput(string op, Tensor input, Size2 kernel, Size2? stride, Size2? padding, Size2 dilation)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        bool unbatched = input.Rank == 3;
-        if (input.Rank is not (3 or 4)) throw Errors.Arg(op, $"input must be 4-d [B, C, H, W] (or 3-d unbatched), got {Errors.Describe(input)}.");
-        var x = unbatched ? input.Unsqueeze(0) : input;
-        var p = padding ?? 0;
-        if (p.H > kernel.H / 2 || p.W > kernel.W / 2)
-            throw Errors.Arg(op, $"padding {p} must be at most half the kernel size {kernel}.");
-        int c = x.Shape[1];
-        var g = Geometry(op, 1, x.Shape[2], x.Shape[3], kernel, stride ?? kernel, p, dilation);
-        int[] shape = unbatched ? [c, g.OH, g.OW] : [x.Shape[0], c, g.OH, g.OW];
-        return (FloatInput(op, x), g, shape);
-    }
-
-    /// <summary>[1, kh·kw, L] bool: true where a window element lies inside the image (not in the padding).</summary>
-    static Tensor PaddingMask(Im2Col g, DType dtype) =>
-        Dispatch.Call(new Unfold(g), Tensor.Ones([1, 1, g.H, g.W], dtype)).Gt(0.5);
-
-    static Im2Col Geometry(string op, int c, int h, int w, Size2 kernel, Size2 stride, Size2 padding, Size2 dilation)
-    {
-        if (kernel.H < 1 || kernel.W < 1) throw Errors.Arg(op, $"kernel size {kernel} must be positive.");
-        if (stride.H < 1 || stride.W < 1) throw Errors.Arg(op, $"stride {stride} must be positive.");
-        if (dilation.H < 1 || dilation.W < 1) throw Errors.Arg(op, $"dilation {dilation} must be positive.");
-        if (padding.H < 0 || padding.W < 0) throw Errors.Arg(op, $"padding {padding} must not be negative.");
-        var g = new Im2Col(c, h, w, kernel.H, kernel.W, stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W);
-        if (h + 2 * padding.H - dilation.H * (kernel.H - 1) - 1 < 0 || w + 2 * padding.W - dilation.W * (kernel.W - 1) - 1 < 0)
-            throw Errors.Arg(op, $"the input ({h}x{w}, padding {padding}) is smaller than the dilated kernel " +
-                $"({dilation.H * (kernel.H - 1) + 1}x{dilation.W * (kernel.W - 1) + 1}); the output would be empty.");
-        return g;
-    }
+    static (int H, int W)? Pair(Size2? s) => s is { } v ? (v.H, v.W) : null;
 
     static Tensor FloatInput(string op, Tensor x) => x.DType.IsFloating() ? x
         : throw Errors.Arg(op, $"needs a floating input (float32 or float64), got {x.DType.TorchName()}; convert with To(DType.Float32).");

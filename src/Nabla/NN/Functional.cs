@@ -1,5 +1,4 @@
 using Nabla.Engine;
-using Nabla.Primitives.Special;
 
 namespace Nabla.NN;
 
@@ -90,7 +89,7 @@ public static partial class Functional
     public static Tensor Erf(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return input.Unary(new Erf());
+        return input.Erf();
     }
 
     /// <summary>max(x, 0) elementwise (see <see cref="Tensor.Relu"/>).</summary>
@@ -114,7 +113,7 @@ public static partial class Functional
             const double k = 0.79788456080286536;   // √(2/π)
             return 0.5 * x * (1.0 + (k * (x + 0.044715 * x * x * x)).Tanh());
         }
-        return x.Unary(new Primitives.Special.Gelu());   // one fused pass; 0.5·x·(1 + erf(x/√2))
+        return x.Gelu();   // one fused pass; 0.5·x·(1 + erf(x/√2))
     }
 
     /// <summary>Softmax along <paramref name="dim"/> (stable; see <see cref="Tensor.Softmax"/>).</summary>

@@ -42,13 +42,24 @@ internal static partial class OpDb
         };
         yield return new OpInfo
         {
-            Name = "Unfold", Covers = ["Unfold"], Op = x => F.Unfold(x[0], (3, 2), dilation: (1, 2), padding: (1, 0), stride: (2, 1)),
+            Name = "Gelu", Covers = ["Gelu"], Op = x => x[0].Gelu(),
+            Reference = r => RefArray.Map(r[0], v => 0.5 * v * (1 + Erf.Evaluate(v / Math.Sqrt(2)))),
+            Samples = () =>
+            [
+                new("vector", [Samples.Uniform(207, [11], -4, 4)]),
+                new("scalar", [Samples.Uniform(208, [])]),
+                new("non-contiguous", [Samples.Transposed(209, 3, 4)]),
+            ],
+        };
+        yield return new OpInfo
+        {
+            Name = "Unfold", Covers = ["Unfold", "Im2Col"], Op = x => F.Unfold(x[0], (3, 2), dilation: (1, 2), padding: (1, 0), stride: (2, 1)),
             Reference = r => new Unfold(new Im2Col(r[0].Shape[1], r[0].Shape[2], r[0].Shape[3], 3, 2, 2, 1, 1, 0, 1, 2)).Reference(r),
             Samples = () => [new("contiguous", [Samples.Uniform(193, [2, 2, 5, 6])]), new("non-contiguous", [NchwView(194, 1, 3, 4, 5)])],
         };
         yield return new OpInfo
         {
-            Name = "Fold", Covers = ["Fold"], Op = x => F.Fold(x[0], (5, 4), 3, dilation: 1, padding: 1, stride: 2),
+            Name = "Fold", Covers = ["Fold", "Col2Im"], Op = x => F.Fold(x[0], (5, 4), 3, dilation: 1, padding: 1, stride: 2),
             Reference = r => new Fold(Geo(r[0].Shape[1] / 9, 5, 4, 3, 2, 1, 1)).Reference(r),
             // 5x4 output, kernel 3, padding 1, stride 2: 3x2 = 6 window positions.
             Samples = () => [new("contiguous", [Samples.Uniform(195, [2, 18, 6])]), new("non-contiguous", [Samples.Uniform(196, [6, 9, 1]).Permute(2, 1, 0)])],

@@ -13,7 +13,7 @@ internal interface IFastKernel
 
 /// <summary>
 /// float32 transcendental kernels evaluated in float (TensorPrimitives widens float exp/tanh to double,
-/// which caps it near 2 Gelem/s per core). Accuracy, checked by dense sweeps against double in
+/// which halves its throughput; see the elementwise_kernels rows in bench/README.md). Accuracy, checked by dense sweeps against double in
 /// FastMathTests: exp within 1 ulp, tanh within 1.81 ulp and sigmoid within 2.40 (every float checked), erf within about 2-3 ulp, GELU within a few ulp where
 /// its value is not tiny (2.01 ulp for |x| &lt; 4, where it runs on a piecewise table).
 /// Special values: exp overflows to +Inf above ln(FLT_MAX) and underflows through
