@@ -14,7 +14,8 @@ internal static class ForwardMode
     static readonly AsyncLocal<int[]?> Levels = new();
     static int _lastLevel;
 
-    public static bool Active => Levels.Value is { Length: > 0 };
+    // Read on every op: skipped until a level has ever been opened (see GradMode for why it never resets).
+    public static bool Active => Volatile.Read(ref _lastLevel) != 0 && Levels.Value is { Length: > 0 };
 
     /// <summary>Opens a new innermost level; dispose the result to close it (levels close innermost first).</summary>
     public static IDisposable Enter(out int level)

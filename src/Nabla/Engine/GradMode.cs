@@ -9,12 +9,18 @@ internal static class GradMode
     static readonly AsyncLocal<bool?> Disabled = new();
     static readonly AsyncLocal<bool?> Anomaly = new();
 
-    public static bool Enabled => Disabled.Value != true;
+    // Every op reads these modes. Until a scope has ever set one, every flow of control holds the default,
+    // so the (slower) AsyncLocal read is skipped. The flags never go back: a task started inside a scope
+    // may outlive it and still carry its value.
+    static volatile bool _everSet, _anomalyEverSet;
 
-    public static bool AnomalyDetection => Anomaly.Value == true;
+    public static bool Enabled => !_everSet || Disabled.Value != true;
+
+    public static bool AnomalyDetection => _anomalyEverSet && Anomaly.Value == true;
 
     public static IDisposable Set(bool enabled)
     {
+        _everSet = true;
         var previous = Disabled.Value;
         Disabled.Value = !enabled;
         return new RunOnce(() => Disabled.Value = previous);
@@ -22,6 +28,7 @@ internal static class GradMode
 
     public static IDisposable SetAnomaly(bool enabled)
     {
+        _anomalyEverSet = true;
         var previous = Anomaly.Value;
         Anomaly.Value = enabled;
         return new RunOnce(() => Anomaly.Value = previous);

@@ -96,10 +96,16 @@ internal static class Tapes
 {
     static readonly AsyncLocal<TapeRecord[]?> ActiveTapes = new();
 
-    public static TapeRecord[]? Active => ActiveTapes.Value is { Length: > 0 } a ? a : null;
+    // Read on every recorded op: skipped until a tape has ever existed (see GradMode for why it never resets).
+    static volatile bool _everPushed;
 
-    public static void Push(TapeRecord tape) =>
+    public static TapeRecord[]? Active => _everPushed && ActiveTapes.Value is { Length: > 0 } a ? a : null;
+
+    public static void Push(TapeRecord tape)
+    {
+        _everPushed = true;
         ActiveTapes.Value = ActiveTapes.Value is { } a ? [.. a, tape] : [tape];
+    }
 
     public static void Remove(TapeRecord tape)
     {
