@@ -14,11 +14,15 @@ internal sealed record KernelEntry(
 /// <summary>
 /// A backend's kernels, keyed by primitive type and the dtype <see cref="Primitive.KernelDType"/> names.
 /// Registering is the whole of adding an existing op to a backend: no primitive file changes.
-/// NB: a lookup happens on every op, so it is one reference-keyed dictionary probe and an array index;
-/// entries registered with a factory are built on first use, so start-up does not compile every kernel.
+/// NB: a lookup happens on every op, so it is a direct-mapped cache hit almost always. Start-up cost is
+/// kept to what is used: a backend may register its kernels group by group on the first lookup of a
+/// primitive of that group (<paramref name="groupOf"/>), and entries registered with a factory are built
+/// on first use.
 /// </summary>
-internal sealed class KernelTable
+internal sealed class KernelTable(Func<Type, Action<KernelTable>?>? groupOf = null, Action<KernelTable>[]? allGroups = null)
 {
+    readonly HashSet<Action<KernelTable>> _loadedGroups = [];
+
     const int DTypeCount = (int)DType.Bool + 1;
 
     sealed class Slot(Func<KernelEntry> make)
@@ -46,11 +50,16 @@ internal sealed class KernelTable
 
     void Put<TOp>(DType[] dtypes, Func<KernelEntry> make)
     {
-        if (!_slots.TryGetValue(typeof(TOp), out var byDType)) _slots[typeof(TOp)] = byDType = new Slot?[DTypeCount];
+        lock (_slots) Put(typeof(TOp), dtypes, make);
+    }
+
+    void Put(Type op, DType[] dtypes, Func<KernelEntry> make)
+    {
+        if (!_slots.TryGetValue(op, out var byDType)) _slots[op] = byDType = new Slot?[DTypeCount];
         var slot = new Slot(make);
         foreach (var dtype in dtypes)
         {
-            if (byDType[(int)dtype] is not null) throw new InvalidOperationException($"internal: two kernels for {typeof(TOp).Name} on {dtype}");
+            if (byDType[(int)dtype] is not null) throw new InvalidOperationException($"internal: two kernels for {op.Name} on {dtype}");
             byDType[(int)dtype] = slot;
         }
     }
@@ -68,17 +77,40 @@ internal sealed class KernelTable
     {
         int line = (System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(op) * 8 + (int)dtype) & 255;
         if (_cache[line] is { } hit && ReferenceEquals(hit.Op, op) && hit.DType == dtype) return hit.Entry;
-        var entry = _slots.TryGetValue(op, out var byDType) && byDType[(int)dtype] is { } slot ? slot.Entry : null;
+        KernelEntry? entry;
+        lock (_slots)
+        {
+            if (!_slots.ContainsKey(op) && groupOf?.Invoke(op) is { } group && _loadedGroups.Add(group)) group(this);
+            entry = _slots.TryGetValue(op, out var byDType) && byDType[(int)dtype] is { } slot ? slot.Entry : null;
+        }
         _cache[line] = new CacheLine(op, dtype, entry);
         return entry;
     }
 
+    /// <summary>Registers every group now (listings and tests; lookups load groups as they need them).</summary>
+    void LoadAll()
+    {
+        lock (_slots)
+            foreach (var group in allGroups ?? [])
+                if (_loadedGroups.Add(group)) group(this);
+    }
+
     /// <summary>The primitive types with at least one kernel.</summary>
-    public IEnumerable<Type> Ops => _slots.Keys;
+    public IEnumerable<Type> Ops
+    {
+        get
+        {
+            LoadAll();
+            lock (_slots) return _slots.Keys.ToArray();
+        }
+    }
 
     /// <summary>The dtypes <paramref name="op"/> has kernels for.</summary>
-    public IEnumerable<DType> DTypesOf(Type op) =>
-        _slots.TryGetValue(op, out var byDType) ? Enum.GetValues<DType>().Where(d => byDType[(int)d] is not null) : [];
+    public IEnumerable<DType> DTypesOf(Type op)
+    {
+        LoadAll();
+        lock (_slots) return _slots.TryGetValue(op, out var byDType) ? Enum.GetValues<DType>().Where(d => byDType[(int)d] is not null).ToArray() : [];
+    }
 }
 
 /// <summary>Dtype sets kernels are registered for.</summary>

@@ -27,35 +27,42 @@ internal interface IBinaryKernel
 /// </summary>
 internal static class ElementwiseRuns
 {
-    /// <summary>Registers <typeparamref name="TKernel"/> as <typeparamref name="TOp"/>'s kernel for each of <paramref name="dtypes"/>.</summary>
-    public static void AddUnary<TOp, TKernel>(this KernelTable table, DType[] dtypes)
-        where TOp : Primitive where TKernel : IUnaryKernel
+    /// <summary>
+    /// Registers the unary kernel <paramref name="entry"/> makes (<c>UnaryEntry&lt;TKernel&gt;</c>) as
+    /// <typeparamref name="TOp"/>'s, for each of <paramref name="dtypes"/>, built on first use.
+    /// NB: the kernel struct is no type argument here: a generic method over a struct is compiled once per
+    /// struct, and registering some thirty of them eagerly cost ~15 ms of start-up before the first op.
+    /// </summary>
+    public static void AddUnary<TOp>(this KernelTable table, DType[] dtypes, Func<DType, KernelEntry> entry) where TOp : Primitive
     {
-        foreach (var dtype in dtypes)
-            table.AddFactory<TOp>(dtype, () => new KernelEntry(dtype switch
-            {
-                DType.Float32 => Unary<float, TKernel>(),
-                DType.Float64 => Unary<double, TKernel>(),
-                DType.Int32 => Unary<int, TKernel>(),
-                DType.Int64 => Unary<long, TKernel>(),
-                _ => throw new ArgumentOutOfRangeException(nameof(dtypes), $"internal: no elementwise runs on {dtype}"),
-            }, null, null));
+        foreach (var dtype in dtypes) table.AddFactory<TOp>(dtype, () => entry(dtype));
     }
 
-    /// <summary>Registers <typeparamref name="TKernel"/> as <typeparamref name="TOp"/>'s kernel for each of <paramref name="dtypes"/>.</summary>
-    public static void AddBinary<TOp, TKernel>(this KernelTable table, DType[] dtypes)
-        where TOp : Primitive where TKernel : IBinaryKernel
+    /// <summary>Registers the binary kernel <paramref name="entry"/> makes (<c>BinaryEntry&lt;TKernel&gt;</c>); see <see cref="AddUnary{TOp}"/>.</summary>
+    public static void AddBinary<TOp>(this KernelTable table, DType[] dtypes, Func<DType, KernelEntry> entry) where TOp : Primitive
     {
-        foreach (var dtype in dtypes)
-            table.AddFactory<TOp>(dtype, () => new KernelEntry(dtype switch
-            {
-                DType.Float32 => Binary<float, TKernel>(),
-                DType.Float64 => Binary<double, TKernel>(),
-                DType.Int32 => Binary<int, TKernel>(),
-                DType.Int64 => Binary<long, TKernel>(),
-                _ => throw new ArgumentOutOfRangeException(nameof(dtypes), $"internal: no elementwise runs on {dtype}"),
-            }, null, null));
+        foreach (var dtype in dtypes) table.AddFactory<TOp>(dtype, () => entry(dtype));
     }
+
+    /// <summary>The table entry that runs <typeparamref name="TKernel"/> on <paramref name="dtype"/> tensors.</summary>
+    public static KernelEntry UnaryEntry<TKernel>(DType dtype) where TKernel : IUnaryKernel => new(dtype switch
+    {
+        DType.Float32 => Unary<float, TKernel>(),
+        DType.Float64 => Unary<double, TKernel>(),
+        DType.Int32 => Unary<int, TKernel>(),
+        DType.Int64 => Unary<long, TKernel>(),
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype), $"internal: no elementwise runs on {dtype}"),
+    }, null, null);
+
+    /// <summary>The table entry that runs <typeparamref name="TKernel"/> on <paramref name="dtype"/> tensors.</summary>
+    public static KernelEntry BinaryEntry<TKernel>(DType dtype) where TKernel : IBinaryKernel => new(dtype switch
+    {
+        DType.Float32 => Binary<float, TKernel>(),
+        DType.Float64 => Binary<double, TKernel>(),
+        DType.Int32 => Binary<int, TKernel>(),
+        DType.Int64 => Binary<long, TKernel>(),
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype), $"internal: no elementwise runs on {dtype}"),
+    }, null, null);
 
     /// <summary>y = f(x) into a fresh tensor, f one run at a time.</summary>
     public static Tensor Unary<T>(Tensor x, SpanMap<T> run) where T : unmanaged
