@@ -28,14 +28,19 @@ internal sealed class CpuBackend() : Backend(Device.Cpu)
 
     public override KernelEntry? Find(Primitive op, DType dtype) => kernels.Find(op.GetType(), dtype);
 
+    // Contiguous tensors (nearly every host copy) are one span copy; only views walk their strides.
     public override void CopyToHost<T>(Tensor src, T[] dst, int start)
     {
-        if (src.NumElements > 0) CopyKernel.CopyInto(src, dst, start);
+        if (src.NumElements == 0) return;
+        if (!src.IsContiguous) { CopyKernel.CopyInto(src, dst, start); return; }
+        using (RawAccess.Enter()) src.ContiguousSpan<T>().CopyTo(dst.AsSpan(start));
     }
 
     public override void CopyFromHost<T>(ReadOnlySpan<T> src, Tensor dst)
     {
-        if (src.Length > 0) CopyKernel.CopyFrom(dst, src);
+        if (src.Length == 0) return;
+        if (!dst.IsContiguous) { CopyKernel.CopyFrom(dst, src); return; }
+        using (RawAccess.Enter()) src.CopyTo(dst.ContiguousSpan<T>());
     }
 }
 
