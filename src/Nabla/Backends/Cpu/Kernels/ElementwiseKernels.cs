@@ -12,29 +12,29 @@ internal static class ElementwiseKernels
     public static void Register(KernelTable table)
     {
         // y = f(a, b) on two inputs of one shape and dtype (the front end broadcasts and promotes).
-        table.AddBinary<Add>(KernelDTypes.Numeric, static d => ElementwiseRuns.BinaryEntry<AddKernel>(d));
-        table.AddBinary<Sub>(KernelDTypes.Numeric, static d => ElementwiseRuns.BinaryEntry<SubKernel>(d));
-        table.AddBinary<Mul>(KernelDTypes.Numeric, static d => ElementwiseRuns.BinaryEntry<MulKernel>(d));
-        table.AddBinary<Div>(KernelDTypes.Floating, static d => ElementwiseRuns.BinaryEntry<DivKernel>(d));
-        table.AddBinary<Maximum>(KernelDTypes.Numeric, static d => ElementwiseRuns.BinaryEntry<MaximumKernel>(d));
-        table.AddBinary<Minimum>(KernelDTypes.Numeric, static d => ElementwiseRuns.BinaryEntry<MinimumKernel>(d));
-        table.AddBinary<Pow>(KernelDTypes.Numeric, static d => ElementwiseRuns.BinaryEntry<PowKernel>(d));
-        table.AddBinary<ReluBackward>(KernelDTypes.Numeric, static d => ElementwiseRuns.BinaryEntry<ReluBackwardKernel>(d));
-        table.AddBinary<TanhBackward>(KernelDTypes.Floating, static d => ElementwiseRuns.BinaryEntry<TanhBackwardKernel>(d));
+        table.AddEach<Add>(KernelDTypes.Numeric, static d => ElementwiseRuns.BinaryEntry<AddKernel>(d));
+        table.AddEach<Sub>(KernelDTypes.Numeric, static d => ElementwiseRuns.BinaryEntry<SubKernel>(d));
+        table.AddEach<Mul>(KernelDTypes.Numeric, static d => ElementwiseRuns.BinaryEntry<MulKernel>(d));
+        table.AddEach<Div>(KernelDTypes.Floating, static d => ElementwiseRuns.BinaryEntry<DivKernel>(d));
+        table.AddEach<Maximum>(KernelDTypes.Numeric, static d => ElementwiseRuns.BinaryEntry<MaximumKernel>(d));
+        table.AddEach<Minimum>(KernelDTypes.Numeric, static d => ElementwiseRuns.BinaryEntry<MinimumKernel>(d));
+        table.AddEach<Pow>(KernelDTypes.Numeric, static d => ElementwiseRuns.BinaryEntry<PowKernel>(d));
+        table.AddEach<ReluBackward>(KernelDTypes.Numeric, static d => ElementwiseRuns.BinaryEntry<ReluBackwardKernel>(d));
+        table.AddEach<TanhBackward>(KernelDTypes.Floating, static d => ElementwiseRuns.BinaryEntry<TanhBackwardKernel>(d));
 
         // y = f(x), same shape and dtype.
-        table.AddUnary<Neg>(KernelDTypes.Numeric, static d => ElementwiseRuns.UnaryEntry<NegKernel>(d));
-        table.AddUnary<Abs>(KernelDTypes.Numeric, static d => ElementwiseRuns.UnaryEntry<AbsKernel>(d));
-        table.AddUnary<Relu>(KernelDTypes.Numeric, static d => ElementwiseRuns.UnaryEntry<ReluKernel>(d));
-        table.AddUnary<Sqrt>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<SqrtKernel>(d));
-        table.AddUnary<Exp>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<ExpKernel>(d));
-        table.AddUnary<Log>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<LogKernel>(d));
-        table.AddUnary<Sin>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<SinKernel>(d));
-        table.AddUnary<Cos>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<CosKernel>(d));
-        table.AddUnary<Tanh>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<TanhKernel>(d));
-        table.AddUnary<Sigmoid>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<SigmoidKernel>(d));
-        table.AddUnary<Erf>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<ErfKernel>(d));
-        table.AddUnary<Gelu>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<GeluKernel>(d));
+        table.AddEach<Neg>(KernelDTypes.Numeric, static d => ElementwiseRuns.UnaryEntry<NegKernel>(d));
+        table.AddEach<Abs>(KernelDTypes.Numeric, static d => ElementwiseRuns.UnaryEntry<AbsKernel>(d));
+        table.AddEach<Relu>(KernelDTypes.Numeric, static d => ElementwiseRuns.UnaryEntry<ReluKernel>(d));
+        table.AddEach<Sqrt>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<SqrtKernel>(d));
+        table.AddEach<Exp>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<ExpKernel>(d));
+        table.AddEach<Log>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<LogKernel>(d));
+        table.AddEach<Sin>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<SinKernel>(d));
+        table.AddEach<Cos>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<CosKernel>(d));
+        table.AddEach<Tanh>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<TanhKernel>(d));
+        table.AddEach<Sigmoid>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<SigmoidKernel>(d));
+        table.AddEach<Erf>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<ErfKernel>(d));
+        table.AddEach<Gelu>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<GeluKernel>(d));
         table.Add<PowScalar>(KernelDTypes.Numeric, (op, x) => PowScalarKernel.Run(op, x[0]));
 
         // Other output dtypes: Bool comparisons; casts, chosen by the input's dtype.

@@ -28,18 +28,13 @@ internal interface IBinaryKernel
 internal static class ElementwiseRuns
 {
     /// <summary>
-    /// Registers the unary kernel <paramref name="entry"/> makes (<c>UnaryEntry&lt;TKernel&gt;</c>) as
-    /// <typeparamref name="TOp"/>'s, for each of <paramref name="dtypes"/>, built on first use.
+    /// Registers the kernel <paramref name="entry"/> makes for a dtype (<c>UnaryEntry&lt;TKernel&gt;</c>,
+    /// <c>BinaryEntry&lt;TKernel&gt;</c>) as <typeparamref name="TOp"/>'s, for each of <paramref name="dtypes"/>,
+    /// built on first use.
     /// NB: the kernel struct is no type argument here: a generic method over a struct is compiled once per
     /// struct, and registering some thirty of them eagerly cost ~15 ms of start-up before the first op.
     /// </summary>
-    public static void AddUnary<TOp>(this KernelTable table, DType[] dtypes, Func<DType, KernelEntry> entry) where TOp : Primitive
-    {
-        foreach (var dtype in dtypes) table.AddFactory<TOp>(dtype, () => entry(dtype));
-    }
-
-    /// <summary>Registers the binary kernel <paramref name="entry"/> makes (<c>BinaryEntry&lt;TKernel&gt;</c>); see <see cref="AddUnary{TOp}"/>.</summary>
-    public static void AddBinary<TOp>(this KernelTable table, DType[] dtypes, Func<DType, KernelEntry> entry) where TOp : Primitive
+    public static void AddEach<TOp>(this KernelTable table, DType[] dtypes, Func<DType, KernelEntry> entry) where TOp : Primitive
     {
         foreach (var dtype in dtypes) table.AddFactory<TOp>(dtype, () => entry(dtype));
     }
