@@ -17,8 +17,9 @@ internal static class Dispatch
     internal static readonly Interpreter[] BuiltIn = [new GraphRecorder(), new ForwardModeInterpreter(), new AnomalyInterpreter()];
 
     static readonly AsyncLocal<Interpreter[]?> Scoped = new();
-    // How many Observe scopes are open in any flow: when none, the AsyncLocal is not read at all.
-    static int _openScopes;
+    // Until Observe has ever been called, no flow holds a scoped interpreter and the AsyncLocal is not read.
+    // It never resets: a task started inside a scope may outlive the scope and still carry its list.
+    static volatile bool _everObserved;
 
     /// <summary>Runs <paramref name="op"/> on its inputs' backend and returns its (first) output.</summary>
     public static Tensor Call(Primitive op, params Tensor[] inputs)
@@ -122,17 +123,13 @@ internal static class Dispatch
     /// <summary>Adds <paramref name="interpreter"/> after the others for this flow of control until the result is disposed.</summary>
     public static IDisposable Observe(Interpreter interpreter)
     {
+        _everObserved = true;
         var outer = Scoped.Value;
         Scoped.Value = outer is null ? [interpreter] : [.. outer, interpreter];
-        Interlocked.Increment(ref _openScopes);
-        return new RunOnce(() =>
-        {
-            Scoped.Value = outer;
-            Interlocked.Decrement(ref _openScopes);
-        });
+        return new RunOnce(() => Scoped.Value = outer);
     }
 
-    static Interpreter[]? ScopedInterpreters() => Volatile.Read(ref _openScopes) == 0 ? null : Scoped.Value;
+    static Interpreter[]? ScopedInterpreters() => _everObserved ? Scoped.Value : null;
 
     static void Notify(Primitive op, Tensor[] inputs, ReadOnlySpan<Tensor> outputs)
     {

@@ -177,4 +177,26 @@ public class InterpreterTests
         Assert.Equal(["cos", "exp", "sin"], outer.Calls.Keys.Order().ToArray());
         Assert.Equal(["sin"], inner.Calls.Keys.ToArray());
     }
+
+    [Fact]
+    public async Task ScopesFollowTheFlowOfControlLikeGradMode()
+    {
+        // A task started inside the scope carries it (AsyncLocal), even when it runs after the scope ended;
+        // code after the scope in the starting flow does not.
+        var counter = new Counter();
+        var x = Tensor.Ones(3);
+        counter.Expect(x);
+        var go = new TaskCompletionSource();
+        Task child;
+        using (Dispatch.Observe(counter))
+            child = Task.Run(async () =>
+            {
+                await go.Task;
+                _ = x.Exp();
+            });
+        _ = x.Sin();
+        go.SetResult();
+        await child;
+        Assert.Equal(["exp"], counter.Calls.Keys.ToArray());
+    }
 }
