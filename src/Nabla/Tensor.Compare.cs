@@ -53,7 +53,7 @@ public partial class Tensor
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         var op = new Compare(kind);
-        if (!ReferenceEquals(a.Storage.Backend, b.Storage.Backend)) (a, b) = OnOneDevice(op.Name, a, b);
+        (a, b) = OnOneDevice(op, a, b);
         var dtype = DTypes.Promote(a.DType, b.DType);
         if (dtype == DType.Bool) dtype = DType.Int32;
         var shape = BroadcastShapes(op.Name, a.Shape, b.Shape);

@@ -58,10 +58,10 @@ public partial class Tensor
     /// Puts two operands on one device. As in PyTorch, a 0-d CPU tensor (a constant) may join a tensor on
     /// another device and is moved there; any other mix is an error naming the op and both devices.
     /// </summary>
-    internal static (Tensor A, Tensor B) OnOneDevice(string op, Tensor a, Tensor b)
+    internal static (Tensor A, Tensor B) OnOneDevice(Primitives.Primitive op, Tensor a, Tensor b)
     {
         if (ReferenceEquals(a.Storage.Backend, b.Storage.Backend)) return (a, b);
-        var device = DeviceOf(op, a, b);
+        var device = DeviceOf(op.Name, a, b);
         return (a.To(device), b.To(device));
     }
 
@@ -89,7 +89,7 @@ public partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        if (!ReferenceEquals(a.Storage.Backend, b.Storage.Backend)) (a, b) = OnOneDevice(op.Name, a, b);
+        (a, b) = OnOneDevice(op, a, b);
         var dtype = DTypes.Promote(a.DType, b.DType);
         if (dtype == DType.Bool && !op.SupportsIntegers) dtype = DType.Float32;
         if ((floatOnly || !op.SupportsIntegers) && !dtype.IsFloating()) dtype = DType.Float32;

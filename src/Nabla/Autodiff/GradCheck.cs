@@ -182,9 +182,7 @@ public static class GradCheck
             if (!ys[o].RequiresGrad) continue;  // no path to any input: the analytical Jacobian is zero
             for (int j = 0; j < nOut; j++)
             {
-                var oneHot = new double[nOut];
-                oneHot[j] = 1;
-                var seed = Tensor.FromArray(oneHot, ys[o].Shape.ToArray());
+                var seed = Tensor.OneHot(ys[o].Shape.ToArray(), DType.Float64, j, ys[o].Device);
                 var gxs = Autograd.Grad([ys[o]], wrt, [seed], retainGraph: true, allowUnused: true);
                 for (int k = 0; k < wrt.Length; k++)
                 {

@@ -25,7 +25,10 @@ internal abstract class Backend(Device device)
     /// <summary>Writes row-major host elements into <paramref name="dst"/> (any strides, no overlap with <paramref name="src"/>).</summary>
     public abstract void CopyFromHost<T>(ReadOnlySpan<T> src, Tensor dst) where T : unmanaged;
 
-    /// <summary>Runs a one-output kernel (output 0 of a many-output one).</summary>
+    /// <summary>
+    /// Runs a kernel and returns its output 0 (a backend may compute every op as an array of outputs, as
+    /// the reference backend does).
+    /// </summary>
     public virtual Tensor Run(KernelEntry kernel, Primitive op, Tensor[] x)
     {
         // Kernels hold raw arrays: the scope keeps the buffer pool from reusing any of them meanwhile.

@@ -43,7 +43,7 @@ internal sealed class KernelTable(Func<Type, Action<KernelTable>?>? groupOf = nu
 
     /// <summary>Registers a kernel that writes into its inputs and returns nothing.</summary>
     public void AddWrite<TOp>(DType[] dtypes, Action<TOp, Tensor[]> kernel) where TOp : Primitive =>
-        Put<TOp>(dtypes, () => new KernelEntry(null, null, (op, x) => kernel((TOp)op, x)));
+        Put<TOp>(dtypes, () => new KernelEntry(null, null, System.Runtime.CompilerServices.Unsafe.As<Action<Primitive, Tensor[]>>(kernel)));
 
     /// <summary>Registers an entry built on first use (kernels whose delegates are costly to make at start-up).</summary>
     public void AddFactory<TOp>(DType dtype, Func<KernelEntry> make) where TOp : Primitive => Put<TOp>([dtype], make);
@@ -64,8 +64,8 @@ internal sealed class KernelTable(Func<Type, Action<KernelTable>?>? groupOf = nu
         }
     }
 
-    // The table is keyed by the primitive's exact type, so the delegate is only ever invoked with a TOp:
-    // reinterpreting it skips a wrapper call and a cast on every op.
+    // The table is keyed by the primitive's exact type, so a kernel delegate is only ever invoked with a TOp:
+    // reinterpreting it (here and in AddWrite) skips a wrapper call and a cast on every op.
     static Func<Primitive, Tensor[], TResult> AsPrimitive<TOp, TResult>(Func<TOp, Tensor[], TResult> kernel) where TOp : Primitive =>
         System.Runtime.CompilerServices.Unsafe.As<Func<Primitive, Tensor[], TResult>>(kernel);
 

@@ -98,7 +98,8 @@ public class TensorDataset : Dataset
         var host = new T[rows.Length * rowSize];
         for (int k = 0; k < rows.Length; k++)
             Dispatch.ToHost(t.View(rowShape, rowStrides, t.Offset + (int)rows[k] * t.Strides[0]), host, k * rowSize);
-        return Dispatch.FromHost<T>(host, new Shape(shape), t.Device);
+        // On the CPU the gathered rows become the batch's memory; other devices get a copy.
+        return t.Device.Equals(Device.Cpu) ? Dispatch.AdoptHost(host, new Shape(shape)) : Dispatch.FromHost<T>(host, new Shape(shape), t.Device);
     }
 
     void CheckIndex(int index)
