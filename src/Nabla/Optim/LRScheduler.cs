@@ -18,7 +18,10 @@ public abstract class LRScheduler
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         Optimizer = optimizer;
-        _base = optimizer.ParamGroups.Select(g => g.LearningRate).ToArray();
+        // As PyTorch: the first schedule records each group's rate as its initial rate, and chained
+        // schedules made later start from that, not from the rate the first one has already changed.
+        foreach (var g in optimizer.ParamGroups) g.InitialLearningRate ??= g.LearningRate;
+        _base = optimizer.ParamGroups.Select(g => g.InitialLearningRate!.Value).ToArray();
         _last = [.. _base];
         LastEpoch = -1;
     }
@@ -26,7 +29,10 @@ public abstract class LRScheduler
     /// <summary>The optimizer whose groups' learning rates this schedule sets.</summary>
     public Optimizer Optimizer { get; }
 
-    /// <summary>Each group's learning rate when the schedule was made (PyTorch's <c>base_lrs</c>).</summary>
+    /// <summary>
+    /// Each group's rate before the first schedule on the optimizer was made (PyTorch's <c>base_lrs</c>,
+    /// taken from the groups' <see cref="ParamGroup.InitialLearningRate"/>).
+    /// </summary>
     public IReadOnlyList<double> BaseLearningRates => _base;
 
     /// <summary>The epoch (or batch) index of the last step: 0 right after construction.</summary>
@@ -77,6 +83,9 @@ public abstract class LRScheduler
         bases.CopyTo(_base, 0);
         _last = last;
     }
+
+    /// <summary>For schedules that define their own base rate (OneCycleLR), before <see cref="Start"/>.</summary>
+    private protected void SetBaseLearningRate(int index, double lr) => _base[index] = lr;
 
     /// <summary>Takes the epoch-0 step; derived constructors call it once their fields are set.</summary>
     private protected void Start() => Step();

@@ -40,6 +40,12 @@ public sealed class OneCycleLR : LRScheduler
         _maxLr = Enumerable.Repeat(maxLr, n).ToArray();
         _initialLr = _maxLr.Select(m => m / divFactor).ToArray();
         _minLr = _initialLr.Select(i => i / finalDivFactor).ToArray();
+        // PyTorch's OneCycleLR overwrites the groups' initial_lr with its own starting rate.
+        for (int i = 0; i < n; i++)
+        {
+            optimizer.ParamGroups[i].InitialLearningRate = _initialLr[i];
+            SetBaseLearningRate(i, _initialLr[i]);
+        }
         Func<int, double> initial = i => _initialLr[i], max = i => _maxLr[i], min = i => _minLr[i];
         double up = pctStart * totalSteps - 1;
         // Momentum moves against the rate: high while the rate is low.

@@ -44,6 +44,13 @@ public sealed class ParamGroup
     }
 
     /// <summary>
+    /// The rate before any schedule touched the group (PyTorch's <c>"initial_lr"</c>): the first
+    /// <see cref="LRScheduler"/> made on the optimizer sets it to the group's rate, and every schedule,
+    /// the first and those chained after it, takes it as its base rate. Null until a schedule is made.
+    /// </summary>
+    public double? InitialLearningRate { get; set; }
+
+    /// <summary>
     /// Reads or sets a hyper-parameter by its PyTorch name. Reading one that is neither set here nor
     /// filled from the optimizer's defaults throws; setting one the optimizer does not know throws
     /// once the group belongs to an optimizer. NaN is accepted but makes every update NaN.

@@ -142,6 +142,31 @@ public class SchedulerTests
     }
 
     [Fact]
+    public void ChainedSchedulesTakeTheRateFromBeforeTheFirstScheduleAsBase()
+    {
+        // PyTorch's base_lrs come from the group's initial_lr, set by the first schedule: the cosine made
+        // after LinearLR already halved the rate still anneals from 1.0, so its step up at e=3 is
+        // (1.0 - 0)(1 - cos(pi/2))/2 = 0.5, not 0.25.
+        var opt = Opt(1.0);
+        var warm = new LinearLR(opt, startFactor: 0.5, endFactor: 1.0, totalIters: 2);
+        var cosine = new CosineAnnealingLR(opt, tMax: 2);
+        Assert.Equal([1.0], cosine.BaseLearningRates);
+        Assert.Equal(1.0, opt.ParamGroups[0].InitialLearningRate);
+        var got = new List<double> { opt.LearningRate };
+        for (int e = 0; e < 4; e++) { warm.Step(); cosine.Step(); got.Add(opt.LearningRate); }
+        TestUtil.Approx.Equal([0.5, 0.375, 0, 0.5, 1.0], [.. got], 1e-15, "LinearLR then CosineAnnealingLR");
+    }
+
+    [Fact]
+    public void OneCycleSetsTheGroupsInitialRateToItsStart()
+    {
+        var opt = Opt(123);
+        var s = new OneCycleLR(opt, maxLr: 1.0, totalSteps: 10);
+        Assert.Equal(0.04, opt.ParamGroups[0].InitialLearningRate!.Value, 15);
+        Assert.Equal(0.04, s.BaseLearningRates[0], 15);
+    }
+
+    [Fact]
     public void ReduceOnPlateauWithPatienceAndCooldown()
     {
         var opt = Opt(1.0);
