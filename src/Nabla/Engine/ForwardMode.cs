@@ -9,26 +9,64 @@ namespace Nabla.Engine;
 /// (forward-over-forward gives second derivatives) and the two never mix (no perturbation confusion).
 /// Per async flow, like grad mode.
 /// </summary>
+/// <remarks>
+/// Levels and tapes share one entry clock (<see cref="Tapes.NextStamp"/>), because TensorFlow's nesting
+/// rule is about the order scopes were entered: the rule for level L also runs with only the tapes
+/// entered before L, so a tape entered inside an accumulator treats that accumulator's tangents as
+/// constants, while a tape entered outside it records the JVP computation (and can differentiate it).
+/// Under <see cref="GradMode.StopRecording"/> the levels entered before the stop compute nothing.
+/// </remarks>
 internal static class ForwardMode
 {
-    static readonly AsyncLocal<int[]?> Levels = new();
+    /// <summary>An active level and when it was entered (on the clock shared with tapes).</summary>
+    readonly record struct Frame(int Level, long Stamp);
+
+    static readonly AsyncLocal<Frame[]?> Levels = new();
     static int _lastLevel;
 
     // Read on every op: skipped until a level has ever been opened (see GradMode for why it never resets).
-    public static bool Active => Volatile.Read(ref _lastLevel) != 0 && Levels.Value is { Length: > 0 };
+    public static bool Active
+    {
+        get
+        {
+            if (Volatile.Read(ref _lastLevel) == 0 || Levels.Value is not { Length: > 0 } frames) return false;
+            if (GradMode.RecordingStoppedAt is not { } stop) return true;
+            foreach (var f in frames)
+                if (f.Stamp > stop) return true;
+            return false;
+        }
+    }
 
     /// <summary>Opens a new innermost level; dispose the result to close it (levels close innermost first).</summary>
     public static IDisposable Enter(out int level)
     {
         level = Interlocked.Increment(ref _lastLevel);
+        return Reenter(level);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="level"/> the innermost active level again (an accumulator re-entering its
+    /// scope, as TF's second <c>with acc:</c>); dispose the result to leave it.
+    /// </summary>
+    public static IDisposable Reenter(int level)
+    {
+        var frame = new Frame(level, Tapes.NextStamp());
         var previous = Levels.Value;
-        Levels.Value = previous is null ? [level] : [.. previous, level];
-        int opened = level;
+        Levels.Value = previous is null ? [frame] : [.. previous, frame];
         return new RunOnce(() =>
         {
             var now = Levels.Value;
-            if (now is not null) Levels.Value = Array.FindAll(now, l => l != opened);
+            if (now is not null) Levels.Value = Array.FindAll(now, f => f.Level != level);
         });
+    }
+
+    /// <summary>Whether <paramref name="level"/> is active in this flow (an accumulator inside its scope).</summary>
+    public static bool IsActive(int level)
+    {
+        if (Levels.Value is not { } frames) return false;
+        foreach (var f in frames)
+            if (f.Level == level) return true;
+        return false;
     }
 
     /// <summary>A scope with no active level (a custom function's own forward must not carry tangents).</summary>
@@ -59,23 +97,28 @@ internal static class ForwardMode
     /// <summary>Computes the output's tangent at every active level where an input has one.</summary>
     public static void Propagate(Primitives.Primitive op, Tensor[] inputs, Tensor y)
     {
-        var levels = Levels.Value!;
+        var frames = Levels.Value!;
         if (!y.DType.IsFloating()) return;
-        for (int k = 0; k < levels.Length; k++)
+        long? stop = GradMode.RecordingStoppedAt;
+        for (int k = 0; k < frames.Length; k++)
         {
-            int level = levels[k];
+            var (level, stamp) = frames[k];
+            if (stamp < stop) continue;   // entered before Autograd.StopRecording(): paused
             Tensor?[]? dx = null;
             for (int i = 0; i < inputs.Length; i++)
                 if (inputs[i].TangentAt(level) is { } t) (dx ??= new Tensor?[inputs.Length])[i] = t;
             if (dx is null) continue;
-            Levels.Value = levels[..k];
+            Levels.Value = frames[..k];
+            // Only tapes entered before this level see its JVP computation (TF's nesting rule).
+            var tapes = Tapes.KeepOnlyEnteredBefore(stamp, out bool narrowed);
             try
             {
                 if (op.Jvp(dx, inputs, y) is { } dy) y.SetTangent(level, dy);
             }
             finally
             {
-                Levels.Value = levels;
+                Levels.Value = frames;
+                if (narrowed) Tapes.Restore(tapes);
             }
         }
     }

@@ -8,13 +8,20 @@ internal static class GradMode
 {
     static readonly AsyncLocal<bool?> Disabled = new();
     static readonly AsyncLocal<bool?> Anomaly = new();
+    static readonly AsyncLocal<long?> StoppedAt = new();
 
     // Every op reads these modes. Until a scope has ever set one, every flow of control holds the default,
     // so the (slower) AsyncLocal read is skipped. The flags never go back: a task started inside a scope
     // may outlive it and still carry its value.
-    static volatile bool _everSet, _anomalyEverSet;
+    static volatile bool _everSet, _anomalyEverSet, _everStopped;
 
     public static bool Enabled => !_everSet || Disabled.Value != true;
+
+    /// <summary>
+    /// Inside <see cref="StopRecording"/>: the stamp it took on the entry clock (tapes and forward levels
+    /// entered before it are paused); null outside.
+    /// </summary>
+    public static long? RecordingStoppedAt => _everStopped ? StoppedAt.Value : null;
 
     public static bool AnomalyDetection => _anomalyEverSet && Anomaly.Value == true;
 
@@ -24,6 +31,27 @@ internal static class GradMode
         var previous = Disabled.Value;
         Disabled.Value = !enabled;
         return new RunOnce(() => Disabled.Value = previous);
+    }
+
+    /// <summary>
+    /// TF's record.stop_recording: pauses every tape and forward-mode level entered before it, and turns
+    /// grad mode off (as <c>NoGrad</c>). Scopes entered inside it are its own: an <c>EnableGrad</c> turns
+    /// graph recording back on (for tapes entered inside it too), an accumulator entered inside computes
+    /// its tangents.
+    /// </summary>
+    public static IDisposable StopRecording()
+    {
+        _everSet = true;
+        _everStopped = true;
+        var previousStop = StoppedAt.Value;
+        var previousDisabled = Disabled.Value;
+        StoppedAt.Value = Tapes.NextStamp();
+        Disabled.Value = true;
+        return new RunOnce(() =>
+        {
+            StoppedAt.Value = previousStop;
+            Disabled.Value = previousDisabled;
+        });
     }
 
     public static IDisposable SetAnomaly(bool enabled)

@@ -16,6 +16,9 @@ internal sealed record GraphCut(string Reason)
     public static GraphCut StopRecording(string op) =>
         ByOp.GetOrAdd("stop:" + op, _ => new GraphCut($"'{op}' computed under tape.StopRecording()"));
 
+    public static GraphCut StopAllRecording(string op) =>
+        ByOp.GetOrAdd("stopall:" + op, _ => new GraphCut($"'{op}' computed under Autograd.StopRecording()"));
+
     public static GraphCut NotFloating(string op, DType dtype) =>
         ByOp.GetOrAdd($"dtype:{op}:{dtype}", _ => new GraphCut($"'{op}' has a non-floating result ({dtype.TorchName()}), which carries no gradient"));
 }

@@ -46,11 +46,12 @@ internal sealed class GraphRecorder : Interpreter
     {
         // An input is followed when it requires grad or some active tape (recording or not) tracks it.
         bool followed = tracked || AnyRequiresGrad(inputs);
-        if (!followed && Tapes.Active is { } all)
+        if (!followed && Tapes.Open is { } all)
             foreach (var tape in all)
                 if (AnyTracks(tape, inputs)) followed = true;
         if (!followed) return AnyCut(inputs);
         if (!y.DType.IsFloating()) return GraphCut.NotFloating(op.Name, y.DType);
+        if (GradMode.RecordingStoppedAt is not null) return GraphCut.StopAllRecording(op.Name);
         return gradEnabled ? GraphCut.StopRecording(op.Name) : GraphCut.NoGrad(op.Name);
     }
 

@@ -32,6 +32,9 @@ internal sealed class TapeRecord
     /// <summary>True while recording is suspended (<c>StopRecording()</c>).</summary>
     public volatile bool Paused;
 
+    /// <summary>When the tape last entered its scope, on the clock shared with forward levels (<see cref="Tapes.NextStamp"/>).</summary>
+    public long EntryStamp;
+
     /// <summary>True once a non-persistent tape computed its gradients: it can't walk its nodes again.</summary>
     public volatile bool Spent;
 
@@ -99,11 +102,38 @@ internal static class Tapes
     // Read on every recorded op: skipped until a tape has ever existed (see GradMode for why it never resets).
     static volatile bool _everPushed;
 
-    public static TapeRecord[]? Active => _everPushed && ActiveTapes.Value is { Length: > 0 } a ? a : null;
+    // The entry clock shared by tapes and forward-mode levels: TF's nesting rules depend on the order in
+    // which scopes were entered (not created), so each entry takes a fresh stamp.
+    static long _clock;
+
+    /// <summary>The next stamp on the entry clock shared by tapes, forward levels and StopRecording scopes.</summary>
+    public static long NextStamp() => Interlocked.Increment(ref _clock);
+
+    /// <summary>
+    /// Every tape in scope in this flow, including those paused by their own StopRecording() or by
+    /// Autograd.StopRecording() (for explaining where a graph was cut).
+    /// </summary>
+    public static TapeRecord[]? Open => _everPushed && ActiveTapes.Value is { Length: > 0 } a ? a : null;
+
+    /// <summary>
+    /// The tapes that may record here: those in scope, less those entered before an enclosing
+    /// Autograd.StopRecording() (a tape's own StopRecording() is checked by the callers, through <see cref="TapeRecord.Paused"/>).
+    /// </summary>
+    public static TapeRecord[]? Active
+    {
+        get
+        {
+            if (Open is not { } open) return null;
+            if (GradMode.RecordingStoppedAt is not { } stop) return open;
+            var live = Array.FindAll(open, t => t.EntryStamp > stop);
+            return live.Length > 0 ? live : null;
+        }
+    }
 
     public static void Push(TapeRecord tape)
     {
         _everPushed = true;
+        tape.EntryStamp = NextStamp();
         ActiveTapes.Value = ActiveTapes.Value is { } a ? [.. a, tape] : [tape];
     }
 
@@ -113,12 +143,34 @@ internal static class Tapes
     }
 
     /// <summary>
+    /// Hides the tapes entered at or after <paramref name="stamp"/> (a forward level's entry) while that
+    /// level's JVP rule runs; returns what to give back to <see cref="Restore"/> when
+    /// <paramref name="narrowed"/>. Allocates only when some tape is actually hidden.
+    /// </summary>
+    public static TapeRecord[]? KeepOnlyEnteredBefore(long stamp, out bool narrowed)
+    {
+        narrowed = false;
+        if (Open is not { } open) return null;
+        bool any = false;
+        foreach (var t in open)
+            if (t.EntryStamp > stamp) { any = true; break; }
+        if (!any) return null;
+        var previous = ActiveTapes.Value;
+        ActiveTapes.Value = Array.FindAll(open, t => t.EntryStamp < stamp);
+        narrowed = true;
+        return previous;
+    }
+
+    /// <summary>Puts back the tapes hidden by <see cref="KeepOnlyEnteredBefore"/>.</summary>
+    public static void Restore(TapeRecord[]? previous) => ActiveTapes.Value = previous;
+
+    /// <summary>
     /// Whether an active tape follows <paramref name="t"/> (watches it or recorded the op that made it):
     /// only recording tapes count unless <paramref name="includePaused"/> (inside StopRecording()).
     /// </summary>
     public static bool Follows(Tensor t, bool includePaused = false)
     {
-        if (Active is not { } tapes) return false;
+        if ((includePaused ? Open : Active) is not { } tapes) return false;
         foreach (var tape in tapes)
             if ((includePaused || !tape.Paused) && tape.Tracks(t)) return true;
         return false;
