@@ -145,8 +145,11 @@ public partial class Tensor
     /// With <paramref name="inputs"/>, only those tensors get <see cref="Grad"/> (a non-leaf among them is
     /// made to <see cref="RetainGrad"/>, as in PyTorch); see <see cref="Autograd.Backward"/>.
     /// </summary>
-    public void Backward(Tensor? gradient = null, bool retainGraph = false, bool createGraph = false, IReadOnlyList<Tensor>? inputs = null) =>
-        Autograd.RunBackward("Backward", [this], gradient is null ? null : [gradient], retainGraph || createGraph, createGraph, inputs);
+    public void Backward(Tensor? gradient = null, bool retainGraph = false, bool createGraph = false, IReadOnlyList<Tensor>? inputs = null)
+    {
+        var g = Backprop.RootGradient("Backward", this, gradient);
+        Backprop.Accumulate("Backward", [this], [g], inputs, retainGraph || createGraph, createGraph);
+    }
 
     /// <summary>
     /// Registers a hook called with this tensor's gradient each time one is computed; a non-null

@@ -65,20 +65,13 @@ public static partial class Autograd
     /// Autograd.Backward([h * 3.0], inputs: [h]);       // h.Grad = 3; x.Grad unchanged
     /// </code></example>
     public static void Backward(IReadOnlyList<Tensor> outputs, IReadOnlyList<Tensor?>? gradients = null, bool? retainGraph = null,
-        bool createGraph = false, IReadOnlyList<Tensor>? inputs = null) =>
-        RunBackward("Autograd.Backward", outputs, gradients, retainGraph, createGraph, inputs);
-
-    /// <summary>The shared body of <see cref="Backward"/> and <see cref="Tensor.Backward"/>; <paramref name="op"/> names the caller in errors.</summary>
-    internal static void RunBackward(string op, IReadOnlyList<Tensor> outputs, IReadOnlyList<Tensor?>? gradients, bool? retainGraph,
-        bool createGraph, IReadOnlyList<Tensor>? inputs)
+        bool createGraph = false, IReadOnlyList<Tensor>? inputs = null)
     {
         ArgumentNullException.ThrowIfNull(outputs);
         if (outputs.Count == 0)
-            throw Errors.Arg(op, "no outputs were given; pass the tensors to differentiate.");
-        if (inputs is { Count: 0 })
-            throw Errors.Arg(op, "inputs is empty; leave it out (null) to accumulate into every leaf, or list the tensors that should get .Grad.");
-        var seeds = Seeds(op, outputs, gradients, "gradients");
-        Backprop.Accumulate(op, outputs, seeds, inputs, retainGraph ?? createGraph, createGraph);
+            throw Errors.Arg("Autograd.Backward", "no outputs were given; pass the tensors to differentiate.");
+        var seeds = Seeds("Autograd.Backward", outputs, gradients, "gradients");
+        Backprop.Accumulate("Autograd.Backward", outputs, seeds, inputs, retainGraph ?? createGraph, createGraph);
     }
 
     /// <summary>The seed of each output: its given gradient (checked against its shape) or 1 for a one-element output.</summary>

@@ -4,7 +4,9 @@ namespace Nabla.Engine;
 /// The reverse-mode engine (PyTorch's engine.cpp algorithm): find the nodes reachable from the roots
 /// (pruned to those that lead to the requested inputs), count dependencies, then run each node when
 /// all its incoming gradients are summed, newest first. Without createGraph the rules run under
-/// no-grad; with it they are recorded, so the result can be differentiated again.
+/// no-grad; with it they are recorded, so the result can be differentiated again. Several roots share
+/// one pass, so a node they have in common runs once on the summed gradient. Hooks run around each
+/// node in PyTorch's order (see <see cref="NodeHooks"/>).
 /// </summary>
 internal static class Backprop
 {
@@ -63,8 +65,12 @@ internal static class Backprop
     /// non-leaves because they are made to retain their gradient (as PyTorch does, for later passes too).
     /// </summary>
     public static void Accumulate(string op, IReadOnlyList<Tensor> roots, IReadOnlyList<Tensor> rootGrads, IReadOnlyList<Tensor>? inputs,
-        bool retainGraph, bool createGraph) =>
+        bool retainGraph, bool createGraph)
+    {
+        if (inputs is { Count: 0 })
+            throw Errors.Arg(op, "inputs is empty; leave it out (null) to accumulate into every leaf, or list the tensors that should get .Grad.");
         Execute(op, roots, rootGrads, inputs, accumulate: true, retainGraph, createGraph, allowUnused: true, tape: null);
+    }
 
     static Tensor?[] Execute(string op, IReadOnlyList<Tensor> roots, IReadOnlyList<Tensor> rootGrads, IReadOnlyList<Tensor>? inputs,
         bool accumulate, bool retainGraph, bool createGraph, bool allowUnused, TapeRecord? tape)
