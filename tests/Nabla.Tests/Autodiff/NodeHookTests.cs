@@ -33,6 +33,12 @@ public class NodeHookTests
         Assert.Same(next[0].Node, (a + 1.0).GradFn!.NextFunctions[0].Node);
         Assert.Same(y.GradFn, Assert.Single(z.GradFn!.NextFunctions).Node);
         Assert.Empty(next[0].Node!.NextFunctions);
+
+        // A number operand is a constant input too: (AccumulateGrad, 0), (null, 0).
+        var scaled = (a * 3.0).GradFn!.NextFunctions;
+        Assert.Equal(2, scaled.Count);
+        Assert.Same(next[0].Node, scaled[0].Node);
+        Assert.Null(scaled[1].Node);
     }
 
     [Fact]
