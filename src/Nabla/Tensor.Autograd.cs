@@ -7,7 +7,8 @@ public partial class Tensor
     bool _requiresGrad;
     Tensor? _grad;
     AccumulateGrad? _accumulator;
-    Func<Tensor, Tensor?>? _retainHook;
+    Action<Tensor>? _retainHook;
+    GradNode? _gradFn;
 
     /// <summary>Forward-mode tangents, one per nesting level (set by the engine; see Engine/ForwardMode.cs).</summary>
     internal (int Level, Tensor Value)[]? Tangents;
@@ -27,7 +28,26 @@ public partial class Tensor
     }
 
     /// <summary>The node that made this tensor (null for leaves and untracked tensors). Its <c>Name</c> reads like <c>MulBackward</c>.</summary>
-    public GradNode? GradFn { get; internal set; }
+    public GradNode? GradFn
+    {
+        get => _gradFn;
+        internal set
+        {
+            // As in PyTorch, when an in-place op gives this tensor a new node, RetainGrad follows it there
+            // (hooks from RegisterHook stay with the old node); a tensor cut to a leaf retains nothing.
+            if (_retainHook is not null && !ReferenceEquals(value, _gradFn))
+            {
+                _gradFn?.RetainsGradHooks?.Remove(_retainHook);
+                if (value is not null) (value.RetainsGradHooks ??= []).Add(_retainHook);
+                else
+                {
+                    _retainHook = null;
+                    RetainsGrad = false;
+                }
+            }
+            _gradFn = value;
+        }
+    }
 
     /// <summary>
     /// Whether gradients flow to this tensor. Settable only on leaves, and only for floating dtypes
@@ -70,21 +90,24 @@ public partial class Tensor
     /// <summary>Whether <see cref="RetainGrad"/> was called on this non-leaf.</summary>
     public bool RetainsGrad { get; private set; }
 
-    /// <summary>Makes <see cref="Backward"/> fill <see cref="Grad"/> for this non-leaf tensor too. No effect on leaves.</summary>
+    /// <summary>
+    /// Makes <see cref="Backward"/> (and <see cref="Autograd.Backward"/>) fill <see cref="Grad"/> for this
+    /// non-leaf tensor too, with the gradient after every hook registered on it. No effect on leaves.
+    /// If an in-place op later gives the tensor a new <see cref="GradFn"/>, the retained gradient is the
+    /// one of the new values, as in PyTorch.
+    /// </summary>
     public void RetainGrad()
     {
         if (GradFn is null || RetainsGrad) return;
         if (!RequiresGrad)
             throw Errors.State("Tensor.RetainGrad", "can't retain the gradient of a tensor that does not require grad.");
         RetainsGrad = true;
-        var node = GradFn;
         _retainHook = g =>
         {
             if (Backprop.IsAccumulating)
                 _grad = _grad is null ? Backprop.Own(g) : _grad + g;
-            return null;
         };
-        (node.PreHooks ??= []).Add(_retainHook);
+        (GradFn.RetainsGradHooks ??= []).Add(_retainHook);
     }
 
     /// <summary>A new leaf that shares this tensor's data but is cut from the graph (never requires grad).</summary>
@@ -119,11 +142,13 @@ public partial class Tensor
     /// <see cref="Grad"/>. A non-scalar tensor needs <paramref name="gradient"/> (the vector in the
     /// vector-Jacobian product). The graph's saved values are freed unless <paramref name="retainGraph"/>;
     /// with <paramref name="createGraph"/> the backward pass is itself recorded, for higher derivatives.
+    /// With <paramref name="inputs"/>, only those tensors get <see cref="Grad"/> (a non-leaf among them is
+    /// made to <see cref="RetainGrad"/>, as in PyTorch); see <see cref="Autograd.Backward"/>.
     /// </summary>
-    public void Backward(Tensor? gradient = null, bool retainGraph = false, bool createGraph = false)
+    public void Backward(Tensor? gradient = null, bool retainGraph = false, bool createGraph = false, IReadOnlyList<Tensor>? inputs = null)
     {
         var g = Backprop.RootGradient("Backward", this, gradient);
-        Backprop.Run([this], [g], inputs: null, retainGraph || createGraph, createGraph, allowUnused: true);
+        Backprop.Accumulate("Backward", [this], [g], inputs, retainGraph || createGraph, createGraph);
     }
 
     /// <summary>
@@ -132,13 +157,12 @@ public partial class Tensor
     /// </summary>
     public IDisposable RegisterHook(Func<Tensor, Tensor?> hook)
     {
+        ArgumentNullException.ThrowIfNull(hook);
         if (!RequiresGrad)
             throw Errors.State("Tensor.RegisterHook", "cannot register a hook on a tensor that doesn't require gradient.");
-        var node = GradEdge();
-        var list = node.PreHooks ??= [];
-        // As in PyTorch, the retains-grad hook stays last, so .Grad sees what every hook returned.
-        int at = _retainHook is null ? -1 : list.IndexOf(_retainHook);
-        list.Insert(at < 0 ? list.Count : at, hook);
+        // The hook belongs to today's node: after an in-place op it still fires on the old values' gradient.
+        var list = GradEdge().TensorHooks ??= [];
+        list.Add(hook);
         return new RunOnce(() => list.Remove(hook));
     }
 

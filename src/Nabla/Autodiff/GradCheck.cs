@@ -6,7 +6,7 @@ namespace Nabla;
 /// <summary>
 /// Checks gradients against finite differences, as <c>torch.autograd.gradcheck</c> and
 /// <c>gradgradcheck</c>: the Jacobian built row by row from the autodiff rules
-/// (<see cref="Autograd.Grad(IReadOnlyList{Tensor}, IReadOnlyList{Tensor}, IReadOnlyList{Tensor?}?, bool?, bool, bool)"/>
+/// (<see cref="Autograd.Grad(IReadOnlyList{Tensor}, IReadOnlyList{Tensor}, IReadOnlyList{Tensor?}?, bool?, bool, bool?, bool)"/>
 /// with one-hot output gradients) must match the one built column by column from central differences
 /// <c>(f(x + eps e_i) - f(x - eps e_i)) / 2eps</c>, entry by entry within <c>atol + rtol * |numerical|</c>.
 /// </summary>

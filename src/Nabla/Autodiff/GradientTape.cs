@@ -13,7 +13,7 @@ namespace Nabla;
 /// </summary>
 /// <remarks>
 /// <para>Higher orders: a gradient computed while some tape is recording is itself recorded (and is
-/// differentiable, also by <see cref="Autograd.Grad(Tensor, Tensor, Tensor?, bool?, bool, bool)"/>), so
+/// differentiable, also by <see cref="Autograd.Grad(Tensor, Tensor, Tensor?, bool?, bool, bool?, bool)"/>), so
 /// nested tapes give second, third and higher derivatives. As in TensorFlow, a non-persistent tape used
 /// inside its own scope first stops recording (its gradient is recorded only by outer tapes, and later
 /// ops don't count), while a persistent one keeps recording, so it can differentiate its own gradients.

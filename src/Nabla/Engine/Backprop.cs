@@ -4,7 +4,9 @@ namespace Nabla.Engine;
 /// The reverse-mode engine (PyTorch's engine.cpp algorithm): find the nodes reachable from the roots
 /// (pruned to those that lead to the requested inputs), count dependencies, then run each node when
 /// all its incoming gradients are summed, newest first. Without createGraph the rules run under
-/// no-grad; with it they are recorded, so the result can be differentiated again.
+/// no-grad; with it they are recorded, so the result can be differentiated again. Several roots share
+/// one pass, so a node they have in common runs once on the summed gradient. Hooks run around each
+/// node in PyTorch's order (see <see cref="NodeHooks"/>).
 /// </summary>
 internal static class Backprop
 {
@@ -14,21 +16,27 @@ internal static class Backprop
     /// <summary>The node whose backward rule is running on this thread (null outside backward), for anomaly messages.</summary>
     public static GradNode? Running => _running;
 
-    /// <summary>True while a <see cref="Tensor.Backward"/> (not an <see cref="Autograd.Grad(Tensor, Tensor, Tensor?, bool?, bool, bool)"/>) runs.</summary>
+    /// <summary>True while a pass that fills <c>.Grad</c> runs (<see cref="Tensor.Backward"/>, <see cref="Autograd.Backward"/>), not an <see cref="Autograd.Grad(Tensor, Tensor, Tensor?, bool?, bool, bool?, bool)"/>.</summary>
     public static bool IsAccumulating => _accumulating;
 
-    public static Tensor RootGradient(string op, Tensor root, Tensor? gradient)
+    /// <summary>
+    /// The seed of <paramref name="root"/>: <paramref name="gradient"/> checked against its shape, or ones
+    /// for a one-element root. <paramref name="index"/> is the root's position among several (named in
+    /// errors by <paramref name="op"/>), or -1 for a single root.
+    /// </summary>
+    public static Tensor RootGradient(string op, Tensor root, Tensor? gradient, int index = -1)
     {
+        string which = index < 0 ? "this output" : $"output {index}";
         if (gradient is null)
         {
             if (root.NumElements != 1)
                 throw Errors.State(op,
-                    $"a gradient can be created implicitly only for scalar outputs, but this output has shape {root.Shape}. " +
+                    $"a gradient can be created implicitly only for scalar outputs, but {which} has shape {root.Shape}. " +
                     "Pass the gradient of the output (e.g. Tensor.Ones(...) of the same shape), or reduce it with Sum()/Mean() first.");
             return Tensor.OnesLike(root);
         }
         if (!gradient.Shape.Equals(root.Shape))
-            throw Errors.Arg(op, $"the gradient has shape {gradient.Shape} but the output has shape {root.Shape}; they must match.");
+            throw Errors.Arg(op, $"the gradient of {which} has shape {gradient.Shape} but the output has shape {root.Shape}; they must match.");
         return gradient.DType == root.DType ? gradient : gradient.To(root.DType);
     }
 
@@ -48,6 +56,25 @@ internal static class Backprop
         bool retainGraph, bool createGraph, bool allowUnused, TapeRecord? tape = null)
     {
         string op = tape is not null ? "GradientTape.Gradient" : inputs is null ? "Backward" : "Autograd.Grad";
+        return Execute(op, roots, rootGrads, inputs, accumulate: inputs is null, retainGraph, createGraph, allowUnused, tape);
+    }
+
+    /// <summary>
+    /// One backward pass from several roots that adds into <c>.Grad</c> (torch.autograd.backward). With
+    /// <paramref name="inputs"/>, only those tensors get <c>.Grad</c>: leaves through their accumulator,
+    /// non-leaves because they are made to retain their gradient (as PyTorch does, for later passes too).
+    /// </summary>
+    public static void Accumulate(string op, IReadOnlyList<Tensor> roots, IReadOnlyList<Tensor> rootGrads, IReadOnlyList<Tensor>? inputs,
+        bool retainGraph, bool createGraph)
+    {
+        if (inputs is { Count: 0 })
+            throw Errors.Arg(op, "inputs is empty; leave it out (null) to accumulate into every leaf, or list the tensors that should get .Grad.");
+        Execute(op, roots, rootGrads, inputs, accumulate: true, retainGraph, createGraph, allowUnused: true, tape: null);
+    }
+
+    static Tensor?[] Execute(string op, IReadOnlyList<Tensor> roots, IReadOnlyList<Tensor> rootGrads, IReadOnlyList<Tensor>? inputs,
+        bool accumulate, bool retainGraph, bool createGraph, bool allowUnused, TapeRecord? tape)
+    {
         var rootNodes = new GradNode[roots.Count];
         for (int i = 0; i < roots.Count; i++)
         {
@@ -64,6 +91,7 @@ internal static class Backprop
             {
                 if (tape is null && !inputs[i].RequiresGrad)
                     throw Errors.State(op, $"input {i} ({Errors.Describe(inputs[i])}) does not require grad, so no gradient can be computed for it: {Explain.WhyNoGradient(inputs[i])}.");
+                if (accumulate) inputs[i].RetainGrad();   // no effect on a leaf; a non-leaf gets its .Grad this way
                 var node = inputs[i].GradEdge();
                 if (!captures.TryGetValue(node, out var list)) captures[node] = list = [];
                 list.Add(i);
@@ -72,12 +100,12 @@ internal static class Backprop
         var needed = FindNeeded(rootNodes, inputs is null ? null : captures.Keys, tape is null ? null : tape.Allows);
         var dependencies = CountDependencies(needed);
         var buffers = new Dictionary<GradNode, Tensor>();
-        var results = new Tensor?[inputs?.Count ?? 0];
+        var results = new Tensor?[accumulate ? 0 : inputs?.Count ?? 0];
         var ready = new PriorityQueue<GradNode, long>();
         var executed = new List<GradNode>();
 
         bool wasAccumulating = _accumulating;
-        _accumulating = inputs is null;
+        _accumulating = accumulate;
         using var mode = GradMode.Set(createGraph);
         try
         {
@@ -90,42 +118,31 @@ internal static class Backprop
             {
                 var g = buffers[node];
                 buffers.Remove(node);
-                if (node.PreHooks is { } hooks)
-                    foreach (var hook in hooks.ToArray())
-                        if (hook(g) is { } replaced) g = CheckHookResult(node, g, replaced);
-                if (captures.TryGetValue(node, out var indices))
+                g = NodeHooks.RunTensorHooks(node, g);
+                if (!accumulate && captures.TryGetValue(node, out var indices))
                     foreach (var i in indices) results[i] = g;
+                // As in PyTorch: Backward runs every node it reaches (a requested input's own node too);
+                // Autograd.Grad runs no accumulator and no node past which nothing requested lies.
+                if (!accumulate && (node is AccumulateGrad || !LeadsOn(node, needed))) continue;
+
+                var gy = NodeHooks.RunPreHooks(node, g);
+                Tensor?[] gxs;
                 if (node is AccumulateGrad acc)
                 {
-                    if (inputs is null) Accumulate(acc, g, createGraph);
-                    continue;
+                    if (gy is not null) AccumulateLeaf(acc, gy, createGraph);
+                    gxs = [];
                 }
-                if (!LeadsOn(node, needed))
+                else if (gy is null) gxs = new Tensor?[node.Next.Length];   // a pre-hook removed the gradient
+                else
                 {
-                    // A captured non-leaf whose inputs lead to no other capture: nothing further to run.
-                    continue;
+                    var outer = _running;
+                    _running = node;
+                    try { gxs = node.Apply(gy, NeededInputs(node, needed)); }
+                    finally { _running = outer; }
                 }
-                var outer = _running;
-                _running = node;
-                Tensor?[] gxs;
-                try { gxs = node.Apply(g, NeededInputs(node, needed)); }
-                finally { _running = outer; }
-                executed.Add(node);
-                for (int i = 0; i < node.Next.Length; i++)
-                {
-                    var next = node.Next[i];
-                    if (next is null || !needed.Contains(next)) continue;
-                    if (gxs[i] is { } gx)
-                    {
-                        if (GradMode.AnomalyDetection) Anomaly.CheckBackward(node, i, gx);
-                        AddTo(buffers, next, gx);
-                    }
-                    if (--dependencies[next] == 0)
-                    {
-                        if (buffers.ContainsKey(next)) ready.Enqueue(next, -next.Sequence);
-                        else ReleaseUnreached(next, dependencies, needed, buffers, ready);
-                    }
-                }
+                if (node is not AccumulateGrad) executed.Add(node);
+                gxs = NodeHooks.RunPostHooks(node, gxs, gy);
+                Send(node, gxs, needed, dependencies, buffers, ready);
             }
         }
         finally
@@ -136,13 +153,34 @@ internal static class Backprop
                     if (!TapeRecord.KeepsSaved(node)) node.Release();   // a tape may still walk it
         }
 
-        if (inputs is not null && !allowUnused)
+        if (inputs is not null && !accumulate && !allowUnused)
             for (int i = 0; i < results.Length; i++)
                 if (results[i] is null)
                     throw Errors.State(op,
                         $"input {i} ({Errors.Describe(inputs[i])}) was not used to compute the outputs: " +
                         $"{Explain.WhyUnconnected(roots, inputs[i], tape)}. Pass allowUnused: true to get null for it instead.");
         return results;
+    }
+
+    /// <summary>Adds each input gradient to its next node's buffer and queues the nodes that have all their gradients.</summary>
+    static void Send(GradNode node, Tensor?[] gxs, HashSet<GradNode> needed, Dictionary<GradNode, int> dependencies,
+        Dictionary<GradNode, Tensor> buffers, PriorityQueue<GradNode, long> ready)
+    {
+        for (int i = 0; i < node.Next.Length; i++)
+        {
+            var next = node.Next[i];
+            if (next is null || !needed.Contains(next)) continue;
+            if (gxs[i] is { } gx)
+            {
+                if (GradMode.AnomalyDetection) Anomaly.CheckBackward(node, i, gx);
+                AddTo(buffers, next, gx);
+            }
+            if (--dependencies[next] == 0)
+            {
+                if (buffers.ContainsKey(next)) ready.Enqueue(next, -next.Sequence);
+                else ReleaseUnreached(next, dependencies, needed, buffers, ready);
+            }
+        }
     }
 
     // A node all of whose incoming gradients were null (e.g. non-differentiable paths): its
@@ -161,16 +199,6 @@ internal static class Backprop
         }
     }
 
-    // As in PyTorch: a hook may change the gradient's values, never its shape or dtype.
-    static Tensor CheckHookResult(GradNode node, Tensor g, Tensor replaced)
-    {
-        if (replaced.Shape.Equals(g.Shape) && replaced.DType == g.DType) return replaced;
-        string of = node is AccumulateGrad acc ? $"a leaf {Errors.Describe(acc.Leaf)}" : $"the output of {node.Name.Replace("Backward", "")}";
-        throw Errors.State("Tensor.RegisterHook",
-            $"a hook on the gradient of {of} returned {Errors.Describe(replaced)} for a gradient of {Errors.Describe(g)}; " +
-            "a hook must return a tensor of the same shape and dtype (or null to keep the gradient).");
-    }
-
     /// <summary>Which of the node's inputs lead to a needed node: the others' gradients would be dropped, so rules may skip them.</summary>
     static bool[] NeededInputs(GradNode node, HashSet<GradNode> needed)
     {
@@ -186,7 +214,7 @@ internal static class Backprop
         return false;
     }
 
-    static void Accumulate(AccumulateGrad acc, Tensor g, bool createGraph)
+    static void AccumulateLeaf(AccumulateGrad acc, Tensor g, bool createGraph)
     {
         // Only leaves that asked for gradients get .Grad (a leaf a tape merely watches does not).
         if (!acc.Leaf.RequiresGrad) return;
