@@ -24,15 +24,84 @@ public static partial class Autograd
         return x => new LambdaGradient(xs =>
         {
             var (value, gradient) = f(xs[0]);
-            return (value, gy => [gradient(gy)]);
-        }).Apply(x);
+            return (value, gradient is null ? null! : (gy, _) => [gradient(gy)]);
+        }, takesVariables: false).Apply(x);
     }
 
     /// <summary>The several-input form of <see cref="CustomGradient(Func{Tensor, ValueTuple{Tensor, Func{Tensor, Tensor}}})"/>: the gradient function returns one gradient (or null) per input.</summary>
     public static Func<Tensor[], Tensor> CustomGradient(Func<Tensor[], (Tensor Value, Func<Tensor, Tensor?[]> Gradient)> f)
     {
         ArgumentNullException.ThrowIfNull(f);
-        return xs => new LambdaGradient(f).Apply(xs);
+        return xs => new LambdaGradient(inputs =>
+        {
+            var (value, gradient) = f(inputs);
+            return (value, gradient is null ? null! : (gy, _) => gradient(gy));
+        }, takesVariables: false).Apply(xs);
+    }
+
+    /// <summary>
+    /// TensorFlow's <c>@tf.custom_gradient</c> for a function that reads trainable <see cref="Variable"/>s it
+    /// is not given as inputs (a layer's weights): the gradient function receives the output's gradient
+    /// and those variables (each once, in the order <paramref name="f"/> first read them; empty when it read
+    /// none) and returns the input's gradient and one gradient (or null) per variable, each shaped like its
+    /// variable. <see cref="GradientTape.Gradient(Tensor, Tensor, Tensor?, UnconnectedGradients)"/>,
+    /// <see cref="Tensor.Backward"/> and <see cref="Grad(Tensor, Tensor, Tensor?, bool?, bool, bool)"/> use
+    /// them for the variables. The plain overloads throw when <paramref name="f"/> reads a trainable variable
+    /// that is not an input, as TF requires the gradient function to accept <c>variables</c> then.
+    /// </summary>
+    /// <example><code>
+    /// var w = new Variable(Tensor.FromArray(new[] { 1.0, 1.0 }, [2]));   // y = w[1] x + w[0]
+    /// var linear = Autograd.CustomGradient((Tensor x) =>
+    /// {
+    ///     var y = w[1] * x + w[0];
+    ///     return (y, (dy, variables) => (dy * w[1], [Tensor.Stack([dy.Sum(), (dy * x).Sum()])]));
+    /// });
+    /// </code></example>
+    public static Func<Tensor, Tensor> CustomGradient(
+        Func<Tensor, (Tensor Value, Func<Tensor, IReadOnlyList<Variable>, (Tensor? Input, Tensor?[] Variables)> Gradient)> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return x => new LambdaGradient(xs =>
+        {
+            var (value, gradient) = f(xs[0]);
+            return (value, gradient is null ? null! : (gy, vs) =>
+            {
+                var (input, variables) = gradient(gy, vs);
+                return Join(1, [input], variables, vs.Count);
+            });
+        }, takesVariables: true).Apply(x);
+    }
+
+    /// <summary>
+    /// The several-input form of <see cref="CustomGradient(Func{Tensor, ValueTuple{Tensor, Func{Tensor, IReadOnlyList{Variable}, ValueTuple{Tensor, Tensor[]}}}})"/>:
+    /// the gradient function returns one gradient (or null) per input and one per variable.
+    /// </summary>
+    public static Func<Tensor[], Tensor> CustomGradient(
+        Func<Tensor[], (Tensor Value, Func<Tensor, IReadOnlyList<Variable>, (Tensor?[] Inputs, Tensor?[] Variables)> Gradient)> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return xs => new LambdaGradient(inputs =>
+        {
+            var (value, gradient) = f(inputs);
+            return (value, gradient is null ? null! : (gy, vs) =>
+            {
+                var (ins, variables) = gradient(gy, vs);
+                return Join(inputs.Length, ins, variables, vs.Count);
+            });
+        }, takesVariables: true).Apply(xs);
+    }
+
+    /// <summary>The gradients of the inputs then of the variables, after checking both counts (TF's checks).</summary>
+    static Tensor?[] Join(int inputCount, Tensor?[]? inputs, Tensor?[]? variables, int variableCount)
+    {
+        const string op = "CustomGradient";
+        if (inputs is null || inputs.Length != inputCount)
+            throw Errors.State(op, $"the gradient function returned {inputs?.Length ?? 0} input gradients for {inputCount} inputs; " +
+                "return one (or null) per input.");
+        if (variables is null || variables.Length != variableCount)
+            throw Errors.State(op, $"the gradient function returned {variables?.Length ?? 0} variable gradients but the function read " +
+                $"{variableCount} trainable variables; return one gradient (or null) per variable, in the order of the list it was given.");
+        return [.. inputs, .. variables];
     }
 
     /// <summary>
@@ -54,9 +123,14 @@ public static partial class Autograd
         return new CheckpointFunction(xs => f(xs[0])).Apply(input);
     }
 
-    sealed class LambdaGradient(Func<Tensor[], (Tensor Value, Func<Tensor, Tensor?[]> Gradient)> f) : CustomFunction
+    /// <summary>
+    /// The custom function behind CustomGradient. <paramref name="f"/> gives the value and a gradient function
+    /// from (output gradient, variables read) to the gradients of the inputs then of the variables.
+    /// </summary>
+    sealed class LambdaGradient(Func<Tensor[], (Tensor Value, Func<Tensor, IReadOnlyList<Variable>, Tensor?[]> Gradient)> f, bool takesVariables)
+        : CustomFunction
     {
-        const string GradientKey = "gradient";
+        const string GradientKey = "gradient", VariablesKey = "variables";
 
         public override string Name => "CustomGradient";
 
@@ -66,15 +140,30 @@ public static partial class Autograd
 
         protected override Tensor[] Forward(FunctionContext ctx, Tensor[] inputs)
         {
-            var (value, gradient) = f(inputs);
+            Tensor value;
+            Func<Tensor, IReadOnlyList<Variable>, Tensor?[]> gradient;
+            VariableWatcher watcher;
+            using (VariableWatcher.Start(out watcher)) (value, gradient) = f(inputs);
             ctx.Items[GradientKey] = gradient ?? throw Errors.State(Name, "the function returned a null gradient function.");
-            return [value ?? throw Errors.State(Name, "the function returned a null value.")];
+            if (value is null) throw Errors.State(Name, "the function returned a null value.");
+            // As TF: the variables are those read that are not inputs; they become inputs of the recorded call.
+            Variable[] variables = [.. watcher.Used.Where(v => !Array.Exists(inputs, x => ReferenceEquals(x, v)))];
+            if (variables.Length > 0 && !takesVariables)
+                throw Errors.Arg(Name,
+                    $"the function reads trainable variables it was not given as inputs ({string.Join(", ", variables.Select(v => $"'{v.Name}' {Errors.Describe(v)}"))}), " +
+                    "so its gradient function must also return their gradients (TF: grad_fn must accept the keyword argument 'variables'). " +
+                    "Use the CustomGradient overload whose gradient function takes (dy, variables) and returns (input gradients, variable gradients), " +
+                    "or pass the variables as inputs.");
+            ctx.Items[VariablesKey] = variables;
+            ctx.AddInputs(variables);
+            return [value];
         }
 
         protected override Tensor?[] Backward(FunctionContext ctx, Tensor[] gradOutputs)
         {
             ctx.EnsureAlive();
-            return ((Func<Tensor, Tensor?[]>)ctx.Items[GradientKey]!)(gradOutputs[0]);
+            var gradient = (Func<Tensor, IReadOnlyList<Variable>, Tensor?[]>)ctx.Items[GradientKey]!;
+            return gradient(gradOutputs[0], (Variable[])ctx.Items[VariablesKey]!);
         }
     }
 

@@ -78,25 +78,16 @@ public static partial class Autograd
 
     /// <summary>
     /// f(x) and the Hessian-vector product H·v of a scalar function (torch.autograd.functional.hvp),
-    /// as forward-over-reverse: the JVP of the gradient, with no Hessian built.
+    /// as forward-over-reverse: the JVP of the gradient, with no Hessian built. <paramref name="v"/> may be
+    /// omitted when x has one element; <paramref name="createGraph"/> and <paramref name="strict"/> as in
+    /// <see cref="Hvp(Func{Tensor[], Tensor}, Tensor[], Tensor[], bool, bool)"/>.
     /// </summary>
-    public static (Tensor Output, Tensor Result) Hvp(Func<Tensor, Tensor> f, Tensor x, Tensor v)
+    public static (Tensor Output, Tensor Result) Hvp(Func<Tensor, Tensor> f, Tensor x, Tensor? v = null, bool createGraph = false, bool strict = false)
     {
         ArgumentNullException.ThrowIfNull(f);
-        ArgumentNullException.ThrowIfNull(v);
-        var xs = Leaf(x, createGraph: false, "Autograd.Hvp");
-        if (!v.Shape.Equals(x.Shape))
-            throw Errors.Arg("Autograd.Hvp", $"v has shape {v.Shape} but x has shape {x.Shape}; they must match.");
-        using var acc = new ForwardAccumulator(xs, v);
-        Tensor y, g;
-        using (EnableGrad())
-        {
-            y = f(xs);
-            if (y.NumElements != 1)
-                throw Errors.Arg("Autograd.Hvp", $"the function must return a single value, got shape {y.Shape}.");
-            g = (y.RequiresGrad ? Grad(y, xs, allowUnused: true) : null) ?? Tensor.ZerosLike(xs);
-        }
-        return (DetachKeepTangents(y), DetachKeepTangents(acc.Jvp(g) ?? Tensor.ZerosLike(xs)));
+        ArgumentNullException.ThrowIfNull(x);
+        var (y, r) = Hvp(xs => f(xs[0]), [x], v is null ? null : [v], createGraph, strict);
+        return (y, r[0]);
     }
 
     /// <summary>

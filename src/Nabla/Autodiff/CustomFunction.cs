@@ -23,7 +23,7 @@ namespace Nabla;
 /// }
 /// var y = new MyExp().Apply(x);
 /// </code></example>
-public abstract class CustomFunction
+public abstract partial class CustomFunction
 {
     /// <summary>Name used in <see cref="Tensor.GradFn"/> (<c>NameBackward</c>) and in errors; the class name by default.</summary>
     public virtual string Name => GetType().Name;
@@ -32,8 +32,11 @@ public abstract class CustomFunction
     protected abstract Tensor[] Forward(FunctionContext ctx, Tensor[] inputs);
 
     /// <summary>
-    /// Given the gradient of every output (zeros for outputs that received none), returns the gradient
-    /// of every input (null for inputs with none), each shaped like its input.
+    /// Given the gradient of every output (zeros for outputs that received none, or null after
+    /// <c>ctx.SetMaterializeGrads(false)</c>), returns the gradient of every input (null for inputs with
+    /// none), each shaped like its input. Each differentiable output has its own graph node, so Backward
+    /// runs once per output that received a gradient, with the others' entries zero (or null); by
+    /// linearity the input gradients sum to those of one call with all of them.
     /// </summary>
     protected abstract Tensor?[] Backward(FunctionContext ctx, Tensor[] gradOutputs);
 
@@ -61,6 +64,14 @@ public abstract class CustomFunction
         return outputs[0];
     }
 
+    /// <summary>
+    /// Marks <see cref="Backward"/> as differentiable once only (PyTorch's <c>@once_differentiable</c>):
+    /// it then runs under no-grad, so it may use ops without derivative rules, and asking for a higher
+    /// derivative through it (createGraph then a second gradient, a Hessian, nested tapes) throws an error
+    /// naming this function when that second gradient reaches it. Forward mode then needs a <see cref="Jvp"/> override.
+    /// </summary>
+    protected virtual bool OnceDifferentiable => false;
+
     /// <summary>Applies the function and returns all its outputs.</summary>
     public Tensor[] ApplyAll(params Tensor[] inputs)
     {
@@ -74,21 +85,30 @@ public abstract class CustomFunction
             outputs = Forward(ctx, inputs) ?? throw Errors.State(Name, "Forward returned null.");
         if (outputs.Length == 0) throw Errors.State(Name, "Forward returned no outputs.");
         for (int i = 0; i < outputs.Length; i++)
-        {
             if (outputs[i] is null) throw Errors.State(Name, $"Forward returned null for output {i}.");
+        // The inputs the call is recorded with: those given, plus any the function added (the variables a
+        // TF-style custom gradient read).
+        var all = ctx.AllInputs;
+        bool recorded = GradMode.Enabled && Array.Exists(all, x => x.RequiresGrad || Tapes.Follows(x));
+        MarkDirtyInputs(ctx, outputs, recorded);
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            // A changed input is returned as itself: its history moves to this function's node (PyTorch's rebase).
+            if (ctx.IsDirty(outputs[i])) continue;
             // An output that is an input object (or, for a recorded forward, a tensor with its own history or
             // tangents) must become its own tensor, or recording would rewrite that tensor's history.
-            if (outputs[i].GradFn is not null || outputs[i].Tangents is not null || Array.Exists(inputs, x => ReferenceEquals(x, outputs[i])))
+            if (outputs[i].GradFn is not null || outputs[i].Tangents is not null || Array.Exists(all, x => ReferenceEquals(x, outputs[i])))
             {
                 bool nonDiff = ctx.IsNonDifferentiable(outputs[i]);
                 outputs[i] = outputs[i].View(outputs[i].Shape, outputs[i].Strides, outputs[i].Offset);
                 if (nonDiff) ctx.MarkNonDifferentiable(outputs[i]);
             }
         }
+        ctx.PackSaved();
         ctx.Outputs = outputs;
         for (int i = 0; i < outputs.Length; i++)
             if (!ctx.IsNonDifferentiable(outputs[i]) && outputs[i].DType.IsFloating())
-                Dispatch.Record(new CustomOutput(this, ctx, i), inputs, outputs[i]);
+                Dispatch.Record(new CustomOutput(this, ctx, i), all, outputs[i]);
         return outputs;
     }
 
@@ -96,8 +116,16 @@ public abstract class CustomFunction
     {
         var grads = new Tensor[ctx.Outputs.Length];
         for (int k = 0; k < grads.Length; k++)
-            grads[k] = k == index ? gy : Tensor.Zeros(ctx.Outputs[k].Shape.ToArray(), ctx.Outputs[k].DType.IsFloating() ? ctx.Outputs[k].DType : gy.DType);
-        var gx = Backward(ctx, grads) ?? throw Errors.State(Name + "Backward", "Backward returned null; return one gradient (or null) per input.");
+            grads[k] = k == index ? gy
+                : ctx.MaterializeGrads ? Tensor.Zeros(ctx.Outputs[k].Shape.ToArray(), ctx.Outputs[k].DType.IsFloating() ? ctx.Outputs[k].DType : gy.DType)
+                : null!;  // SetMaterializeGrads(false): PyTorch passes None for an output that got no gradient
+        // Grad mode is on here only when this backward is itself recorded (createGraph, a recording tape).
+        bool higherOrder = GradMode.Enabled;
+        Tensor?[]? gx;
+        if (OnceDifferentiable)
+            using (Autograd.NoGrad()) gx = Backward(ctx, grads);
+        else gx = Backward(ctx, grads);
+        if (gx is null) throw Errors.State(Name + "Backward", "Backward returned null; return one gradient (or null) per input.");
         if (gx.Length != ctx.InputCount)
             throw Errors.State(Name + "Backward", $"Backward returned {gx.Length} gradients for {ctx.InputCount} inputs; return one per input (null for none).");
         for (int i = 0; i < gx.Length; i++)
@@ -108,7 +136,7 @@ public abstract class CustomFunction
                 throw Errors.State(Name + "Backward", $"the gradient of input {i} has shape {g.Shape} but the input has shape {input.Shape}.");
             if (g.DType != input.DType && input.DType.IsFloating()) gx[i] = g.To(input.DType);
         }
-        return gx;
+        return OnceDifferentiable && higherOrder ? DelayedError.Guard(Name, ctx, grads, gx) : gx;
     }
 
     internal Tensor? RunJvp(FunctionContext ctx, int index, Tensor?[] dx)
@@ -122,6 +150,9 @@ public abstract class CustomFunction
     Tensor?[] JvpFromBackward(FunctionContext ctx, Tensor?[] dx)
     {
         // J·v = d/du <Jᵀu, v>: Backward is linear in u, so differentiating it once more gives the JVP.
+        if (OnceDifferentiable)
+            throw Errors.State(Name, "forward mode: this function is OnceDifferentiable, so its JVP can't be derived by " +
+                "differentiating Backward; override Jvp(ctx, inputTangents).");
         var result = new Tensor?[ctx.Outputs.Length];
         using var grad = Autograd.EnableGrad();
         // Backward may skip inputs that need no gradient; here the inputs that carry a tangent do.

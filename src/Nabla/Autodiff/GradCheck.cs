@@ -14,7 +14,9 @@ namespace Nabla;
 /// Floating inputs are copied to float64 leaves that require grad (keeping their strides, so a
 /// transposed input is checked as a transposed view); other inputs are passed to the function
 /// untouched. The function must be deterministic and should compute in float64 (it sees float64
-/// inputs). NaN or Inf anywhere in either Jacobian is a failure: check at points where the function is smooth.
+/// inputs). The function runs as written, in the caller's grad mode (only the perturbation of the inputs is
+/// unrecorded), so it may itself call <see cref="Autograd.Grad(Tensor, Tensor, Tensor?, bool?, bool, bool)"/>
+/// (a gradient penalty). NaN or Inf anywhere in either Jacobian is a failure: check at points where the function is smooth.
 /// </remarks>
 /// <example><code>
 /// var x = Tensor.FromArray(new[] { 0.5, -1.0, 2.0 }, [3]);
@@ -56,9 +58,10 @@ public static class GradCheck
         const string op = "GradCheck.CheckSecondOrder";
         CheckSettings(op, eps, atol, rtol);
         var xs = Promote(inputs);
-        Tensor y0;
-        using (Autograd.NoGrad()) y0 = f(xs);
+        // f runs as written (the caller's grad mode): it may itself take gradients.
+        var y0 = f(xs);
         CheckOutput(op, y0, 0);
+        y0 = y0.Detach();
         Tensor gy;
         if (gradOutput is null) gy = RandomLike(y0, seed: 0);
         else
@@ -71,7 +74,7 @@ public static class GradCheck
         int n = xs.Length;
 
         // g(x, gy): the gradients of <f(x), gy> with respect to the floating inputs, recorded so
-        // that they can be differentiated again. Grad mode is forced on: the numerical pass runs under NoGrad.
+        // that they can be differentiated again. Grad mode is forced on, whatever the caller's is.
         Tensor[] Vjp(Tensor[] all)
         {
             using var _ = Autograd.EnableGrad();
@@ -139,6 +142,12 @@ public static class GradCheck
         return Tensor.FromArray(data, like.Shape.ToArray(), requiresGrad: true);
     }
 
+    /// <summary>Writes one perturbed value into an input's memory, unrecorded.</summary>
+    static void Set(Tensor cell, double value)
+    {
+        using (Autograd.NoGrad()) cell.Fill(value);
+    }
+
     /// <summary>Storage index of the flat row-major element <paramref name="flat"/> of a view.</summary>
     static int StorageIndex(Tensor t, int flat)
     {
@@ -195,26 +204,27 @@ public static class GradCheck
             }
         }
 
-        // numerical: perturb one stored value at a time, in place (the copies are private to this check).
+        // numerical: perturb one stored value at a time, in place (the copies are private to this check). Only
+        // the write is unrecorded: fn runs in the caller's grad mode, as written, so a function that itself
+        // takes a gradient (a gradient penalty) works, as in torch.autograd.gradcheck.
         var numerical = ys.Select(y => wrt.Select(w => new double[y.NumElements * w.NumElements]).ToArray()).ToArray();
-        using (Autograd.NoGrad())
-            for (int k = 0; k < wrt.Length; k++)
+        for (int k = 0; k < wrt.Length; k++)
+        {
+            int nIn = wrt[k].NumElements;
+            for (int i = 0; i < nIn; i++)
             {
-                int nIn = wrt[k].NumElements;
-                for (int i = 0; i < nIn; i++)
-                {
-                    var cell = wrt[k].View(new Shape([]), [], StorageIndex(wrt[k], i));
-                    double original = cell.Item<double>();
-                    cell.Fill(original + eps);
-                    var plus = fn(xs).Select(y => y.ToDoubleArray()).ToArray();
-                    cell.Fill(original - eps);
-                    var minus = fn(xs).Select(y => y.ToDoubleArray()).ToArray();
-                    cell.Fill(original);
-                    for (int o = 0; o < ys.Length; o++)
-                        for (int j = 0; j < plus[o].Length; j++)
-                            numerical[o][k][j * nIn + i] = (plus[o][j] - minus[o][j]) / (2 * eps);
-                }
+                var cell = wrt[k].View(new Shape([]), [], StorageIndex(wrt[k], i));
+                double original = cell.Item<double>();
+                Set(cell, original + eps);
+                var plus = fn(xs).Select(y => y.ToDoubleArray()).ToArray();
+                Set(cell, original - eps);
+                var minus = fn(xs).Select(y => y.ToDoubleArray()).ToArray();
+                Set(cell, original);
+                for (int o = 0; o < ys.Length; o++)
+                    for (int j = 0; j < plus[o].Length; j++)
+                        numerical[o][k][j * nIn + i] = (plus[o][j] - minus[o][j]) / (2 * eps);
             }
+        }
 
         // The worst entry is the one furthest outside its allowance (NaN counts as infinitely far).
         int mismatches = 0, total = 0;
