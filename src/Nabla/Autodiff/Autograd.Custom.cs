@@ -45,7 +45,7 @@ public static partial class Autograd
     /// and those variables (each once, in the order <paramref name="f"/> first read them; empty when it read
     /// none) and returns the input's gradient and one gradient (or null) per variable, each shaped like its
     /// variable. <see cref="GradientTape.Gradient(Tensor, Tensor, Tensor?, UnconnectedGradients)"/>,
-    /// <see cref="Tensor.Backward"/> and <see cref="Grad(Tensor, Tensor, Tensor?, bool?, bool, bool)"/> use
+    /// <see cref="Tensor.Backward"/> and <see cref="Grad(Tensor, Tensor, Tensor?, bool?, bool, bool?, bool)"/> use
     /// them for the variables. The plain overloads throw when <paramref name="f"/> reads a trainable variable
     /// that is not an input, as TF requires the gradient function to accept <c>variables</c> then.
     /// </summary>

@@ -15,7 +15,7 @@ namespace Nabla;
 /// transposed input is checked as a transposed view); other inputs are passed to the function
 /// untouched. The function must be deterministic and should compute in float64 (it sees float64
 /// inputs). The function runs as written, in the caller's grad mode (only the perturbation of the inputs is
-/// unrecorded), so it may itself call <see cref="Autograd.Grad(Tensor, Tensor, Tensor?, bool?, bool, bool)"/>
+/// unrecorded), so it may itself call <see cref="Autograd.Grad(Tensor, Tensor, Tensor?, bool?, bool, bool?, bool)"/>
 /// (a gradient penalty). NaN or Inf anywhere in either Jacobian is a failure: check at points where the function is smooth.
 /// </remarks>
 /// <example><code>
