@@ -14,6 +14,7 @@ internal sealed class AsStrided(StridedRegion region) : Primitive
     public StridedRegion Region => region;
 
     public override string Name => "as_strided";
+    public override string GradName => "AsStridedBackward";
     public override bool SavesInputs => false;
 
     public override Tensor? TryView(Tensor[] x) =>
