@@ -51,7 +51,7 @@ public partial class Tensor
     public Tensor Fill(double value)
     {
         bool record = CheckInPlace("Fill", null);
-        if (IsView && (record || ForwardMode.Active))
+        if (IsView && RewritesBase(record, null))
             ViewHistory.RewriteBase("Fill", this, _viewBase!, Full(Shape.ToArray(), value, DType, device: Device));
         Dispatch.Write(new FillWith(value), [this], "Fill");
         if (IsView) RefreshViewIfStale();
@@ -111,7 +111,7 @@ public partial class Tensor
 
         if (IsView)
         {
-            if (record || ForwardMode.Active) ViewHistory.RewriteBase(op, this, _viewBase!, result);
+            if (RewritesBase(record, result)) ViewHistory.RewriteBase(op, this, _viewBase!, result);
             Dispatch.Write(new Assign(), [this, result], op);
             RefreshViewIfStale();
             return this;
@@ -122,6 +122,13 @@ public partial class Tensor
         if (ForwardMode.Active) Tangents = result.Tangents;
         return this;
     }
+
+    /// <summary>
+    /// Whether an in-place change through this view must rewrite its base's history: when it is recorded,
+    /// or when forward mode is on and the base or the new value carries a tangent.
+    /// </summary>
+    bool RewritesBase(bool record, Tensor? newValue) =>
+        DType.IsFloating() && (record || (ForwardMode.Active && (_viewBase!.Tangents is not null || newValue?.Tangents is not null)));
 
     /// <summary>Throws for in-place changes PyTorch refuses; returns whether the change must be recorded.</summary>
     bool CheckInPlace(string op, Tensor? other)
@@ -145,7 +152,6 @@ public partial class Tensor
                 throw Errors.State(op, $"a view of a leaf Variable that requires grad is being used in an in-place operation (the view has " +
                     $"shape {Shape}, its base {Errors.Describe(root)}). Change the leaf inside 'using (Autograd.NoGrad())' (as optimizers " +
                     "do), or compute a new tensor out of place.");
-            return record;
         }
         if (IsLeaf && RequiresGrad)
             throw Errors.State(op, "a leaf Variable that requires grad is being used in an in-place operation. " +

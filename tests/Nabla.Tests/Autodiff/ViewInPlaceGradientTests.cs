@@ -109,6 +109,28 @@ public class ViewInPlaceGradientTests
     }
 
     [Fact]
+    public void ViewSeesAnInPlaceChangeOfTheBaseItself()
+    {
+        var x = M(X6, 2, 3);
+        var a = x.Clone();
+        var row = a[0];
+        a.MulInPlace(x);                         // a = x² (recorded on the base, not through a view)
+        Assert.Equal(new[] { 0.25, 1.5625, 4.0 }, row.ToArray<double>());
+        row.Sum().Backward();
+        Assert.Equal(new[] { 1.0, -2.5, 4.0, 0, 0, 0 }, x.Grad!.ToArray<double>());   // 2·x0
+    }
+
+    [Fact]
+    public void ViewThatRequiresGradItselfIsALeafAndRefusesInPlace()
+    {
+        // PyTorch: a view of an untracked tensor, marked requires_grad, is a leaf like any other.
+        var v = Tensor.Zeros([2, 3], DType.Float64)[0];
+        v.RequiresGrad = true;
+        var e = Assert.Throws<InvalidOperationException>(() => v.AddInPlace(1));
+        Assert.Contains("a leaf Variable that requires grad is being used in an in-place operation", e.Message);
+    }
+
+    [Fact]
     public void ExpandedViewMadeBeforeTheChangeSeesTheNewHistory()
     {
         Assert.True(GradCheck.Check(t =>
