@@ -15,6 +15,7 @@ public partial class Tensor
 
     internal Tensor? TangentAt(int level)
     {
+        RefreshViewIfStale();
         if (Tangents is null) return null;
         foreach (var (l, v) in Tangents)
             if (l == level) return v;
@@ -27,10 +28,18 @@ public partial class Tensor
         Tangents = value is null ? (kept.Length == 0 ? null : kept) : [.. kept, (level, value)];
     }
 
-    /// <summary>The node that made this tensor (null for leaves and untracked tensors). Its <c>Name</c> reads like <c>MulBackward</c>.</summary>
+    /// <summary>
+    /// The node that made this tensor (null for leaves and untracked tensors). Its <c>Name</c> reads like
+    /// <c>MulBackward</c>. For a view whose base was changed in place since the view was made, it is
+    /// rebuilt from the base's new history (an <c>AsStridedBackward</c> node), as in PyTorch.
+    /// </summary>
     public GradNode? GradFn
     {
-        get => _gradFn;
+        get
+        {
+            RefreshViewIfStale();
+            return _gradFn;
+        }
         internal set
         {
             // As in PyTorch, when an in-place op gives this tensor a new node, RetainGrad follows it there
@@ -49,13 +58,17 @@ public partial class Tensor
         }
     }
 
+    /// <summary>The stored GradFn, without rebuilding a stale view's (for the view machinery itself).</summary>
+    internal GradNode? RawGradFn => _gradFn;
+
     /// <summary>
     /// Whether gradients flow to this tensor. Settable only on leaves, and only for floating dtypes
     /// (as in PyTorch). A non-leaf requires grad when it was computed from one that does.
     /// </summary>
     public bool RequiresGrad
     {
-        get => _requiresGrad || GradFn is not null;
+        // A view requires grad when its base does (PyTorch: even a view made before the base did).
+        get => _requiresGrad || GradFn is not null || (_viewBase?.RequiresGrad ?? false);
         set
         {
             if (GradFn is not null)
@@ -74,17 +87,36 @@ public partial class Tensor
 
     /// <summary>
     /// The gradient accumulated by <see cref="Backward"/> (null until one ran). Each backward adds to
-    /// it; set it to null (or call an optimizer's ZeroGrad) between steps.
+    /// it in place (a reference held from an earlier backward sees the new sum and stays this
+    /// <c>Grad</c>); with <c>createGraph: true</c> the sum is a new, recorded tensor instead, so it can be
+    /// differentiated. Set it to null (or call an optimizer's ZeroGrad) between steps. An assigned
+    /// gradient must have this tensor's dtype, device and shape, and can't be the tensor itself.
     /// </summary>
     public Tensor? Grad
     {
         get => _grad;
         set
         {
-            if (value is not null && !value.Shape.Equals(Shape))
-                throw Errors.Arg("Tensor.Grad", $"assigned gradient has shape {value.Shape} but the tensor has shape {Shape}.");
+            if (value is not null) CheckAssignedGrad(value);
             _grad = value;
         }
+    }
+
+    // PyTorch's checks on assigning .grad (its messages: "can't assign Variable as its own grad",
+    // "assigned grad has data of a different type/size", "... located on a different device").
+    void CheckAssignedGrad(Tensor value)
+    {
+        if (ReferenceEquals(value, this))
+            throw Errors.Arg("Tensor.Grad", "can't assign Variable as its own grad; assign a separate tensor (e.g. ZerosLike(x)).");
+        if (value.DType != DType)
+            throw Errors.Arg("Tensor.Grad", $"assigned grad has data of a different type: the gradient is {value.DType.TorchName()} " +
+                $"but the tensor is {DType.TorchName()}; convert it with To(DType.{DType}).");
+        if (!value.Device.Equals(Device))
+            throw Errors.Arg("Tensor.Grad", $"assigned grad has data located on a different device: the gradient is on {value.Device} " +
+                $"but the tensor is on {Device}; move it with To(Device).");
+        if (!value.Shape.Equals(Shape))
+            throw Errors.Arg("Tensor.Grad", $"assigned grad has data of a different size: the gradient has shape {value.Shape} " +
+                $"but the tensor has shape {Shape}.");
     }
 
     /// <summary>Whether <see cref="RetainGrad"/> was called on this non-leaf.</summary>
@@ -189,10 +221,17 @@ public partial class Tensor
     /// <summary>The node that receives this tensor's gradient: its GradFn, or the leaf's accumulator.</summary>
     internal GradNode GradEdge() => GradFn ?? (_accumulator ??= new AccumulateGrad(this));
 
-    /// <summary>Adds <paramref name="g"/> into <see cref="Grad"/> (called by the engine at leaves).</summary>
+    /// <summary>
+    /// Adds <paramref name="g"/> into <see cref="Grad"/> (called by the engine at leaves), as PyTorch's
+    /// AccumulateGrad: the first gradient is stored as a private copy (with createGraph, as computed, so
+    /// its history stays); later ones are added in place, unrecorded, bumping the gradient's version;
+    /// with createGraph the sum is out of place and recorded (<c>grad = grad + g</c>).
+    /// </summary>
     internal void AccumulateGradient(Tensor g, bool createGraph)
     {
         if (_grad is null) _grad = createGraph ? g : Backprop.Own(g);
-        else _grad = createGraph ? _grad + g : (_grad.Detach() + g);
+        else if (createGraph) _grad = _grad + g;
+        else
+            using (Autograd.NoGrad()) _grad.AddInPlace(g);
     }
 }

@@ -43,14 +43,23 @@ public partial class Tensor
     /// </summary>
     public Tensor CopyFrom(Tensor source) => Apply("CopyFrom", source, (_, s) => s);
 
-    /// <summary>Sets every element to <paramref name="value"/> (converted as a C# cast) and returns this tensor (torch's <c>fill_</c>).</summary>
+    /// <summary>
+    /// Sets every element to <paramref name="value"/> (converted as a C# cast) and returns this tensor
+    /// (torch's <c>fill_</c>). The new values depend on nothing, so no gradient flows to the old ones; on a
+    /// view, only the view's region of its base is cut.
+    /// </summary>
     public Tensor Fill(double value)
     {
         bool record = CheckInPlace("Fill", null);
+        if (IsView && RewritesBase(record, null))
+            ViewHistory.RewriteBase("Fill", this, _viewBase!, Full(Shape.ToArray(), value, DType, device: Device));
         Dispatch.Write(new FillWith(value), [this], "Fill");
-        // The new values depend on nothing, so the history is cut (no gradient flows to the old values).
-        if (record) GradFn = null;
-        if (ForwardMode.Active) Tangents = null;
+        if (IsView) RefreshViewIfStale();
+        else
+        {
+            if (record) GradFn = null;
+            if (ForwardMode.Active) Tangents = null;
+        }
         return this;
     }
 
@@ -75,6 +84,8 @@ public partial class Tensor
     /// The shared path of the in-place ops: checks, then computes the result out of place through
     /// Dispatch (from a clone of this tensor when recording, so the graph never reads the overwritten
     /// values), writes it into this storage, bumps the version and re-points GradFn (history rebase).
+    /// On a view, the base's history is rewritten instead (see <see cref="ViewHistory"/>), and this view's
+    /// GradFn becomes its region of the new base.
     /// </summary>
     private protected Tensor Apply(string op, Tensor other, Func<Tensor, Tensor, Tensor> compute)
     {
@@ -97,13 +108,27 @@ public partial class Tensor
                     $"convert the tensor with To(DType.{result.DType}) and use the out-of-place op.");
             result = result.To(DType);
         }
-        if (record && result.GradFn is null && result.RequiresGrad) result = result.Alias();
 
+        if (IsView)
+        {
+            if (RewritesBase(record, result)) ViewHistory.RewriteBase(op, this, _viewBase!, result);
+            Dispatch.Write(new Assign(), [this, result], op);
+            RefreshViewIfStale();
+            return this;
+        }
+        if (record && result.GradFn is null && result.RequiresGrad) result = result.Alias();
         Dispatch.Write(new Assign(), [this, result], op);
         if (record) GradFn = result.GradFn;
         if (ForwardMode.Active) Tangents = result.Tangents;
         return this;
     }
+
+    /// <summary>
+    /// Whether an in-place change through this view must rewrite its base's history: when it is recorded,
+    /// or when forward mode is on and the base or the new value carries a tangent.
+    /// </summary>
+    bool RewritesBase(bool record, Tensor? newValue) =>
+        DType.IsFloating() && (record || (ForwardMode.Active && (_viewBase!.Tangents is not null || newValue?.Tangents is not null)));
 
     /// <summary>Throws for in-place changes PyTorch refuses; returns whether the change must be recorded.</summary>
     bool CheckInPlace(string op, Tensor? other)
@@ -115,25 +140,22 @@ public partial class Tensor
                 throw Errors.State(op, $"unsupported operation: more than one element of the written-to tensor (shape {Shape}, an Expand view) " +
                     "refers to a single memory location. Call Clone() before the in-place operation.");
         if (!GradMode.Enabled) return false;
+        bool record = RequiresGrad || (other?.RequiresGrad ?? false);
+        if (IsView)
+        {
+            var root = _viewBase!;
+            if (record && _viewMadeInNoGrad && root.RequiresGrad)
+                throw Errors.State(op, $"this view (shape {Shape}) of a tensor that requires grad was made inside NoGrad() and is being " +
+                    "changed in place with grad mode on. Whether the change should be recorded is ambiguous, so it is refused: make the " +
+                    "view and do the in-place op both inside the NoGrad() scope (not recorded) or both outside it (recorded).");
+            if (root.IsLeaf && root.RequiresGrad)
+                throw Errors.State(op, $"a view of a leaf Variable that requires grad is being used in an in-place operation (the view has " +
+                    $"shape {Shape}, its base {Errors.Describe(root)}). Change the leaf inside 'using (Autograd.NoGrad())' (as optimizers " +
+                    "do), or compute a new tensor out of place.");
+        }
         if (IsLeaf && RequiresGrad)
             throw Errors.State(op, "a leaf Variable that requires grad is being used in an in-place operation. " +
                 "Update parameters inside 'using (Autograd.NoGrad())' (as optimizers do), or use the out-of-place op.");
-        bool record = RequiresGrad || (other?.RequiresGrad ?? false);
-        if (record && IsViewForAutograd())
-            throw new NotSupportedException(
-                $"{op}: in-place operations on a view ({(GradFn is null ? "it shares storage with another tensor" : $"made by {GradFn.Name}")}, shape {Shape}) " +
-                "are not supported when gradients are recorded, because the base tensor's history would not see the change. " +
-                $"Compute the result out of place (e.g. with Concat, Where or Pad), Clone() the view first, or use Autograd.NoGrad(). (called from {CallSite.Describe()})");
         return record;
     }
-
-    /// <summary>
-    /// Whether this tensor is (or may be) a view of other memory. Tensors made by the view primitives are
-    /// treated as views; others are when they cover only part of their storage or are strided.
-    /// NB: a full, contiguous alias of an untracked tensor (e.g. a Reshape of a tensor that does not
-    /// require grad) can't be told apart from its base, as no base pointer is kept.
-    /// </summary>
-    bool IsViewForAutograd() =>
-        GradFn is OpNode { Op: Slice or Primitives.Movement.Expand or Primitives.Movement.Permute or Primitives.Movement.Reshape } ||
-        Offset != 0 || NumElements != Storage.Length || !IsContiguous;
 }

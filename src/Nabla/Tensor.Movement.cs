@@ -98,7 +98,8 @@ public partial class Tensor
             if (own != target[i] && own != 1)
                 throw Errors.Arg("Expand", $"cannot expand {Shape} to {Shape.Format(shape)}: dimension {i} has size {own}, which is not 1.");
         }
-        return BroadcastTo(target);
+        var y = BroadcastTo(target);
+        return ReferenceEquals(y, this) ? Alias() : y;   // always a view of this tensor, as torch.expand
     }
 
     /// <summary>Expands to <paramref name="shape"/> (assumed broadcast-compatible).</summary>

@@ -20,7 +20,8 @@ public partial class Tensor
     internal readonly Storage Storage;
     internal readonly int[] Strides;
     internal readonly int Offset;
-    internal readonly VersionCounter Version;
+    /// <summary>Counts in-place changes to the storage; shared with every view (read it as <see cref="Version"/>).</summary>
+    internal readonly VersionCounter VersionCounter;
 
     /// <summary>The sizes of the dimensions.</summary>
     public Shape Shape { get; }
@@ -43,7 +44,7 @@ public partial class Tensor
         Shape = shape;
         Strides = strides;
         Offset = offset;
-        Version = version;
+        VersionCounter = version;
     }
 
     /// <summary>A fresh contiguous tensor that owns new storage.</summary>
@@ -52,10 +53,13 @@ public partial class Tensor
 
     /// <summary>Copy-constructor used by subclasses such as Variable to adopt another tensor's data.</summary>
     protected Tensor(Tensor data)
-        : this(data.Storage, data.Shape, data.Strides, data.Offset, data.Version) { }
+        : this(data.Storage, data.Shape, data.Strides, data.Offset, data.VersionCounter) { }
 
-    /// <summary>A view of the same storage with other sizes/strides (no autodiff state).</summary>
-    internal Tensor View(Shape shape, int[] strides, int offset) => new(Storage, shape, strides, offset, Version);
+    /// <summary>
+    /// A raw alias of the same storage with other sizes/strides: no autodiff state and no <see cref="Base"/>
+    /// (kernels, Detach). A view primitive's result becomes a tracked view through <c>Dispatch.Call</c>.
+    /// </summary>
+    internal Tensor View(Shape shape, int[] strides, int offset) => new(Storage, shape, strides, offset, VersionCounter);
 
     /// <summary>True when both tensors view the same memory (writing one may change the other).</summary>
     internal bool SharesStorage(Tensor other) => ReferenceEquals(Storage, other.Storage);

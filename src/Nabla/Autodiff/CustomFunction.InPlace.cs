@@ -23,18 +23,13 @@ public abstract partial class CustomFunction
                 throw Errors.State(Name,
                     $"a leaf tensor that requires grad ({Errors.Describe(d)}) was marked dirty: it is being used in an in-place " +
                     "operation. Clone() it and pass the clone, or run the function inside 'using (Autograd.NoGrad())'.");
-            if (d.RequiresGrad && IsView(d))
+            if (d.RequiresGrad && d.IsView)
                 throw new NotSupportedException(
                     $"{Name}: an input marked dirty ({Errors.Describe(d)}) is a view of another tensor; changing a view in place " +
                     "in a custom function is not supported while gradients are recorded, because the base tensor's history would " +
                     $"not see the change. Clone() the view and pass the clone. (called from {CallSite.Describe()})");
         }
         string? where = GradMode.AnomalyDetection ? CallSite.Describe() : null;
-        foreach (var d in ctx.Dirty) d.Version.Bump(Name, where);
+        foreach (var d in ctx.Dirty) d.VersionCounter.Bump(Name, where);
     }
-
-    /// <summary>Whether <paramref name="t"/> is (or may be) a view of other memory: made by a view op, or covering part of its storage.</summary>
-    static bool IsView(Tensor t) =>
-        t.GradFn is OpNode { Op: Slice or Expand or Permute or Reshape } ||
-        t.Offset != 0 || t.NumElements != t.Storage.Length || !t.IsContiguous;
 }

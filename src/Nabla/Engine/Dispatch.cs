@@ -25,7 +25,11 @@ internal static class Dispatch
     public static Tensor Call(Primitive op, params Tensor[] inputs)
     {
         Tensor y;
-        if (op.TryView(inputs) is { } view) y = view;
+        if (op.TryView(inputs) is { } view)
+        {
+            y = view;
+            y.BecomeViewOf(inputs[0]);   // PyTorch's _base: in-place changes through y rewrite the base's history
+        }
         else
         {
             var backend = BackendOf(op, inputs);
@@ -68,7 +72,7 @@ internal static class Dispatch
         var backend = BackendOf(op, inputs);
         backend.RunWrite(KernelFor(op, inputs, backend), op, inputs);
         string? where = GradMode.AnomalyDetection ? CallSite.Describe() : null;
-        foreach (int i in op.Writes) inputs[i].Version.Bump(what ?? op.Name, where);
+        foreach (int i in op.Writes) inputs[i].VersionCounter.Bump(what ?? op.Name, where);
         foreach (var interpreter in BuiltIn) interpreter.Write(op, inputs);
         if (ScopedInterpreters() is { } scoped)
             foreach (var interpreter in scoped) interpreter.Write(op, inputs);

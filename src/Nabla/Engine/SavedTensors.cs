@@ -19,14 +19,14 @@ internal readonly struct SavedTensors
     {
         _values = values;
         _versions = new int[values.Length];
-        for (int i = 0; i < values.Length; i++) _versions[i] = values[i].Version.Value;
+        for (int i = 0; i < values.Length; i++) _versions[i] = values[i].VersionCounter.Value;
     }
 
     /// <summary>Saves one tensor (a node's output).</summary>
     public SavedTensors(Tensor one)
     {
         _one = one;
-        _oneVersion = one.Version.Value;
+        _oneVersion = one.VersionCounter.Value;
     }
 
     /// <summary>Whether anything was saved (a default value holds nothing).</summary>
@@ -40,7 +40,7 @@ internal readonly struct SavedTensors
     {
         var values = _values ?? throw new InvalidOperationException("internal: no saved array");
         for (int i = 0; i < values.Length; i++)
-            if (values[i].Version.Value != _versions![i]) throw Modified(node, op, $"{kind} {i}", values[i], _versions[i], forwardSite);
+            if (values[i].VersionCounter.Value != _versions![i]) throw Modified(node, op, $"{kind} {i}", values[i], _versions[i], forwardSite);
         return values;
     }
 
@@ -48,14 +48,14 @@ internal readonly struct SavedTensors
     public Tensor UnpackOne(string node, string op, string which, string? forwardSite = null)
     {
         var one = _one ?? throw new InvalidOperationException("internal: no saved tensor");
-        if (one.Version.Value != _oneVersion) throw Modified(node, op, which, one, _oneVersion, forwardSite);
+        if (one.VersionCounter.Value != _oneVersion) throw Modified(node, op, which, one, _oneVersion, forwardSite);
         return one;
     }
 
     static InvalidOperationException Modified(string node, string op, string which, Tensor t, int saved, string? forwardSite) =>
         new($"{node}: one of the tensors needed for gradient computation ({which} of '{op}', {Errors.Describe(t)}) " +
-            $"has been modified by an in-place operation ({t.Version.LastMutation ?? "unknown op"}) after '{op}' saved it " +
-            $"(version {saved}, now {t.Version.Value})" + (forwardSite is null ? "" : $"; '{op}' was called at {forwardSite}") +
+            $"has been modified by an in-place operation ({t.VersionCounter.LastMutation ?? "unknown op"}) after '{op}' saved it " +
+            $"(version {saved}, now {t.VersionCounter.Value})" + (forwardSite is null ? "" : $"; '{op}' was called at {forwardSite}") +
             ". Clone the tensor before changing it, or change it out of place.");
 
     /// <summary>The error for a node whose saved values were freed by an earlier backward.</summary>

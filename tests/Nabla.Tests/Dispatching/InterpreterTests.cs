@@ -72,7 +72,7 @@ public class InterpreterTests
         counter.Expect(batch.Labels);
         foreach (var state in optimizer.StateDict().State.Values)
             foreach (var t in state.Values) counter.Expect(t);
-        versionsBefore = model.Parameters().Select(p => p.Version.Value).ToArray();
+        versionsBefore = model.Parameters().Select(p => p.Version).ToArray();
         using (Dispatch.Observe(counter)) step();
         return counter;
     }
@@ -89,7 +89,7 @@ public class InterpreterTests
         // Adam writes each parameter once per step, through the fused step or the in-place ops.
         for (int i = 0; i < parameters.Length; i++)
         {
-            int bumps = parameters[i].Version.Value - versionsBefore[i];
+            int bumps = parameters[i].Version - versionsBefore[i];
             Assert.True(bumps >= steps, $"parameter {i} changed version {bumps} times in {steps} steps");
             Assert.Equal(bumps, c.WritesTo.GetValueOrDefault(parameters[i].Storage));
         }

@@ -15,6 +15,8 @@ public class OpCoverageTests
         // autodiff state and API (tested in Autodiff/*, not by the generic op tests)
         "Grad", "RequiresGrad", "IsLeaf", "GradFn", "RetainsGrad", "RetainGrad", "Backward", "Detach", "RegisterHook",
         "RegisterPostAccumulateGradHook",
+        // view tracking and the version counter (PyTorch's _base, _is_view(), _version; tested in Autodiff/ViewInPlace*)
+        "Base", "IsView", "Version",
         // reading values out
         "Item", "ToArray",
         // creation functions (no tensor inputs to differentiate)

@@ -8,17 +8,17 @@ public class InPlaceTests
     public void OpsWriteValuesBumpVersionAndReturnThis()
     {
         var x = Vec(1, 2, 3);
-        int v0 = x.Version.Value;
+        int v0 = x.Version;
         Assert.Same(x, x.AddInPlace(Vec(10, 20, 30)));
         Assert.Same(x, x.MulInPlace(2));
         x.SubInPlace(1).DivInPlace(Vec(1, 2, 4));
         Assert.Equal(new double[] { 21, 21.5, 16.25 }, x.ToArray<double>());
-        Assert.Equal(v0 + 4, x.Version.Value);
+        Assert.Equal(v0 + 4, x.Version);
         x.Fill(7);
         Assert.Equal(new double[] { 7, 7, 7 }, x.ToArray<double>());
         x.Zero();
         Assert.Equal(new double[] { 0, 0, 0 }, x.ToArray<double>());
-        Assert.Equal(v0 + 6, x.Version.Value);
+        Assert.Equal(v0 + 6, x.Version);
         x.CopyFrom(Tensor.Scalar(2.5));
         Assert.Equal(new double[] { 2.5, 2.5, 2.5 }, x.ToArray<double>());
     }
@@ -84,13 +84,19 @@ public class InPlaceTests
     }
 
     [Fact]
-    public void ViewOfTensorRequiringGradIsNotSupported()
+    public void InPlaceOnViewWhileRecordingRewritesTheBaseHistory()
     {
+        // Was refused with NotSupportedException; PyTorch allows both (view + base tracking, CopySlices).
         var x = Tensor.FromArray(new double[] { 1, 2, 3 }, [3], requiresGrad: true);
         var y = x * 2;
-        var e = Assert.Throws<NotSupportedException>(() => y[1..].AddInPlace(1));
-        Assert.Contains("view", e.Message);
-        Assert.Throws<NotSupportedException>(() => Tensor.Zeros([4], DType.Float64)[1..].CopyFrom(y[..2] * 1.0 + 0.0));
+        y[1..].AddInPlace(1);                               // y = [2x0, 2x1 + 1, 2x2 + 1]
+        Assert.Equal(new double[] { 2, 5, 7 }, y.ToArray<double>());
+        Assert.Equal("CopySlices", y.GradFn!.Name);
+        var buffer = Tensor.Zeros([4], DType.Float64);
+        buffer[1..3].CopyFrom(y[..2] * 1.0 + 0.0);          // buffer = [0, 2x0, 2x1 + 1, 0]
+        Assert.Equal(new double[] { 0, 2, 5, 0 }, buffer.ToArray<double>());
+        (buffer * Tensor.FromArray(new double[] { 1, 10, 100, 1000 }, [4])).Sum().Backward();
+        Assert.Equal(new double[] { 20, 200, 0 }, x.Grad!.ToArray<double>());
     }
 
     [Fact]
@@ -135,9 +141,9 @@ public class InPlaceTests
     {
         var x = Tensor.FromArray(new double[] { 1 }, [1]);
         using (Autograd.DetectAnomaly()) x.AddInPlace(1);
-        Assert.Contains("InPlaceTests", x.Version.LastMutation);
+        Assert.Contains("InPlaceTests", x.VersionCounter.LastMutation);
         x.AddInPlace(1);
-        Assert.Equal("AddInPlace", x.Version.LastMutation);
+        Assert.Equal("AddInPlace", x.VersionCounter.LastMutation);
     }
 
     [Fact]

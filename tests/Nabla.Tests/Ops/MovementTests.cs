@@ -159,7 +159,7 @@ public class MovementTests
         var col = x[.., TensorIndex.NewAxis, 3].Squeeze(1);
         col.Fill(-1);
         Assert.Equal(new float[] { -1, -1, -1 }, x[.., 3].ToArray<float>());
-        Assert.Equal(x.Version.Value, v.Version.Value);
+        Assert.Equal(x.Version, v.Version);
     }
 
     [Fact]

@@ -71,12 +71,12 @@ public class OptimizerApiTests
     {
         var p = Param();
         var storage = p.Storage;
-        int before = p.Version.Value;
+        int before = p.Version;
         var y = (p * p).Sum();   // saves p for backward
         p.Grad = T(GradAt(0));
         new Sgd([p], learningRate: 0.1).Step();
         Assert.Same(storage, p.Storage);
-        Assert.True(p.Version.Value > before);
+        Assert.True(p.Version > before);
         Assert.True(p.IsLeaf && p.RequiresGrad);
         // The graph saved the old value, so backward through it must now fail.
         var e = Assert.ThrowsAny<InvalidOperationException>(() => y.Backward());

@@ -15,6 +15,8 @@ internal static class MovementKernels
         table.Add<Flip>(KernelDTypes.All, (op, x) => FlipKernel.Run(op, x[0]));
         table.Add<Pad>(KernelDTypes.All, (op, x) => PadKernel.Run(op, x[0]));
         table.Add<Concat>(KernelDTypes.All, ConcatKernel.Run);
+        table.Add<AsStrided>(KernelDTypes.All, (op, x) => StridedRegionKernel.AsStrided(op, x[0]));
+        table.Add<StridedScatter>(KernelDTypes.All, (op, x) => StridedRegionKernel.Scatter(op, x[0], x[1]));
         table.Add<Unfold>(KernelDTypes.Floating, (op, x) => Im2ColKernel.RunUnfold(op, x[0]));
         table.Add<Fold>(KernelDTypes.Floating, (op, x) => Im2ColKernel.RunFold(op, x[0]));
     }
