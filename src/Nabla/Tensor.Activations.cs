@@ -28,6 +28,21 @@ public partial class Tensor
     public Tensor Gelu() => Unary(new Primitives.Special.Gelu());
 
     /// <summary>
+    /// ELU elementwise, as torch.nn.functional.elu: x for x &gt; 0, <paramref name="alpha"/>·(eˣ - 1)
+    /// otherwise (integers are promoted to float32), with eˣ - 1 computed without cancellation near 0. The
+    /// gradient is 1 for x &gt; 0 and α·eˣ for x ≤ 0 (α at 0, as PyTorch); it differentiates again. -∞ gives
+    /// -α, +∞ gives +∞, NaN stays NaN.
+    /// </summary>
+    /// <example><code>
+    /// Tensor.FromArray(new[] { -1.0, 0.0, 2.0 }, [3]).Elu();   // [-0.6321, 0, 2]
+    /// </code></example>
+    public Tensor Elu(double alpha = 1.0)
+    {
+        if (!double.IsFinite(alpha)) throw Errors.Arg("Elu", $"alpha must be finite, got {alpha}.");
+        return Unary(new Primitives.Elementwise.Elu(alpha));
+    }
+
+    /// <summary>
     /// max(x, 0) elementwise; integer tensors keep their dtype. The gradient is 1 for x &gt; 0 and 0 for
     /// x ≤ 0 (0 at x = 0, as PyTorch). NaN stays NaN.
     /// </summary>

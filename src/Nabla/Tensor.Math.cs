@@ -38,6 +38,12 @@ public partial class Tensor
     /// <summary>Cosine elementwise, in radians (integers are promoted to float32). cos(±Inf) = NaN.</summary>
     public Tensor Cos() => Unary(new Cos());
 
+    /// <summary>
+    /// Tangent elementwise, in radians (integers are promoted to float32), as torch.tan. tan(±Inf) = NaN,
+    /// NaN stays NaN; near the poles π/2 + kπ the value and the gradient 1 + tan²(x) grow without bound.
+    /// </summary>
+    public Tensor Tan() => Unary(new Tan());
+
     /// <summary>x² elementwise (x * x; integer tensors keep their dtype).</summary>
     public Tensor Square() => this * this;
 

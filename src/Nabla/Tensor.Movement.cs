@@ -180,4 +180,22 @@ public partial class Tensor
             throw Errors.Arg(op, $"dim {dim} is out of range for a tensor of rank {Rank} (shape {Shape}); valid dims are {-Rank}..{Rank - 1}.");
         return d;
     }
+
+    /// <summary>
+    /// The diagonal x[..., i, i + <paramref name="offset"/>] of the plane (<paramref name="dim1"/>,
+    /// <paramref name="dim2"/>) as a view sharing this tensor's memory (torch.diagonal): those two dims are
+    /// removed and the diagonal becomes the last dim. A positive offset takes a diagonal above the main one,
+    /// a negative one below; one past the plane gives an empty diagonal. Differentiable: the gradient is
+    /// zero off the diagonal.
+    /// </summary>
+    /// <example><code>
+    /// Tensor.FromArray(new[] { 1.0, 2, 3, 4, 5, 6 }, [2, 3]).Diagonal(1);   // [2, 6]
+    /// </code></example>
+    public Tensor Diagonal(int offset = 0, int dim1 = 0, int dim2 = 1)
+    {
+        if (Rank < 2) throw Errors.Arg("Diagonal", $"needs a tensor with at least 2 dims, got {Errors.Describe(this)}.");
+        int d1 = NormalizeDim("Diagonal", dim1), d2 = NormalizeDim("Diagonal", dim2);
+        if (d1 == d2) throw Errors.Arg("Diagonal", $"dim1 and dim2 must be different dims, both are {d1} (shape {Shape}).");
+        return Dispatch.Call(new Primitives.Movement.Diagonal(Shape.ToArray(), offset, d1, d2), this);
+    }
 }

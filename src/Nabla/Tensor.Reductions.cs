@@ -29,6 +29,78 @@ public partial class Tensor
         $"mean needs a floating tensor, got {DType.TorchName()}; convert with To(DType.Float32) first.");
 
     /// <summary>
+    /// The product of all elements (a 0-d tensor), as torch.prod(); an empty tensor gives 1. Integer and
+    /// bool tensors multiply in int64, as in PyTorch. The gradient is the product of the other elements,
+    /// exact with zeros in the input (one zero: only its position gets a non-zero gradient; several: all
+    /// zero), and differentiable again (see <see cref="Prod(int, bool)"/>).
+    /// </summary>
+    public Tensor Prod()
+    {
+        var x = ForProd();
+        return x.Rank == 0 ? x.Alias() : x.Reshape(-1).Prod(0).Reshape([]);
+    }
+
+    /// <summary>
+    /// The product along <paramref name="dim"/> (torch.prod(dim, keepdim)); an empty dim gives 1. The
+    /// gradient of each element is the product of the others in its row, computed from prefix and suffix
+    /// products (never y/x), so zeros are handled exactly to every order, as PyTorch.
+    /// </summary>
+    public Tensor Prod(int dim, bool keepDim = false)
+    {
+        int d = NormalizeDim("Prod", dim);
+        var x = ForProd();
+        if (x.Rank == 0) return x.Alias();
+        var y = Dispatch.Call(new Prod(d), x);
+        return keepDim ? y : y.Squeeze(d);
+    }
+
+    Tensor ForProd() => DType is DType.Bool or DType.Int32 ? To(DType.Int64) : this;
+
+    /// <summary>
+    /// The median of all elements (a 0-d tensor), as torch.median(): for an even count the lower of the two
+    /// middle values (no averaging). NaN anywhere gives NaN; an empty floating tensor gives NaN, as PyTorch.
+    /// As torch.median(), the gradient is shared evenly by all elements equal to the median (the NaNs when
+    /// it is NaN); use <see cref="Median(int, bool)"/> to send it to one element.
+    /// </summary>
+    public Tensor Median()
+    {
+        if (NumElements == 0)
+        {
+            if (!DType.IsFloating()) throw Errors.Arg("Median", $"the median of an empty {DType.TorchName()} tensor has no value.");
+            return Full([], double.NaN, DType, device: Device);
+        }
+        if (Rank == 0) return Alias();
+        var flat = Reshape(-1);
+        var m = flat.Median(0).Values.Detach();
+        if (!DType.IsFloating()) return m;
+        // m plus the mean of (x - m) over the elements equal to m: the value is m exactly, and the gradient
+        // gy/count goes to each of them (torch's evenly_distribute_backward), to every order.
+        var isNan = Eq(this).To(DType).Lt(0.5);
+        var mask = Where(m.Eq(m), Eq(m), isNan);
+        var count = mask.To(DType).Sum();
+        return m + Where(mask, this - m, Full([], 0, DType, device: Device)).Sum() / count;
+    }
+
+    /// <summary>
+    /// The median along <paramref name="dim"/> and its index (torch.median(dim, keepdim)): for an even count
+    /// the lower of the two middle values. Of equal values the one first in the dim is counted first in the
+    /// sorted order, so the index is deterministic (PyTorch does not promise which of equal values it
+    /// returns). A row holding NaN gives NaN and the index of its first NaN. The gradient flows to the
+    /// element at the index. An empty dim is an error.
+    /// </summary>
+    public (Tensor Values, Tensor Indices) Median(int dim, bool keepDim = false)
+    {
+        int d = NormalizeDim("Median", dim);
+        if (Rank == 0) return (Alias(), Full([], 0, DType.Int64, device: Device));
+        if (Shape[d] == 0)
+            throw Errors.Arg("Median", $"cannot take the median of an empty dimension {dim} (shape {Shape}).");
+        var x = DType == DType.Bool ? To(DType.Int32) : this;
+        var index = Dispatch.Call(new MedianIndex(d), x.DetachFor("median"));
+        var values = Dispatch.Call(new Primitives.Index.Gather(d, Shape.ToArray()), this, index);
+        return keepDim ? (values, index) : (values.Squeeze(d), index.Squeeze(d));
+    }
+
+    /// <summary>
     /// The largest element (a 0-d tensor), as torch.max() / torch.amax. The gradient is shared evenly by
     /// all elements equal to the maximum. NaN wins (any NaN gives NaN). An empty tensor is an error.
     /// </summary>

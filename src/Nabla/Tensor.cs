@@ -69,6 +69,8 @@ public partial class Tensor
     {
         get
         {
+            // An empty tensor has no layout to speak of (as in PyTorch, it is contiguous whatever its strides).
+            if (NumElements == 0) return true;
             int expected = 1;
             var dims = Shape.Span;
             for (int i = dims.Length - 1; i >= 0; i--)

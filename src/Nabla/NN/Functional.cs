@@ -102,6 +102,12 @@ public static partial class Functional
     public static Tensor Tanh(Tensor input) => NotNull(input).Tanh();
 
     /// <summary>
+    /// ELU elementwise, as torch.nn.functional.elu: x for x &gt; 0, <paramref name="alpha"/>·(eˣ - 1) otherwise
+    /// (see <see cref="Tensor.Elu"/>).
+    /// </summary>
+    public static Tensor Elu(Tensor input, double alpha = 1.0) => NotNull(input).Elu(alpha);
+
+    /// <summary>
     /// GELU: x·Φ(x) = 0.5·x·(1 + erf(x/√2)) by default (exact, differentiable to every order), or the tanh
     /// estimate with <see cref="GeluApproximation.Tanh"/>, as torch.nn.functional.gelu. NaN stays NaN.
     /// </summary>

@@ -23,6 +23,7 @@ public class BackendSeamTests
         ["Expand"] = "a view (TryView), the same on every device",
         ["Permute"] = "a view (TryView), the same on every device",
         ["Slice"] = "a view (TryView), the same on every device",
+        ["Diagonal"] = "a view (TryView), the same on every device",
         ["Transfer"] = "spans two devices; Dispatch.Transfer copies through host memory",
         ["CustomOutput"] = "the record of a custom function's output; the user's code computes it",
     };

@@ -18,6 +18,14 @@ internal sealed class StridedLoop
     public StridedLoop(ReadOnlySpan<int> shape, int[][] strides, int[] offsets)
     {
         Offsets = offsets;
+        if (!ShapeHasNoZero(shape))
+        {
+            // Nothing to walk: one empty run, so no caller ever divides by a zero size (an empty strided
+            // view such as x.T.Narrow(0, 1, 0) would otherwise unravel run indices by a size of 0).
+            Shape = [0];
+            Strides = Array.ConvertAll(strides, _ => new[] { 0 });
+            return;
+        }
         var dims = new List<int>();
         var merged = new List<int>[strides.Length];
         for (int k = 0; k < strides.Length; k++) merged[k] = new List<int>();
@@ -41,7 +49,7 @@ internal sealed class StridedLoop
         }
         if (dims.Count == 0)
         {
-            dims.Add(shape.Length == 0 || ShapeHasNoZero(shape) ? 1 : 0);
+            dims.Add(1);
             for (int k = 0; k < strides.Length; k++) merged[k].Add(0);
         }
         Shape = dims.ToArray();
@@ -74,6 +82,7 @@ internal sealed class StridedLoop
     /// <summary>Calls <paramref name="body"/> for runs [first, first+count) in row-major order.</summary>
     public void ForEachRun(long first, long count, RunBody body)
     {
+        if (count <= 0) return;
         int outer = Shape.Length - 1;
         int ops = Offsets.Length;
         Span<int> offs = stackalloc int[ops];

@@ -11,7 +11,8 @@ namespace Nabla.Primitives.Pool;
 /// PyTorch's indices: the first maximum, except that a NaN always takes over (so the value is NaN and the
 /// last NaN is the argmax). y[n, c, p] = x[n, c, a[n, c, p]] with a the argmax, so for the recorded a the
 /// op is linear in x: dy = gather(dx, a) ; gx = max_unpool(gy, a) (each gradient goes to one element of
-/// its window, ties included, as PyTorch). Both rules are differentiable ops on the argmax output
+/// its window, ties included, as PyTorch). With dilation a window can lie entirely in the padding: its
+/// output is -inf and its argmax -1, so its gradient goes nowhere and its tangent is 0. Both rules are differentiable ops on the argmax output
 /// (<see cref="MaxUnpool"/>'s own VJP is a gather), so they differentiate again.
 /// </summary>
 internal sealed class MaxPool2d(Im2Col g) : Primitive
@@ -36,17 +37,34 @@ internal sealed class MaxPool2d(Im2Col g) : Primitive
     /// <summary>[N, C, H·W] view of an image, the layout the argmax's flat positions address.</summary>
     static Tensor Planes(Tensor t, int[] imageShape) => t.Reshape(imageShape[0], imageShape[1], imageShape[2] * imageShape[3]);
 
+    /// <summary>
+    /// Whether some window lies entirely in the padding (possible only with dilation): its output is -inf,
+    /// its argmax -1, and the rules must then treat position -1 as "no element".
+    /// </summary>
+    public bool HasEmptyWindows { get; } = EmptyAlong(g.OH, g.H, g.Kh, g.Sh, g.Ph, g.Dh) || EmptyAlong(g.OW, g.W, g.Kw, g.Sw, g.Pw, g.Dw);
+
+    static bool EmptyAlong(int outputs, int size, int k, int stride, int pad, int dilation)
+    {
+        for (int o = 0; o < outputs; o++)
+        {
+            bool any = false;
+            for (int i = 0; i < k && !any; i++) any = (uint)(o * stride - pad + i * dilation) < (uint)size;
+            if (!any) return true;
+        }
+        return false;
+    }
+
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs)
     {
         int n = gy.Shape[0], c = gy.Shape[1];
-        return [Dispatch.Call(new MaxUnpool(Argmax, g.H * g.W), gy.Reshape(n, c, g.L)).Reshape(n, c, g.H, g.W)];
+        return [Dispatch.Call(new MaxUnpool(Argmax, g.H * g.W, HasEmptyWindows), gy.Reshape(n, c, g.L)).Reshape(n, c, g.H, g.W)];
     }
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y)
     {
         if (dx[0] is null) return null;
         var d = dx[0]!;
-        return Planes(d, d.Shape.ToArray()).Gather(2, Argmax).Reshape(y.Shape.ToArray());
+        return MaxUnpool.GatherAt(Planes(d, d.Shape.ToArray()), Argmax, HasEmptyWindows).Reshape(y.Shape.ToArray());
     }
 
     public override RefArray Reference(RefArray[] x) => ReferenceOutputs(x)[0];

@@ -6,12 +6,13 @@ namespace Nabla.Primitives.Pool;
 /// <summary>
 /// Max pooling's transpose for recorded argmax positions (torch's max_unpool, with adds): x [N, C, L] is
 /// scattered into zeros [N, C, H·W] at the flat positions <paramref name="index"/> [N, C, L] (int32),
-/// repeated positions adding up (overlapping windows that share a maximum). Linear in x:
+/// repeated positions adding up (overlapping windows that share a maximum); position -1 (a window entirely
+/// in the padding, flagged by <paramref name="hasEmpty"/>) receives nothing. Linear in x:
 /// y = scatter(x) ; dy = scatter(dx) ; gx = gather(gy, index) (dim 2). The index carries no gradient.
 /// Adds run in position order within a plane and planes are independent, so results do not depend on the
 /// thread count.
 /// </summary>
-internal sealed class MaxUnpool(Tensor index, int planeSize) : Primitive
+internal sealed class MaxUnpool(Tensor index, int planeSize, bool hasEmpty = false) : Primitive
 {
     public override string Name => "max_unpool";
     public override string GradName => "MaxPool2DWithIndicesBackwardBackward";
@@ -23,9 +24,21 @@ internal sealed class MaxUnpool(Tensor index, int planeSize) : Primitive
     /// <summary>The size H·W of each output plane.</summary>
     public int PlaneSize => planeSize;
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [gy.Gather(2, index)];
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [GatherAt(gy, index, hasEmpty)];
 
-    public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => dx[0] is null ? null : Dispatch.Call(new MaxUnpool(index, planeSize), dx[0]!);
+    public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => dx[0] is null ? null : Dispatch.Call(new MaxUnpool(index, planeSize, hasEmpty), dx[0]!);
+
+    /// <summary>
+    /// planes.Gather(2, index), with 0 where the index is -1 when <paramref name="hasEmpty"/> (the masking
+    /// is skipped otherwise: no window of that geometry can be empty).
+    /// </summary>
+    internal static Tensor GatherAt(Tensor planes, Tensor index, bool hasEmpty)
+    {
+        if (!hasEmpty) return planes.Gather(2, index);
+        var valid = index.Ge(0L);
+        var picked = planes.Gather(2, Tensor.Where(valid, index, Tensor.Full([], 0, index.DType, device: index.Device)));
+        return Tensor.Where(valid, picked, Tensor.Full([], 0, picked.DType, device: picked.Device));
+    }
 
     public override RefArray Reference(RefArray[] x)
     {
@@ -34,7 +47,8 @@ internal sealed class MaxUnpool(Tensor index, int planeSize) : Primitive
         var idx = index.ToArray<int>();
         var y = RefArray.Zeros([src.Shape[0], src.Shape[1], planeSize]);
         for (int p = 0; p < planes; p++)
-            for (int q = 0; q < l; q++) y.Data[p * planeSize + idx[p * l + q]] += src.Data[p * l + q];
+            for (int q = 0; q < l; q++)
+                if (idx[p * l + q] >= 0) y.Data[p * planeSize + idx[p * l + q]] += src.Data[p * l + q];
         return y;
     }
 }

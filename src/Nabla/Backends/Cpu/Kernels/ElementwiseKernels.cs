@@ -31,11 +31,13 @@ internal static class ElementwiseKernels
         table.AddEach<Log>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<LogKernel>(d));
         table.AddEach<Sin>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<SinKernel>(d));
         table.AddEach<Cos>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<CosKernel>(d));
+        table.AddEach<Tan>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<TanKernel>(d));
         table.AddEach<Tanh>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<TanhKernel>(d));
         table.AddEach<Sigmoid>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<SigmoidKernel>(d));
         table.AddEach<Erf>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<ErfKernel>(d));
         table.AddEach<Gelu>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<GeluKernel>(d));
         table.Add<PowScalar>(KernelDTypes.Numeric, (op, x) => PowScalarKernel.Run(op, x[0]));
+        table.Add<Elu>(KernelDTypes.Floating, (op, x) => EluKernel.Run(op, x[0]));
 
         // Other output dtypes: Bool comparisons; casts, chosen by the input's dtype.
         table.Add<Compare>(KernelDTypes.Numeric, (op, x) => CompareKernel.Run(op, x[0], x[1]));

@@ -10,5 +10,7 @@ internal static class ReduceKernels
         table.Add<Sum>(KernelDTypes.Numeric, (op, x) => SumKernel.Run(op, x[0]));
         table.Add<Max>(KernelDTypes.Numeric, (op, x) => MaxKernel.Run(op, x[0]));
         table.Add<ArgMax>(KernelDTypes.Numeric, (op, x) => ArgMaxKernel.Run(op, x[0]));
+        table.Add<Prod>(KernelDTypes.Numeric, (op, x) => ProdKernel.Run(op, x[0]));
+        table.Add<MedianIndex>(KernelDTypes.Numeric, (op, x) => MedianIndexKernel.Run(op, x[0]));
     }
 }

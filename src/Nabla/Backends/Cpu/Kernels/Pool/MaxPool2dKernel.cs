@@ -7,7 +7,8 @@ namespace Nabla.Backends.Cpu.Kernels;
 /// <summary>
 /// <see cref="MaxPool2d"/> on the CPU: per plane, each output's window maximum and its flat position
 /// (ih·W + iw). The first maximum wins, except that a NaN always takes over (so the last NaN is the
-/// argmax), as PyTorch's indices; padding never wins.
+/// argmax), as PyTorch's indices; padding never wins. A window entirely in the padding gives -inf at
+/// position -1.
 /// </summary>
 internal static partial class MaxPool2dKernel
 {
@@ -58,12 +59,20 @@ internal static partial class MaxPool2dKernel
         for (int oh = lo / ow, pos = lo; pos < hi; oh++)
         {
             int h0 = oh * sh - ph;
-            // Window rows inside the image: i in [iLo, iHi) (padding ≤ kernel/2 always leaves one).
+            // Window rows inside the image: i in [iLo, iHi); empty when dilation puts the whole window in the padding.
             int iLo = h0 >= 0 ? 0 : (-h0 + dh - 1) / dh, iHi = Math.Min(kh, (h - 1 - h0) / dh + 1);
             for (int c = pos - oh * ow; c < ow && pos < hi; c++, pos++)
             {
                 int w0 = c * sw - pw;
                 int jLo = w0 >= 0 ? 0 : (-w0 + dw - 1) / dw, jHi = Math.Min(kw, (w - 1 - w0) / dw + 1);
+                if (iLo >= iHi || jLo >= jHi)
+                {
+                    // With dilation a window can lie entirely in the padding: -inf, as PyTorch, and no
+                    // element to send a gradient to (position -1).
+                    y[pos] = T.CreateTruncating(double.NegativeInfinity);
+                    index[pos] = -1;
+                    continue;
+                }
                 // Start from the first element inside the image; a later one wins only when larger, or NaN.
                 int argmax = (h0 + iLo * dh) * w + w0 + jLo * dw;
                 T max = x[argmax];

@@ -41,7 +41,9 @@ internal static class MaxUnpoolKernel
                 plane.Clear();
                 ReadOnlySpan<T> src = x.AsSpan(offset + p * l, l);
                 ReadOnlySpan<int> at = idx.AsSpan(io + p * l, l);
-                for (int q = 0; q < src.Length && q < at.Length; q++) plane[at[q]] += src[q];
+                // Position -1 marks a max-pooling window entirely in the padding: its gradient goes nowhere.
+                for (int q = 0; q < src.Length && q < at.Length; q++)
+                    if (at[q] >= 0) plane[at[q]] += src[q];
             }
         });
     }
