@@ -256,4 +256,19 @@ public class ViewInPlaceGradientTests
         Assert.Contains("modified by an in-place operation", e.Message);
         Assert.Contains("AddInPlace", e.Message);
     }
+
+    [Fact]
+    public void AddInPlaceOnADiagonalViewShiftsOnlyTheDiagonalAndItsGradient()
+    {
+        // PyTorch's common idiom a.diagonal().add_(lam): the base's history is rewritten through the view.
+        var x = M([1.0, 2.0, 3.0, 4.0], 2, 2);
+        var lam = Tensor.Scalar(0.5, requiresGrad: true);
+        var a = x * 2;
+        a.Diagonal().AddInPlace(lam);
+        Assert.Equal(new[] { 2.5, 4.0, 6.0, 8.5 }, a.ToArray<double>());
+        (a * a).Sum().Backward();
+        // d/dx of sum(a²) = 2a * 2; d/dlam = 2(a00 + a11) = 22.
+        Assert.Equal(new[] { 10.0, 16.0, 24.0, 34.0 }, x.Grad!.ToArray<double>());
+        Assert.Equal(22.0, lam.Grad!.Item<double>());
+    }
 }
