@@ -82,6 +82,9 @@ public partial class Tensor
         }
     }
 
+    /// <summary>Whether RequiresGrad was set on this tensor itself (not inherited from a view's base or a GradFn).</summary>
+    internal bool AskedForGrad => _requiresGrad;
+
     /// <summary>True for tensors made by the user (not by a recorded op): every tensor with no <see cref="GradFn"/>.</summary>
     public bool IsLeaf => GradFn is null;
 

@@ -216,8 +216,9 @@ internal static class Backprop
 
     static void AccumulateLeaf(AccumulateGrad acc, Tensor g, bool createGraph)
     {
-        // Only leaves that asked for gradients get .Grad (a leaf a tape merely watches does not).
-        if (!acc.Leaf.RequiresGrad) return;
+        // Only leaves that asked for gradients themselves get .Grad: not a leaf a tape merely watches, nor
+        // a view that requires grad only through its base (PyTorch gives such a view no grad accumulator).
+        if (!acc.Leaf.AskedForGrad) return;
         acc.Leaf.AccumulateGradient(g, createGraph);
         if (acc.PostAccumulateHooks is { } hooks)
             foreach (var hook in hooks.ToArray()) hook(acc.Leaf);

@@ -145,4 +145,19 @@ public class ViewInPlaceBaseTests
         var ex = Assert.Throws<NotSupportedException>(() => baseTensor[0].CopyFrom(w));
         Assert.Contains("Clone() the base", ex.Message);
     }
+
+    [Fact]
+    public void ViewMadeBeforeItsBaseRequiredGradGetsNoGradOfItsOwn()
+    {
+        // PyTorch: the view requires grad through its base, but it has no grad_fn and no accumulator of its
+        // own, so gradients through it go nowhere (neither into view.grad nor into the base).
+        var a = Tensor.FromArray(new[] { 1.0, 2.0, 3.0 }, [3]);
+        var b = a[..];
+        a.RequiresGrad = true;
+        Assert.True(b.RequiresGrad);
+        Assert.Null(b.GradFn);
+        ((b * 2).Sum() + (a * 3).Sum()).Backward();
+        Assert.Null(b.Grad);
+        Assert.Equal(new[] { 3.0, 3.0, 3.0 }, a.Grad!.ToArray<double>());
+    }
 }
