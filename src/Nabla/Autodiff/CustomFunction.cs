@@ -91,9 +91,11 @@ public abstract partial class CustomFunction
         var all = ctx.AllInputs;
         bool recorded = GradMode.Enabled && Array.Exists(all, x => x.RequiresGrad || Tapes.Follows(x));
         MarkDirtyInputs(ctx, outputs, recorded);
+        var standIns = StandInsForDirtyViews(ctx, outputs, recorded);
         for (int i = 0; i < outputs.Length; i++)
         {
-            // A changed input is returned as itself: its history moves to this function's node (PyTorch's rebase).
+            // A changed input is returned as itself: its history moves to this function's node (PyTorch's rebase);
+            // a changed view's base gets the history instead (below).
             if (ctx.IsDirty(outputs[i])) continue;
             // An output that is an input object (or, for a recorded forward, a tensor with its own history or
             // tangents) must become its own tensor, or recording would rewrite that tensor's history.
@@ -108,7 +110,8 @@ public abstract partial class CustomFunction
         ctx.Outputs = outputs;
         for (int i = 0; i < outputs.Length; i++)
             if (!ctx.IsNonDifferentiable(outputs[i]) && outputs[i].DType.IsFloating())
-                Dispatch.Record(new CustomOutput(this, ctx, i), all, outputs[i]);
+                Dispatch.Record(new CustomOutput(this, ctx, i), all, standIns[i] ?? outputs[i]);
+        RewriteBasesOfDirtyViews(outputs, standIns, all);
         return outputs;
     }
 
