@@ -13,6 +13,16 @@ public partial class Tensor
     /// <summary>Forward-mode tangents, one per nesting level (set by the engine; see Engine/ForwardMode.cs).</summary>
     internal (int Level, Tensor Value)[]? Tangents;
 
+    /// <summary>The tangents at every level, a stale view's rebuilt from its base first (see <see cref="TangentAt"/>).</summary>
+    internal (int Level, Tensor Value)[]? CurrentTangents
+    {
+        get
+        {
+            RefreshViewIfStale();
+            return Tangents;
+        }
+    }
+
     internal Tensor? TangentAt(int level)
     {
         RefreshViewIfStale();

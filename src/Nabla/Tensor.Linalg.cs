@@ -89,7 +89,16 @@ public partial class Tensor
             return Where(Eq(0.0), this * 0.0, Full([], 1, DType, device: Device)).SumKeepAxes(axes);
         }
         if (double.IsInfinity(p))
-            return Dispatch.Call(new Primitives.Reduce.Max(axes, Shape.ToArray(), isMin: p < 0), Abs());
+        {
+            // PyTorch's gradient of the ±inf-norm goes to the elements whose |x| is the extreme, shared among
+            // ties, and to NaN elements (amax alone would give NaN elements none). Written as the mean of the
+            // picked |x|: the value is the extreme (NaN when a NaN is picked) and the derivative is PyTorch's.
+            var a = Abs();
+            var extreme = Dispatch.Call(new Primitives.Reduce.Max(axes, Shape.ToArray(), isMin: p < 0), a).Detach();
+            var one = Full([], 1, DType, device: Device);
+            var picked = Where(a.Eq(extreme), one, Where(a.Eq(a), zero, one));   // 1 at the extreme and at NaN
+            return Where(picked.Gt(0.0), a, zero).SumKeepAxes(axes) / picked.SumKeepAxes(axes);
+        }
         if (p == 1) return Abs().SumKeepAxes(axes);
         Tensor sum;
         if (p == 2) sum = (this * this).SumKeepAxes(axes);

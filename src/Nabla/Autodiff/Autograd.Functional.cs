@@ -116,7 +116,7 @@ public static partial class Autograd
     static Tensor DetachKeepTangents(Tensor t)
     {
         var d = t.Detach();
-        d.Tangents = t.Tangents;
+        d.Tangents = t.CurrentTangents;
         return d;
     }
 }

@@ -99,7 +99,7 @@ public abstract partial class CustomFunction
             if (ctx.IsDirty(outputs[i])) continue;
             // An output that is an input object (or, for a recorded forward, a tensor with its own history or
             // tangents) must become its own tensor, or recording would rewrite that tensor's history.
-            if (outputs[i].GradFn is not null || outputs[i].Tangents is not null || Array.Exists(all, x => ReferenceEquals(x, outputs[i])))
+            if (outputs[i].GradFn is not null || outputs[i].CurrentTangents is not null || Array.Exists(all, x => ReferenceEquals(x, outputs[i])))
             {
                 bool nonDiff = ctx.IsNonDifferentiable(outputs[i]);
                 outputs[i] = outputs[i].View(outputs[i].Shape, outputs[i].Strides, outputs[i].Offset);

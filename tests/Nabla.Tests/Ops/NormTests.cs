@@ -57,6 +57,22 @@ public class NormTests
     }
 
     [Fact]
+    public void InfinityNormOfNaNSendsTheGradientToTheNaN()
+    {
+        // PyTorch's norm_backward picks |x| == norm or NaN: the NaN element gets sgn(NaN)·g = NaN, the others 0.
+        var x = Leaf(1, double.NaN, -3);
+        Assert.True(double.IsNaN(x.Norm(double.PositiveInfinity).Item<double>()));
+        var g = GradOf(x, t => t.Norm(double.PositiveInfinity));
+        Assert.Equal(0.0, g[0]);
+        Assert.True(double.IsNaN(g[1]));
+        Assert.Equal(0.0, g[2]);
+        // An infinite element that is not the minimum takes no part in the -inf norm (no inf · 0).
+        var z = Leaf(2, double.PositiveInfinity, -0.5);
+        Assert.Equal(0.5, z.Norm(double.NegativeInfinity).Item<double>());
+        Assert.Equal([0.0, 0.0, -1.0], GradOf(z, t => t.Norm(double.NegativeInfinity)));
+    }
+
+    [Fact]
     public void ZeroNormCountsNonZerosWithZeroGradient()
     {
         var x = Leaf(0, 2, -1, 0);
