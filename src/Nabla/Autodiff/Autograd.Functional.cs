@@ -62,9 +62,11 @@ public static partial class Autograd
 
     /// <summary>
     /// f(x) and the Jacobian-vector product J·v (torch.autograd.functional.jvp), computed in one pass by
-    /// the forward-mode engine. <paramref name="v"/> has x's shape.
+    /// the forward-mode engine. <paramref name="v"/> has x's shape. As in PyTorch, the results are cut from
+    /// the caller's graph unless <paramref name="createGraph"/> (tangents of enclosing forward-mode levels
+    /// stay), and <paramref name="strict"/> throws when the output does not depend on x.
     /// </summary>
-    public static (Tensor Output, Tensor Result) Jvp(Func<Tensor, Tensor> f, Tensor x, Tensor v)
+    public static (Tensor Output, Tensor Result) Jvp(Func<Tensor, Tensor> f, Tensor x, Tensor v, bool createGraph = false, bool strict = false)
     {
         ArgumentNullException.ThrowIfNull(f);
         ArgumentNullException.ThrowIfNull(x);
@@ -72,8 +74,8 @@ public static partial class Autograd
         CheckFloating("Autograd.Jvp", x);
         if (!v.Shape.Equals(x.Shape))
             throw Errors.Arg("Autograd.Jvp", $"v has shape {v.Shape} but x has shape {x.Shape}; they must match.");
-        var (y, dy) = ForwardMode.Jvp(xs => f(xs[0]), [x], [v]);
-        return (y, dy);
+        var (ys, dys) = Jvp(xs => [f(xs[0])], [x], [v], createGraph, strict);
+        return (ys[0], dys[0]);
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ public static partial class Autograd
     /// stops both, as TensorFlow's does for tapes and accumulators alike.</para>
     /// <para>Scopes opened inside it are its own, as grad-mode scopes nest in PyTorch: an
     /// <see cref="EnableGrad"/> turns graph recording back on (for tapes opened inside the stop too, never
-    /// for the paused ones), and a ForwardAccumulator (or <see cref="Jvp(Func{Tensor, Tensor}, Tensor, Tensor)"/>)
+    /// for the paused ones), and a ForwardAccumulator (or <see cref="Jvp(Func{Tensor, Tensor}, Tensor, Tensor, bool, bool)"/>)
     /// opened inside computes its own tangents. TensorFlow records nothing at all in those cases.</para>
     /// </remarks>
     /// <example><code>

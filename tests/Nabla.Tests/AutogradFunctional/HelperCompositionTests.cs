@@ -73,7 +73,9 @@ public class HelperCompositionTests
     {
         var x = X.Detach();
         x.RequiresGrad = true;
-        var (_, jv) = Autograd.Jvp(Scalar, x, W);
+        // As torch.autograd.functional.jvp: the result joins the caller's graph only with createGraph.
+        Assert.False(Autograd.Jvp(Scalar, x, W).Result.RequiresGrad);
+        var (_, jv) = Autograd.Jvp(Scalar, x, W, createGraph: true);
         var g = Autograd.Grad(jv, x)!;
         Approx.Equal(RefArray.From(Autograd.Hvp(Scalar, X, W).Result), g, 1e-12, "Grad of Autograd.Jvp vs Hvp");
     }
