@@ -106,4 +106,17 @@ public class ReadmeExamplesTests
         public bool Equals(double a, double b) => Math.Abs(a - b) <= tolerance * Math.Max(1, Math.Abs(a));
         public int GetHashCode(double obj) => 0;
     }
+
+    [Fact]
+    public void InPlaceThroughAViewSample()
+    {
+        var x = Tensor.FromArray(new[] { 1.0, 2, 3, 4, 5, 6 }, [2, 3], requiresGrad: true);
+        var w = Tensor.FromArray(new[] { 0.5, -1.0, 2.0 }, [3], requiresGrad: true);
+        var a = x.Clone();
+        a[0].MulInPlace(w);
+        Assert.Equal("CopySlices", a.GradFn!.Name);
+        a.Sum().Backward();
+        Assert.Equal(new[] { 0.5, -1.0, 2.0, 1, 1, 1 }, x.Grad!.ToArray<double>());   // [w; 1, 1, 1]
+        Assert.Equal(new[] { 1.0, 2, 3 }, w.Grad!.ToArray<double>());                // x[0]
+    }
 }
