@@ -8,36 +8,9 @@ public class CustomFunctionDirtyViewTests
 {
     static readonly double[] X6 = [0.5, -1.25, 2.0, 1.5, 0.75, -0.5];
 
-    /// <summary>x ← exp(x) in place, with the gradient gy·exp(x) from the saved, changed input.</summary>
-    sealed class ExpInPlace : CustomFunction
-    {
-        protected override Tensor[] Forward(FunctionContext ctx, Tensor[] inputs)
-        {
-            var x = inputs[0];
-            x.CopyFrom(x.Exp());
-            ctx.MarkDirty(x);
-            ctx.SaveForBackward(x);
-            return [x];
-        }
-
-        protected override Tensor?[] Backward(FunctionContext ctx, Tensor[] gradOutputs) => [gradOutputs[0] * ctx.SavedTensors[0]];
-    }
-
-    /// <summary>x ← x·w in place.</summary>
-    sealed class ScaleInPlace : CustomFunction
-    {
-        protected override Tensor[] Forward(FunctionContext ctx, Tensor[] inputs)
-        {
-            var (x, w) = (inputs[0], inputs[1]);
-            ctx.SaveForBackward(x.Clone(), w);
-            x.MulInPlace(w);
-            ctx.MarkDirty(x);
-            return [x];
-        }
-
-        protected override Tensor?[] Backward(FunctionContext ctx, Tensor[] gradOutputs) =>
-            [gradOutputs[0] * ctx.SavedTensors[1], gradOutputs[0] * ctx.SavedTensors[0]];
-    }
+    // x ← exp(x) and x ← x·w in place, marked dirty (the same functions as the non-view tests).
+    static CustomFunction ExpInPlace() => new CustomFunctionFidelityTests.ExpInPlace();
+    static CustomFunction ScaleInPlace() => new CustomFunctionFidelityTests.ScaleInPlace();
 
     [Fact]
     public void DirtyRowViewRewritesTheBaseHistory()
@@ -45,7 +18,7 @@ public class CustomFunctionDirtyViewTests
         var x = Tensor.FromArray(X6, [2, 3], requiresGrad: true);
         var a = x * 1.0;
         var row = a[0];
-        var y = new ExpInPlace().Apply(row);
+        var y = ExpInPlace().Apply(row);
         Assert.Same(row, y);
         Assert.Equal("CopySlices", a.GradFn!.Name);
         Assert.Equal("AsStridedBackward", row.GradFn!.Name);
@@ -64,7 +37,7 @@ public class CustomFunctionDirtyViewTests
         var w = Tensor.FromArray([0.5, -1.0, 2.0], [3], requiresGrad: true);
         var buffer = Tensor.FromArray(X6, [2, 3]);        // untracked: only w's path is recorded
         var row = buffer[1];
-        new ScaleInPlace().ApplyAll(row, w);
+        ScaleInPlace().ApplyAll(row, w);
         Assert.False(buffer.IsLeaf);
         (row * row).Sum().Backward();
         // row = x1 · w: d/dw Σ (x1 w)² = 2 x1² w
@@ -78,7 +51,7 @@ public class CustomFunctionDirtyViewTests
         Func<Tensor[], Tensor> f = xs =>
         {
             var a = xs[0] * 1.0;
-            new ScaleInPlace().ApplyAll(a.T.Narrow(0, 1, 2), xs[1]);   // a strided view: a column pair
+            ScaleInPlace().ApplyAll(a.T.Narrow(0, 1, 2), xs[1]);   // a strided view: a column pair
             return (a * a.Sin()).Sum();
         };
         var x = Tensor.FromArray(X6, [2, 3], requiresGrad: true);
@@ -90,7 +63,7 @@ public class CustomFunctionDirtyViewTests
     public void DirtyViewOfALeafThatRequiresGradThrows()
     {
         var a = Tensor.FromArray(X6, [2, 3], requiresGrad: true);
-        var e = Assert.Throws<InvalidOperationException>(() => new ExpInPlace().Apply(a[0]));
+        var e = Assert.Throws<InvalidOperationException>(() => ExpInPlace().Apply(a[0]));
         Assert.Contains("ExpInPlace", e.Message);
         Assert.Contains("leaf", e.Message);
     }

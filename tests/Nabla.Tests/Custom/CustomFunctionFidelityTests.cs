@@ -149,7 +149,7 @@ public class CustomFunctionFidelityTests
     }
 
     /// <summary>x ← exp(x) in place, saving the changed input itself (allowed: saved after the dirty bump, as PyTorch).</summary>
-    sealed class ExpInPlace(bool markDirty = true, bool returnInput = true) : CustomFunction
+    internal sealed class ExpInPlace(bool markDirty = true, bool returnInput = true) : CustomFunction
     {
         protected override Tensor[] Forward(FunctionContext ctx, Tensor[] inputs)
         {
@@ -245,7 +245,8 @@ public class CustomFunctionFidelityTests
         Assert.Equal([2 * 1 * 0.5, 2 * 4 * -1.0, 2 * 9 * 2.0], w.Grad!.ToDoubleArray());
     }
 
-    sealed class ScaleInPlace : CustomFunction
+    /// <summary>x ← x·w in place.</summary>
+    internal sealed class ScaleInPlace : CustomFunction
     {
         protected override Tensor[] Forward(FunctionContext ctx, Tensor[] inputs)
         {

@@ -18,36 +18,13 @@ internal static class MedianIndexKernel
         _ => throw new NotSupportedException($"median: no kernel for {x.DType.TorchName()}"),
     };
 
-    static Tensor Run<T>(Tensor x, int dim) where T : unmanaged, INumber<T>
-    {
-        // Move dim last so each output element reads one contiguous row.
-        int rank = x.Rank;
-        var shape = new int[rank];
-        var strides = new int[rank];
-        for (int i = 0, k = 0; i < rank; i++)
-        {
-            if (i == dim) continue;
-            shape[k] = x.Shape[i];
-            strides[k++] = x.Strides[i];
-        }
-        shape[rank - 1] = x.Shape[dim];
-        strides[rank - 1] = x.Strides[dim];
-        var laid = CopyKernel.AsContiguous(x.View(new Shape(shape), strides, x.Offset));
-
-        var outShape = x.Shape.ToArray();
-        outShape[dim] = 1;
-        var y = CpuTensor.Empty(DType.Int64, new Shape(outShape));
-        var src = laid.Data<T>();
-        var dst = y.Data<long>();
-        int n = x.Shape[dim];
-        CpuParallel.ForRange(y.NumElements, (start, count) =>
+    static Tensor Run<T>(Tensor x, int dim) where T : unmanaged, INumber<T> =>
+        RowIndexKernel.Run<T>(x, dim, n =>
         {
             var values = new T[n];
             var order = new int[n];
-            for (int r = start; r < start + count; r++) dst[r] = Select(src.AsSpan(laid.Offset + r * n, n), values, order);
+            return row => Select(row, values, order);
         });
-        return y;
-    }
 
     static int Select<T>(ReadOnlySpan<T> row, T[] values, int[] order) where T : INumber<T>
     {
