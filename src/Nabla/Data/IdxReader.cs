@@ -14,8 +14,20 @@ internal static class IdxReader
     public const int ImagesMagic = 2051;
     public const int LabelsMagic = 2049;
 
-    /// <summary>Reads an IDX file with the given magic: its dims and data (exactly the product of the dims in bytes).</summary>
-    public static (int[] Dims, byte[] Data) Read(string path, int expectedMagic)
+    /// <summary>
+    /// Most elements one file may declare whatever limit the caller passes: the longest array .NET can
+    /// allocate (a little under 2^31), since the data becomes one tensor's storage.
+    /// </summary>
+    public static readonly long StorageLimit = Array.MaxLength;
+
+    /// <summary>
+    /// Reads an IDX file with the given magic: its dims and data (exactly the product of the dims in bytes).
+    /// The size the header declares is checked against <paramref name="maxDataBytes"/> and
+    /// <see cref="StorageLimit"/> before any data is read, and the data is streamed: never more than the
+    /// declared size is inflated (plus one decompression buffer, to see that nothing follows it), so a
+    /// small gzip file that would inflate to gigabytes costs only its header.
+    /// </summary>
+    public static (int[] Dims, byte[] Data) Read(string path, int expectedMagic, long maxDataBytes)
     {
         int rank = expectedMagic & 0xFF;
         try
@@ -32,8 +44,7 @@ internal static class IdxReader
                 throw Error(path, $"it is too short to be an {kind} file ({got} bytes; the header alone is {header.Length} bytes).");
             int magic = BinaryPrimitives.ReadInt32BigEndian(header);
             if (magic != expectedMagic)
-                throw Error(path, $"wrong magic number {magic} (0x{magic:X8}); expected {expectedMagic} (0x{expectedMagic:X8}) for {Describe(expectedMagic)}" +
-                    (magic is ImagesMagic or LabelsMagic ? $" but this is {Describe(magic)}: are the file names swapped?" : ". It is not an MNIST IDX file, or it is corrupt."));
+                throw Error(path, WrongMagic(magic, expectedMagic));
             if (got < header.Length)
                 throw Error(path, $"the file ends inside its header ({got} of {header.Length} bytes); it is truncated.");
 
@@ -44,10 +55,15 @@ internal static class IdxReader
                 dims[i] = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(4 + 4 * i));
                 if (dims[i] < 0 || (i > 0 && dims[i] == 0))
                     throw Error(path, $"size {i} in the header is {dims[i]}, which is not a valid size.");
-                total *= dims[i];   // total <= Array.MaxLength < 2^31 before this, so no overflow
-                if (total > Array.MaxLength)
-                    throw Error(path, $"the header declares sizes {string.Join(" x ", dims[..(i + 1)])}, more bytes than one array can hold; the header is corrupt.");
+                total *= dims[i];   // total <= StorageLimit < 2^31 before this and dims[i] < 2^31, so no overflow
+                if (total > StorageLimit)
+                    throw Error(path, $"the header declares sizes {string.Join(" x ", dims[..(i + 1)])}, more bytes than one array can hold " +
+                        $"(at most {StorageLimit} elements per tensor); the header is corrupt.");
             }
+            if (total > maxDataBytes)
+                throw Error(path, $"the header declares {string.Join(" x ", dims)} = {total} bytes of data, over the limit of {maxDataBytes} bytes " +
+                    "(nothing was inflated or read). A corrupt or hostile file (a gzip bomb) looks like this; if you trust the file, " +
+                    "pass a larger maxDataBytes to Mnist.Load.");
             if (!gzip && file.Length != header.Length + total)
                 throw Error(path, file.Length < header.Length + total
                     ? $"it is truncated: the header declares {string.Join(" x ", dims)} = {total} bytes of data but only {file.Length - header.Length} follow."
@@ -62,6 +78,20 @@ internal static class IdxReader
         {
             throw Error(path, $"the gzip data is corrupt ({e.Message}).", e);
         }
+    }
+
+    /// <summary>
+    /// Says what is wrong with a magic number. IDX magics are 0x0000TTNN: TT the element type (0x08 for
+    /// unsigned bytes) and NN the number of dims, so a header claiming 255 dims is named as such.
+    /// </summary>
+    static string WrongMagic(int magic, int expected)
+    {
+        var prefix = $"wrong magic number {magic} (0x{magic:X8}); expected {expected} (0x{expected:X8}) for {Describe(expected)}";
+        if (magic is ImagesMagic or LabelsMagic)
+            return prefix + $" but this is {Describe(magic)}: are the file names swapped?";
+        if ((magic & ~0xFF) == (expected & ~0xFF))
+            return prefix + $", but this header declares {magic & 0xFF} dims where the format has {expected & 0xFF}; the file is corrupt.";
+        return prefix + ". It is not an MNIST IDX file, or it is corrupt.";
     }
 
     /// <summary>Reads <paramref name="length"/> bytes, growing the buffer only as data arrives (a lying header costs nothing).</summary>

@@ -22,17 +22,32 @@ public static class Mnist
     public const double Std = 0.3081;
 
     /// <summary>
+    /// The default for <see cref="Load"/>'s <c>maxDataBytes</c>: 128 MiB of data per file, as its header
+    /// declares it (after decompression). The real training images are 47,040,000 bytes (60000 x 28 x 28),
+    /// so this leaves room for a larger MNIST-format set while a gzip bomb (a few KB that would inflate
+    /// to hundreds of MB, as 4 bytes of float32 per pixel once loaded) is refused from its header alone.
+    /// </summary>
+    public const long DefaultMaxDataBytes = 128L * 1024 * 1024;
+
+    /// <summary>
     /// Loads the training set (60000 images) or, with <paramref name="train"/> false, the test set
     /// (10000). Images are float32 [N, 1, 28, 28], pixels scaled to [0, 1], or with
     /// <paramref name="normalize"/> to (p - <see cref="Mean"/>) / <see cref="Std"/>; labels int64 [N] in 0..9.
     /// <paramref name="root"/> is the folder with the files; without it, a <c>data/mnist</c> folder is
     /// looked for in the current directory, the application's directory and their parents.
+    /// <paramref name="maxDataBytes"/> caps the data each file's header may declare (checked before
+    /// anything is inflated or read; a file whose data runs past or falls short of its header is an
+    /// error too); raise it to load a larger, trusted MNIST-format file.
     /// </summary>
     /// <exception cref="FileNotFoundException">A file is missing (the message lists the names tried).</exception>
     /// <exception cref="DirectoryNotFoundException">No root was given and no <c>data/mnist</c> folder was found.</exception>
-    /// <exception cref="InvalidDataException">A file is corrupt or truncated, or the images and labels disagree; the message names the file.</exception>
-    public static MnistDataset Load(string? root = null, bool train = true, bool normalize = false)
+    /// <exception cref="InvalidDataException">A file is corrupt or truncated, declares more data than <paramref name="maxDataBytes"/>,
+    /// or the images and labels disagree; the message names the file.</exception>
+    /// <exception cref="ArgumentException"><paramref name="maxDataBytes"/> is not positive.</exception>
+    public static MnistDataset Load(string? root = null, bool train = true, bool normalize = false, long maxDataBytes = DefaultMaxDataBytes)
     {
+        if (maxDataBytes <= 0)
+            throw Errors.Arg("Mnist.Load", $"maxDataBytes must be positive (the most data bytes one file may declare), got {maxDataBytes}; the default is {DefaultMaxDataBytes}.");
         root ??= FindDataDirectory() ?? throw new DirectoryNotFoundException(
             $"MNIST: no data/mnist folder found in '{Directory.GetCurrentDirectory()}', '{AppContext.BaseDirectory}' or their parents; " +
             "pass the folder that holds the MNIST files as root.");
@@ -40,8 +55,8 @@ public static class Mnist
         var imagesPath = FindFile(root, $"{prefix}-images-idx3-ubyte");
         var labelsPath = FindFile(root, $"{prefix}-labels-idx1-ubyte");
 
-        var (imageDims, pixels) = IdxReader.Read(imagesPath, IdxReader.ImagesMagic);
-        var (labelDims, labelBytes) = IdxReader.Read(labelsPath, IdxReader.LabelsMagic);
+        var (imageDims, pixels) = IdxReader.Read(imagesPath, IdxReader.ImagesMagic, maxDataBytes);
+        var (labelDims, labelBytes) = IdxReader.Read(labelsPath, IdxReader.LabelsMagic, maxDataBytes);
         int n = imageDims[0], rows = imageDims[1], cols = imageDims[2];
         if (labelDims[0] != n)
             throw new InvalidDataException($"MNIST files '{imagesPath}' and '{labelsPath}' disagree: {n} images but {labelDims[0]} labels.");

@@ -18,9 +18,13 @@ public static class SafeTensors
     /// Writes <paramref name="tensors"/> (and optional string <paramref name="metadata"/>) to
     /// <paramref name="path"/>, atomically: the file is written to a temporary file in the same folder,
     /// flushed to disk and then moved over <paramref name="path"/>. If anything fails, the old file (if
-    /// any) is left untouched and the temporary file is removed. Non-contiguous views are written in
-    /// row-major order; values are stored bit for bit (NaN and infinities included); autodiff state is
-    /// not saved.
+    /// any) is left untouched and the temporary file is removed. A save killed midway (SIGKILL, power cut)
+    /// cannot remove its temporary file (<c>.NAME.&lt;32 hex digits&gt;.tmp</c> next to the target); the next
+    /// save of the same target deletes every such file that no live writer holds open (a writer holds its
+    /// file, with an OS lock, until the rename), so stale files do not pile up and a concurrent save of the
+    /// same target is never disturbed. Files modified in the last two seconds are left for a later save.
+    /// Non-contiguous views are written in row-major order; values are stored bit for bit (NaN and
+    /// infinities included); autodiff state is not saved.
     /// </summary>
     /// <exception cref="ArgumentException">A name is <c>__metadata__</c> (reserved) or not valid Unicode, or a tensor is null.</exception>
     public static void Save(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
@@ -32,27 +36,7 @@ public static class SafeTensors
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var writer = SafeTensorsWriter.Prepare(tensors, metadata);   // argument errors surface before any file is made
-        var full = Path.GetFullPath(path);
-        var folder = Path.GetDirectoryName(full) ?? throw new ArgumentException($"SafeTensors.Save: '{path}' has no folder.", nameof(path));
-        var temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                var stream = wrap is null ? file : wrap(file);
-                writer.WriteTo(stream);
-                stream.Flush();
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); }
-            catch (IOException) { }           // best effort: the original error matters more
-            catch (UnauthorizedAccessException) { }
-            throw;
-        }
+        AtomicFile.Write(path, "SafeTensors.Save", writer.WriteTo, wrap);
     }
 
     /// <summary>Writes the safetensors bytes to <paramref name="stream"/> (no atomicity; see <see cref="Save(string, IReadOnlyDictionary{string, Tensor}, IReadOnlyDictionary{string, string}?)"/>).</summary>

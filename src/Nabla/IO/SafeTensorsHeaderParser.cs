@@ -13,6 +13,13 @@ internal static class SafeTensorsHeaderParser
     /// <summary>The reference implementation's cap on the header size (100 MB).</summary>
     public const long MaxHeaderLength = 100_000_000;
 
+    /// <summary>
+    /// Most dims a tensor in a file may have: 64, PyTorch's limit (its reductions keep the reduced dims
+    /// in a 64-bit set). NB: a local copy until Shape carries the library-wide constant (issue 11 adds
+    /// one); keep the two equal.
+    /// </summary>
+    public const int MaxRank = 64;
+
     const string MetadataKey = "__metadata__";
 
     static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -120,7 +127,11 @@ internal static class SafeTensorsHeaderParser
     {
         if (s.ValueKind != JsonValueKind.Array)
             throw SafeTensorsErrors.Invalid(source, $"tensor '{name}' has a shape that is not an array ({s.ValueKind}).");
-        var dims = new int[s.GetArrayLength()];
+        int rank = s.GetArrayLength();
+        // Checked before the dims are read: a header of "[1,1,1,...]" could otherwise ask for millions of them.
+        if (rank > MaxRank)
+            throw SafeTensorsErrors.Invalid(source, $"tensor '{name}' has rank {rank} (a shape of {rank} dims), above the limit of {MaxRank} dims; the header is corrupt or hostile.");
+        var dims = new int[rank];
         int i = 0;
         bool anyZero = false;
         foreach (var e in s.EnumerateArray())
