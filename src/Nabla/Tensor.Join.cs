@@ -48,13 +48,18 @@ public partial class Tensor
 
     /// <summary>
     /// Joins tensors of one shape along a NEW dim <paramref name="dim"/> (torch.stack): each is
-    /// unsqueezed, then concatenated. <c>dim</c> may be -1 to stack along a new last dim.
+    /// unsqueezed, then concatenated. For inputs of rank r, <c>dim</c> is in -(r + 1)..r; -1 stacks
+    /// along a new last dim.
     /// </summary>
     public static Tensor Stack(IReadOnlyList<Tensor> tensors, int dim = 0)
     {
         ArgumentNullException.ThrowIfNull(tensors);
         if (tensors.Count == 0) throw Errors.Arg("Stack", "expected a non-empty list of tensors.");
         var first = tensors[0] ?? throw Errors.Arg("Stack", "tensor 0 is null.");
+        // Checked here, not left to Unsqueeze, so the error names the op the caller used.
+        if (dim < -first.Rank - 1 || dim > first.Rank)
+            throw Errors.Arg("Stack", $"dim {dim} is out of range for stacking tensors of shape {first.Shape} " +
+                $"(the result has rank {first.Rank + 1}; valid dims are {-first.Rank - 1}..{first.Rank}).");
         var parts = new Tensor[tensors.Count];
         for (int i = 0; i < parts.Length; i++)
         {

@@ -151,7 +151,7 @@ public partial class Tensor
     }
 
     /// <summary>Converts to <paramref name="dtype"/> (returns this tensor when it already has it). Differentiable between float types.</summary>
-    public Tensor To(DType dtype) => dtype == DType ? this : Dispatch.Call(new Cast(DType, dtype), this);
+    public Tensor To(DType dtype) => dtype == DType ? this : Dispatch.Call(new Cast(DType, Errors.CheckDType("To", dtype)), this);
 
     /// <summary>
     /// A copy on <paramref name="device"/> (this tensor itself when it is already there), as torch's

@@ -5,23 +5,37 @@ namespace Nabla;
 public partial class Tensor
 {
     /// <summary>
-    /// The value of a one-element tensor as <typeparamref name="T"/> (float, double, int, long or
-    /// bool; numeric types convert as C# casts). Throws when the tensor has more than one element.
+    /// The value of a one-element tensor (of any shape) as <typeparamref name="T"/>: float, double, int,
+    /// long or bool. Conversions follow C# casts, checked: a floating value becomes an integer by
+    /// truncation toward zero (2.7 gives 2, -1.5 gives -1), bool becomes 1 or 0, any nonzero value (NaN
+    /// too) becomes true, and double to float rounds to nearest (values beyond float's range give ±Inf,
+    /// as the cast does). A value an integer type cannot hold (NaN, ±Inf, 3e9 as int, an int64 beyond
+    /// int's range) throws <see cref="InvalidOperationException"/> naming the value and the type, where
+    /// an unchecked C# cast would give an unspecified number (PyTorch's <c>item&lt;int&gt;()</c> refuses
+    /// these too). Throws when the tensor has more than one element, or for another
+    /// <typeparamref name="T"/>.
     /// </summary>
+    /// <example><code>
+    /// Tensor.Scalar(2.7).Item&lt;int&gt;();      // 2
+    /// Tensor.Scalar(-1.5).Item&lt;long&gt;();    // -1
+    /// Tensor.Scalar(3e9).Item&lt;int&gt;();      // throws: 3000000000 does not fit in Int32
+    /// </code></example>
     public T Item<T>() where T : unmanaged
     {
         if (NumElements != 1)
             throw Errors.State("Tensor.Item", $"a tensor with {NumElements} elements (shape {Shape}) cannot be converted to a single value; index it or reduce it first.");
         object value = ToHostArray().GetValue(0)!;
         if (value is T same) return same;
-        if (typeof(T) == typeof(bool)) return (T)(object)(Convert.ToDouble(value) != 0);
-        if (value is bool b) value = b ? 1 : 0;
-        return (T)Convert.ChangeType(value, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+        return (T)ItemConversion.Convert(value, typeof(T));
     }
 
     /// <summary>
-    /// A row-major copy of the elements. <typeparamref name="T"/> must match the dtype
-    /// (float for Float32, double for Float64, int, long, bool); use <c>To(DType)</c> to convert first.
+    /// A row-major copy of the elements. <typeparamref name="T"/> must match the dtype exactly
+    /// (float for Float32, double for Float64, int, long, bool); a mismatch throws
+    /// <see cref="InvalidOperationException"/>. Unlike <see cref="Item{T}"/>, ToArray never converts, so no
+    /// element can fail a conversion halfway: convert the tensor first with <c>To(DType)</c> (an elementwise
+    /// C# cast, truncating floats toward zero; check NaN or out-of-range values before, since the tensor
+    /// cast, like PyTorch's, does not).
     /// </summary>
     public T[] ToArray<T>() where T : unmanaged
     {

@@ -11,19 +11,40 @@ internal static class CallSite
 {
     static readonly Assembly Self = typeof(CallSite).Assembly;
 
-    /// <summary>"File.cs:line" of the nearest caller outside Nabla, or "unknown location".</summary>
+    /// <summary>
+    /// "File.cs:line" of the nearest caller outside Nabla and outside the .NET libraries, or "unknown location".
+    /// NB: the .NET frames are skipped too because Nabla itself calls through them (a LINQ Select whose lambda
+    /// validates a dim): stopping at the first non-Nabla frame would name System.Linq instead of the user.
+    /// When no frame is left (Nabla called only from .NET code), the first non-Nabla frame is named.
+    /// </summary>
     public static string Describe()
     {
         var trace = new StackTrace(1, fNeedFileInfo: true);
+        StackFrame? firstOutside = null;
         foreach (var frame in trace.GetFrames())
         {
-            var method = frame.GetMethod();
-            if (method?.DeclaringType is null || method.DeclaringType.Assembly == Self) continue;
-            var file = frame.GetFileName();
-            var name = Readable(method);
-            return file is null ? name : $"{name} ({Path.GetFileName(file)}:{frame.GetFileLineNumber()})";
+            var type = frame.GetMethod()?.DeclaringType;
+            if (type is null || type.Assembly == Self) continue;
+            firstOutside ??= frame;
+            if (IsRuntimeLibrary(type.Assembly)) continue;
+            return Format(frame);
         }
-        return "unknown location";
+        return firstOutside is null ? "unknown location" : Format(firstOutside);
+    }
+
+    static string Format(StackFrame frame)
+    {
+        var name = Readable(frame.GetMethod()!);
+        var file = frame.GetFileName();
+        return file is null ? name : $"{name} ({Path.GetFileName(file)}:{frame.GetFileLineNumber()})";
+    }
+
+    /// <summary>The .NET base libraries (System.*, Microsoft.*, mscorlib, netstandard): never the user's code.</summary>
+    static bool IsRuntimeLibrary(Assembly assembly)
+    {
+        var name = assembly.GetName().Name ?? "";
+        return name is "System" or "mscorlib" or "netstandard"
+            || name.StartsWith("System.", StringComparison.Ordinal) || name.StartsWith("Microsoft.", StringComparison.Ordinal);
     }
 
     /// <summary>"Type.Method", with lambdas, local functions and async methods named after the method that contains them.</summary>
@@ -65,4 +86,12 @@ internal static class Errors
             $"or convert them with To(DType) to a dtype the op supports there (called from {CallSite.Describe()})");
 
     public static string Describe(Tensor t) => $"{Shape.Format(t.Shape.Span)} {t.DType.TorchName()}";
+
+    /// <summary>
+    /// Returns <paramref name="dtype"/> when it is one of the <see cref="DType"/> members, else throws an
+    /// error naming <paramref name="op"/> (a cast such as <c>(DType)99</c> would otherwise fail deep inside
+    /// a kernel table or storage allocation).
+    /// </summary>
+    public static DType CheckDType(string op, DType dtype) => Enum.IsDefined(dtype) ? dtype
+        : throw Arg(op, $"{(int)dtype} is not a dtype; use one of {string.Join(", ", Enum.GetNames<DType>())}.");
 }

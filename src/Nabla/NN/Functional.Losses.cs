@@ -8,12 +8,12 @@ public static partial class Functional
     public static Tensor MseLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean)
     {
         var d = Difference("MseLoss", input, target);
-        return Reduce(d * d, reduction);
+        return Reduce("MseLoss", d * d, reduction);
     }
 
     /// <summary>Mean absolute error: |input - target| reduced (torch.nn.functional.l1_loss). The shapes must match.</summary>
     public static Tensor L1Loss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) =>
-        Reduce(Difference("L1Loss", input, target).Abs(), reduction);
+        Reduce("L1Loss", Difference("L1Loss", input, target).Abs(), reduction);
 
     /// <summary>
     /// Huber loss (torch.nn.functional.huber_loss): with d = input - target, 0.5·d² where |d| &lt; delta,
@@ -24,7 +24,7 @@ public static partial class Functional
         if (!(delta > 0)) throw Errors.Arg("HuberLoss", $"delta must be positive, got {delta}.");
         var d = Difference("HuberLoss", input, target);
         var a = d.Abs();
-        return Reduce(Tensor.Where(a.Lt(delta), 0.5 * d * d, delta * (a - 0.5 * delta)), reduction);
+        return Reduce("HuberLoss", Tensor.Where(a.Lt(delta), 0.5 * d * d, delta * (a - 0.5 * delta)), reduction);
     }
 
     /// <summary>
@@ -47,7 +47,7 @@ public static partial class Functional
         }
         var loss = -(target * input.Log().Clamp(min: -100) + (1.0 - target) * (1.0 - input).Log().Clamp(min: -100));
         if (weight is not null) loss = loss * weight;
-        return Reduce(loss, reduction);
+        return Reduce("BinaryCrossEntropy", loss, reduction);
     }
 
     /// <summary>
@@ -70,7 +70,7 @@ public static partial class Functional
         var l = posWeight is null ? softplusNeg : (1.0 + (posWeight - 1.0) * target) * softplusNeg;
         var loss = (1.0 - target) * input + l;
         if (weight is not null) loss = loss * weight;
-        return Reduce(loss, reduction);
+        return Reduce("BinaryCrossEntropyWithLogits", loss, reduction);
     }
 
     /// <summary>
@@ -78,11 +78,19 @@ public static partial class Functional
     /// [N, C] (or [C], or [N, C, d1, ...]) and integer class targets [N] (or [], or [N, d1, ...]):
     /// loss_n = -weight[t_n]·input[n, t_n], 0 where t_n = <paramref name="ignoreIndex"/>. Mean divides the
     /// sum by Σ weight[t_n] over the targets not ignored (NaN when all are ignored, as PyTorch).
-    /// Targets outside 0..C-1 (other than ignoreIndex) are an error.
+    /// Targets outside 0..C-1 (other than ignoreIndex) are an error. An empty batch gives an empty result
+    /// with None, 0 with Sum and NaN with Mean (0/0), as PyTorch.
     /// </summary>
     public static Tensor NllLoss(Tensor input, Tensor target, Tensor? weight = null, long ignoreIndex = -100, Reduction reduction = Reduction.Mean)
     {
+        CheckReduction("NllLoss", reduction);
         var (logp, t, outShape) = ClassLayout("NllLoss", input, target, weight, ignoreIndex);
+        return Nll(logp, t, outShape, weight, ignoreIndex, reduction);
+    }
+
+    /// <summary>NllLoss of validated scores [M, C] and targets [M] (see <see cref="ClassLayout"/>).</summary>
+    static Tensor Nll(Tensor logp, Tensor t, int[] outShape, Tensor? weight, long ignoreIndex, Reduction reduction)
+    {
         var (picked, w) = PickTargets(logp, t, weight, ignoreIndex);
         var loss = -(picked * w);
         return reduction switch
@@ -99,6 +107,9 @@ public static partial class Functional
     /// <see cref="Tensor.LogSoftmax"/>, so logits like 1e4 neither overflow nor give NaN. With
     /// <paramref name="labelSmoothing"/> ε the result is (1 - ε)·nll + (ε/C)·s, s_n = -Σ_c weight[c]·logp[n, c]
     /// (0 for ignored targets) reduced like nll (Mean divides by the same Σ weight[t_n]), exactly as PyTorch.
+    /// An empty batch gives an empty result with None, 0 with Sum and NaN with Mean, as PyTorch. Every check
+    /// (input rank and dtype, target shape, dtype and range, weight) happens before any computation and names
+    /// CrossEntropy.
     /// </summary>
     /// <example><code>
     /// var loss = Functional.CrossEntropy(logits, labels, labelSmoothing: 0.1);
@@ -109,10 +120,12 @@ public static partial class Functional
         ArgumentNullException.ThrowIfNull(input);
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
             throw Errors.Arg("CrossEntropy", $"labelSmoothing must be in [0, 1], got {labelSmoothing}.");
-        var logSoftmax = FloatInput("CrossEntropy", input).LogSoftmax(input.Rank == 1 ? 0 : 1);
-        var nll = NllLoss(logSoftmax, target, weight, ignoreIndex, reduction);
+        CheckReduction("CrossEntropy", reduction);
+        // Validate as CrossEntropy first: validating late, inside LogSoftmax or NllLoss, would blame those.
+        var (scores, t, outShape) = ClassLayout("CrossEntropy", input, target, weight, ignoreIndex);
+        var logp = scores.LogSoftmax(1);   // scores are [M, C]: the classes are dim 1 whatever the input's rank
+        var nll = Nll(logp, t, outShape, weight, ignoreIndex, reduction);
         if (labelSmoothing == 0) return nll;
-        var (logp, t, outShape) = ClassLayout("CrossEntropy", logSoftmax, target, weight, ignoreIndex);
         int classes = logp.Shape[1];
         var ignored = t.Eq(ignoreIndex);
         var smooth = -(weight is null ? logp : logp * weight).Sum(1);
@@ -176,7 +189,8 @@ public static partial class Functional
     {
         foreach (var v in t.To(DType.Int64).ToArray<long>())
             if ((v < 0 || v >= classes) && v != ignoreIndex)
-                throw new ArgumentOutOfRangeException("target", $"{op}: target {v} is out of range for {classes} classes (valid: 0..{classes - 1}, or ignoreIndex = {ignoreIndex}).");
+                throw new ArgumentOutOfRangeException("target", $"{op}: target {v} is out of range for {classes} classes " +
+                    $"(valid: 0..{classes - 1}, or ignoreIndex = {ignoreIndex}) (called from {CallSite.Describe()})");
     }
 
     static Tensor Difference(string op, Tensor input, Tensor target)
@@ -189,11 +203,21 @@ public static partial class Functional
         return FloatInput(op, input) - target;
     }
 
-    static Tensor Reduce(Tensor loss, Reduction reduction) => reduction switch
+    /// <summary>Reduces per-element losses; Mean of an empty loss is NaN (0/0) and Sum is 0, as PyTorch.</summary>
+    static Tensor Reduce(string op, Tensor loss, Reduction reduction)
     {
-        Reduction.None => loss,
-        Reduction.Sum => loss.Sum(),
-        Reduction.Mean => loss.Mean(),
-        _ => throw Errors.Arg("loss", $"unknown reduction {reduction}."),
-    };
+        CheckReduction(op, reduction);
+        return reduction switch
+        {
+            Reduction.None => loss,
+            Reduction.Sum => loss.Sum(),
+            _ => loss.Mean(),
+        };
+    }
+
+    static void CheckReduction(string op, Reduction reduction)
+    {
+        if (!Enum.IsDefined(reduction))
+            throw Errors.Arg(op, $"unknown reduction {(int)reduction}; use Reduction.None, Reduction.Mean or Reduction.Sum.");
+    }
 }

@@ -9,7 +9,9 @@ public static partial class Functional
     /// In training, each channel is normalized with the batch mean and the biased batch variance, and
     /// the running statistics (when given) are updated in place: r ← (1 - momentum)·r + momentum·s, with the
     /// unbiased variance for <paramref name="runningVar"/>. Otherwise the running statistics are used.
-    /// Then y = ŷ·weight + bias when those are given. Training needs more than one value per channel.
+    /// Then y = ŷ·weight + bias when those are given. Training needs more than one value per channel
+    /// (exactly one is an error, as PyTorch); an input with no elements (a batch of 0) gives an empty result
+    /// and leaves the running statistics as they are, in training too, as PyTorch.
     /// </summary>
     public static Tensor BatchNorm(Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight = null, Tensor? bias = null,
         bool training = false, double momentum = 0.1, double eps = 1e-5)
@@ -26,10 +28,17 @@ public static partial class Functional
         statShape[1] = c;
         int[] axes = [0, .. Enumerable.Range(2, x.Rank - 2)];
         Tensor normalized;
-        if (training)
+        if (x.NumElements == 0)
         {
-            long n = x.NumElements / Math.Max(c, 1);
-            if (n <= 1)
+            // As PyTorch (batch_norm on an input with no elements): an empty result of the input's shape, the
+            // running statistics untouched (an empty batch has no statistics), in training as in evaluation;
+            // weight and bias still get gradients, zeros of their shape. A copy, not the input itself.
+            normalized = x.Clone();
+        }
+        else if (training)
+        {
+            long n = x.NumElements / c;
+            if (n == 1)
                 throw Errors.Arg("BatchNorm", $"training needs more than 1 value per channel, got input {Errors.Describe(x)}; use a larger batch or Eval().");
             var mean = x.SumKeepAxes(axes) / (double)n;
             var diff = x - mean;

@@ -48,7 +48,8 @@ public static partial class Functional
         int num = weight.Shape[0];
         foreach (var v in indices.To(DType.Int64).ToArray<long>())
             if (v < 0 || v >= num)
-                throw new ArgumentOutOfRangeException(nameof(indices), $"Embedding: index {v} is out of range for {num} embeddings (valid: 0..{num - 1}).");
+                throw new ArgumentOutOfRangeException(nameof(indices),
+                    $"Embedding: index {v} is out of range for {num} embeddings (valid: 0..{num - 1}) (called from {CallSite.Describe()})");
         int[] shape = [.. indices.Shape.ToArray(), weight.Shape[1]];
         return weight.IndexSelect(0, indices.Reshape(-1)).Reshape(shape);
     }
