@@ -104,6 +104,8 @@ public partial class Tensor
     /// <c>Grad</c>); with <c>createGraph: true</c> the sum is a new, recorded tensor instead, so it can be
     /// differentiated. Set it to null (or call an optimizer's ZeroGrad) between steps. An assigned
     /// gradient must have this tensor's dtype, device and shape, and can't be the tensor itself.
+    /// Backward passes running on several threads at once add into it under this leaf's lock, so none is
+    /// lost (as in PyTorch); the order of their additions, and so the last bits of a float sum, is not fixed.
     /// </summary>
     public Tensor? Grad
     {
