@@ -163,6 +163,7 @@ internal static class BufferPool<T> where T : unmanaged
             if (list.Count == 0) Free.Remove(length);   // allowed while enumerating (.NET Core 3.0+)
         emptyBuckets = 0;
     }
+
     static readonly int ElementSize = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
 
     /// <summary>True when arrays of this length are pooled.</summary>
