@@ -104,6 +104,8 @@ public partial class Tensor
     /// <c>Grad</c>); with <c>createGraph: true</c> the sum is a new, recorded tensor instead, so it can be
     /// differentiated. Set it to null (or call an optimizer's ZeroGrad) between steps. An assigned
     /// gradient must have this tensor's dtype, device and shape, and can't be the tensor itself.
+    /// Backward passes running on several threads at once add into it under this leaf's lock, so none is
+    /// lost (as in PyTorch); the order of their additions, and so the last bits of a float sum, is not fixed.
     /// </summary>
     public Tensor? Grad
     {
@@ -111,7 +113,10 @@ public partial class Tensor
         set
         {
             if (value is not null) CheckAssignedGrad(value);
-            _grad = value;
+            // Under the accumulator's lock, so a reset never lands in the middle of a concurrent pass's sum.
+            if (_accumulator is { } acc)
+                lock (acc.Gate) _grad = value;
+            else _grad = value;
         }
     }
 
@@ -147,10 +152,12 @@ public partial class Tensor
         if (!RequiresGrad)
             throw Errors.State("Tensor.RetainGrad", "can't retain the gradient of a tensor that does not require grad.");
         RetainsGrad = true;
+        // Concurrent passes over a retained graph may run this node's hook at once (as at a leaf).
+        var gate = new object();
         _retainHook = g =>
         {
-            if (Backprop.IsAccumulating)
-                _grad = _grad is null ? Backprop.Own(g) : _grad + g;
+            if (!Backprop.IsAccumulating) return;
+            lock (gate) _grad = _grad is null ? Backprop.Own(g) : _grad + g;
         };
         (GradFn.RetainsGradHooks ??= []).Add(_retainHook);
     }
@@ -223,22 +230,35 @@ public partial class Tensor
             throw Errors.State("Tensor.RegisterPostAccumulateGradHook",
                 "post-accumulate-grad hooks can only be registered on leaf tensors that require grad.");
         var acc = (AccumulateGrad)GradEdge();
-        var list = acc.PostAccumulateHooks ??= [];
-        list.Add(hook);
-        return new RunOnce(() => list.Remove(hook));
+        // The list is read under the same lock while gradients accumulate, possibly on other threads.
+        lock (acc.Gate)
+        {
+            var list = acc.PostAccumulateHooks ??= [];
+            list.Add(hook);
+            return new RunOnce(() => { lock (acc.Gate) list.Remove(hook); });
+        }
     }
 
     /// <summary>The node that receives this tensor's gradient, without creating a leaf's accumulator.</summary>
     internal GradNode? ExistingGradEdge => GradFn ?? _accumulator;
 
     /// <summary>The node that receives this tensor's gradient: its GradFn, or the leaf's accumulator.</summary>
-    internal GradNode GradEdge() => GradFn ?? (_accumulator ??= new AccumulateGrad(this));
+    internal GradNode GradEdge() => GradFn ?? _accumulator ?? CreateAccumulator();
+
+    // Threads recording ops on one shared leaf at once must all get the same accumulator: its lock is
+    // what serializes their gradients into .Grad, and its hooks must see every pass.
+    AccumulateGrad CreateAccumulator()
+    {
+        var fresh = new AccumulateGrad(this);
+        return Interlocked.CompareExchange(ref _accumulator, fresh, null) ?? fresh;
+    }
 
     /// <summary>
     /// Adds <paramref name="g"/> into <see cref="Grad"/> (called by the engine at leaves), as PyTorch's
     /// AccumulateGrad: the first gradient is stored as a private copy (with createGraph, as computed, so
     /// its history stays); later ones are added in place, unrecorded, bumping the gradient's version;
-    /// with createGraph the sum is out of place and recorded (<c>grad = grad + g</c>).
+    /// with createGraph the sum is out of place and recorded (<c>grad = grad + g</c>). The engine calls it
+    /// under the accumulator's lock, so concurrent passes into one leaf lose nothing.
     /// </summary>
     internal void AccumulateGradient(Tensor g, bool createGraph)
     {

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Nabla.Backends;
 
 /// <summary>
@@ -114,6 +116,14 @@ internal abstract class PoolEntry
 }
 
 /// <summary>The pool for one element type: free arrays by exact length, newest last.</summary>
+/// <remarks>
+/// Lengths are exact (a storage's array length is its element count, which kernels and views rely on),
+/// so a workload whose sizes never repeat leaves a bucket per length it ever returned. A bucket that runs
+/// empty stays in the table (a training loop empties and refills the same buckets every step, and
+/// dropping them would cost a list and a table insert per tensor), but once empty buckets outnumber the
+/// others (and there are more than <see cref="EmptyBucketSlack"/>), they are swept out. The table thus
+/// holds at most about twice as many buckets as free arrays, and the free arrays are bounded by the limit.
+/// </remarks>
 internal static class BufferPool<T> where T : unmanaged
 {
     sealed class Entry : PoolEntry
@@ -127,10 +137,33 @@ internal static class BufferPool<T> where T : unmanaged
             Freed = freed;
         }
 
-        public override void RemoveFromBucket() => Free[Array.Length].Remove(this);
+        public override void RemoveFromBucket()
+        {
+            var list = Free[Array.Length];
+            list.Remove(this);
+            if (list.Count == 0) BucketEmptied();
+        }
     }
 
     static readonly Dictionary<int, List<Entry>> Free = [];
+
+    /// <summary>Empty buckets tolerated before a sweep, however few arrays are pooled.</summary>
+    internal const int EmptyBucketSlack = 64;
+
+    static int emptyBuckets;
+
+    /// <summary>Buckets in the length table, empty ones included (tests check it stays bounded).</summary>
+    internal static int BucketCount { get { lock (BufferPool.Gate) return Free.Count; } }
+
+    // Caller holds the gate; a bucket has just lost its last entry.
+    static void BucketEmptied()
+    {
+        if (++emptyBuckets <= EmptyBucketSlack || 2 * emptyBuckets <= Free.Count) return;
+        foreach (var (length, list) in Free)
+            if (list.Count == 0) Free.Remove(length);   // allowed while enumerating (.NET Core 3.0+)
+        emptyBuckets = 0;
+    }
+
     static readonly int ElementSize = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
 
     /// <summary>True when arrays of this length are pooled.</summary>
@@ -156,6 +189,7 @@ internal static class BufferPool<T> where T : unmanaged
                 var entry = list[i];
                 if (entry.Freed >= earliest) continue;
                 list.RemoveAt(i);
+                if (list.Count == 0) BucketEmptied();
                 BufferPool.Taken(entry);
                 BufferPool.Hits++;
                 return entry.Array;
@@ -172,24 +206,51 @@ internal static class BufferPool<T> where T : unmanaged
             var entry = new Entry(array, freed);
             if (!BufferPool.Admit(entry)) return;
             if (!Free.TryGetValue(array.Length, out var list)) Free[array.Length] = list = [];
+            else if (list.Count == 0) emptyBuckets--;
             list.Add(entry);
         }
     }
 }
 
 /// <summary>
-/// Owned only by a pooled storage; finalized when the storage is unreachable, it returns the array.
+/// Owned only by a pooled storage; finalized once the storage is unreachable, it returns the array.
 /// A separate object keeps the finalizer off every small storage.
 /// </summary>
+/// <remarks>
+/// NB: the lease being finalized is not enough. When a storage dies together with an object whose
+/// finalizer resurrects one of its tensors (stores it in a static), both finalizers are queued by the
+/// same collection in an undefined order; returning the array then would let a new tensor share it with
+/// the resurrected one. So the lease also holds a weak handle that tracks resurrection on the storage:
+/// the GC clears it only when the storage's memory is reclaimed, i.e. when nothing at all, not even an
+/// object awaiting finalization, can reach it. While the handle is still set, the finalizer re-registers
+/// itself and waits for a later collection. In the ordinary case (no finalizer holds the storage) the
+/// handle is already clear on the first run, so arrays come back after one collection as before.
+/// </remarks>
 internal sealed class PoolLease<T> where T : unmanaged
 {
     readonly T[] array;
+    GCHandle storage;
 
-    public PoolLease(T[] array) { this.array = array; }
+    public PoolLease(T[] array, Storage<T> owner)
+    {
+        this.array = array;
+        storage = GCHandle.Alloc(owner, GCHandleType.WeakTrackResurrection);
+    }
+
+    /// <summary>Times this lease's finalizer found its storage still reachable and waited (tests).</summary>
+    internal static long Deferred;
 
     ~PoolLease()
     {
         RawAccess.NoteFinalizerThread();
+        if (storage.Target is not null)
+        {
+            // Something awaiting finalization still reaches the storage and may resurrect it: wait.
+            Interlocked.Increment(ref Deferred);
+            GC.ReRegisterForFinalize(this);
+            return;
+        }
+        storage.Free();
         BufferPool<T>.Return(array, RawAccess.Now);
     }
 }

@@ -38,7 +38,13 @@ internal sealed class Storage<T> : Storage where T : unmanaged
     /// <summary>Adopts <paramref name="data"/> (not copied) as storage of <paramref name="backend"/>.</summary>
     public Storage(Backend backend, T[] data) : base(backend) { Data = data; }
 
-    Storage(Backend backend, T[] data, PoolLease<T> lease) : base(backend) { Data = data; this.lease = lease; }
+    // The lease tracks this storage itself (not only its own reachability), so the array goes back only
+    // once nothing, not even an object awaiting finalization, can reach the storage (see PoolLease).
+    Storage(Backend backend, T[] data, bool pooled) : base(backend)
+    {
+        Data = data;
+        if (pooled) lease = new PoolLease<T>(data, this);
+    }
 
     public static Storage<T> Allocate(Backend backend, int length, bool zeroed)
     {
@@ -46,7 +52,7 @@ internal sealed class Storage<T> : Storage where T : unmanaged
             return new Storage<T>(backend, zeroed ? new T[length] : GC.AllocateUninitializedArray<T>(length));
         var data = BufferPool<T>.Rent(length);
         if (zeroed) System.Array.Clear(data);
-        return new Storage<T>(backend, data, new PoolLease<T>(data));
+        return new Storage<T>(backend, data, pooled: true);
     }
 
     public override DType DType => DTypes.Of<T>();

@@ -219,9 +219,17 @@ internal static class Backprop
         // Only leaves that asked for gradients themselves get .Grad: not a leaf a tape merely watches, nor
         // a view that requires grad only through its base (PyTorch gives such a view no grad accumulator).
         if (!acc.Leaf.AskedForGrad) return;
-        acc.Leaf.AccumulateGradient(g, createGraph);
-        if (acc.PostAccumulateHooks is { } hooks)
-            foreach (var hook in hooks.ToArray()) hook(acc.Leaf);
+        // Passes running on several threads may reach one leaf at once (Hogwild-style training, or graphs
+        // that share a parameter): the read-add-write of .Grad must not interleave, or a gradient is lost.
+        // As PyTorch's AccumulateGrad, take the leaf's own lock around the sum and the post-accumulate
+        // hooks, so each hook sees .Grad holding its own pass's gradient. Once per leaf per pass, not per op,
+        // and uncontended in single-threaded code (tens of nanoseconds next to the in-place add it guards).
+        lock (acc.Gate)
+        {
+            acc.Leaf.AccumulateGradient(g, createGraph);
+            if (acc.PostAccumulateHooks is { } hooks)
+                foreach (var hook in hooks.ToArray()) hook(acc.Leaf);
+        }
     }
 
     static void AddTo(Dictionary<GradNode, Tensor> buffers, GradNode node, Tensor g) =>

@@ -158,15 +158,23 @@ internal sealed class OpNode : GradNode
 
     internal override Tensor?[] Apply(Tensor gy, bool[] needs)
     {
-        if (_released && (_op.SavesInputs || _op.SavesOutput)) throw SavedTensors.Freed(Name);
-        var x = _inputs.HasValue ? _inputs.Unpack(Name, _op.Name, "input", ForwardCallSite) : null;
-        var y = _output.HasValue ? _output.UnpackOne(Name, _op.Name, "output", ForwardCallSite) : null;
+        // A pass on another thread over a shared subgraph may Release this node meanwhile (PyTorch allows
+        // that race and reports it as the "backward a second time" error). Without a lock: copy the saved
+        // state, fence, then read the flag. Release sets the flag, fences, then clears; so a copy taken
+        // while the flag still reads false is whole, never half cleared.
+        var inputs = _inputs;
+        var output = _output;
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _released) && (_op.SavesInputs || _op.SavesOutput)) throw SavedTensors.Freed(Name);
+        var x = inputs.HasValue ? inputs.Unpack(Name, _op.Name, "input", ForwardCallSite) : null;
+        var y = output.HasValue ? output.UnpackOne(Name, _op.Name, "output", ForwardCallSite) : null;
         return _op.Vjp(gy, x!, y!, needs);
     }
 
     internal override void Release()
     {
-        _released = true;
+        Volatile.Write(ref _released, true);
+        Interlocked.MemoryBarrier();   // the flag is visible before any field is cleared (see Apply)
         _op.Release();
         _inputs = default;
         _output = default;
@@ -180,6 +188,13 @@ internal sealed class AccumulateGrad : GradNode
 
     /// <summary>Hooks run after the gradient was added to <see cref="Tensor.Grad"/>.</summary>
     internal List<Action<Tensor>>? PostAccumulateHooks;
+
+    /// <summary>
+    /// Serializes writes to the leaf's <see cref="Tensor.Grad"/> (and its post-accumulate hooks) across
+    /// threads. A separate object: nodes are hash keys during backward, so their headers hold a hash code
+    /// and locking the node itself would inflate a sync block for every leaf.
+    /// </summary>
+    internal readonly object Gate = new();
 
     public AccumulateGrad(Tensor leaf) { Leaf = leaf; }
 
