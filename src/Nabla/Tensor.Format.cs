@@ -57,8 +57,9 @@ internal sealed class TensorFormat
         _strides = Shape.ContiguousStrides(t.Shape.Span);
         _floating = t.DType.IsFloating();
         _summarize = t.NumElements > Threshold;
-        _shown = new int[t.Rank][];
-        for (int d = 0; d < t.Rank; d++) _shown[d] = ShownIndices(t.Shape[d]).ToArray();
+        // NB: only when there are elements: an empty [0, 2^31 - 1] tensor must not list 2^31 - 1 indices.
+        _shown = new int[t.NumElements > 0 ? t.Rank : 0][];
+        for (int d = 0; d < _shown.Length; d++) _shown[d] = ShownIndices(t.Shape[d]).ToArray();
         if (t.NumElements > 0) ChooseFormat();
     }
 
