@@ -1,5 +1,7 @@
 using System.Collections;
+using System.Diagnostics;
 using System.Numerics;
+using System.Reflection;
 using Nabla.Engine;
 
 namespace Nabla;
@@ -33,12 +35,12 @@ public sealed class Shape : IReadOnlyList<int>, IEquatable<Shape>
     /// Creates a shape. Throws <see cref="ArgumentException"/> when a size is negative, there are more
     /// than <see cref="MaxRank"/> sizes, or their product is more than <see cref="MaxElements"/>.
     /// </summary>
-    public Shape(params int[] dims) : this(Validated("Shape", (int[])(dims ?? throw new ArgumentNullException(nameof(dims))).Clone())) { }
+    public Shape(params int[] dims) : this(Validated(null, (int[])(dims ?? throw new ArgumentNullException(nameof(dims))).Clone())) { }
 
     Shape((int[] Dims, int Count) valid) { _dims = valid.Dims; _count = valid.Count; }
 
     /// <summary>A shape over <paramref name="dims"/> itself (the caller gives the array up), checked.</summary>
-    internal static Shape Wrap(int[] dims) => new(Validated("Shape", dims));
+    internal static Shape Wrap(int[] dims) => new(Validated(null, dims));
 
     /// <summary>
     /// A checked copy of <paramref name="dims"/>: the front end of a public op calls this so that a bad
@@ -56,21 +58,22 @@ public sealed class Shape : IReadOnlyList<int>, IEquatable<Shape>
     /// </summary>
     internal static int CheckedCount(string op, ReadOnlySpan<int> dims) => CountOf(op, dims);
 
-    static (int[] Dims, int Count) Validated(string op, int[] dims) => (dims, CountOf(op, dims));
+    static (int[] Dims, int Count) Validated(string? op, int[] dims) => (dims, CountOf(op, dims));
 
     /// <summary>
-    /// The element count of <paramref name="dims"/>, or an error naming <paramref name="op"/>. This is the
-    /// one place where sizes are multiplied: the product is computed so that it can never wrap.
+    /// The element count of <paramref name="dims"/>, or an error naming <paramref name="op"/> (null: the
+    /// public method the user called, found on the stack). This is the one place where sizes are multiplied:
+    /// the product is computed so that it can never wrap.
     /// </summary>
-    static int CountOf(string op, ReadOnlySpan<int> dims)
+    static int CountOf(string? op, ReadOnlySpan<int> dims)
     {
         if (dims.Length > MaxRank)
-            throw Errors.Arg(op, $"a shape of rank {dims.Length} ({Brief(dims)}) has more than the {MaxRank} dims a tensor may have " +
+            throw Errors.Arg(op ?? EntryOp(), $"a shape of rank {dims.Length} ({Brief(dims)}) has more than the {MaxRank} dims a tensor may have " +
                 "(the same limit as PyTorch). Merge dimensions with Reshape, or check where the shape came from.");
         bool empty = false;
         foreach (var d in dims)
         {
-            if (d < 0) throw Errors.Arg(op, $"sizes must be >= 0, got {Brief(dims)}.");
+            if (d < 0) throw Errors.Arg(op ?? EntryOp(), $"sizes must be >= 0, got {Brief(dims)}.");
             empty |= d == 0;
         }
         // NB: a zero anywhere makes the tensor empty whatever the other sizes are, as PyTorch's numel.
@@ -80,10 +83,35 @@ public sealed class Shape : IReadOnlyList<int>, IEquatable<Shape>
         {
             n *= d;   // both factors <= 2^31 - 1, so this cannot wrap before the test below stops it
             if (n > MaxElements)
-                throw Errors.Arg(op, $"shape {Brief(dims)} has {Product(dims)} elements, more than the {MaxElements} (2^31 - 1) " +
+                throw Errors.Arg(op ?? EntryOp(), $"shape {Brief(dims)} has {Product(dims)} elements, more than the {MaxElements} (2^31 - 1) " +
                     "a tensor can hold (offsets and strides are int). Use smaller tensors, for instance split the batch.");
         }
         return (int)n;
+    }
+
+    /// <summary>
+    /// For a shape made deep inside an op (a kernel's output), the op the user called: the outermost Nabla
+    /// method before the user's code, e.g. <c>Tensor.Sum</c>; <c>Shape</c> when the user made the shape.
+    /// Only on the error path (a stack walk). NB: a release build may inline a small front end, which then
+    /// names the method it called.
+    /// </summary>
+    static string EntryOp()
+    {
+        var self = typeof(Shape).Assembly;
+        MethodBase? entry = null;
+        foreach (var frame in new StackTrace(1).GetFrames())
+        {
+            var method = frame.GetMethod();
+            var type = method?.DeclaringType;
+            if (type is null) continue;
+            if (type.Assembly == self) entry = method;
+            // Runtime frames (LINQ, thread pool) may sit between Nabla frames; the user's code ends the walk.
+            else if (entry is not null && !(type.Namespace ?? "").StartsWith("System", StringComparison.Ordinal)) break;
+        }
+        if (entry is null) return "Shape";
+        var owner = entry.DeclaringType!;
+        while (owner.Name.StartsWith('<') && owner.DeclaringType is { } outer) owner = outer;   // lambdas, iterators
+        return entry.IsConstructor ? owner.Name : $"{owner.Name}.{entry.Name}";
     }
 
     /// <summary>The exact product of <paramref name="dims"/>, for messages.</summary>

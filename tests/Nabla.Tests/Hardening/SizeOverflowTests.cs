@@ -136,6 +136,35 @@ public class SizeOverflowTests
     }
 
     [Fact]
+    public void ConcatWhoseSizesAddPastTheLimitIsRefused()
+    {
+        // Two stride-0 views of 1.5e9 elements each (no memory): their sizes add up to 3e9, which used to wrap negative.
+        var a = Tensor.Zeros(1).Expand(1500000000);
+        var e = Refused<ArgumentException>(() => Tensor.Concat([a, a]));
+        AssertNames(e, "Concat", "[1500000000]", "3000000000", Limit);
+    }
+
+    [Fact]
+    public void AnOutputShapeMadeInsideAKernelNamesThePublicOp()
+    {
+        // Summing the empty dim of [0, 65536, 65536] would give a 2^32-element result; the shape is made in the
+        // kernel, and the error still names the method the user called.
+        var x = Tensor.Zeros([0, 65536, 65536]);
+        var e = Refused<ArgumentException>(() => x.Sum(0));
+        AssertNames(e, "Tensor.Sum", "65536, 65536]", "4294967296", Limit);
+    }
+
+    [Fact]
+    public void DiagonalAtTheMostNegativeOffsetIsEmpty()
+    {
+        // -int.MinValue wraps to int.MinValue in int arithmetic, which used to give the main diagonal.
+        var x = Tensor.FromArray(new float[] { 1, 2, 3, 4 }, [2, 2]);
+        Assert.Equal(new[] { 0 }, x.Diagonal(int.MinValue).Shape.ToArray());
+        Assert.Equal(new[] { 0 }, x.Diagonal(int.MaxValue).Shape.ToArray());
+        Assert.Equal(new float[] { 3 }, x.Diagonal(-1).ToArray<float>());
+    }
+
+    [Fact]
     public void AZeroSizeMakesAnyShapeEmptyAsInPyTorch()
     {
         // torch.zeros(0, 2**31 - 1, 2**31 - 1) is an empty tensor: numel is the product, 0.
