@@ -41,11 +41,11 @@ internal sealed class TensorFormat
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     readonly Tensor _t;
-    readonly Array _data;        // the values copied to the host, row-major
+    readonly Array _data;        // the values shown, copied to the host row-major (only the edges of a summarized tensor)
     readonly int[] _strides;     // row-major strides of _data
     readonly bool _summarize;
     readonly bool _floating;
-    readonly int[][] _shown;     // per dim, the indices printed; -1 stands for the "..." gap
+    readonly int[][] _shown;     // per dim, the positions in _data printed; -1 stands for the "..." gap
     bool _intMode = true;
     bool _sciMode;
     int _maxWidth = 1;
@@ -53,10 +53,11 @@ internal sealed class TensorFormat
     TensorFormat(Tensor t)
     {
         _t = t;
-        _data = t.ToHostArray();
-        _strides = Shape.ContiguousStrides(t.Shape.Span);
         _floating = t.DType.IsFloating();
         _summarize = t.NumElements > Threshold;
+        var shown = _summarize ? Edges(t) : t;
+        _data = shown.ToHostArray();
+        _strides = Shape.ContiguousStrides(shown.Shape.Span);
         // NB: only when there are elements: an empty [0, 2^31 - 1] tensor must not list 2^31 - 1 indices.
         _shown = new int[t.NumElements > 0 ? t.Rank : 0][];
         for (int d = 0; d < _shown.Length; d++) _shown[d] = ShownIndices(t.Shape[d]).ToArray();
@@ -103,17 +104,38 @@ internal sealed class TensorFormat
         }
     }
 
-    /// <summary>The indices of one dimension that are printed; -1 stands for the "..." gap.</summary>
+    /// <summary>
+    /// The positions in <see cref="_data"/> of one dimension's printed entries; -1 stands for the "..." gap.
+    /// A summarized dimension keeps only its first and last <see cref="EdgeItems"/> entries (see <see cref="Edges"/>).
+    /// </summary>
     IEnumerable<int> ShownIndices(int n)
     {
-        if (!_summarize || n <= 2 * EdgeItems)
+        bool cut = _summarize && n > 2 * EdgeItems;
+        for (int i = 0; i < (cut ? 2 * EdgeItems : n); i++)
         {
-            for (int i = 0; i < n; i++) yield return i;
-            yield break;
+            if (cut && i == EdgeItems) yield return -1;
+            yield return i;
         }
-        for (int i = 0; i < EdgeItems; i++) yield return i;
-        yield return -1;
-        for (int i = n - EdgeItems; i < n; i++) yield return i;
+    }
+
+    /// <summary>
+    /// The first and last <see cref="EdgeItems"/> entries of every dimension longer than twice that, joined
+    /// (PyTorch's get_summarized_data): all a summarized print reads, so printing an expanded view of 2^31 - 1
+    /// elements copies a few hundred. Longest dims are cut first, to keep the intermediate copies small.
+    /// Recorded by no graph and no forward-mode level.
+    /// </summary>
+    static Tensor Edges(Tensor t)
+    {
+        var x = t.Detach();
+        using (Autograd.NoGrad())
+        {
+            foreach (int d in Enumerable.Range(0, t.Rank).Where(d => t.Shape[d] > 2 * EdgeItems).OrderByDescending(d => t.Shape[d]))
+            {
+                int n = x.Shape[d];
+                x = Tensor.Concat([x.Narrow(d, 0, EdgeItems), x.Narrow(d, n - EdgeItems, EdgeItems)], d);
+            }
+        }
+        return x;
     }
 
     // PyTorch's _Formatter: the mode and width come from the nonzero finite values only.

@@ -177,6 +177,21 @@ public class SizeOverflowTests
     }
 
     [Fact]
+    public void PrintingAHugeExpandedViewReadsOnlyItsEdges()
+    {
+        // 2147395600 elements of stride 0: printing used to copy all of them (8.6 GB) to the host first.
+        var huge = Tensor.FromArray(new float[] { 7 }, [1, 1]).Expand(46340, 46340);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        string text = huge.ToString();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 16 << 20, $"printing allocated {allocated} bytes");
+        // Laid out exactly as a materialized tensor that is summarized the same way.
+        string small = Tensor.Full([1001, 1001], 7).ToString();
+        Assert.Equal(small.Replace("shape=[1001, 1001]", "shape=[46340, 46340]"), text);
+        Assert.Contains("[7., 7., 7.,  ..., 7., 7., 7.]", text);
+    }
+
+    [Fact]
     public void ShapeCountIsExactUpToTheLimit()
     {
         Assert.Equal(int.MaxValue, new Shape(int.MaxValue).NumElements);
