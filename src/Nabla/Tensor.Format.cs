@@ -27,7 +27,8 @@ public partial class Tensor
 /// <summary>
 /// PyTorch's printing rules (its default print options) re-derived for Nabla: one
 /// formatter (mode and column width) is chosen from all the values shown, then dimensions nest with
-/// PyTorch's indentation, blank lines between blocks, and 80-column line wrapping.
+/// PyTorch's indentation, blank lines between blocks, and 80-column line wrapping. The walk over the
+/// dimensions is a loop with an explicit index per dimension, not recursion, so no rank can exhaust the stack.
 /// </summary>
 internal sealed class TensorFormat
 {
@@ -40,10 +41,11 @@ internal sealed class TensorFormat
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     readonly Tensor _t;
-    readonly Array _data;        // the values copied to the host, row-major
+    readonly Array _data;        // the values shown, copied to the host row-major (only the edges of a summarized tensor)
     readonly int[] _strides;     // row-major strides of _data
     readonly bool _summarize;
     readonly bool _floating;
+    readonly int[][] _shown;     // per dim, the positions in _data printed; -1 stands for the "..." gap
     bool _intMode = true;
     bool _sciMode;
     int _maxWidth = 1;
@@ -51,47 +53,89 @@ internal sealed class TensorFormat
     TensorFormat(Tensor t)
     {
         _t = t;
-        _data = t.ToHostArray();
-        _strides = Shape.ContiguousStrides(t.Shape.Span);
         _floating = t.DType.IsFloating();
         _summarize = t.NumElements > Threshold;
+        var shown = _summarize ? Edges(t) : t;
+        _data = shown.ToHostArray();
+        _strides = Shape.ContiguousStrides(shown.Shape.Span);
+        // NB: only when there are elements: an empty [0, 2^31 - 1] tensor must not list 2^31 - 1 indices.
+        _shown = new int[t.NumElements > 0 ? t.Rank : 0][];
+        for (int d = 0; d < _shown.Length; d++) _shown[d] = ShownIndices(t.Shape[d]).ToArray();
         if (t.NumElements > 0) ChooseFormat();
     }
 
     public static string Format(Tensor t)
     {
         var f = new TensorFormat(t);
-        string body = t.NumElements == 0 ? "[]" : f.Block(0, 0, Prefix.Length);
+        string body = t.NumElements == 0 ? "[]" : f.Body();
         var suffixes = new List<string> { "shape=" + t.Shape, "dtype=" + t.DType.TorchName() };
         if (t.GradFn is not null) suffixes.Add($"grad_fn=<{t.GradFn.Name}>");
         else if (t.RequiresGrad) suffixes.Add("requires_grad=True");
         return AddSuffixes(Prefix + body, suffixes, Prefix.Length);
     }
 
-    /// <summary>Calls <paramref name="visit"/> with the storage index of every element that will be printed.</summary>
-    void VisitShown(int dim, int offset, Action<int> visit)
+    /// <summary>Calls <paramref name="visit"/> with the storage index of every element that will be printed, in order.</summary>
+    void VisitShown(Action<int> visit)
     {
-        if (dim == _t.Rank)
+        int rank = _t.Rank;
+        var pos = new int[rank];            // position in _shown[d] of the current index of each dim
+        var offsets = new int[rank + 1];    // offsets[d]: storage index where the current block of dim d starts
+        int dim = 0;
+        while (dim >= 0)
         {
-            visit(offset);
-            return;
+            if (dim == rank)
+            {
+                visit(offsets[rank]);
+                dim--;
+                continue;
+            }
+            if (pos[dim] == _shown[dim].Length)
+            {
+                pos[dim] = 0;                // done with this dim: the next block of the dim above starts afresh
+                dim--;
+                if (dim >= 0) pos[dim]++;
+                continue;
+            }
+            int i = _shown[dim][pos[dim]];
+            if (i < 0) { pos[dim]++; continue; }   // the "..." gap holds no element
+            offsets[dim + 1] = offsets[dim] + i * _strides[dim];
+            dim++;
+            if (dim == rank) pos[dim - 1]++;      // the element is visited next; then the last dim moves on
         }
-        int n = _t.Shape[dim], stride = _strides[dim];
-        foreach (var i in ShownIndices(n))
-            if (i >= 0) VisitShown(dim + 1, offset + i * stride, visit);
     }
 
-    /// <summary>The indices of one dimension that are printed; -1 stands for the "..." gap.</summary>
+    /// <summary>
+    /// The positions in <see cref="_data"/> of one dimension's printed entries; -1 stands for the "..." gap.
+    /// A summarized dimension keeps only its first and last <see cref="EdgeItems"/> entries (see <see cref="Edges"/>).
+    /// </summary>
     IEnumerable<int> ShownIndices(int n)
     {
-        if (!_summarize || n <= 2 * EdgeItems)
+        bool cut = _summarize && n > 2 * EdgeItems;
+        for (int i = 0; i < (cut ? 2 * EdgeItems : n); i++)
         {
-            for (int i = 0; i < n; i++) yield return i;
-            yield break;
+            if (cut && i == EdgeItems) yield return -1;
+            yield return i;
         }
-        for (int i = 0; i < EdgeItems; i++) yield return i;
-        yield return -1;
-        for (int i = n - EdgeItems; i < n; i++) yield return i;
+    }
+
+    /// <summary>
+    /// The first and last <see cref="EdgeItems"/> entries of every dimension longer than twice that, joined
+    /// (PyTorch's get_summarized_data): all a summarized print reads, so printing an expanded view of 2^31 - 1
+    /// elements copies a few hundred. Longest dims are cut first, to keep the intermediate copies small.
+    /// Recorded by no graph and no forward-mode level.
+    /// </summary>
+    static Tensor Edges(Tensor t)
+    {
+        var x = t.Detach();
+        using (Autograd.NoGrad())
+        {
+            foreach (int d in Enumerable.Range(0, t.Rank).Where(d => t.Shape[d] > 2 * EdgeItems).OrderByDescending(d => t.Shape[d]))
+            {
+                int n = x.Shape[d];
+                x = Tensor.Concat([x.Narrow(d, 0, EdgeItems), x.Narrow(d, n - EdgeItems, EdgeItems)], d);
+            }
+        }
+        return x;
     }
 
     // PyTorch's _Formatter: the mode and width come from the nonzero finite values only.
@@ -99,11 +143,11 @@ internal sealed class TensorFormat
     {
         if (!_floating)
         {
-            VisitShown(0, 0, i => _maxWidth = Math.Max(_maxWidth, Plain(i).Length));
+            VisitShown(i => _maxWidth = Math.Max(_maxWidth, Plain(i).Length));
             return;
         }
         var values = new List<double>();
-        VisitShown(0, 0, i =>
+        VisitShown(i =>
         {
             double v = ReadDouble(i);
             if (double.IsFinite(v) && v != 0) values.Add(v);
@@ -169,25 +213,60 @@ internal sealed class TensorFormat
         return s[..e] + "e" + (exponent < 0 ? "-" : "+") + Math.Abs(exponent).ToString("00", Inv);
     }
 
-    /// <summary>The text of the sub-tensor that starts at dimension <paramref name="dim"/> and storage index <paramref name="offset"/>.</summary>
-    string Block(int dim, int offset, int indent)
+    /// <summary>
+    /// The nested brackets of all the shown values. Dim d's blocks are indented by one column more than
+    /// dim d - 1's, and separated by a comma, d's remaining rank - 1 newlines (a blank line between
+    /// matrices...) and the indentation; the last dim is a wrapped row of elements.
+    /// </summary>
+    string Body()
     {
         int rank = _t.Rank;
-        if (rank == 0) return Element(offset);
-        int stride = _strides[dim];
-        var shown = ShownIndices(_t.Shape[dim]);
-        if (dim == rank - 1)
+        if (rank == 0) return Element(0);
+        var sb = new StringBuilder();
+        var pos = new int[rank];
+        var offsets = new int[rank];
+        int dim = 0;
+        sb.Append('[');
+        while (true)
         {
-            var items = shown.Select(i => i < 0 ? " ..." : Element(offset + i * stride)).ToList();
-            // ", " between elements: each takes width + 2 columns.
-            int perLine = Math.Max(1, (LineWidth - indent) / (_maxWidth + 2));
-            var lines = items.Chunk(perLine).Select(line => string.Join(", ", line));
-            return "[" + string.Join(",\n" + new string(' ', indent + 1), lines) + "]";
+            if (dim == rank - 1)
+            {
+                AppendRow(sb, offsets[dim], Prefix.Length + dim);
+                // Climb to the first dim that has a next block, closing the finished ones.
+                do
+                {
+                    sb.Append(']');
+                    if (--dim < 0) return sb.ToString();
+                } while (++pos[dim] == _shown[dim].Length);
+                sb.Append(Separator(dim));
+                continue;
+            }
+            int i = _shown[dim][pos[dim]];
+            if (i < 0)
+            {
+                // The gap is never last: edge items follow it.
+                sb.Append("...").Append(Separator(dim));
+                pos[dim]++;
+                continue;
+            }
+            offsets[dim + 1] = offsets[dim] + i * _strides[dim];
+            pos[++dim] = 0;
+            sb.Append('[');
         }
-        var slices = shown.Select(i => i < 0 ? "..." : Block(dim + 1, offset + i * stride, indent + 1));
-        // Blocks of rank r are separated by r - 1 newlines (a blank line between matrices, ...).
-        string separator = "," + new string('\n', rank - dim - 1) + new string(' ', indent + 1);
-        return "[" + string.Join(separator, slices) + "]";
+    }
+
+    /// <summary>Between two blocks of dimension <paramref name="dim"/>: ",", rank - dim - 1 newlines, the next block's indentation.</summary>
+    string Separator(int dim) => "," + new string('\n', _t.Rank - dim - 1) + new string(' ', Prefix.Length + dim + 1);
+
+    /// <summary>The elements of one row of the last dim (without its brackets), wrapped at 80 columns.</summary>
+    void AppendRow(StringBuilder sb, int offset, int indent)
+    {
+        int stride = _strides[^1];
+        var items = _shown[^1].Select(i => i < 0 ? " ..." : Element(offset + i * stride)).ToList();
+        // ", " between elements: each takes width + 2 columns.
+        int perLine = Math.Max(1, (LineWidth - indent) / (_maxWidth + 2));
+        var lines = items.Chunk(perLine).Select(line => string.Join(", ", line));
+        sb.Append(string.Join(",\n" + new string(' ', indent + 1), lines));
     }
 
     /// <summary>Appends ", suffix" items, moving one to a new line when it would pass 80 columns (PyTorch's _add_suffixes).</summary>

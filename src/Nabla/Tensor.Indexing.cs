@@ -130,7 +130,8 @@ public partial class Tensor
     /// <summary>
     /// Zero padding, laid out as torch.nn.functional.pad: <paramref name="padding"/> holds (before, after)
     /// pairs starting from the LAST dim, e.g. <c>Pad(1, 1)</c> pads the last dim by one on each side and
-    /// <c>Pad(0, 0, 2, 0)</c> adds two rows at the top of a matrix. Amounts must be zero or more.
+    /// <c>Pad(0, 0, 2, 0)</c> adds two rows at the top of a matrix. Amounts must be zero or more, and the
+    /// padded tensor must fit <see cref="Shape.MaxElements"/> (else an <see cref="ArgumentException"/>).
     /// </summary>
     public Tensor Pad(params int[] padding)
     {
@@ -147,9 +148,14 @@ public partial class Tensor
             int before = padding[2 * i], after = padding[2 * i + 1];
             if (before < 0 || after < 0)
                 throw Errors.Arg("Pad", $"padding amounts must be >= 0, got {Shape.Format(padding)}; use the indexer or Narrow to crop.");
+            long size = (long)outShape[dim] + before + after;   // NB: in long, so Pad(int.MaxValue, 1) cannot wrap negative
+            if (size > Shape.MaxElements)
+                throw Errors.Arg("Pad", $"padding {Shape.Format(padding)} makes dim {dim} of shape {Shape} {size} long, more than the " +
+                    $"{Shape.MaxElements} (2^31 - 1) elements a tensor can hold.");
             start[dim] = before;
-            outShape[dim] += before + after;
+            outShape[dim] = (int)size;
         }
+        Shape.CheckedCount("Pad", outShape);
         var y = PadWindow(this, outShape, start, step);
         return ReferenceEquals(y, this) ? Alias() : y;
     }

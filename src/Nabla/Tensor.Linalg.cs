@@ -27,6 +27,8 @@ public partial class Tensor
         var batchA = a.Shape.ToArray()[..^2];
         var batchB = b.Shape.ToArray()[..^2];
         var batch = BroadcastShapes("MatMul", new Shape(batchA), new Shape(batchB));
+        foreach (int[] operand in (int[][])[[.. batch, a.Shape[-2], k], [.. batch, k, b.Shape[-1]], [.. batch, a.Shape[-2], b.Shape[-1]]])
+            Shape.CheckedCount("MatMul", operand);   // the broadcast operands and the product must fit int indexing
         var ta = a.To(dtype).BroadcastTo([.. batch, a.Shape[-2], k]);
         var tb = b.To(dtype).BroadcastTo([.. batch, k, b.Shape[-1]]);
         var y = Dispatch.Call(new Primitives.Linalg.MatMul(), ta, tb);

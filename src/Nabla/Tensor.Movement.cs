@@ -8,7 +8,8 @@ public partial class Tensor
 {
     /// <summary>
     /// The same elements (row-major) in another shape; one size may be -1 (inferred). A view when
-    /// the tensor is contiguous, else a copy.
+    /// the tensor is contiguous, else a copy. A shape whose sizes multiply past <see cref="Shape.MaxElements"/>
+    /// or with more than <see cref="Shape.MaxRank"/> dims is an <see cref="ArgumentException"/>.
     /// </summary>
     public Tensor Reshape(params int[] shape)
     {
@@ -22,17 +23,18 @@ public partial class Tensor
         ArgumentNullException.ThrowIfNull(shape);
         var target = (int[])shape.Clone();
         int infer = -1;
-        long known = 1;
         for (int i = 0; i < target.Length; i++)
         {
             if (target[i] == -1)
             {
-                if (infer >= 0) throw Errors.Arg(op, $"only one size may be -1, got {Shape.Format(shape)}.");
+                if (infer >= 0) throw Errors.Arg(op, $"only one size may be -1, got {Shape.Brief(shape)}.");
                 infer = i;
             }
-            else if (target[i] < 0) throw Errors.Arg(op, $"invalid size {target[i]} in {Shape.Format(shape)}.");
-            else known *= target[i];
+            else if (target[i] < 0) throw Errors.Arg(op, $"invalid size {target[i]} in {Shape.Brief(shape)}.");
         }
+        // The known sizes (the -1 counted as 1) must form a valid shape before their product is trusted.
+        if (infer >= 0) target[infer] = 1;
+        long known = Shape.CheckedCount(op, target);
         if (infer >= 0)
         {
             if (known == 0 || NumElements % known != 0)
@@ -40,7 +42,7 @@ public partial class Tensor
             target[infer] = (int)(NumElements / known);
         }
         else if (known != NumElements)
-            throw Errors.Arg(op, $"shape {Shape.Format(shape)} is invalid for input of size {NumElements} (shape {Shape}).");
+            throw Errors.Arg(op, $"shape {Shape.Brief(shape)} is invalid for input of size {NumElements} (shape {Shape}).");
         return target;
     }
 
@@ -78,7 +80,9 @@ public partial class Tensor
 
     /// <summary>
     /// Broadcasts sizes of 1 to larger sizes (a view with stride 0; no copy). -1 keeps a size; new
-    /// leading dimensions may be added, as torch.expand.
+    /// leading dimensions may be added, as torch.expand. The view holds no memory, but every kernel indexes
+    /// it element by element, so its element count must still fit <see cref="Shape.MaxElements"/> (else an
+    /// <see cref="ArgumentException"/>).
     /// </summary>
     public Tensor Expand(params int[] shape)
     {
@@ -96,8 +100,9 @@ public partial class Tensor
                 target[i] = own;
             }
             if (own != target[i] && own != 1)
-                throw Errors.Arg("Expand", $"cannot expand {Shape} to {Shape.Format(shape)}: dimension {i} has size {own}, which is not 1.");
+                throw Errors.Arg("Expand", $"cannot expand {Shape} to {Shape.Brief(shape)}: dimension {i} has size {own}, which is not 1.");
         }
+        Shape.CheckedCount("Expand", target);
         var y = BroadcastTo(target);
         return ReferenceEquals(y, this) ? Alias() : y;   // always a view of this tensor, as torch.expand
     }
@@ -145,6 +150,8 @@ public partial class Tensor
         int d = dim < 0 ? dim + Rank + 1 : dim;
         if (d < 0 || d > Rank)
             throw Errors.Arg("Unsqueeze", $"dim {dim} is out of range for a tensor of rank {Rank} (valid: {-Rank - 1}..{Rank}).");
+        if (Rank >= Shape.MaxRank)
+            throw Errors.Arg("Unsqueeze", $"the tensor already has {Rank} dims (shape {Shape}), the most a tensor may have ({Shape.MaxRank}, as PyTorch).");
         var shape = Shape.ToArray().ToList();
         shape.Insert(d, 1);
         return Reshape(shape.ToArray());

@@ -121,6 +121,7 @@ public partial class Tensor
                     "Sizes must be equal or one of them 1; reshape or unsqueeze one operand.");
             result[i] = da == 1 ? db : da;
         }
+        Shape.CheckedCount(op, result);   // [65536, 1] + [1, 65536] would index past int
         return result;
     }
 }

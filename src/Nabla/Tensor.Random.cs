@@ -19,7 +19,7 @@ public partial class Tensor
     {
         var s = RandomShape("Rand", shape, dtype);
         var (key, start) = Draws(seed, s.NumElements);
-        return WithGrad(Dispatch.Create(new RandomUniform(s.ToArray(), dtype, key, start), device ?? Device.Cpu), requiresGrad);
+        return WithGrad(CreateNew("Rand", s, new RandomUniform(s.ToArray(), dtype, key, start), device), requiresGrad);
     }
 
     /// <summary>Float32 samples uniform in [0, 1) from the global generator.</summary>
@@ -33,7 +33,7 @@ public partial class Tensor
     {
         var s = RandomShape("Randn", shape, dtype);
         var (key, start) = Draws(seed, 2 * ((s.NumElements + 1L) / 2));
-        return WithGrad(Dispatch.Create(new RandomNormal(s.ToArray(), dtype, key, start), device ?? Device.Cpu), requiresGrad);
+        return WithGrad(CreateNew("Randn", s, new RandomNormal(s.ToArray(), dtype, key, start), device), requiresGrad);
     }
 
     /// <summary>Float32 standard normal samples from the global generator.</summary>
@@ -50,9 +50,9 @@ public partial class Tensor
         if (high <= low) throw Errors.Arg("RandInt", $"high ({high}) must be greater than low ({low}).");
         if (dtype == DType.Int32 && (low < int.MinValue || high - 1 > int.MaxValue))
             throw Errors.Arg("RandInt", $"the range [{low}, {high}) does not fit in int32.");
-        var s = new Shape(shape);
+        var s = StorageShape("RandInt", shape, dtype);
         var (key, start) = Draws(seed, s.NumElements);
-        return Dispatch.Create(new RandomInt(s.ToArray(), dtype, low, high, key, start), device ?? Device.Cpu);
+        return CreateNew("RandInt", s, new RandomInt(s.ToArray(), dtype, low, high, key, start), device);
     }
 
     /// <summary>
@@ -65,7 +65,7 @@ public partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(shape);
         if (!dtype.IsFloating()) throw Errors.Arg(op, $"dtype must be Float32 or Float64, got {dtype.TorchName()}; use RandInt for integers.");
-        return new Shape(shape);
+        return StorageShape(op, shape, dtype);
     }
 
     static (long Seed, long Start) Draws(int? seed, long count) =>

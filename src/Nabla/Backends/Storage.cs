@@ -16,16 +16,63 @@ internal abstract class Storage(Backend backend)
     public abstract int Length { get; }
     public abstract Array Array { get; }
 
-    /// <summary>Managed host storage owned by <paramref name="backend"/> (the CPU and reference backends).</summary>
-    public static Storage AllocateManaged(Backend backend, DType dtype, int length, bool zeroed) => dtype switch
+    /// <summary>
+    /// The most elements one host storage can hold: the largest managed array .NET allows
+    /// (<see cref="System.Array.MaxLength"/>, 2^31 - 57), a little under <see cref="Shape.MaxElements"/>.
+    /// </summary>
+    public static int MaxLength => System.Array.MaxLength;
+
+    /// <summary>
+    /// Managed host storage owned by <paramref name="backend"/> (the CPU and reference backends). A length
+    /// past <see cref="MaxLength"/>, or memory the runtime cannot give, is an error that says how much was
+    /// asked for (front ends check first and name the op; this is the last line).
+    /// </summary>
+    public static Storage AllocateManaged(Backend backend, DType dtype, int length, bool zeroed)
     {
-        DType.Float32 => Storage<float>.Allocate(backend, length, zeroed),
-        DType.Float64 => Storage<double>.Allocate(backend, length, zeroed),
-        DType.Int32 => Storage<int>.Allocate(backend, length, zeroed),
-        DType.Int64 => Storage<long>.Allocate(backend, length, zeroed),
-        DType.Bool => Storage<bool>.Allocate(backend, length, zeroed),
-        _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
-    };
+        if (length < 0 || length > MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(length),
+                $"a storage of {Size(dtype, length)} is past the {MaxLength} elements one storage can hold.");
+        try
+        {
+            return dtype switch
+            {
+                DType.Float32 => Storage<float>.Allocate(backend, length, zeroed),
+                DType.Float64 => Storage<double>.Allocate(backend, length, zeroed),
+                DType.Int32 => Storage<int>.Allocate(backend, length, zeroed),
+                DType.Int64 => Storage<long>.Allocate(backend, length, zeroed),
+                DType.Bool => Storage<bool>.Allocate(backend, length, zeroed),
+                _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
+            };
+        }
+        catch (OutOfMemoryException e) when (e is not StorageOutOfMemoryException)
+        {
+            throw new StorageOutOfMemoryException(dtype, length, e);
+        }
+    }
+
+    /// <summary>"<c>1000 float32 elements (4000 bytes, 3.9 KiB)</c>": an allocation's size, for messages.</summary>
+    public static string Size(DType dtype, long elements)
+    {
+        long bytes = elements * dtype.ElementSize();
+        string[] units = ["KiB", "MiB", "GiB", "TiB"];
+        double scaled = bytes;
+        int unit = -1;
+        while (scaled >= 1024 && unit < units.Length - 1) { scaled /= 1024; unit++; }
+        string readable = unit < 0 ? "" : $", {scaled.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)} {units[unit]}";
+        return $"{elements} {dtype.TorchName()} elements ({bytes} bytes{readable})";
+    }
+}
+
+/// <summary>
+/// The runtime could not give the memory for a storage: says how much was asked for. Front ends catch it
+/// and throw one that also names the public op and the shape (<c>Tensor.Zeros</c>...).
+/// </summary>
+internal sealed class StorageOutOfMemoryException(DType dtype, long elements, Exception? inner)
+    : OutOfMemoryException($"not enough memory for a storage of {Storage.Size(dtype, elements)}. Use smaller tensors " +
+        "(for instance a smaller batch), free references to large ones, or run on a machine with more memory.", inner)
+{
+    public DType DType => dtype;
+    public long Elements => elements;
 }
 
 internal sealed class Storage<T> : Storage where T : unmanaged

@@ -1,4 +1,5 @@
 using Nabla.Backends.Reference;
+using Nabla.Engine;
 
 namespace Nabla.Primitives.Movement;
 
@@ -15,12 +16,17 @@ internal sealed class Concat(int dim, int[][] inputShapes) : Primitive
     /// <summary>The inputs' shapes, in order.</summary>
     public int[][] InputShapes => inputShapes;
 
-    /// <summary>The result's shape: the inputs' sizes along <c>dim</c> add up.</summary>
+    /// <summary>The result's shape: the inputs' sizes along <c>dim</c> add up (an error past <see cref="Shape.MaxElements"/>).</summary>
     public int[] OutputShape()
     {
         var shape = (int[])inputShapes[0].Clone();
-        shape[dim] = 0;
-        foreach (var s in inputShapes) shape[dim] += s[dim];
+        long size = 0;   // NB: in long, so many large inputs cannot wrap to a small or negative size
+        foreach (var s in inputShapes) size += s[dim];
+        if (size > Shape.MaxElements)
+            throw Errors.Arg("Concat", $"joining {inputShapes.Length} tensors of shapes {string.Join(", ", inputShapes.Take(4).Select(s => Shape.Format(s)))}" +
+                $"{(inputShapes.Length > 4 ? ", ..." : "")} along dim {dim} gives a size of {size}, more than the {Shape.MaxElements} (2^31 - 1) elements a tensor can hold.");
+        shape[dim] = (int)size;
+        Shape.CheckedCount("Concat", shape);
         return shape;
     }
 

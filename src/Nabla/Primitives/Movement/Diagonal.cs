@@ -15,7 +15,8 @@ internal sealed class Diagonal(int[] inputShape, int offset, int dim1, int dim2)
     public override bool SavesInputs => false;
 
     /// <summary>Rows to skip (offset &lt; 0) and columns to skip (offset &gt; 0) before the diagonal starts.</summary>
-    int Row0 => Math.Max(-offset, 0);
+    // NB: -offset in long: Diagonal(int.MinValue) must leave the plane, not wrap back onto the main diagonal.
+    int Row0 => (int)Math.Min(Math.Max(-(long)offset, 0), int.MaxValue);
     int Col0 => Math.Max(offset, 0);
 
     /// <summary>The diagonal's length (0 when the offset leaves the plane).</summary>
