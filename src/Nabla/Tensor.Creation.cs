@@ -76,6 +76,7 @@ public partial class Tensor
     /// </summary>
     static Shape StorageShape(string op, int[] dims, DType dtype)
     {
+        Errors.CheckDType(op, dtype);
         var s = Shape.Of(op, dims);
         if (s.NumElements > Storage.MaxLength)
             throw Errors.Arg(op, $"shape {s} needs {Storage.Size(dtype, s.NumElements)}, more than the {Storage.MaxLength} " +
@@ -122,8 +123,15 @@ public partial class Tensor
     public static Tensor Arange(double start, double end, double step = 1, DType? dtype = null, Device? device = null)
     {
         const string op = "Tensor.Arange";
-        if (step == 0 || double.IsNaN(step))
-            throw Errors.Arg(op, "step must be nonzero.");
+        // As torch.arange: NaN or infinite bounds, a zero or non-finite step, and a step pointing away from
+        // the end are errors (an empty result would hide the mistake); start == end gives an empty tensor.
+        if (!double.IsFinite(start) || !double.IsFinite(end))
+            throw Errors.Arg(op, $"unsupported range {start} -> {end}: start and end must be finite numbers.");
+        if (step == 0 || !double.IsFinite(step))
+            throw Errors.Arg(op, $"step must be a nonzero finite number, got {step}.");
+        if ((step > 0 && end < start) || (step < 0 && end > start))
+            throw Errors.Arg(op, $"the range {start} -> {end} goes the other way than the step {step}; " +
+                "swap start and end, or change the step's sign.");
         bool whole = start == Math.Floor(start) && step == Math.Floor(step) && end == Math.Floor(end);
         var type = dtype ?? (whole ? DType.Int64 : DType.Float32);
         if (type == DType.Bool) throw Errors.Arg(op, "dtype Bool is not supported; use a numeric dtype.");

@@ -60,6 +60,8 @@ public partial class Tensor
         if (dim < -first.Rank - 1 || dim > first.Rank)
             throw Errors.Arg("Stack", $"dim {dim} is out of range for stacking tensors of shape {first.Shape} " +
                 $"(the result has rank {first.Rank + 1}; valid dims are {-first.Rank - 1}..{first.Rank}).");
+        if (first.Rank >= Shape.MaxRank)
+            throw Errors.Arg("Stack", $"stacking tensors of rank {first.Rank} would give rank {first.Rank + 1}, more than the {Shape.MaxRank} dims a tensor may have.");
         var parts = new Tensor[tensors.Count];
         for (int i = 0; i < parts.Length; i++)
         {

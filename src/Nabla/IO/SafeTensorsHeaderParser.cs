@@ -13,12 +13,8 @@ internal static class SafeTensorsHeaderParser
     /// <summary>The reference implementation's cap on the header size (100 MB).</summary>
     public const long MaxHeaderLength = 100_000_000;
 
-    /// <summary>
-    /// Most dims a tensor in a file may have: 64, PyTorch's limit (its reductions keep the reduced dims
-    /// in a 64-bit set). NB: a local copy until Shape carries the library-wide constant (issue 11 adds
-    /// one); keep the two equal.
-    /// </summary>
-    public const int MaxRank = 64;
+    /// <summary>Most dims a tensor in a file may have: the library's limit (<see cref="Shape.MaxRank"/>, PyTorch's 64).</summary>
+    public const int MaxRank = Shape.MaxRank;
 
     const string MetadataKey = "__metadata__";
 
