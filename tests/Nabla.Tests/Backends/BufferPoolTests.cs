@@ -4,6 +4,7 @@ using Nabla.Backends.Cpu;
 using Nabla.NN;
 using Nabla.Optim;
 using Nabla.Tests.Autodiff;
+using static Nabla.Tests.Backends.PoolProbe;
 
 namespace Nabla.Tests.Backends;
 
@@ -15,27 +16,6 @@ namespace Nabla.Tests.Backends;
 [Collection(nameof(MemoryCollection))]
 public class BufferPoolTests
 {
-    static void CollectAndFinalize()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-    }
-
-    // In their own frames so the JIT cannot keep the tensor alive in a caller's register.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    static float[] DropFilledTensor(int length, float value)
-    {
-        var t = Tensor.Full([length], value);
-        using (RawAccess.Enter()) return t.Data<float>();
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    static float[] NewArray(int length)
-    {
-        var t = CpuTensor.Empty(DType.Float32, new Shape(length));
-        using (RawAccess.Enter()) return t.Data<float>();
-    }
-
     [Fact]
     public void DeadStorageArrayIsReusedAfterCollection()
     {

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Nabla.Backends;
 using Nabla.Backends.Cpu;
 using Nabla.Tests.Autodiff;
+using static Nabla.Tests.Backends.PoolProbe;
 
 namespace Nabla.Tests.Hardening;
 
@@ -21,12 +22,6 @@ public class FinalizerResurrectionTests
     {
         public static Tensor? Saved;
         ~Resurrector() { Saved = kept; }
-    }
-
-    static void CollectAndFinalize()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
     }
 
     // In its own frame so that nothing but the resurrector holds the tensor when it returns.

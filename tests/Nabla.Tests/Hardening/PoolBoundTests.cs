@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Nabla.Backends;
 using Nabla.Backends.Cpu;
 using Nabla.Tests.Autodiff;
+using static Nabla.Tests.Backends.PoolProbe;
 
 namespace Nabla.Tests.Hardening;
 
@@ -13,26 +14,6 @@ namespace Nabla.Tests.Hardening;
 [Collection(nameof(MemoryCollection))]
 public class PoolBoundTests
 {
-    static void CollectAndFinalize()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    static float[] DropFilledTensor(int length, float value)
-    {
-        var t = Tensor.Full([length], value);
-        using (RawAccess.Enter()) return t.Data<float>();
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    static float[] NewArray(int length)
-    {
-        var t = CpuTensor.Empty(DType.Float32, new Shape(length));
-        using (RawAccess.Enter()) return t.Data<float>();
-    }
-
     [Fact]
     public void LengthTableStaysBoundedWhenLengthsNeverRepeat()
     {
