@@ -193,33 +193,20 @@ public class SaveTempFileTests
     }
 
     /// <summary>Passes writes through; after <c>pauseAfter</c> bytes runs <c>pause</c> once (a writer stalled midway).</summary>
-    sealed class PausingStream(Stream inner, long pauseAfter, Action pause) : Stream
+    sealed class PausingStream(Stream inner, long pauseAfter, Action pause) : IO.CountingWriteStream(inner)
     {
-        long _written;
         bool _paused;
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
-            inner.Write(buffer);
-            _written += buffer.Length;
-            if (!_paused && _written >= pauseAfter)
+            Inner.Write(buffer);
+            Written += buffer.Length;
+            if (!_paused && Written >= pauseAfter)
             {
                 _paused = true;
-                inner.Flush();
+                Inner.Flush();
                 pause();
             }
         }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-        public override void WriteByte(byte value) => Write([value]);
-        public override void Flush() => inner.Flush();
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => _written; set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

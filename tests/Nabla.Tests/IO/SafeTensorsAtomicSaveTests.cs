@@ -84,33 +84,20 @@ public class SafeTensorsAtomicSaveTests
     }
 
     /// <summary>Passes writes through until <c>limit</c> bytes have gone, then throws as a full disk would.</summary>
-    sealed class FailingStream(Stream inner, long limit) : Stream
+    sealed class FailingStream(Stream inner, long limit) : CountingWriteStream(inner)
     {
-        long _written;
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
-            if (_written + buffer.Length > limit)
+            if (Written + buffer.Length > limit)
             {
-                int room = (int)(limit - _written);
-                inner.Write(buffer[..room]);
-                _written = limit;
+                int room = (int)(limit - Written);
+                Inner.Write(buffer[..room]);
+                Written = limit;
                 throw new IOException("disk full (simulated)");
             }
-            inner.Write(buffer);
-            _written += buffer.Length;
+            Inner.Write(buffer);
+            Written += buffer.Length;
         }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-        public override void WriteByte(byte value) => Write([value]);
-        public override void Flush() => inner.Flush();
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => _written; set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }
