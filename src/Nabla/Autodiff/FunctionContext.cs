@@ -57,11 +57,17 @@ public sealed class FunctionContext
     {
         get
         {
-            if (_released) throw Engine.SavedTensors.Freed(_function + "Backward");
-            if (_toSave is null) return [];
-            if (_saved is not { } saved) return Array.ConvertAll(_toSave, t => t!);  // still inside Forward: nothing to check yet
-            var present = saved.Unpack(_function + "Backward", _function, "saved tensor");
-            var result = new Tensor[_toSave.Length];
+            // A backward pass on another thread may Release this context meanwhile (a shared subgraph):
+            // copy the fields, fence, then check the flag; Release sets the flag and fences before clearing,
+            // so a copy taken before the flag was seen is whole (as OpNode.Apply).
+            var toSave = _toSave;
+            var saved = _saved;
+            Interlocked.MemoryBarrier();
+            if (Volatile.Read(ref _released)) throw Engine.SavedTensors.Freed(_function + "Backward");
+            if (toSave is null) return [];
+            if (saved is null) return Array.ConvertAll(toSave, t => t!);  // still inside Forward: nothing to check yet
+            var present = saved.Value.Unpack(_function + "Backward", _function, "saved tensor");
+            var result = new Tensor[toSave.Length];
             for (int k = 0; k < present.Length; k++) result[_savedSlots![k]] = present[k];
             return result;
         }
@@ -156,7 +162,8 @@ public sealed class FunctionContext
 
     internal void Release()
     {
-        _released = true;
+        Volatile.Write(ref _released, true);
+        Interlocked.MemoryBarrier();   // the flag is visible before any field is cleared (see SavedTensors)
         _saved = null;
         _toSave = null;
         Items.Clear();

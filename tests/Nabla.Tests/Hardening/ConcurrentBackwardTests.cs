@@ -107,6 +107,39 @@ public class ConcurrentBackwardTests
         }
     }
 
+    /// <summary>y = x², with backward 2x·gy from the saved input (a custom node that frees saved state).</summary>
+    sealed class Square : CustomFunction
+    {
+        protected override Tensor[] Forward(FunctionContext ctx, Tensor[] x)
+        {
+            ctx.SaveForBackward(x[0]);
+            return [x[0] * x[0]];
+        }
+
+        protected override Tensor?[] Backward(FunctionContext ctx, Tensor[] gy) => [gy[0] * 2.0 * ctx.SavedTensors[0]];
+    }
+
+    [Fact]
+    public void SharedCustomFunctionNodeRunsOrGivesTheSecondTimeError()
+    {
+        // As the built-in case above, through a custom function: its context may be freed by the other pass
+        // while this one reads its saved tensors; that must be the "second time" error, never another one.
+        for (int round = 0; round < 100; round++)
+        {
+            var w = Tensor.FromArray(new float[] { 1, 2 }, [2], requiresGrad: true);
+            var h = new Square().Apply(w);
+            var failed = new ConcurrentBag<int>();
+            RunTogether(2, t =>
+            {
+                try { (h * (double)(t + 1)).Sum().Backward(); }
+                catch (InvalidOperationException e) when (e.Message.Contains("second time")) { failed.Add(t); }
+            });
+            Assert.True(failed.Count <= 1);
+            float share = Enumerable.Range(0, 2).Where(t => !failed.Contains(t)).Sum(t => t + 1);
+            Assert.Equal([2 * share, 4 * share], w.Grad!.ToArray<float>());
+        }
+    }
+
     [Fact]
     public void LeafRecordedOnManyThreadsAtOnceHasOneAccumulator()
     {
