@@ -98,7 +98,7 @@ public class CompiledFunction
             string why = failed is not null
                 ? $"guard at {failed.Guard.Site}: value {failed.Guard.ExpectedText} -> {failed.Now}"
                 : _traces.Count == 0 ? "first call"
-                : key.DifferenceFrom(_traces.MinBy(t => key.Distance(t.Key))!.Key, _names);
+                : key.DifferenceFrom(Enumerable.Reverse(_traces).MinBy(t => key.Distance(t.Key))!.Key, _names);   // the latest of the nearest
             if (ForwardMode.Active)
             {
                 // Tracing now would record the accumulator's tangent ops as if the function computed them.
