@@ -36,7 +36,7 @@ internal sealed class Tracer : Interpreter
             // The same tensor passed twice is one value (the signature says which arguments alias).
             int id = _ids.TryGetValue(args[i], out var seen) ? seen : Bind(args[i], _graph.NewValue(args[i]));
             _graph.Parameters.Add(id);
-            _graph.ParameterNames.Add(names[i]);
+            _graph.ParameterNames.Add(i < names.Length ? names[i] : $"args[{i}]");
         }
     }
 
