@@ -53,8 +53,8 @@ public class CompiledFunction
             sb.AppendLine($"{Name}: {_traces.Count} trace(s) (RetraceLimit {_options.RetraceLimit}, FullGraph {_options.FullGraph})");
             foreach (var line in _log) sb.AppendLine("  " + line);
             foreach (var t in _traces.Where(t => t.Graph is not null))
-                foreach (var guard in t.Graph!.Ops.Where(o => o.Kind == GraphOpKind.Guard))
-                    sb.AppendLine($"  guard of trace #{t.Number}: %{guard.Inputs[0]} == {guard.ExpectedText}  # {guard.Site}");
+                foreach (var guard in t.Graph!.Ops.Where(o => o.Kind is GraphOpKind.Guard or GraphOpKind.GradGuard))
+                    sb.AppendLine($"  guard of trace #{t.Number}: %{guard.Inputs[0]}{(guard.Kind == GraphOpKind.Guard ? " == " : "")}{guard.ExpectedText}  # {guard.Site}");
             return sb.ToString();
         }
     }

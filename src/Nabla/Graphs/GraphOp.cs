@@ -19,6 +19,20 @@ internal enum GraphOpKind
     Alias,
     /// <summary>A value read to the host: the run recomputes it and stops when it differs from the traced one.</summary>
     Guard,
+    /// <summary>
+    /// A backward pass (Backward, Autograd.Grad) run again through the engine on this run's values: inputs are
+    /// the roots, then their seed gradients, then the tensors asked for; outputs the gradients returned.
+    /// </summary>
+    Backward,
+    /// <summary>User code set <c>.Grad</c> of input 0 to input 1 (no input 1: to null, as ZeroGrad does).</summary>
+    SetGrad,
+    /// <summary>The <c>.Grad</c> of input 0 as it is at this point of the run (an optimizer step reads it).</summary>
+    GradOf,
+    /// <summary>
+    /// Whether input 0's <c>.Grad</c> is null, as when traced (<see cref="GraphOp.Expected"/>: 1 present, 0 null):
+    /// C# code branches on it (ZeroGrad skips null gradients, Step skips parameters without one).
+    /// </summary>
+    GradGuard,
 }
 
 /// <summary>
@@ -67,6 +81,9 @@ internal sealed class GraphOp
 
     /// <summary>Guard: the traced value as text, for messages.</summary>
     public string ExpectedText { get; init; } = "";
+
+    /// <summary>Backward: the traced call (its flags; its tensors are this op's inputs, in order).</summary>
+    public Engine.BackwardCall? Pass { get; init; }
 
     /// <summary>Write: the inputs written (the primitive's <see cref="Primitive.Writes"/>).</summary>
     public int[] Written => Kind == GraphOpKind.Write && Op is not null ? [.. Op.Writes.Select(i => Inputs[i])] : [];

@@ -23,13 +23,18 @@ internal static class GraphPrinter
     static string Line(TracedGraph g, GraphOp op)
     {
         string args = string.Join(", ", op.Inputs.Select(id => $"%{id}"));
-        string results = string.Join(", ", op.Outputs.Select(id => $"%{id}"));
-        string types = string.Join(", ", op.Outputs.Select(id => Type(g, id)));
+        string results = string.Join(", ", op.Outputs.Select(id => id < 0 ? "_" : $"%{id}"));
+        string types = string.Join(", ", op.Outputs.Select(id => id < 0 ? "none" : Type(g, id)));
         string noGrad = op.GradEnabled ? "" : " [no_grad]";
         string text = op.Kind switch
         {
             GraphOpKind.Write => $"{op.Op!.Name}({args})  writes {string.Join(", ", op.Written.Select(id => $"%{id}"))}{noGrad}",
             GraphOpKind.Guard => $"guard %{op.Inputs[0]} == {op.ExpectedText}",
+            GraphOpKind.GradGuard => $"guard %{op.Inputs[0]}{op.ExpectedText}",
+            GraphOpKind.Backward when op.Pass!.Accumulate => $"{op.Pass.Op}(roots {Ids(op.Inputs[..op.Pass.Roots.Length])}, seeds {Ids(op.Inputs[op.Pass.Roots.Length..(2 * op.Pass.Roots.Length)])})  accumulates into .grad",
+            GraphOpKind.Backward => $"{results} = {op.Pass!.Op}(roots {Ids(op.Inputs[..op.Pass.Roots.Length])}, seeds {Ids(op.Inputs[op.Pass.Roots.Length..(2 * op.Pass.Roots.Length)])}, wrt {Ids(op.Inputs[(2 * op.Pass.Roots.Length)..])}) : {types}",
+            GraphOpKind.SetGrad => $"%{op.Inputs[0]}.grad = {(op.Inputs.Length > 1 ? $"%{op.Inputs[1]}" : "null")}",
+            GraphOpKind.GradOf => $"{results} = %{op.Inputs[0]}.grad : {types}",
             GraphOpKind.Constant => $"{results} = constant : {types}",
             GraphOpKind.Alias => $"{results} = alias({args}, strides [{string.Join(", ", op.Layout.Strides)}], offset {op.Layout.RelativeOffset:+0;-0;+0}) : {types}",
             GraphOpKind.Create when op.FreshDraws > 0 => $"{results} = {op.Op!.Name}(draws {op.FreshDraws} from the global generator) : {types}",
@@ -38,6 +43,8 @@ internal static class GraphPrinter
         };
         return $"{text}  # {op.Site}";
     }
+
+    static string Ids(IEnumerable<int> ids) => "[" + string.Join(", ", ids.Select(id => $"%{id}")) + "]";
 
     static string Type(TracedGraph g, int id)
     {

@@ -24,19 +24,26 @@ internal static class Replay
         for (int i = 0; i < args.Length; i++) env[graph.Parameters[i]] = args[i];
         foreach (var (id, tensor) in graph.Captures) env[id] = tensor;
         var generatorAtStart = Generator.Default.State;
+        string? effectsDone = null;
 
         foreach (var op in graph.Ops)
         {
-            if (op.Kind == GraphOpKind.Guard)
+            if (op.Kind is GraphOpKind.Guard or GraphOpKind.GradGuard)
             {
-                var now = HostValues.Bytes(env[op.Inputs[0]]);
+                var now = op.Kind == GraphOpKind.Guard ? HostValues.Bytes(env[op.Inputs[0]]) : [env[op.Inputs[0]].GradUnobserved is null ? (byte)0 : (byte)1];
                 if (now.AsSpan().SequenceEqual(op.Expected)) continue;
-                // Nothing ran that the retrace would not run again (the tracer refuses writes before a guard),
-                // except draws: give them back, so the retrace draws what eager code would.
+                string nowText = op.Kind == GraphOpKind.Guard ? HostValues.Format(now, graph.Values[op.Inputs[0]].DType) : now[0] == 1 ? ".grad present" : ".grad null";
+                if (effectsDone is { } done)
+                    throw Errors.State("CompiledFunction", $"in this call {nowText} at {op.Site} (traced: {op.ExpectedText}), after side effects of " +
+                        $"the graph already ran ({done}); the call can't start over without repeating them. Make the function read it before " +
+                        "its updates (for gradients: the same parameters must get gradients on every call), or call it eagerly.");
+                // Nothing ran that the retrace would not run again, except draws: give them back, so the
+                // retrace draws what eager code would.
                 Generator.Default.State = generatorAtStart;
-                failure = new GuardFailure(op, HostValues.Format(now, graph.Values[op.Inputs[0]].DType));
+                failure = new GuardFailure(op, nowText);
                 return null;
             }
+            if (op.Kind is GraphOpKind.Write or GraphOpKind.Backward or GraphOpKind.SetGrad) effectsDone ??= $"{op.Kind} at {op.Site}";
             if (op.GradEnabled || !GradMode.Enabled) RunOp(op, env);
             else
                 using (Autograd.NoGrad()) RunOp(op, env);
@@ -84,11 +91,40 @@ internal static class Replay
                 var (shape, strides, offset) = op.Layout;
                 var alias = inputs[0].View(shape, (int[])strides.Clone(), inputs[0].Offset + offset);
                 alias.Cut = op.Cut;
+                if (op.RequiresGrad) alias.RequiresGrad = true;
                 env[op.Outputs[0]] = alias;
+                break;
+            case GraphOpKind.Backward:
+                RunBackward(op, inputs, env);
+                break;
+            case GraphOpKind.SetGrad:
+                inputs[0].Grad = inputs.Length > 1 ? inputs[1] : null;   // shown to an outer tracer, as eager code's assignment
+                break;
+            case GraphOpKind.GradOf:
+                env[op.Outputs[0]] = inputs[0].GradUnobserved ?? throw Errors.State("CompiledFunction",
+                    $"the traced function read .Grad of a tensor ({Errors.Describe(inputs[0])}) at {op.Site}, and in this call it is null " +
+                    "(no backward reached it). Run the backward pass before reading .Grad, as in the traced call.");
                 break;
             default:
                 throw new InvalidOperationException($"internal: graph op kind {op.Kind}");
         }
+    }
+
+    static void RunBackward(GraphOp op, Tensor[] inputs, Tensor[] env)
+    {
+        var call = op.Pass!;
+        int n = call.Roots.Length;
+        var roots = inputs[..n];
+        var rootGrads = inputs[n..(2 * n)];
+        Tensor[]? asked = call.Inputs is null ? null : inputs[(2 * n)..];
+        if (call.Accumulate)
+        {
+            Backprop.Accumulate(call.Op, roots, rootGrads, asked, call.RetainGraph, call.CreateGraph);
+            return;
+        }
+        var grads = Backprop.Run(roots, rootGrads, asked, call.RetainGraph, call.CreateGraph, call.AllowUnused);
+        for (int i = 0; i < op.Outputs.Length; i++)
+            if (op.Outputs[i] >= 0) env[op.Outputs[i]] = grads[i] ?? throw new InvalidOperationException("internal: a replayed backward pass returned no gradient where the traced one did");
     }
 
     /// <summary>The creation op for this run: random ops that drew from the global generator draw again.</summary>

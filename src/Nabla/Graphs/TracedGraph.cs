@@ -25,7 +25,7 @@ internal sealed class TracedGraph
     /// <summary>The value id of each result, in order.</summary>
     public List<int> Outputs { get; } = [];
 
-    public int GuardCount => Ops.Count(o => o.Kind == GraphOpKind.Guard);
+    public int GuardCount => Ops.Count(o => o.Kind is GraphOpKind.Guard or GraphOpKind.GradGuard);
 
     /// <summary>A new value with the layout of <paramref name="t"/>.</summary>
     public int NewValue(Tensor t)

@@ -21,6 +21,7 @@ internal sealed class Tracer : Interpreter
     readonly Dictionary<Storage, int> _byStorage = new(ReferenceEqualityComparer.Instance);
     readonly HashSet<Storage> _madeInside = new(ReferenceEqualityComparer.Instance);
     readonly List<(GraphOp Op, Tensor Made)> _leaves = [];
+    readonly Dictionary<int, bool> _gradKnown = [];             // value id -> whether its .Grad is known present
     readonly bool _firstTrace;
     readonly bool _fullGraph;
     string? _firstWrite;
@@ -54,12 +55,7 @@ internal sealed class Tracer : Interpreter
 
     public override void Call(Primitive op, Tensor[] inputs, ReadOnlySpan<Tensor> outputs)
     {
-        if (_paused > 0 || Untraceable is not null) return;
-        if (Backprop.Running is not null || Backprop.IsAccumulating)
-        {
-            NotTraceable("it runs a backward pass (Backward, Autograd.Grad or a tape's Gradient) inside the function; the joint forward+backward graph is not built yet");
-            return;
-        }
+        if (Ignoring) return;
         if (op is CustomOutput)
         {
             NotTraceable($"it calls a CustomFunction ({op.Name}), which is not traceable yet");
@@ -94,7 +90,7 @@ internal sealed class Tracer : Interpreter
 
     public override void Write(Primitive op, Tensor[] inputs)
     {
-        if (_paused > 0 || Untraceable is not null) return;
+        if (Ignoring) return;
         var node = new GraphOp { Kind = GraphOpKind.Write, Op = op, Inputs = [.. inputs.Select(Id)], Site = CallSite.Describe(), GradEnabled = GradMode.Enabled };
         _graph.Ops.Add(node);
         _firstWrite ??= node.Site;
@@ -102,7 +98,7 @@ internal sealed class Tracer : Interpreter
 
     public override void HostRead(Tensor t)
     {
-        if (_paused > 0 || Untraceable is not null) return;
+        if (Ignoring) return;
         string site = CallSite.Describe();
         var bytes = HostValues.Bytes(t);
         string text = HostValues.Format(bytes, t.DType);
@@ -121,7 +117,7 @@ internal sealed class Tracer : Interpreter
 
     public override void HostWrite(Tensor t)
     {
-        if (_paused > 0 || Untraceable is not null) return;
+        if (Ignoring) return;
         Tensor copy;
         _paused++;
         try { using (Autograd.NoGrad()) copy = t.CopyData(); }
@@ -130,6 +126,50 @@ internal sealed class Tracer : Interpreter
         _graph.Ops.Add(node);
         _leaves.Add((node, t));
     }
+
+    public override void Backward(BackwardCall call, Tensor?[] results)
+    {
+        if (Ignoring) return;
+        if (call.Taped)
+        {
+            NotTraceable("it takes a GradientTape's gradient inside the function, which is not traceable yet (Backward and Autograd.Grad are)");
+            return;
+        }
+        var inputs = call.Roots.Concat(call.RootGrads).Concat(call.Inputs ?? []).Select(Id).ToArray();
+        var outputs = results.Select(g => g is null ? -1 : Bind(g, _graph.NewValue(g), madeHere: true)).ToArray();
+        _graph.Ops.Add(new GraphOp { Kind = GraphOpKind.Backward, Inputs = inputs, Outputs = outputs, Site = CallSite.Describe(), Pass = call });
+        // Its .Grad updates are writes: a later host read could not be undone either.
+        if (call.Accumulate)
+        {
+            _firstWrite ??= CallSite.Describe();
+            _gradKnown.Clear();   // which .Grad it set depends on the graph it walked
+        }
+    }
+
+    public override void GradAssigned(Tensor t, Tensor? value)
+    {
+        if (Ignoring) return;
+        int[] inputs = value is null ? [Id(t)] : [Id(t), Id(value)];
+        _graph.Ops.Add(new GraphOp { Kind = GraphOpKind.SetGrad, Inputs = inputs, Site = CallSite.Describe() });
+        _gradKnown[inputs[0]] = value is not null;
+    }
+
+    public override void GradRead(Tensor t)
+    {
+        if (Ignoring) return;
+        int id = Id(t);
+        bool present = t.GradUnobserved is not null;
+        if (_gradKnown.TryGetValue(id, out var known) && known == present) return;   // guarded or set already
+        _gradKnown[id] = present;
+        _graph.Ops.Add(new GraphOp
+        {
+            Kind = GraphOpKind.GradGuard, Inputs = [id], Site = CallSite.Describe(),
+            Expected = [present ? (byte)1 : (byte)0], ExpectedText = present ? ".grad present" : ".grad null",
+        });
+    }
+
+    /// <summary>Nothing is recorded while the tracer copies a constant, after it gave up, or inside a backward pass (recorded as one op).</summary>
+    bool Ignoring => _paused > 0 || Untraceable is not null || Backprop.InPass;
 
     void NotTraceable(string reason)
     {
@@ -151,6 +191,14 @@ internal sealed class Tracer : Interpreter
     int Id(Tensor t)
     {
         if (_ids.TryGetValue(t, out var id)) return id;
+        // A gradient read from .Grad (an optimizer step): read .Grad again at this point of each run.
+        for (int k = 0; k < _tensors.Count; k++)
+            if (ReferenceEquals(_tensors[k].GradUnobserved, t))
+            {
+                var read = new GraphOp { Kind = GraphOpKind.GradOf, Inputs = [k], Site = CallSite.Describe(), Outputs = [Bind(t, _graph.NewValue(t))] };
+                _graph.Ops.Add(read);
+                return read.Outputs[0];
+            }
         if (t is Variable v)
         {
             if (!_firstTrace && _madeInside.Contains(t.Storage))
@@ -166,6 +214,7 @@ internal sealed class Tracer : Interpreter
             {
                 Kind = GraphOpKind.Alias, Inputs = [source], Site = CallSite.Describe(), Cut = t.Cut, Layout = layout,
                 Outputs = [Bind(t, _graph.NewValue(t), madeHere: _madeInside.Contains(t.Storage))],
+                RequiresGrad = t.RequiresGrad && t.IsLeaf,   // Detach() then RequiresGrad = true: a fresh leaf
             };
             _graph.Ops.Add(node);
             return node.Outputs[0];

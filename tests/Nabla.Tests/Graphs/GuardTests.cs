@@ -109,12 +109,33 @@ public class GuardTests
     }
 
     [Fact]
-    public void FullGraphRefusesABackwardInsideTheFunction()
+    public void FullGraphRefusesAGradientTapeInsideTheFunction()
     {
         var w = new Variable(Tensor.Ones([2]));
-        var cf = Graph.Compile((Tensor x) => { var loss = (x * w).Sum(); loss.Backward(); return loss; }, new CompileOptions { FullGraph = true });
+        var cf = Graph.Compile((Tensor x) =>
+        {
+            using var tape = new GradientTape();
+            var loss = (x * w).Sum();
+            return tape.Gradient(loss, w)!;
+        }, new CompileOptions { FullGraph = true });
         var e = Assert.Throws<InvalidOperationException>(() => cf.Call(Tensor.Ones([2])));
-        Assert.Contains("backward pass", e.Message);
+        Assert.Contains("GradientTape", e.Message);
+    }
+
+    [Fact]
+    public void GradientTapeInsideRunsEagerlyWithTheReason()
+    {
+        var w = new Variable(Tensor.FromArray(new float[] { 1, 2 }, [2]));
+        var cf = Graph.Compile((Tensor x) =>
+        {
+            using var tape = new GradientTape();
+            var loss = (x * w * w).Sum();
+            return tape.Gradient(loss, w)!;                            // 2 x w
+        });
+        Assert.Equal(new float[] { 6, 12 }, F(cf.Call(Tensor.FromArray(new float[] { 3, 3 }, [2]))));
+        Assert.Equal(new float[] { 2, -4 }, F(cf.Call(Tensor.FromArray(new float[] { 1, -1 }, [2]))));
+        Assert.Contains("runs eagerly", cf.Explain());
+        Assert.Contains("GradientTape", cf.Explain());
     }
 
     [Fact]
