@@ -4,19 +4,23 @@ using System.Runtime.InteropServices;
 namespace Nabla.Graphs;
 
 /// <summary>
-/// The values a guard compares: a tensor's elements as raw bytes, read straight from its backend (not
-/// through Dispatch, so reading them is not itself a host read that a tracer would see).
+/// The values a guard compares: a tensor's elements as raw bytes.
 /// </summary>
 internal static class HostValues
 {
-    /// <summary>The elements of <paramref name="t"/>, row-major, as bytes (floats compare by their bits: -0 differs from 0, NaN equals the same NaN).</summary>
-    public static byte[] Bytes(Tensor t) => t.DType switch
+    /// <summary>
+    /// The elements of <paramref name="t"/>, row-major, as bytes (floats compare by their bits: -0 differs
+    /// from 0, NaN equals the same NaN). <paramref name="observed"/>: through Dispatch, so the interpreters
+    /// see a host read (a replay's guard inside an outer trace must become the outer graph's guard too);
+    /// a tracer reading for itself passes false.
+    /// </summary>
+    public static byte[] Bytes(Tensor t, bool observed) => t.DType switch
     {
-        DType.Float32 => Read<float>(t),
-        DType.Float64 => Read<double>(t),
-        DType.Int32 => Read<int>(t),
-        DType.Int64 => Read<long>(t),
-        DType.Bool => Read<bool>(t),
+        DType.Float32 => Read<float>(t, observed),
+        DType.Float64 => Read<double>(t, observed),
+        DType.Int32 => Read<int>(t, observed),
+        DType.Int64 => Read<long>(t, observed),
+        DType.Bool => Read<bool>(t, observed),
         _ => throw new InvalidOperationException($"internal: dtype {t.DType}"),
     };
 
@@ -41,10 +45,11 @@ internal static class HostValues
 
     static List<string> Texts(bool[] values) => [.. values.Take(Shown).Select(v => v ? "true" : "false")];
 
-    static byte[] Read<T>(Tensor t) where T : unmanaged
+    static byte[] Read<T>(Tensor t, bool observed) where T : unmanaged
     {
         var host = new T[t.NumElements];
-        if (host.Length > 0) t.Storage.Backend.CopyToHost(t, host, 0);
+        if (host.Length > 0 && observed) Engine.Dispatch.ToHost(t, host);
+        else if (host.Length > 0) t.Storage.Backend.CopyToHost(t, host, 0);
         return MemoryMarshal.AsBytes(host.AsSpan()).ToArray();
     }
 }

@@ -30,7 +30,7 @@ internal static class Replay
         {
             if (op.Kind is GraphOpKind.Guard or GraphOpKind.GradGuard)
             {
-                var now = op.Kind == GraphOpKind.Guard ? HostValues.Bytes(env[op.Inputs[0]]) : [env[op.Inputs[0]].GradUnobserved is null ? (byte)0 : (byte)1];
+                var now = op.Kind == GraphOpKind.Guard ? HostValues.Bytes(env[op.Inputs[0]], observed: true) : [env[op.Inputs[0]].Grad is null ? (byte)0 : (byte)1];
                 if (now.AsSpan().SequenceEqual(op.Expected)) continue;
                 string nowText = op.Kind == GraphOpKind.Guard ? HostValues.Format(now, graph.Values[op.Inputs[0]].DType) : now[0] == 1 ? ".grad present" : ".grad null";
                 if (effectsDone is { } done)
@@ -101,7 +101,7 @@ internal static class Replay
                 inputs[0].Grad = inputs.Length > 1 ? inputs[1] : null;   // shown to an outer tracer, as eager code's assignment
                 break;
             case GraphOpKind.GradOf:
-                env[op.Outputs[0]] = inputs[0].GradUnobserved ?? throw Errors.State("CompiledFunction",
+                env[op.Outputs[0]] = inputs[0].Grad ?? throw Errors.State("CompiledFunction",
                     $"the traced function read .Grad of a tensor ({Errors.Describe(inputs[0])}) at {op.Site}, and in this call it is null " +
                     "(no backward reached it). Run the backward pass before reading .Grad, as in the traced call.");
                 break;

@@ -76,7 +76,7 @@ internal sealed class Tracer : Interpreter
         var node = new GraphOp
         {
             Kind = op is Transfer ? GraphOpKind.Transfer : inputs.Length == 0 ? GraphOpKind.Create : GraphOpKind.Call,
-            Op = op,
+            Op = op.ForReplay(),   // the traced instance stays this call's record (its side outputs serve this call's backward)
             Inputs = ids,
             Outputs = outs,
             Site = CallSite.Describe(),
@@ -91,7 +91,7 @@ internal sealed class Tracer : Interpreter
     public override void Write(Primitive op, Tensor[] inputs)
     {
         if (Ignoring) return;
-        var node = new GraphOp { Kind = GraphOpKind.Write, Op = op, Inputs = [.. inputs.Select(Id)], Site = CallSite.Describe(), GradEnabled = GradMode.Enabled };
+        var node = new GraphOp { Kind = GraphOpKind.Write, Op = op.ForReplay(), Inputs = [.. inputs.Select(Id)], Site = CallSite.Describe(), GradEnabled = GradMode.Enabled };
         _graph.Ops.Add(node);
         _firstWrite ??= node.Site;
     }
@@ -100,7 +100,7 @@ internal sealed class Tracer : Interpreter
     {
         if (Ignoring) return;
         string site = CallSite.Describe();
-        var bytes = HostValues.Bytes(t);
+        var bytes = HostValues.Bytes(t, observed: false);
         string text = HostValues.Format(bytes, t.DType);
         if (_fullGraph && t.DType.IsFloating())
             throw Errors.State("Graph.Compile", $"with FullGraph, the function reads a floating value ({text}, {Errors.Describe(t)}) to the host at {site} " +

@@ -29,6 +29,21 @@ public class GuardTests
     }
 
     [Fact]
+    public void GuardOfAnInnerCompiledFunctionGuardsTheOuterGraph()
+    {
+        var inner = Graph.Compile(SignBranch);
+        var pos = Tensor.FromArray(new float[] { 1, 2 }, [2]);
+        var neg = Tensor.FromArray(new float[] { -1, -2 }, [2]);
+        inner.Call(pos);                                             // traced alone: the outer trace will see its replay
+        var outer = Graph.Compile((Tensor x) => inner.Call(x) + 1.0);
+        Assert.Equal(new float[] { 3, 5 }, F(outer.Call(pos)));
+        Assert.Equal(new float[] { -2, -5 }, F(outer.Call(neg)));
+        Assert.Equal(new float[] { 3, 5 }, F(outer.Call(pos)));
+        Assert.Equal(2, outer.TraceCount);
+        Assert.Equal(2, inner.TraceCount);
+    }
+
+    [Fact]
     public void IntegerReadIsGuardedOnItsValue()
     {
         // The number of positive entries decides how many times to double: a C# loop over a read value.
