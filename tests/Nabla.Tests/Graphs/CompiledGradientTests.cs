@@ -85,4 +85,21 @@ public class CompiledGradientTests
         Assert.Equal(0, cf.TraceCount);
         Assert.Contains("ForwardAccumulator", cf.Explain());
     }
+
+    [Fact]
+    public void AnomalyDetectionFlagsTheNaNOfAReplayedOpAsEager()
+    {
+        var cf = Graph.Compile((Tensor x) => (x.Log() * 2.0).Sum());
+        cf.Call(Tensor.FromArray(new double[] { 1, 2 }, [2]));        // traced without NaN
+        var bad = Tensor.FromArray(new double[] { 1, -2 }, [2]);
+        Exception eager, compiled;
+        using (Autograd.DetectAnomaly())
+        {
+            eager = Assert.ThrowsAny<Exception>(() => (bad.Log() * 2.0).Sum());
+            compiled = Assert.ThrowsAny<Exception>(() => cf.Call(bad));
+        }
+        Assert.Equal(eager.GetType(), compiled.GetType());
+        Assert.Contains("log", compiled.Message);
+        Assert.Equal(1, cf.TraceCount);
+    }
 }
