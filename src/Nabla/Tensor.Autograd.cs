@@ -98,6 +98,9 @@ public partial class Tensor
     /// <summary>True for tensors made by the user (not by a recorded op): every tensor with no <see cref="GradFn"/>.</summary>
     public bool IsLeaf => GradFn is null;
 
+    /// <summary><see cref="Grad"/> without showing the read to interpreters (a tracer reading it for itself).</summary>
+    internal Tensor? GradUnobserved => _grad;
+
     /// <summary>
     /// The gradient accumulated by <see cref="Backward"/> (null until one ran). Each backward adds to
     /// it in place (a reference held from an earlier backward sees the new sum and stays this
@@ -109,7 +112,11 @@ public partial class Tensor
     /// </summary>
     public Tensor? Grad
     {
-        get => _grad;
+        get
+        {
+            if (!Backprop.InPass) Dispatch.GradRead(this);
+            return _grad;
+        }
         set
         {
             if (value is not null) CheckAssignedGrad(value);
@@ -117,6 +124,7 @@ public partial class Tensor
             if (_accumulator is { } acc)
                 lock (acc.Gate) _grad = value;
             else _grad = value;
+            if (!Backprop.InPass) Dispatch.GradAssigned(this, value);
         }
     }
 

@@ -109,18 +109,28 @@ public partial class Tensor
             result = result.To(DType);
         }
 
+        if (!IsView && record && result.GradFn is null && result.RequiresGrad) result = result.Alias();
+        WriteResult(op, result, record);
+        return this;
+    }
+
+    /// <summary>
+    /// The write at the end of an in-place op: <paramref name="result"/> (this tensor's shape and dtype)
+    /// goes into this storage, and the history follows (this tensor's GradFn, or its base's through
+    /// <see cref="ViewHistory"/> for a view). A compiled graph replays in-place ops through this too.
+    /// </summary>
+    internal void WriteResult(string op, Tensor result, bool record)
+    {
         if (IsView)
         {
             if (RewritesBase(record, result)) ViewHistory.RewriteBase(op, this, _viewBase!, result);
             Dispatch.Write(new Assign(), [this, result], op);
             RefreshViewIfStale();
-            return this;
+            return;
         }
-        if (record && result.GradFn is null && result.RequiresGrad) result = result.Alias();
         Dispatch.Write(new Assign(), [this, result], op);
         if (record) GradFn = result.GradFn;
         if (ForwardMode.Active) Tangents = result.Tangents;
-        return this;
     }
 
     /// <summary>

@@ -12,6 +12,10 @@ internal static class Backprop
 {
     [ThreadStatic] static bool _accumulating;
     [ThreadStatic] static GradNode? _running;
+    [ThreadStatic] static int _depth;
+
+    /// <summary>Whether a backward pass is running on this thread (what it dispatches is part of that pass, not of the code that called it).</summary>
+    public static bool InPass => _depth > 0;
 
     /// <summary>The node whose backward rule is running on this thread (null outside backward), for anomaly messages.</summary>
     public static GradNode? Running => _running;
@@ -73,6 +77,19 @@ internal static class Backprop
     }
 
     static Tensor?[] Execute(string op, IReadOnlyList<Tensor> roots, IReadOnlyList<Tensor> rootGrads, IReadOnlyList<Tensor>? inputs,
+        bool accumulate, bool retainGraph, bool createGraph, bool allowUnused, TapeRecord? tape)
+    {
+        Tensor?[] results;
+        _depth++;
+        try { results = ExecutePass(op, roots, rootGrads, inputs, accumulate, retainGraph, createGraph, allowUnused, tape); }
+        finally { _depth--; }
+        if (_depth == 0)
+            Dispatch.Backward(new BackwardCall(op, [.. roots], [.. rootGrads], inputs is null ? null : [.. inputs], accumulate,
+                retainGraph, createGraph, allowUnused, tape is not null), results);
+        return results;
+    }
+
+    static Tensor?[] ExecutePass(string op, IReadOnlyList<Tensor> roots, IReadOnlyList<Tensor> rootGrads, IReadOnlyList<Tensor>? inputs,
         bool accumulate, bool retainGraph, bool createGraph, bool allowUnused, TapeRecord? tape)
     {
         var rootNodes = new GradNode[roots.Count];

@@ -124,6 +124,27 @@ internal static class Dispatch
     /// </summary>
     public static void Record(Primitive op, Tensor[] inputs, Tensor y) => Notify(op, inputs, new ReadOnlySpan<Tensor>(ref y));
 
+    /// <summary>Shows a finished outermost backward pass to the scoped interpreters (a tracer records it as one step).</summary>
+    public static void Backward(BackwardCall call, Tensor?[] results)
+    {
+        if (ScopedInterpreters() is { } scoped)
+            foreach (var interpreter in scoped) interpreter.Backward(call, results);
+    }
+
+    /// <summary>Shows a read of <paramref name="t"/>.Grad by user code to the scoped interpreters.</summary>
+    public static void GradRead(Tensor t)
+    {
+        if (ScopedInterpreters() is { } scoped)
+            foreach (var interpreter in scoped) interpreter.GradRead(t);
+    }
+
+    /// <summary>Shows an assignment to <paramref name="t"/>.Grad by user code to the scoped interpreters.</summary>
+    public static void GradAssigned(Tensor t, Tensor? value)
+    {
+        if (ScopedInterpreters() is { } scoped)
+            foreach (var interpreter in scoped) interpreter.GradAssigned(t, value);
+    }
+
     /// <summary>Adds <paramref name="interpreter"/> after the others for this flow of control until the result is disposed.</summary>
     public static IDisposable Observe(Interpreter interpreter)
     {

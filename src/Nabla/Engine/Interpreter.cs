@@ -26,4 +26,20 @@ internal abstract class Interpreter
 
     /// <summary><paramref name="t"/> was filled from host memory.</summary>
     public virtual void HostWrite(Tensor t) { }
+
+    /// <summary>
+    /// A backward pass ran (outermost only; the ops it dispatched were seen while <see cref="Backprop.InPass"/>),
+    /// with <paramref name="results"/> the gradients it returned (empty when it accumulated into <c>.Grad</c>).
+    /// </summary>
+    public virtual void Backward(BackwardCall call, Tensor?[] results) { }
+
+    /// <summary>User code read <paramref name="t"/>.Grad (whether it is null decides C# branches, as in ZeroGrad and Step).</summary>
+    public virtual void GradRead(Tensor t) { }
+
+    /// <summary>User code set <paramref name="t"/>.Grad to <paramref name="value"/> (ZeroGrad, an assignment); not the engine's own accumulation.</summary>
+    public virtual void GradAssigned(Tensor t, Tensor? value) { }
 }
+
+/// <summary>The arguments of one backward pass (<c>Backprop.Run</c> or <c>Backprop.Accumulate</c>), enough to run it again.</summary>
+internal sealed record BackwardCall(string Op, Tensor[] Roots, Tensor[] RootGrads, Tensor[]? Inputs, bool Accumulate,
+    bool RetainGraph, bool CreateGraph, bool AllowUnused, bool Taped);

@@ -87,6 +87,18 @@ internal abstract class Primitive
     /// <summary>Called when the graph frees this call's saved values (after a backward without retainGraph).</summary>
     public virtual void Release() { }
 
+    /// <summary>
+    /// A fresh instance with the same parameters, for one more run of a compiled graph. An instance is one
+    /// call's record (its <see cref="SideOutputs"/>, what <see cref="Release"/> frees), so a graph that
+    /// replays an op must never hand the traced instance to a second call.
+    /// </summary>
+    internal virtual Primitive ForReplay()
+    {
+        var copy = (Primitive)MemberwiseClone();
+        copy.SideOutputs = [];
+        return copy;
+    }
+
     /// <summary>Sums the non-null tangent contributions; null when all are null (zero tangent).</summary>
     protected static Tensor? SumTangents(params Tensor?[] terms)
     {

@@ -7,7 +7,7 @@ namespace Nabla.Primitives.Random;
 /// Uniform integers in [low, high): element i maps draw start+i onto the range by a 64×64→128-bit
 /// multiply (Lemire), so no modulo. Integer output, never differentiable: y = randint(seed, start).
 /// </summary>
-internal sealed class RandomInt(int[] shape, DType dtype, long low, long high, long seed, long start) : CreationPrimitive(shape, dtype)
+internal sealed class RandomInt(int[] shape, DType dtype, long low, long high, long seed, long start) : CreationPrimitive(shape, dtype), IRandomDraws
 {
     public override string Name => "randint";
 
@@ -19,6 +19,10 @@ internal sealed class RandomInt(int[] shape, DType dtype, long low, long high, l
 
     /// <summary>The draw number of element 0.</summary>
     public long Start => start;
+
+    public long DrawCount => Shape.Aggregate(1L, (n, d) => n * d);
+
+    public Primitive WithDraws(long s, long st) => new RandomInt(Shape, DType, low, high, s, st);
 
     /// <summary>high - low, the number of values drawn from.</summary>
     public ulong Range => (ulong)(high - low);

@@ -7,7 +7,7 @@ namespace Nabla.Primitives.Random;
 /// U[0, 1) samples: element i is draw start+i of the counter-based stream of <c>seed</c> (53 bits for
 /// float64, 24 for float32). No inputs, so no derivative rules: y = uniform(seed, start).
 /// </summary>
-internal sealed class RandomUniform(int[] shape, DType dtype, long seed, long start) : CreationPrimitive(shape, dtype)
+internal sealed class RandomUniform(int[] shape, DType dtype, long seed, long start) : CreationPrimitive(shape, dtype), IRandomDraws
 {
     public override string Name => "uniform";
 
@@ -16,6 +16,10 @@ internal sealed class RandomUniform(int[] shape, DType dtype, long seed, long st
 
     /// <summary>The draw number of element 0.</summary>
     public long Start => start;
+
+    public long DrawCount => Shape.Aggregate(1L, (n, d) => n * d);
+
+    public Primitive WithDraws(long s, long st) => new RandomUniform(Shape, DType, s, st);
 
     public override RefArray Reference(RefArray[] x)
     {

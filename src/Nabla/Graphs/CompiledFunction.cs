@@ -1,0 +1,166 @@
+using System.Text;
+using Nabla.Engine;
+using Nabla.Graphs;
+using Nabla.NN;
+
+namespace Nabla;
+
+/// <summary>
+/// A function compiled by <see cref="Graph.Compile(Func{Tensor, Tensor}, CompileOptions?)"/>: the first call
+/// with a new signature runs the function and traces it; later calls replay the graph. See
+/// <see cref="Explain"/> for what was traced and why, and <see cref="GraphFor"/> for a graph.
+/// </summary>
+public class CompiledFunction
+{
+    readonly Func<Tensor[], Tensor[]> _function;
+    readonly string[] _names;
+    readonly Module? _module;
+    readonly CompileOptions _options;
+    readonly List<Trace> _traces = [];
+    readonly List<string> _log = [];
+    readonly object _gate = new();
+    bool _warnedLimit;
+
+    /// <summary>One trace: the signature it was made for, and its graph, or why it runs eagerly.</summary>
+    sealed record Trace(int Number, Signature Key, TracedGraph? Graph, string? EagerReason);
+
+    private protected CompiledFunction(string name, Func<Tensor[], Tensor[]> function, string[] names, Module? module, CompileOptions? options)
+    {
+        Name = name;
+        _function = function;
+        _names = names;
+        _module = module;
+        _options = options ?? new CompileOptions();
+        if (_options.RetraceLimit < 1)
+            throw Errors.Arg("Graph.Compile", $"RetraceLimit must be at least 1, got {_options.RetraceLimit}.");
+    }
+
+    /// <summary>The compiled function's name in messages (the method, or the lambda's enclosing method).</summary>
+    public string Name { get; }
+
+    /// <summary>How many graphs have been traced (each new signature or failed guard traces one).</summary>
+    public int TraceCount { get { lock (_gate) return _traces.Count; } }
+
+    /// <summary>
+    /// What happened so far, one line per event: each trace and why it was made (<c>x: shape [64, 784] -> [32, 784]</c>,
+    /// a failed guard), its ops and guards, the signatures that run eagerly and why, and the retrace limit.
+    /// </summary>
+    public string Explain()
+    {
+        lock (_gate)
+        {
+            var sb = new StringBuilder();
+            sb.AppendLine($"{Name}: {_traces.Count} trace(s) (RetraceLimit {_options.RetraceLimit}, FullGraph {_options.FullGraph})");
+            foreach (var line in _log) sb.AppendLine("  " + line);
+            foreach (var t in _traces.Where(t => t.Graph is not null))
+                foreach (var guard in t.Graph!.Ops.Where(o => o.Kind is GraphOpKind.Guard or GraphOpKind.GradGuard))
+                    sb.AppendLine($"  guard of trace #{t.Number}: %{guard.Inputs[0]}{(guard.Kind == GraphOpKind.Guard ? " == " : "")}{guard.ExpectedText}  # {guard.Site}");
+            return sb.ToString();
+        }
+    }
+
+    /// <summary>
+    /// The graph traced for arguments like <paramref name="args"/> (same signature), as readable SSA:
+    /// <c>%3 = mul(%1, %2) : [64, 10] float32  # File.cs:12</c>. Throws when none was traced for that
+    /// signature yet (call the function first: tracing runs it, with its side effects).
+    /// </summary>
+    public string GraphFor(params Tensor[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var key = Signature.Of(args, _module);
+        lock (_gate)
+        {
+            var trace = _traces.FirstOrDefault(t => t.Key.Equals(key))
+                ?? throw Errors.State("CompiledFunction.GraphFor", $"{Name} has no graph for arguments ({key}) yet; call it with such arguments first.");
+            if (trace.Graph is null)
+                throw Errors.State("CompiledFunction.GraphFor", $"{Name} runs eagerly for arguments ({key}): {trace.EagerReason}.");
+            return GraphPrinter.Print(trace.Graph, Name);
+        }
+    }
+
+    /// <summary>Runs the function on <paramref name="args"/>: replays a graph whose signature and guards match, or traces a new one.</summary>
+    private protected Tensor[] Run(Tensor[] args)
+    {
+        for (int i = 0; i < args.Length; i++)
+            if (args[i] is null) throw Errors.Arg(Name, $"argument {(i < _names.Length ? _names[i] : $"{i}")} is null.");
+        if (Graph.RunEagerly) return _function(args);
+        lock (_gate)
+        {
+            var key = Signature.Of(args, _module);
+            GuardFailure? failed = null;
+            foreach (var trace in _traces.Where(t => t.Key.Equals(key)))
+            {
+                if (trace.Graph is null) return _function(args);
+                var outputs = Replay.Run(trace.Graph, args, out var failure);
+                if (outputs is not null) return outputs;
+                failed ??= failure;
+            }
+            string why = failed is not null
+                ? $"guard at {failed.Guard.Site}: value {failed.Guard.ExpectedText} -> {failed.Now}"
+                : _traces.Count == 0 ? "first call"
+                : key.DifferenceFrom(Enumerable.Reverse(_traces).MinBy(t => key.Distance(t.Key))!.Key, _names);   // the latest of the nearest
+            if (ForwardMode.Active)
+            {
+                // Tracing now would record the accumulator's tangent ops as if the function computed them.
+                _log.Add($"a call under a ForwardAccumulator needed a new trace ({why}): ran eagerly, not traced");
+                return _function(args);
+            }
+            if (_traces.Count >= _options.RetraceLimit) return PastLimit(args, why);
+            return TraceAndRun(args, key, why);
+        }
+    }
+
+    Tensor[] TraceAndRun(Tensor[] args, Signature key, string why)
+    {
+        int number = _traces.Count + 1;
+        var tracer = new Tracer(args, _names, firstTrace: number == 1, _options.FullGraph);
+        Tensor[] outputs;
+        using (Dispatch.Observe(tracer)) outputs = _function(args);
+        for (int i = 0; i < outputs.Length; i++)
+            if (outputs[i] is null) throw Errors.State(Name, $"the function returned null as output {i}; a compiled function must return tensors.");
+        string label = number == 1 ? $"trace #1 of {Name} (first call)" : $"retrace #{number} of {Name}: {why}";
+        if (tracer.Untraceable is { } reason)
+        {
+            _traces.Add(new Trace(number, key, null, reason));
+            _log.Add($"{label}: runs eagerly for arguments ({key}): {reason}");
+        }
+        else
+        {
+            var graph = tracer.Finish(outputs);
+            _traces.Add(new Trace(number, key, graph, null));
+            _log.Add($"{label}: {graph.Ops.Count} ops, {graph.GuardCount} guards, arguments ({key})");
+        }
+        return outputs;
+    }
+
+    Tensor[] PastLimit(Tensor[] args, string why)
+    {
+        string history = string.Join(Environment.NewLine, _log.Select(l => "  " + l));
+        if (_options.FullGraph)
+            throw Errors.State(Name, $"with FullGraph, {Name} would trace a graph past RetraceLimit ({_options.RetraceLimit}) because {why}. " +
+                $"Keep argument shapes and read values fixed, or raise CompileOptions.RetraceLimit. History:{Environment.NewLine}{history}");
+        _log.Add($"past the retrace limit ({_options.RetraceLimit}): ran eagerly ({why})");
+        if (!_warnedLimit)
+        {
+            _warnedLimit = true;
+            Console.Error.WriteLine($"warning: {Name} was traced {_traces.Count} times (CompileOptions.RetraceLimit); calls that would trace " +
+                $"again now run eagerly (last reason: {why}). Retracing is slow: keep argument shapes fixed. History:{Environment.NewLine}{history}");
+        }
+        return _function(args);
+    }
+}
+
+/// <summary>A compiled function with the signature of <typeparamref name="TFunc"/>: call it as <c>cf.Call(a, b)</c>.</summary>
+/// <typeparam name="TFunc">The delegate type compiled (<c>Func&lt;Tensor, Tensor&gt;</c>, ...).</typeparam>
+public sealed class CompiledFunction<TFunc> : CompiledFunction where TFunc : Delegate
+{
+    internal CompiledFunction(string name, Func<Tensor[], Tensor[]> function, string[] names, Module? module, CompileOptions? options,
+        Func<Func<Tensor[], Tensor[]>, TFunc> typed)
+        : base(name, function, names, module, options) => Call = typed(Run);
+
+    /// <summary>Calls the compiled function (replays a graph, or traces one).</summary>
+    public TFunc Call { get; }
+
+    /// <summary>The compiled function as a plain delegate, to pass where <typeparamref name="TFunc"/> is expected.</summary>
+    public static implicit operator TFunc(CompiledFunction<TFunc> compiled) => compiled.Call;
+}

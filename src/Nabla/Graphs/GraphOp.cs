@@ -1,0 +1,90 @@
+using Nabla.Primitives;
+
+namespace Nabla.Graphs;
+
+/// <summary>What a <see cref="GraphOp"/> does when the graph runs.</summary>
+internal enum GraphOpKind
+{
+    /// <summary>A primitive on inputs (views included): <c>Dispatch.Call</c> / <c>CallMany</c>.</summary>
+    Call,
+    /// <summary>A primitive without inputs (fill, range, random draw): <c>Dispatch.Create</c> on <see cref="GraphOp.Device"/>.</summary>
+    Create,
+    /// <summary>A copy to <see cref="GraphOp.Device"/> (<c>To(Device)</c>).</summary>
+    Transfer,
+    /// <summary>An in-place write into existing values (a side effect, kept in program order).</summary>
+    Write,
+    /// <summary>Data that came from the host inside the function: a copy held by the graph, copied again per run.</summary>
+    Constant,
+    /// <summary>A raw alias of another value's storage (another layout of the same memory, as Detach makes).</summary>
+    Alias,
+    /// <summary>A value read to the host: the run recomputes it and stops when it differs from the traced one.</summary>
+    Guard,
+    /// <summary>
+    /// A backward pass (Backward, Autograd.Grad) run again through the engine on this run's values: inputs are
+    /// the roots, then their seed gradients, then the tensors asked for; outputs the gradients returned.
+    /// </summary>
+    Backward,
+    /// <summary>User code set <c>.Grad</c> of input 0 to input 1 (no input 1: to null, as ZeroGrad does).</summary>
+    SetGrad,
+    /// <summary>The <c>.Grad</c> of input 0 as it is at this point of the run (an optimizer step reads it).</summary>
+    GradOf,
+    /// <summary>
+    /// Whether input 0's <c>.Grad</c> is null, as when traced (<see cref="GraphOp.Expected"/>: 1 present, 0 null):
+    /// C# code branches on it (ZeroGrad skips null gradients, Step skips parameters without one).
+    /// </summary>
+    GradGuard,
+}
+
+/// <summary>
+/// One step of a traced graph. Holds the traced primitive instance for its parameters only: each run
+/// calls it through <see cref="Primitive.ForReplay"/>, because an instance is one call's record.
+/// </summary>
+internal sealed class GraphOp
+{
+    public required GraphOpKind Kind { get; init; }
+
+    /// <summary>The primitive (null for constants, aliases and guards).</summary>
+    public Primitive? Op { get; init; }
+
+    /// <summary>Ids of the values read, in the primitive's input order.</summary>
+    public int[] Inputs { get; init; } = [];
+
+    /// <summary>Ids of the values made (none for writes and guards).</summary>
+    public int[] Outputs { get; init; } = [];
+
+    /// <summary>The user's code that made this op when traced ("Type.Method (File.cs:12)").</summary>
+    public required string Site { get; init; }
+
+    /// <summary>Whether grad mode was on at this op when traced (an optimizer step runs under NoGrad, and so must its replay).</summary>
+    public bool GradEnabled { get; init; } = true;
+
+    /// <summary>Create, Transfer: the output's device.</summary>
+    public Device Device { get; init; } = Device.Cpu;
+
+    /// <summary>Create: draws of the global generator this op takes per run (0: a fixed seed, or not random).</summary>
+    public long FreshDraws { get; init; }
+
+    /// <summary>Create, Constant: the output is a leaf that requires grad (<c>requiresGrad: true</c> at creation).</summary>
+    public bool RequiresGrad { get; set; }
+
+    /// <summary>Constant: the values, a private copy made when traced.</summary>
+    public Tensor? Constant { get; init; }
+
+    /// <summary>Alias: the layout of the alias, its offset counted from the source's.</summary>
+    public (Shape Shape, int[] Strides, int RelativeOffset) Layout { get; init; }
+
+    /// <summary>Alias: why the alias is cut from the graph (Detach), copied onto each run's alias for error messages.</summary>
+    public Engine.GraphCut? Cut { get; init; }
+
+    /// <summary>Guard: the bytes read when traced, compared exactly (floats by their bits).</summary>
+    public byte[] Expected { get; init; } = [];
+
+    /// <summary>Guard: the traced value as text, for messages.</summary>
+    public string ExpectedText { get; init; } = "";
+
+    /// <summary>Backward: the traced call (its flags; its tensors are this op's inputs, in order).</summary>
+    public Engine.BackwardCall? Pass { get; init; }
+
+    /// <summary>Write: the inputs written (the primitive's <see cref="Primitive.Writes"/>).</summary>
+    public int[] Written => Kind == GraphOpKind.Write && Op is not null ? [.. Op.Writes.Select(i => Inputs[i])] : [];
+}

@@ -1,0 +1,54 @@
+using System.Text;
+
+namespace Nabla.Graphs;
+
+/// <summary>
+/// A traced graph as readable SSA, one line per op:
+/// <c>%3 = mul(%1, %2) : [64, 10] float32  # Model.Forward (Model.cs:12)</c>.
+/// </summary>
+internal static class GraphPrinter
+{
+    public static string Print(TracedGraph g, string name)
+    {
+        var sb = new StringBuilder();
+        sb.Append("graph ").Append(name).Append('(')
+          .Append(string.Join(", ", g.Parameters.Select((id, i) => $"%{id} {g.ParameterNames[i]}: {Type(g, id)}"))).AppendLine(")");
+        foreach (var (id, t) in g.Captures)
+            sb.AppendLine($"  %{id} = capture {(t is Variable v ? $"Variable '{v.Name}'" : "tensor")} : {Type(g, id)}");
+        foreach (var op in g.Ops) sb.AppendLine("  " + Line(g, op));
+        sb.Append("  return ").AppendLine(string.Join(", ", g.Outputs.Select(id => $"%{id}")));
+        return sb.ToString();
+    }
+
+    static string Line(TracedGraph g, GraphOp op)
+    {
+        string args = string.Join(", ", op.Inputs.Select(id => $"%{id}"));
+        string results = string.Join(", ", op.Outputs.Select(id => id < 0 ? "_" : $"%{id}"));
+        string types = string.Join(", ", op.Outputs.Select(id => id < 0 ? "none" : Type(g, id)));
+        string noGrad = op.GradEnabled ? "" : " [no_grad]";
+        string text = op.Kind switch
+        {
+            GraphOpKind.Write => $"{op.Op!.Name}({args})  writes {string.Join(", ", op.Written.Select(id => $"%{id}"))}{noGrad}",
+            GraphOpKind.Guard => $"guard %{op.Inputs[0]} == {op.ExpectedText}",
+            GraphOpKind.GradGuard => $"guard %{op.Inputs[0]}{op.ExpectedText}",
+            GraphOpKind.Backward when op.Pass!.Accumulate => $"{op.Pass.Op}(roots {Ids(op.Inputs[..op.Pass.Roots.Length])}, seeds {Ids(op.Inputs[op.Pass.Roots.Length..(2 * op.Pass.Roots.Length)])})  accumulates into .grad",
+            GraphOpKind.Backward => $"{results} = {op.Pass!.Op}(roots {Ids(op.Inputs[..op.Pass.Roots.Length])}, seeds {Ids(op.Inputs[op.Pass.Roots.Length..(2 * op.Pass.Roots.Length)])}, wrt {Ids(op.Inputs[(2 * op.Pass.Roots.Length)..])}) : {types}",
+            GraphOpKind.SetGrad => $"%{op.Inputs[0]}.grad = {(op.Inputs.Length > 1 ? $"%{op.Inputs[1]}" : "null")}",
+            GraphOpKind.GradOf => $"{results} = %{op.Inputs[0]}.grad : {types}",
+            GraphOpKind.Constant => $"{results} = constant : {types}",
+            GraphOpKind.Alias => $"{results} = alias({args}, strides [{string.Join(", ", op.Layout.Strides)}], offset {op.Layout.RelativeOffset:+0;-0;+0}) : {types}",
+            GraphOpKind.Create when op.FreshDraws > 0 => $"{results} = {op.Op!.Name}(draws {op.FreshDraws} from the global generator) : {types}",
+            GraphOpKind.Transfer => $"{results} = to_{op.Device}({args}) : {types}",
+            _ => $"{results} = {op.Op!.Name}({args}) : {types}{noGrad}",
+        };
+        return $"{text}  # {op.Site}";
+    }
+
+    static string Ids(IEnumerable<int> ids) => "[" + string.Join(", ", ids.Select(id => $"%{id}")) + "]";
+
+    static string Type(TracedGraph g, int id)
+    {
+        var v = g.Values[id];
+        return $"{v.Shape} {v.DType.TorchName()}" + (v.Device.Equals(Device.Cpu) ? "" : $" {v.Device}");
+    }
+}

@@ -1,0 +1,37 @@
+namespace Nabla.Graphs;
+
+/// <summary>
+/// A function's computation as SSA: values, the ops that make them in program order (side effects
+/// included), and where values come from: the function's tensor arguments (<see cref="Parameters"/>),
+/// tensors made outside the function and used inside (<see cref="Captures"/>, held by reference and read
+/// at every run, so a Variable assigned between calls is seen) and ops. The IR is deliberately plain so
+/// passes can rewrite it.
+/// </summary>
+internal sealed class TracedGraph
+{
+    public List<GraphValue> Values { get; } = [];
+
+    /// <summary>The value id of each tensor argument, in order.</summary>
+    public List<int> Parameters { get; } = [];
+
+    /// <summary>Names of the arguments (the lambda's parameter names), for printing.</summary>
+    public List<string> ParameterNames { get; } = [];
+
+    /// <summary>Tensors from outside the function, by reference, and the value id each one is.</summary>
+    public List<(int Id, Tensor Tensor)> Captures { get; } = [];
+
+    public List<GraphOp> Ops { get; } = [];
+
+    /// <summary>The value id of each result, in order.</summary>
+    public List<int> Outputs { get; } = [];
+
+    public int GuardCount => Ops.Count(o => o.Kind is GraphOpKind.Guard or GraphOpKind.GradGuard);
+
+    /// <summary>A new value with the layout of <paramref name="t"/>.</summary>
+    public int NewValue(Tensor t)
+    {
+        var v = new GraphValue(Values.Count, t.Shape, t.DType, t.Device);
+        Values.Add(v);
+        return v.Id;
+    }
+}

@@ -1,0 +1,238 @@
+using Nabla.Backends;
+using Nabla.Engine;
+using Nabla.Primitives;
+using Nabla.Primitives.Custom;
+using Nabla.Primitives.Movement;
+using Nabla.Primitives.Random;
+
+namespace Nabla.Graphs;
+
+/// <summary>
+/// Records a function into a <see cref="TracedGraph"/> while it runs once on real arguments (trace by
+/// running, like torch.jit.trace or tf.function's first call): each primitive call becomes an op, each
+/// write a side-effect op in program order, each host read a guard, each value from the host a
+/// constant. Added with <c>Dispatch.Observe</c> for the length of the call.
+/// </summary>
+internal sealed class Tracer : Interpreter
+{
+    readonly TracedGraph _graph = new();
+    readonly Dictionary<Tensor, int> _ids = new(ReferenceEqualityComparer.Instance);
+    readonly List<Tensor> _tensors = [];                       // by value id: the traced tensor
+    readonly Dictionary<Storage, int> _byStorage = new(ReferenceEqualityComparer.Instance);
+    readonly HashSet<Storage> _madeInside = new(ReferenceEqualityComparer.Instance);
+    readonly List<(GraphOp Op, Tensor Made)> _leaves = [];
+    readonly Dictionary<int, bool> _gradKnown = [];             // value id -> whether its .Grad is known present
+    readonly bool _firstTrace;
+    readonly bool _fullGraph;
+    string? _firstWrite;
+    int _paused;
+
+    /// <summary>Starts a trace whose parameters are <paramref name="args"/>, named <paramref name="names"/>.</summary>
+    public Tracer(Tensor[] args, string[] names, bool firstTrace, bool fullGraph)
+    {
+        _firstTrace = firstTrace;
+        _fullGraph = fullGraph;
+        for (int i = 0; i < args.Length; i++)
+        {
+            // The same tensor passed twice is one value (the signature says which arguments alias).
+            int id = _ids.TryGetValue(args[i], out var seen) ? seen : Bind(args[i], _graph.NewValue(args[i]));
+            _graph.Parameters.Add(id);
+            _graph.ParameterNames.Add(i < names.Length ? names[i] : $"args[{i}]");
+        }
+    }
+
+    /// <summary>Why the function cannot be replayed from a graph (null while it can).</summary>
+    public string? Untraceable { get; private set; }
+
+    /// <summary>The finished graph, returning <paramref name="outputs"/>.</summary>
+    public TracedGraph Finish(Tensor[] outputs)
+    {
+        foreach (var y in outputs) _graph.Outputs.Add(Id(y));
+        // requiresGrad: true is set on a new tensor after the op that made it ran.
+        foreach (var (op, made) in _leaves) op.RequiresGrad = made.RequiresGrad && made.IsLeaf;
+        return _graph;
+    }
+
+    public override void Call(Primitive op, Tensor[] inputs, ReadOnlySpan<Tensor> outputs)
+    {
+        if (Ignoring) return;
+        if (op is CustomOutput)
+        {
+            NotTraceable($"it calls a CustomFunction ({op.Name}), which is not traceable yet");
+            return;
+        }
+        // ViewHistory's record of an in-place change through a view: bookkeeping for autodiff that the
+        // replayed write (Tensor.WriteResult) does again, not a computation.
+        if (op is StridedScatter && outputs.Length == 1 && inputs.Length > 0 && ReferenceEquals(outputs[0], inputs[0])) return;
+        if (!op.HasReference)
+        {
+            NotTraceable($"the op {op.Name} was recorded without a kernel, so it cannot be replayed");
+            return;
+        }
+
+        var ids = inputs.Select(Id).ToArray();
+        var outs = new int[outputs.Length];
+        for (int i = 0; i < outputs.Length; i++) outs[i] = Bind(outputs[i], _graph.NewValue(outputs[i]), madeHere: true);
+        var node = new GraphOp
+        {
+            Kind = op is Transfer ? GraphOpKind.Transfer : inputs.Length == 0 ? GraphOpKind.Create : GraphOpKind.Call,
+            Op = op.ForReplay(),   // the traced instance stays this call's record (its side outputs serve this call's backward)
+            Inputs = ids,
+            Outputs = outs,
+            Site = CallSite.Describe(),
+            GradEnabled = GradMode.Enabled,
+            Device = outputs[0].Device,
+            FreshDraws = op is IRandomDraws draws ? FromGlobalGenerator(draws) : 0,
+        };
+        _graph.Ops.Add(node);
+        if (node.Kind == GraphOpKind.Create) _leaves.Add((node, outputs[0]));
+    }
+
+    public override void Write(Primitive op, Tensor[] inputs)
+    {
+        if (Ignoring) return;
+        var node = new GraphOp { Kind = GraphOpKind.Write, Op = op.ForReplay(), Inputs = [.. inputs.Select(Id)], Site = CallSite.Describe(), GradEnabled = GradMode.Enabled };
+        _graph.Ops.Add(node);
+        _firstWrite ??= node.Site;
+    }
+
+    public override void HostRead(Tensor t)
+    {
+        if (Ignoring) return;
+        string site = CallSite.Describe();
+        var bytes = HostValues.Bytes(t, observed: false);
+        string text = HostValues.Format(bytes, t.DType);
+        if (_fullGraph && t.DType.IsFloating())
+            throw Errors.State("Graph.Compile", $"with FullGraph, the function reads a floating value ({text}, {Errors.Describe(t)}) to the host at {site} " +
+                "(Item, ToArray or printing); a C# branch on it would be frozen into the graph. Compute with tensor ops such as Where " +
+                "instead (Graph.Cond is not built yet), or compile without FullGraph to retrace when the value changes.");
+        if (_firstWrite is not null)
+        {
+            // A replay that fails this guard would already have done the write: it could neither finish nor start over.
+            NotTraceable($"it reads a value to the host at {site} after an in-place update at {_firstWrite}; a failed guard could not undo the update");
+            return;
+        }
+        _graph.Ops.Add(new GraphOp { Kind = GraphOpKind.Guard, Inputs = [Id(t)], Site = site, Expected = bytes, ExpectedText = text });
+    }
+
+    public override void HostWrite(Tensor t)
+    {
+        if (Ignoring) return;
+        Tensor copy;
+        _paused++;
+        try { using (Autograd.NoGrad()) copy = t.CopyData(); }
+        finally { _paused--; }
+        var node = new GraphOp { Kind = GraphOpKind.Constant, Outputs = [Bind(t, _graph.NewValue(t), madeHere: true)], Site = CallSite.Describe(), Constant = copy };
+        _graph.Ops.Add(node);
+        _leaves.Add((node, t));
+    }
+
+    public override void Backward(BackwardCall call, Tensor?[] results)
+    {
+        if (Ignoring) return;
+        if (call.Taped)
+        {
+            NotTraceable("it takes a GradientTape's gradient inside the function, which is not traceable yet (Backward and Autograd.Grad are)");
+            return;
+        }
+        var inputs = call.Roots.Concat(call.RootGrads).Concat(call.Inputs ?? []).Select(Id).ToArray();
+        var outputs = results.Select(g => g is null ? -1 : Bind(g, _graph.NewValue(g), madeHere: true)).ToArray();
+        _graph.Ops.Add(new GraphOp { Kind = GraphOpKind.Backward, Inputs = inputs, Outputs = outputs, Site = CallSite.Describe(), Pass = call });
+        // Its .Grad updates are writes: a later host read could not be undone either.
+        if (call.Accumulate)
+        {
+            _firstWrite ??= CallSite.Describe();
+            _gradKnown.Clear();   // which .Grad it set depends on the graph it walked
+        }
+    }
+
+    public override void GradAssigned(Tensor t, Tensor? value)
+    {
+        if (Ignoring) return;
+        int[] inputs = value is null ? [Id(t)] : [Id(t), Id(value)];
+        _graph.Ops.Add(new GraphOp { Kind = GraphOpKind.SetGrad, Inputs = inputs, Site = CallSite.Describe() });
+        _gradKnown[inputs[0]] = value is not null;
+    }
+
+    public override void GradRead(Tensor t)
+    {
+        if (Ignoring) return;
+        int id = Id(t);
+        bool present = t.GradUnobserved is not null;
+        if (_gradKnown.TryGetValue(id, out var known) && known == present) return;   // guarded or set already
+        _gradKnown[id] = present;
+        _graph.Ops.Add(new GraphOp
+        {
+            Kind = GraphOpKind.GradGuard, Inputs = [id], Site = CallSite.Describe(),
+            Expected = [present ? (byte)1 : (byte)0], ExpectedText = present ? ".grad present" : ".grad null",
+        });
+    }
+
+    /// <summary>Nothing is recorded while the tracer copies a constant, after it gave up, or inside a backward pass (recorded as one op).</summary>
+    bool Ignoring => _paused > 0 || Untraceable is not null || Backprop.InPass;
+
+    void NotTraceable(string reason)
+    {
+        if (_fullGraph) throw Errors.State("Graph.Compile", $"with FullGraph, the function can't be compiled: {reason}.");
+        Untraceable ??= reason;
+    }
+
+    int Bind(Tensor t, int id, bool madeHere = false)
+    {
+        _ids[t] = id;
+        while (_tensors.Count <= id) _tensors.Add(t);
+        _tensors[id] = t;
+        _byStorage.TryAdd(t.Storage, id);
+        if (madeHere) _madeInside.Add(t.Storage);
+        return id;
+    }
+
+    /// <summary>The value of <paramref name="t"/>: known, a raw alias of a known value's memory, or a capture.</summary>
+    int Id(Tensor t)
+    {
+        if (_ids.TryGetValue(t, out var id)) return id;
+        // A gradient read from .Grad (an optimizer step): read .Grad again at this point of each run.
+        for (int k = 0; k < _tensors.Count; k++)
+            if (ReferenceEquals(_tensors[k].GradUnobserved, t))
+            {
+                var read = new GraphOp { Kind = GraphOpKind.GradOf, Inputs = [k], Site = CallSite.Describe(), Outputs = [Bind(t, _graph.NewValue(t))] };
+                _graph.Ops.Add(read);
+                return read.Outputs[0];
+            }
+        if (t is Variable v)
+        {
+            if (!_firstTrace && _madeInside.Contains(t.Storage))
+                throw Errors.State("Graph.Compile", $"the function created the Variable '{v.Name}' ({Errors.Describe(t)}) while being traced again; " +
+                    "as in tf.function, a compiled function may create Variables only on its first trace. Create it outside the function and use it inside.");
+            return Capture(t);
+        }
+        if (_byStorage.TryGetValue(t.Storage, out var source))
+        {
+            var src = _tensors[source];
+            var layout = (t.Shape, (int[])t.Strides.Clone(), t.Offset - src.Offset);
+            var node = new GraphOp
+            {
+                Kind = GraphOpKind.Alias, Inputs = [source], Site = CallSite.Describe(), Cut = t.Cut, Layout = layout,
+                Outputs = [Bind(t, _graph.NewValue(t), madeHere: _madeInside.Contains(t.Storage))],
+                RequiresGrad = t.RequiresGrad && t.IsLeaf,   // Detach() then RequiresGrad = true: a fresh leaf
+            };
+            _graph.Ops.Add(node);
+            return node.Outputs[0];
+        }
+        return Capture(t);
+    }
+
+    int Capture(Tensor t)
+    {
+        int id = Bind(t, _graph.NewValue(t));
+        _graph.Captures.Add((id, t));
+        return id;
+    }
+
+    /// <summary>The draws to take per run when the op drew from the global generator (it just did, so they end at its offset); 0 for a fixed seed.</summary>
+    static long FromGlobalGenerator(IRandomDraws op)
+    {
+        var (seed, offset) = Generator.Default.State;
+        return op.Seed == seed && op.Start + op.DrawCount == offset ? op.DrawCount : 0;
+    }
+}
