@@ -22,6 +22,14 @@ public partial class Tensor
         return WithGrad(CreateNew("Rand", s, new RandomUniform(s.ToArray(), dtype, key, start), device), requiresGrad);
     }
 
+    /// <summary>Samples uniform in [0, 1) drawn from <paramref name="generator"/> (a layer's own generator).</summary>
+    internal static Tensor Rand(int[] shape, DType dtype, Generator generator)
+    {
+        var s = RandomShape("Rand", shape, dtype);
+        var (key, start) = generator.Reserve(s.NumElements);
+        return CreateNew("Rand", s, new RandomUniform(s.ToArray(), dtype, key, start), null);
+    }
+
     /// <summary>Float32 samples uniform in [0, 1) from the global generator.</summary>
     public static Tensor Rand(params int[] shape) => Rand(shape, DType.Float32);
 

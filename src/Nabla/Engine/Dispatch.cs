@@ -156,6 +156,9 @@ internal static class Dispatch
 
     static Interpreter[]? ScopedInterpreters() => _everObserved ? Scoped.Value : null;
 
+    /// <summary>The interpreters added with <see cref="Observe"/> in this flow (null when none).</summary>
+    internal static Interpreter[]? Observers => ScopedInterpreters();
+
     static void Notify(Primitive op, Tensor[] inputs, ReadOnlySpan<Tensor> outputs)
     {
         foreach (var interpreter in BuiltIn) interpreter.Call(op, inputs, outputs);

@@ -96,7 +96,7 @@ public class CompiledFunction
                 failed ??= failure;
             }
             string why = failed is not null
-                ? $"guard at {failed.Guard.Site}: value {failed.Guard.ExpectedText} -> {failed.Now}"
+                ? $"guard at {failed.Site}: {failed.Change}"
                 : _traces.Count == 0 ? "first call"
                 : key.DifferenceFrom(Enumerable.Reverse(_traces).MinBy(t => key.Distance(t.Key))!.Key, _names);   // the latest of the nearest
             if (ForwardMode.Active)

@@ -88,4 +88,16 @@ public static class Graph
         var named = ps.Skip(ps.Length - count).Select((p, i) => p.Name is { Length: > 0 } n ? n : $"arg{i}").ToArray();
         return named.Length == count ? named : [.. Enumerable.Range(0, count).Select(i => $"arg{i}")];
     }
+
+    /// <summary>
+    /// Called by code that reads C# state a compiled graph would otherwise bake in (an optimizer's step
+    /// counts, learning rates, which buffers exist): while a function is being traced, each replay first
+    /// checks <paramref name="probe"/> against its value now and retraces when it differs. No-op otherwise.
+    /// </summary>
+    internal static void GuardHostState(string what, Func<string[]> probe)
+    {
+        if (Engine.Dispatch.Observers is not { } observers) return;
+        foreach (var o in observers)
+            if (o is Graphs.Tracer tracer) tracer.GuardHostState(what, probe);
+    }
 }

@@ -61,8 +61,8 @@ internal sealed class GraphOp
     /// <summary>Create, Transfer: the output's device.</summary>
     public Device Device { get; init; } = Device.Cpu;
 
-    /// <summary>Create: draws of the global generator this op takes per run (0: a fixed seed, or not random).</summary>
-    public long FreshDraws { get; init; }
+    /// <summary>For a random op: the generator it drew from when traced; each run draws again from it (null: a fixed seed).</summary>
+    public Generator? DrawSource { get; init; }
 
     /// <summary>Create, Constant: the output is a leaf that requires grad (<c>requiresGrad: true</c> at creation).</summary>
     public bool RequiresGrad { get; set; }

@@ -1,4 +1,5 @@
 using System.Text;
+using Nabla.Primitives.Random;
 
 namespace Nabla.Graphs;
 
@@ -37,7 +38,8 @@ internal static class GraphPrinter
             GraphOpKind.GradOf => $"{results} = %{op.Inputs[0]}.grad : {types}",
             GraphOpKind.Constant => $"{results} = constant : {types}",
             GraphOpKind.Alias => $"{results} = alias({args}, strides [{string.Join(", ", op.Layout.Strides)}], offset {op.Layout.RelativeOffset:+0;-0;+0}) : {types}",
-            GraphOpKind.Create when op.FreshDraws > 0 => $"{results} = {op.Op!.Name}(draws {op.FreshDraws} from the global generator) : {types}",
+            GraphOpKind.Create when op.DrawSource is { } source => $"{results} = {op.Op!.Name}(draws {((IRandomDraws)op.Op!).DrawCount} from " +
+                $"{(ReferenceEquals(source, Generator.Default) ? "the global generator" : "its own generator")}) : {types}",
             GraphOpKind.Transfer => $"{results} = to_{op.Device}({args}) : {types}",
             _ => $"{results} = {op.Op!.Name}({args}) : {types}{noGrad}",
         };

@@ -6,7 +6,8 @@ using Nabla.Primitives.Write;
 namespace Nabla.Graphs;
 
 /// <summary>A guard that did not hold on a run: the value read now differs from the traced one.</summary>
-internal sealed record GuardFailure(GraphOp Guard, string Now);
+/// <summary>Why a replay stopped before running: where the guard was and what changed.</summary>
+internal sealed record GuardFailure(string Site, string Change);
 
 /// <summary>
 /// Runs a <see cref="TracedGraph"/> on new arguments by calling Dispatch for each op, exactly as the
@@ -23,8 +24,16 @@ internal static class Replay
         var env = new Tensor[graph.Values.Count];
         for (int i = 0; i < args.Length; i++) env[graph.Parameters[i]] = args[i];
         foreach (var (id, tensor) in graph.Captures) env[id] = tensor;
-        var generatorAtStart = Generator.Default.State;
+        // Every generator the graph draws from, and where it stood, to give the draws back if a guard fails.
+        var generatorsAtStart = graph.Ops.Where(o => o.DrawSource is not null).Select(o => o.DrawSource!).Append(Generator.Default)
+            .Distinct().Select(g => (Generator: g, g.State)).ToArray();
         string? effectsDone = null;
+        foreach (var guard in graph.HostGuards)
+            if (guard.Mismatch() is { } change)
+            {
+                failure = new GuardFailure(guard.Site, change);
+                return null;
+            }
 
         foreach (var op in graph.Ops)
         {
@@ -39,8 +48,8 @@ internal static class Replay
                         "its updates (for gradients: the same parameters must get gradients on every call), or call it eagerly.");
                 // Nothing ran that the retrace would not run again, except draws: give them back, so the
                 // retrace draws what eager code would.
-                Generator.Default.State = generatorAtStart;
-                failure = new GuardFailure(op, nowText);
+                foreach (var (g, state) in generatorsAtStart) g.State = state;
+                failure = new GuardFailure(op.Site, $"value {op.ExpectedText} -> {nowText}");
                 return null;
             }
             if (op.Kind is GraphOpKind.Write or GraphOpKind.Backward or GraphOpKind.SetGrad) effectsDone ??= $"{op.Kind} at {op.Site}";
@@ -130,9 +139,9 @@ internal static class Replay
     /// <summary>The creation op for this run: random ops that drew from the global generator draw again.</summary>
     static Primitive Fresh(GraphOp op)
     {
-        if (op.FreshDraws > 0 && op.Op is IRandomDraws random)
+        if (op.DrawSource is { } generator && op.Op is IRandomDraws random)
         {
-            var (seed, start) = Generator.Default.Reserve(op.FreshDraws);
+            var (seed, start) = generator.Reserve(random.DrawCount);
             return random.WithDraws(seed, start);
         }
         return op.Op!.ForReplay();

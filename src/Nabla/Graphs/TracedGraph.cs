@@ -22,10 +22,16 @@ internal sealed class TracedGraph
 
     public List<GraphOp> Ops { get; } = [];
 
+    /// <summary>
+    /// C# state the traced code read and baked in (an optimizer's step counts and options), checked before
+    /// anything runs on every replay; a difference retraces, so no frozen value is ever used silently.
+    /// </summary>
+    public List<HostStateGuard> HostGuards { get; } = [];
+
     /// <summary>The value id of each result, in order.</summary>
     public List<int> Outputs { get; } = [];
 
-    public int GuardCount => Ops.Count(o => o.Kind is GraphOpKind.Guard or GraphOpKind.GradGuard);
+    public int GuardCount => Ops.Count(o => o.Kind is GraphOpKind.Guard or GraphOpKind.GradGuard) + HostGuards.Count;
 
     /// <summary>A new value with the layout of <paramref name="t"/>.</summary>
     public int NewValue(Tensor t)
@@ -33,5 +39,24 @@ internal sealed class TracedGraph
         var v = new GraphValue(Values.Count, t.Shape, t.DType, t.Device);
         Values.Add(v);
         return v.Id;
+    }
+}
+
+/// <summary>
+/// A guard on C# state: <see cref="Probe"/> describes the state as "name=value" items; the replay compares
+/// them with <see cref="Expected"/>, taken when the trace read the state at <see cref="Site"/>.
+/// </summary>
+internal sealed record HostStateGuard(string What, string Site, Func<string[]> Probe, string[] Expected)
+{
+    /// <summary>The first item that differs now ("what: old -> new"), or null when the state is as traced.</summary>
+    public string? Mismatch()
+    {
+        var now = Probe();
+        for (int i = 0; i < Math.Max(now.Length, Expected.Length); i++)
+        {
+            string? was = i < Expected.Length ? Expected[i] : null, @is = i < now.Length ? now[i] : null;
+            if (was != @is) return $"{What}: {was ?? "(nothing)"} -> {@is ?? "(nothing)"}";
+        }
+        return null;
     }
 }

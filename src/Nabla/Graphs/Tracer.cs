@@ -82,7 +82,7 @@ internal sealed class Tracer : Interpreter
             Site = CallSite.Describe(),
             GradEnabled = GradMode.Enabled,
             Device = outputs[0].Device,
-            FreshDraws = op is IRandomDraws draws ? FromGlobalGenerator(draws) : 0,
+            DrawSource = op is IRandomDraws draws ? SourceOf(draws) : null,
         };
         _graph.Ops.Add(node);
         if (node.Kind == GraphOpKind.Create) _leaves.Add((node, outputs[0]));
@@ -95,6 +95,10 @@ internal sealed class Tracer : Interpreter
         _graph.Ops.Add(node);
         _firstWrite ??= node.Site;
     }
+
+    /// <summary>Records a guard on C# state the traced code reads now (see <see cref="HostStateGuard"/>).</summary>
+    public void GuardHostState(string what, Func<string[]> probe) =>
+        _graph.HostGuards.Add(new HostStateGuard(what, CallSite.Describe(), probe, probe()));
 
     public override void HostRead(Tensor t)
     {
@@ -229,10 +233,14 @@ internal sealed class Tracer : Interpreter
         return id;
     }
 
-    /// <summary>The draws to take per run when the op drew from the global generator (it just did, so they end at its offset); 0 for a fixed seed.</summary>
-    static long FromGlobalGenerator(IRandomDraws op)
+    /// <summary>
+    /// The generator a random op just drew from (its draws end at that generator's offset), so each run
+    /// draws again from it; null for a fixed seed, which every run reuses, as eager code does.
+    /// </summary>
+    static Generator? SourceOf(IRandomDraws op)
     {
-        var (seed, offset) = Generator.Default.State;
-        return op.Seed == seed && op.Start + op.DrawCount == offset ? op.DrawCount : 0;
+        if (Generator.LastReserved is not { } g) return null;
+        var (seed, offset) = g.State;
+        return op.Seed == seed && op.Start + op.DrawCount == offset ? g : null;
     }
 }

@@ -66,7 +66,21 @@ public static partial class Functional
         if (!(p >= 0 && p <= 1)) throw Errors.Arg("Dropout", $"p must be a probability in [0, 1], got {p}.");
         if (!input.DType.IsFloating()) throw Errors.Arg("Dropout", $"needs a floating input, got {input.DType.TorchName()}.");
         if (!training || p == 0) return input;
-        var keep = Tensor.Rand(input.Shape.ToArray(), input.DType, seed).Ge(p);
+        return Dropout(input, p, seed is int s ? Tensor.Rand(input.Shape.ToArray(), input.DType, s) : Tensor.Rand(input.Shape.ToArray(), input.DType));
+    }
+
+    /// <summary>Dropout with uniform draws from <paramref name="generator"/> (a seeded Dropout layer's own; null: the global one).</summary>
+    internal static Tensor Dropout(Tensor input, double p, bool training, Generator? generator)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (!input.DType.IsFloating()) throw Errors.Arg("Dropout", $"needs a floating input, got {input.DType.TorchName()}.");
+        if (!training || p == 0) return input;
+        return Dropout(input, p, Tensor.Rand(input.Shape.ToArray(), input.DType, generator ?? Generator.Default));
+    }
+
+    static Tensor Dropout(Tensor input, double p, Tensor uniform)
+    {
+        var keep = uniform.Ge(p);
         var scale = p == 1 ? 0.0 : 1.0 / (1.0 - p);
         return input * Tensor.Where(keep, Tensor.Scalar(scale, input.DType), Tensor.Scalar(0.0, input.DType));
     }

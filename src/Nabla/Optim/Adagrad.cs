@@ -34,6 +34,9 @@ public sealed class Adagrad : Optimizer
         foreach (var key in (string[])["lr_decay", "weight_decay", "initial_accumulator_value", "eps"]) CheckNonNegative(owner, o, key);
     }
 
+    // The step count enters the update as a C# number (bias corrections / the rate decay).
+    private protected override bool UpdateReadsStepCount => true;
+
     private protected override void Update(Variable p, Tensor g, ParamState state, ParamGroup group)
     {
         double lr = group.LearningRate, lrDecay = group["lr_decay"], wd = group["weight_decay"], eps = group["eps"];

@@ -21,6 +21,9 @@ public sealed class AdamW : Optimizer
     private protected override void ValidateOptions(string owner, IReadOnlyDictionary<string, double> options) =>
         AdamUpdate.Validate(owner, options);
 
+    // The step count enters the update as a C# number (bias corrections / the rate decay).
+    private protected override bool UpdateReadsStepCount => true;
+
     private protected override void Update(Variable p, Tensor g, ParamState state, ParamGroup group) =>
         AdamUpdate.Step(p, g, state, group, decoupled: true);
 }

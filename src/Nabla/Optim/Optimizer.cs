@@ -103,6 +103,9 @@ public abstract partial class Optimizer
     /// </summary>
     public void Step()
     {
+        // Inside a compiled function the update's C# inputs (options, step counts, which buffers exist) are
+        // baked into the graph: guard them, so a replay with other values retraces instead of using stale ones.
+        Graph.GuardHostState($"{Name} state", HostState);
         using (Autograd.NoGrad())
         {
             int index = 0;
@@ -118,6 +121,30 @@ public abstract partial class Optimizer
                     index++;
                 }
         }
+    }
+
+    /// <summary>Whether <see cref="Update"/> reads the step count (bias corrections, decays), so a compiled step depends on it.</summary>
+    private protected virtual bool UpdateReadsStepCount => false;
+
+    /// <summary>What <see cref="Update"/> reads from C# state, as "name=value" items (a compiled step's guard).</summary>
+    string[] HostState()
+    {
+        var items = new List<string>();
+        for (int gi = 0; gi < _groups.Count; gi++)
+        {
+            var group = _groups[gi];
+            foreach (var (key, value) in group.Options.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                items.Add($"group {gi} {key}={value:R}");
+            for (int pi = 0; pi < group.Parameters.Count; pi++)
+            {
+                // A parameter without state reads like a fresh state (step 0, no buffers): only what the update uses counts.
+                _state.TryGetValue(group.Parameters[pi], out var st);
+                string step = UpdateReadsStepCount ? $" step={st?.Step ?? 0}" : "";
+                string buffers = st is null ? "" : string.Join(",", st.Buffers.Keys.Order(StringComparer.Ordinal));
+                items.Add($"group {gi} parameter {pi}{step} buffers={buffers}");
+            }
+        }
+        return [.. items];
     }
 
     /// <summary>

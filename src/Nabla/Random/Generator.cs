@@ -41,9 +41,19 @@ internal sealed class Generator
         set { lock (_lock) (_seed, _offset) = value; }
     }
 
+    /// <summary>
+    /// The generator that last handed out draws on this thread: a compiled graph's tracer asks it which
+    /// generator a random op drew from, so the replay draws again from that one.
+    /// </summary>
+    [ThreadStatic] static Generator? _lastReserved;
+
+    /// <summary>See <see cref="_lastReserved"/>.</summary>
+    public static Generator? LastReserved => _lastReserved;
+
     /// <summary>Hands out <paramref name="count"/> consecutive draws: the seed and the first draw's number.</summary>
     public (long Seed, long Start) Reserve(long count)
     {
+        _lastReserved = this;
         lock (_lock)
         {
             var start = _offset;

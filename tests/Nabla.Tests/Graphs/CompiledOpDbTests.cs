@@ -7,6 +7,8 @@ namespace Nabla.Tests.Graphs;
 /// and float32 (the same kernels run in the same order), and a replay of the recorded op gives the
 /// same gradient as eager code for differentiable entries.
 /// </summary>
+// Draws from (and reseeds) the process-wide generator: runs alone, so no other test draws in between.
+[Collection("Default generator")]
 public class CompiledOpDbTests
 {
     static double[] Values(Tensor y) => y.To(DType.Float64).ToArray<double>();

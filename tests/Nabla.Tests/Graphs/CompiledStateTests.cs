@@ -6,6 +6,8 @@ namespace Nabla.Tests.Graphs;
 /// Captured tensors are read at every call (never baked in), tensor side effects happen on every call in
 /// program order, random ops draw fresh numbers like eager code, and module modes are part of the signature.
 /// </summary>
+// Draws from (and reseeds) the process-wide generator: runs alone, so no other test draws in between.
+[Collection("Default generator")]
 public class CompiledStateTests
 {
     static float[] F(Tensor t) => t.ToArray<float>();

@@ -5,6 +5,8 @@ namespace Nabla.Tests.Graphs;
 /// retraces instead of reusing a branch taken for another value. Limits and FullGraph turn into eager runs
 /// or errors, each explained.
 /// </summary>
+// Draws from (and reseeds) the process-wide generator: runs alone, so no other test draws in between.
+[Collection("Default generator")]
 public class GuardTests
 {
     static float[] F(Tensor t) => t.ToArray<float>();
