@@ -97,8 +97,14 @@ internal sealed class Tracer : Interpreter
     }
 
     /// <summary>Records a guard on C# state the traced code reads now (see <see cref="HostStateGuard"/>).</summary>
-    public void GuardHostState(string what, Func<string[]> probe) =>
+    public void GuardHostState(string what, Func<string[]> probe)
+    {
+        // The same state read again (a module's mode at every layer call) needs one guard: delegates of
+        // one method on one object are equal.
+        foreach (var g in _graph.HostGuards)
+            if (g.Probe.Equals(probe)) return;
         _graph.HostGuards.Add(new HostStateGuard(what, CallSite.Describe(), probe, probe()));
+    }
 
     public override void HostRead(Tensor t)
     {

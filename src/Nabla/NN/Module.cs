@@ -41,8 +41,23 @@ public abstract partial class Module
     /// </summary>
     public abstract Tensor Forward(Tensor x);
 
-    /// <summary>True in training mode (the default), false after <see cref="Eval"/>. Dropout and BatchNorm read it.</summary>
-    public bool IsTraining { get; private set; } = true;
+    /// <summary>
+    /// True in training mode (the default), false after <see cref="Eval"/>. Dropout and BatchNorm read it.
+    /// Read while a compiled function is traced, it becomes a guard: a replay after the mode changed retraces.
+    /// </summary>
+    public bool IsTraining
+    {
+        get
+        {
+            Graph.GuardHostState($"{GetType().Name} module's mode", TrainingMode);
+            return _training;
+        }
+        private set => _training = value;
+    }
+
+    bool _training = true;
+
+    string[] TrainingMode() => [_training ? "train" : "eval"];
 
     /// <summary>Sets training mode on this module and every descendant; returns this module.</summary>
     public Module Train(bool mode = true)

@@ -28,4 +28,21 @@ public class CompiledSeededDropoutTests
         Assert.NotEqual(masks[0], masks[1]);                 // fresh draws, not the traced seed again
         Assert.Contains("from its own generator", compiled.GraphFor(x));
     }
+
+    [Fact]
+    public void ModeOfAModuleUsedInAClosureIsGuarded()
+    {
+        // Not Compile(module): the module is captured by a lambda, so its mode is not in the cache key; reading
+        // IsTraining while tracing makes it a guard instead, and Eval() between calls retraces.
+        var (netC, netE) = (Net(), Net());
+        var compiled = Graph.Compile((Tensor x) => netC.Call(x) * 2.0);
+        var x = Tensor.Ones([4, 6]);
+        Assert.Equal((netE.Call(x) * 2.0).ToArray<float>(), compiled.Call(x).ToArray<float>());
+        netC.Eval();
+        netE.Eval();
+        var eval = compiled.Call(x).ToArray<float>();
+        Assert.Equal((netE.Call(x) * 2.0).ToArray<float>(), eval);
+        Assert.Equal(2, compiled.TraceCount);
+        Assert.Contains("Dropout module's mode: train -> eval", compiled.Explain());
+    }
 }
