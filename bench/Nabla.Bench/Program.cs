@@ -18,6 +18,8 @@ var benchmarks = new (string Name, Action<int, bool> Run)[]
     ("mlp_train_step", Training.MlpTrainStep),
     ("elementwise_kernels", KernelBenchmarks.ElementwiseKernels),
     ("storage_alignment", StorageBenchmarks.Alignment),
+    ("compiled_overhead", GraphBenchmarks.CompiledOverhead),
+    ("compiled_mlp_train_step", GraphBenchmarks.CompiledMlpTrainStep),
 };
 int[] threadCounts = [1, 2];
 // Side-by-side workloads and child modes (bench/compare.sh): see SideBySide.cs.

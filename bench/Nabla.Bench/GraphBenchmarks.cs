@@ -1,0 +1,93 @@
+using Nabla.NN;
+using Nabla.Optim;
+
+namespace Nabla.Bench;
+
+/// <summary>
+/// Graph mode next to eager code, in one run: the same work called eagerly and through a compiled
+/// function (Graph.Compile). Until the compiler of issue 13, a replay still dispatches every op, so these
+/// rows show what replaying a recorded graph saves (or costs) by itself.
+/// </summary>
+internal static class GraphBenchmarks
+{
+    /// <summary>
+    /// The overhead chain (100 ops on 16 float32 elements: add, mul, tanh) per call, eager and compiled,
+    /// with and without grad mode; the managed bytes a steady-state compiled call allocates; and the time
+    /// of one trace next to one eager call.
+    /// </summary>
+    public static void CompiledOverhead(int threads, bool quick)
+    {
+        const int ops = 100;
+        int reps = quick ? 9 : 21;
+        var b = Harness.Uniform(4, [16], requiresGrad: true);
+        var c = Harness.Uniform(5, [16], 0.5f, 1.5f, requiresGrad: true);
+        var x = Harness.Uniform(3, [16]);
+        Tensor Chain(Tensor y)
+        {
+            for (int i = 0; i < ops; i++)
+                y = (i % 3) switch { 0 => y + b, 1 => y * c, _ => y.Tanh() };
+            return y;
+        }
+        var compiled = Graph.Compile(Chain);
+        Harness.WarmUp(() => { Chain(x); compiled.Call(x); }, minSeconds: 3);
+        const int inner = 10;
+        void Report(string mode, string unit, double value) =>
+            Harness.Report("compiled_overhead", unit, value, false,
+                ("mode", mode), ("elements", 16), ("dtype", "float32"), ("ops", ops), ("threads", threads), ("reps", reps));
+
+        foreach (bool grad in new[] { true, false })
+        {
+            string g = grad ? "grad" : "no_grad";
+            IDisposable Scope() => Autograd.SetGradEnabled(grad);
+            using (Scope()) compiled.Call(x);   // the trace for this grad mode, outside the timing
+            double eager = Harness.Median(reps, () => { using var s = Scope(); for (int k = 0; k < inner; k++) Chain(x); });
+            double replay = Harness.Median(reps, () => { using var s = Scope(); for (int k = 0; k < inner; k++) compiled.Call(x); });
+            Report($"eager_{g}", "us/call", eager / inner * 1e6);
+            Report($"compiled_{g}", "us/call", replay / inner * 1e6);
+            Report($"ratio_{g}", "compiled/eager", replay / eager);
+        }
+
+        using (Autograd.NoGrad())
+        {
+            compiled.Call(x);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int k = 0; k < 100; k++) compiled.Call(x);
+            Report("alloc_no_grad", "bytes/call", (GC.GetAllocatedBytesForCurrentThread() - before) / 100.0);
+        }
+
+        // One trace of the 100-op function (a fresh compiled function each time) against one eager call.
+        double trace = Harness.Median(reps, () => Graph.Compile(Chain).Call(x));
+        double call = Harness.Median(reps, () => Chain(x));
+        Report("trace", "ms", trace * 1e3);
+        Report("trace_vs_eager_call", "ratio", trace / call);
+    }
+
+    /// <summary>The MLP training step of mlp_train_step (784-512-256-10, batch 128), with SGD, eager and compiled.</summary>
+    public static void CompiledMlpTrainStep(int threads, bool quick)
+    {
+        Module Mlp() => new Sequential(
+            new Linear(784, 512, seed: 1), new ReLU(), new Linear(512, 256, seed: 2), new ReLU(), new Linear(256, 10, seed: 3));
+        var x = Harness.Uniform(13, [128, 784], 0, 1);
+        var labels = Harness.Labels(14, 128);
+        Func<Tensor, Tensor, Tensor> StepOf(Module model)
+        {
+            var opt = new Sgd(model.Parameters(), learningRate: 1e-2, momentum: 0.9);
+            return (input, target) =>
+            {
+                opt.ZeroGrad();
+                var loss = Functional.CrossEntropy(model.Call(input), target);
+                loss.Backward();
+                opt.Step();
+                return loss;
+            };
+        }
+        var eager = StepOf(Mlp());
+        var compiled = Graph.Compile(StepOf(Mlp()));
+        int reps = quick ? 5 : 21;
+        Harness.WarmUp(() => { eager(x, labels); compiled.Call(x, labels); }, minRuns: 5, minSeconds: quick ? 1 : 3);
+        foreach (var (mode, step) in new (string, Func<Tensor, Tensor, Tensor>)[] { ("eager", eager), ("compiled", (a, t) => compiled.Call(a, t)) })
+            Harness.Report("compiled_mlp_train_step", "ms", Harness.Median(reps, () => step(x, labels)) * 1e3, false,
+                ("mode", mode), ("batch", 128), ("dtype", "float32"), ("optimizer", "sgd_momentum"), ("threads", threads), ("reps", reps));
+        Console.Error.WriteLine($"# compiled_mlp_train_step: {compiled.TraceCount} trace(s)");
+    }
+}
