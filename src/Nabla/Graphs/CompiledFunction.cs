@@ -64,17 +64,25 @@ public class CompiledFunction
     /// <c>%3 = mul(%1, %2) : [64, 10] float32  # File.cs:12</c>. Throws when none was traced for that
     /// signature yet (call the function first: tracing runs it, with its side effects).
     /// </summary>
-    public string GraphFor(params Tensor[] args)
+    public string GraphFor(params Tensor[] args) => GraphOf("CompiledFunction.GraphFor", args, GraphPrinter.Print);
+
+    /// <summary>
+    /// The graph <see cref="GraphFor"/> prints, in Graphviz DOT (<c>dot -Tsvg</c> draws it): arguments and
+    /// captures, one box per op with its SSA line, an edge per value.
+    /// </summary>
+    public string DotFor(params Tensor[] args) => GraphOf("CompiledFunction.DotFor", args, GraphPrinter.Dot);
+
+    string GraphOf(string op, Tensor[] args, Func<TracedGraph, string, string> format)
     {
         ArgumentNullException.ThrowIfNull(args);
         var key = Signature.Of(args, _module);
         lock (_gate)
         {
             var trace = _traces.FirstOrDefault(t => t.Key.Equals(key))
-                ?? throw Errors.State("CompiledFunction.GraphFor", $"{Name} has no graph for arguments ({key}) yet; call it with such arguments first.");
+                ?? throw Errors.State(op, $"{Name} has no graph for arguments ({key}) yet; call it with such arguments first.");
             if (trace.Graph is null)
-                throw Errors.State("CompiledFunction.GraphFor", $"{Name} runs eagerly for arguments ({key}): {trace.EagerReason}.");
-            return GraphPrinter.Print(trace.Graph, Name);
+                throw Errors.State(op, $"{Name} runs eagerly for arguments ({key}): {trace.EagerReason}.");
+            return format(trace.Graph, Name);
         }
     }
 

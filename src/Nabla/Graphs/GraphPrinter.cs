@@ -15,11 +15,53 @@ internal static class GraphPrinter
         sb.Append("graph ").Append(name).Append('(')
           .Append(string.Join(", ", g.Parameters.Select((id, i) => $"%{id} {g.ParameterNames[i]}: {Type(g, id)}"))).AppendLine(")");
         foreach (var (id, t) in g.Captures)
-            sb.AppendLine($"  %{id} = capture {(t is Variable v ? $"Variable '{v.Name}'" : "tensor")} : {Type(g, id)}");
+            sb.AppendLine($"  %{id} = capture {CaptureName(t)} : {Type(g, id)}");
         foreach (var op in g.Ops) sb.AppendLine("  " + Line(g, op));
         sb.Append("  return ").AppendLine(string.Join(", ", g.Outputs.Select(id => $"%{id}")));
         return sb.ToString();
     }
+
+    /// <summary>
+    /// The graph in Graphviz DOT: parameters and captures as ellipses, each op as a box labelled with its
+    /// SSA line, an edge per value from the op (or argument) that makes it to each op that reads it.
+    /// </summary>
+    public static string Dot(TracedGraph g, string name)
+    {
+        var sb = new StringBuilder();
+        sb.Append("digraph ").Append(Quote(name)).AppendLine(" {");
+        sb.AppendLine("  node [fontname=\"monospace\", fontsize=10];");
+        var maker = new Dictionary<int, string>();
+        for (int i = 0; i < g.Parameters.Count; i++)
+        {
+            int id = g.Parameters[i];
+            if (maker.ContainsKey(id)) continue;
+            maker[id] = $"p{id}";
+            sb.AppendLine($"  p{id} [shape=ellipse, label={Quote($"%{id} {g.ParameterNames[i]}: {Type(g, id)}")}];");
+        }
+        foreach (var (id, t) in g.Captures)
+        {
+            maker[id] = $"c{id}";
+            sb.AppendLine($"  c{id} [shape=ellipse, style=dashed, label={Quote($"%{id} capture {CaptureName(t)}: {Type(g, id)}")}];");
+        }
+        for (int k = 0; k < g.Ops.Count; k++)
+        {
+            var op = g.Ops[k];
+            sb.AppendLine($"  op{k} [shape=box, label={Quote(Line(g, op))}];");
+            foreach (int id in op.Inputs.Distinct())
+                if (maker.TryGetValue(id, out var from)) sb.AppendLine($"  {from} -> op{k} [label=\"%{id}\"];");
+            foreach (int id in op.Outputs)
+                if (id >= 0) maker[id] = $"op{k}";
+        }
+        foreach (int id in g.Outputs.Distinct())
+            if (maker.TryGetValue(id, out var from)) sb.AppendLine($"  {from} -> out [label=\"%{id}\"];");
+        sb.AppendLine("  out [shape=doublecircle, label=\"return\"];");
+        sb.AppendLine("}");
+        return sb.ToString();
+    }
+
+    static string CaptureName(Tensor t) => t is Variable v ? $"Variable '{v.Name}'" : "tensor";
+
+    static string Quote(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
     static string Line(TracedGraph g, GraphOp op)
     {
