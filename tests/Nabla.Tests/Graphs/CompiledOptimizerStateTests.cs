@@ -14,16 +14,10 @@ public class CompiledOptimizerStateTests
 
     static Module Net() => new Sequential(new Linear(4, 3, seed: 1), new Tanh(), new Linear(3, 1, seed: 2));
 
-    static Func<Tensor, Tensor, Tensor> Step(Module net, Optimizer opt) => (x, y) =>
-    {
-        opt.ZeroGrad();
-        var loss = (net.Call(x) - y).Pow(2).Mean();
-        loss.Backward();
-        opt.Step();
-        return loss;
-    };
+    // The training step and batches of the plain SGD tests.
+    static Func<Tensor, Tensor, Tensor> Step(Module net, Optimizer opt) => CompiledTrainingStepTests.Step(net, opt);
 
-    static (Tensor X, Tensor Y) Batch(int i) => (Tensor.Randn([8, 4], seed: 100 + i), Tensor.Randn([8, 1], seed: 200 + i));
+    static (Tensor X, Tensor Y) Batch(int i) => CompiledTrainingStepTests.Batch(i);
 
     static void AssertSameParameters(Module a, Module b)
     {

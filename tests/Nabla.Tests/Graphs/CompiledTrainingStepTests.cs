@@ -18,7 +18,7 @@ public class CompiledTrainingStepTests
         return (net, new Sgd(net.Parameters(), learningRate: 0.1));
     }
 
-    static Func<Tensor, Tensor, Tensor> Step(Module net, Sgd opt) => (x, y) =>
+    internal static Func<Tensor, Tensor, Tensor> Step(Module net, Optimizer opt) => (x, y) =>
     {
         opt.ZeroGrad();
         var loss = (net.Call(x) - y).Pow(2).Mean();
@@ -27,7 +27,7 @@ public class CompiledTrainingStepTests
         return loss;
     };
 
-    static (Tensor X, Tensor Y) Batch(int i) => (Tensor.Randn([8, 4], seed: 100 + i), Tensor.Randn([8, 1], seed: 200 + i));
+    internal static (Tensor X, Tensor Y) Batch(int i) => (Tensor.Randn([8, 4], seed: 100 + i), Tensor.Randn([8, 1], seed: 200 + i));
 
     [Fact]
     public void CompiledTrainingStepTrainsToTheEagerParametersOverFiveSteps()
