@@ -62,7 +62,8 @@ internal static class Replay
 
     static void RunOp(GraphOp op, Tensor[] env)
     {
-        var inputs = op.Inputs.Select(id => env[id]).ToArray();
+        var inputs = new Tensor[op.Inputs.Length];
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = env[op.Inputs[i]];
         switch (op.Kind)
         {
             case GraphOpKind.Call:
