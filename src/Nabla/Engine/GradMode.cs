@@ -6,16 +6,20 @@ namespace Nabla.Engine;
 /// </summary>
 internal static class GradMode
 {
-    static readonly AsyncLocal<bool?> Disabled = new();
+    // Mirrored into a thread-static by the change handler, which the runtime calls whenever the value seen
+    // by this thread changes: a scope set or left, and every switch of execution context (await, thread-pool
+    // work). So the per-op read is a thread-static field, not an AsyncLocal lookup, with the same meaning.
+    static readonly AsyncLocal<bool?> Disabled = new(change => _disabledHere = change.CurrentValue == true);
+    [ThreadStatic] static bool _disabledHere;
     static readonly AsyncLocal<bool?> Anomaly = new();
     static readonly AsyncLocal<long?> StoppedAt = new();
 
-    // Every op reads these modes. Until a scope has ever set one, every flow of control holds the default,
-    // so the (slower) AsyncLocal read is skipped. The flags never go back: a task started inside a scope
+    // Every op reads the other modes too. Until a scope has ever set one, every flow of control holds the
+    // default, so the (slower) AsyncLocal read is skipped. The flags never go back: a task started inside a scope
     // may outlive it and still carry its value.
-    static volatile bool _everSet, _anomalyEverSet, _everStopped;
+    static volatile bool _anomalyEverSet, _everStopped;
 
-    public static bool Enabled => !_everSet || Disabled.Value != true;
+    public static bool Enabled => !_disabledHere;
 
     /// <summary>
     /// Inside <see cref="StopRecording"/>: the stamp it took on the entry clock (tapes and forward levels
@@ -27,7 +31,6 @@ internal static class GradMode
 
     public static IDisposable Set(bool enabled)
     {
-        _everSet = true;
         var previous = Disabled.Value;
         Disabled.Value = !enabled;
         return new RunOnce(() => Disabled.Value = previous);
@@ -41,7 +44,6 @@ internal static class GradMode
     /// </summary>
     public static IDisposable StopRecording()
     {
-        _everSet = true;
         _everStopped = true;
         var previousStop = StoppedAt.Value;
         var previousDisabled = Disabled.Value;

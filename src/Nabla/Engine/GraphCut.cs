@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace Nabla.Engine;
 
 /// <summary>
@@ -6,19 +8,23 @@ namespace Nabla.Engine;
 /// </summary>
 internal sealed record GraphCut(string Reason)
 {
-    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, GraphCut> ByOp = new();
+    // One table per kind of cut, keyed by the op's name alone: every op under NoGrad on tracked inputs asks
+    // for its cut, so the lookup must not build a key string each time.
+    static readonly ConcurrentDictionary<string, GraphCut> NoGradByOp = new(), NoGradientByOp = new(),
+        StopByOp = new(), StopAllByOp = new();
+    static readonly ConcurrentDictionary<(string, DType), GraphCut> NotFloatingByOp = new();
 
-    public static GraphCut NoGrad(string op) => ByOp.GetOrAdd("nograd:" + op, _ => new GraphCut($"'{op}' computed under NoGrad()"));
+    public static GraphCut NoGrad(string op) => NoGradByOp.GetOrAdd(op, static o => new GraphCut($"'{o}' computed under NoGrad()"));
 
     public static GraphCut NoGradient(string op) =>
-        ByOp.GetOrAdd("nogradient:" + op, _ => new GraphCut($"'{op}', which has no gradient"));
+        NoGradientByOp.GetOrAdd(op, static o => new GraphCut($"'{o}', which has no gradient"));
 
     public static GraphCut StopRecording(string op) =>
-        ByOp.GetOrAdd("stop:" + op, _ => new GraphCut($"'{op}' computed under tape.StopRecording()"));
+        StopByOp.GetOrAdd(op, static o => new GraphCut($"'{o}' computed under tape.StopRecording()"));
 
     public static GraphCut StopAllRecording(string op) =>
-        ByOp.GetOrAdd("stopall:" + op, _ => new GraphCut($"'{op}' computed under Autograd.StopRecording()"));
+        StopAllByOp.GetOrAdd(op, static o => new GraphCut($"'{o}' computed under Autograd.StopRecording()"));
 
     public static GraphCut NotFloating(string op, DType dtype) =>
-        ByOp.GetOrAdd($"dtype:{op}:{dtype}", _ => new GraphCut($"'{op}' has a non-floating result ({dtype.TorchName()}), which carries no gradient"));
+        NotFloatingByOp.GetOrAdd((op, dtype), static k => new GraphCut($"'{k.Item1}' has a non-floating result ({k.Item2.TorchName()}), which carries no gradient"));
 }

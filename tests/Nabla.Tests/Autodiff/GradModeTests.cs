@@ -101,4 +101,19 @@ public class GradModeTests
         });
         Assert.True(Autograd.IsGradEnabled);
     }
+
+    [Fact]
+    public async Task PoolThreadsThatRanALeakedNoGradScopeRecordAgainForOtherWork()
+    {
+        // Grad mode is mirrored into a thread-static for speed: a pool thread that ran a task which left
+        // NoGrad open must see grad mode on again when it runs other work (the execution context switched).
+        await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => Task.Run(() => { var leaked = Autograd.NoGrad(); GC.KeepAlive(leaked); })));
+        var seen = await Task.WhenAll(Enumerable.Range(0, 256).Select(_ => Task.Run(() =>
+        {
+            var x = Tensor.Scalar(2.0, requiresGrad: true);
+            return (Autograd.IsGradEnabled, Recorded: (x * x).GradFn is not null);
+        })));
+        Assert.All(seen, s => Assert.True(s.IsGradEnabled && s.Recorded));
+        Assert.True(Autograd.IsGradEnabled);
+    }
 }
