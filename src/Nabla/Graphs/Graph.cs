@@ -89,10 +89,22 @@ public static class Graph
         return named.Length == count ? named : [.. Enumerable.Range(0, count).Select(i => $"arg{i}")];
     }
 
+    /// <summary>Whether a compiled function is being traced in this flow (callers skip building guards otherwise).</summary>
+    internal static bool IsTracing
+    {
+        get
+        {
+            if (Engine.Dispatch.Observers is not { } observers) return false;
+            foreach (var o in observers)
+                if (o is Graphs.Tracer) return true;
+            return false;
+        }
+    }
+
     /// <summary>
     /// Called by code that reads C# state a compiled graph would otherwise bake in (an optimizer's step
-    /// counts, learning rates, which buffers exist): while a function is being traced, each replay first
-    /// checks <paramref name="probe"/> against its value now and retraces when it differs. No-op otherwise.
+    /// counts, learning rates, which buffers exist), only while <see cref="IsTracing"/>: each replay first
+    /// checks <paramref name="probe"/> against its value now and retraces when it differs.
     /// </summary>
     internal static void GuardHostState(string what, Func<string[]> probe)
     {

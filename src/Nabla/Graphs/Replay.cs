@@ -25,8 +25,9 @@ internal static class Replay
         for (int i = 0; i < args.Length; i++) env[graph.Parameters[i]] = args[i];
         foreach (var (id, tensor) in graph.Captures) env[id] = tensor;
         // Every generator the graph draws from, and where it stood, to give the draws back if a guard fails.
-        var generatorsAtStart = graph.Ops.Where(o => o.DrawSource is not null).Select(o => o.DrawSource!).Append(Generator.Default)
-            .Distinct().Select(g => (Generator: g, g.State)).ToArray();
+        var sources = graph.DrawSources;
+        var statesAtStart = new (long, long)[sources.Count];
+        for (int i = 0; i < statesAtStart.Length; i++) statesAtStart[i] = sources[i].State;
         string? effectsDone = null;
         foreach (var guard in graph.HostGuards)
             if (guard.Mismatch() is { } change)
@@ -48,7 +49,7 @@ internal static class Replay
                         "its updates (for gradients: the same parameters must get gradients on every call), or call it eagerly.");
                 // Nothing ran that the retrace would not run again, except draws: give them back, so the
                 // retrace draws what eager code would.
-                foreach (var (g, state) in generatorsAtStart) g.State = state;
+                for (int i = 0; i < statesAtStart.Length; i++) sources[i].State = statesAtStart[i];
                 failure = new GuardFailure(op.Site, $"value {op.ExpectedText} -> {nowText}");
                 return null;
             }

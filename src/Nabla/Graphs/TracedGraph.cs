@@ -31,6 +31,12 @@ internal sealed class TracedGraph
     /// <summary>The value id of each result, in order.</summary>
     public List<int> Outputs { get; } = [];
 
+    /// <summary>The generators the graph's random ops draw from (and the global one), found once when first asked.</summary>
+    public IReadOnlyList<Generator> DrawSources => _drawSources ??=
+        [.. Ops.Where(o => o.DrawSource is not null).Select(o => o.DrawSource!).Append(Generator.Default).Distinct()];
+
+    Generator[]? _drawSources;
+
     public int GuardCount => Ops.Count(o => o.Kind is GraphOpKind.Guard or GraphOpKind.GradGuard) + HostGuards.Count;
 
     /// <summary>A new value with the layout of <paramref name="t"/>.</summary>

@@ -49,7 +49,7 @@ public abstract partial class Module
     {
         get
         {
-            Graph.GuardHostState($"{GetType().Name} module's mode", TrainingMode);
+            if (Graph.IsTracing) Graph.GuardHostState($"{GetType().Name} module's mode", TrainingMode);
             return _training;
         }
         private set => _training = value;

@@ -105,7 +105,7 @@ public abstract partial class Optimizer
     {
         // Inside a compiled function the update's C# inputs (options, step counts, which buffers exist) are
         // baked into the graph: guard them, so a replay with other values retraces instead of using stale ones.
-        Graph.GuardHostState($"{Name} state", HostState);
+        if (Graph.IsTracing) Graph.GuardHostState($"{Name} state", HostState);
         using (Autograd.NoGrad())
         {
             int index = 0;

@@ -36,6 +36,14 @@ internal readonly struct CosKernel : IUnaryKernel
         FloatKernels.Run(x, y, TensorPrimitives.Cos, TensorPrimitives.Cos);
 }
 
+/// <summary>CPU kernel of <see cref="Primitives.Elementwise.Tan"/>.</summary>
+internal readonly struct TanKernel : IUnaryKernel
+{
+    // TensorPrimitives vectorizes tan per float/double width.
+    public static void Run<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, INumber<T> =>
+        FloatKernels.Run(x, y, TensorPrimitives.Tan, TensorPrimitives.Tan);
+}
+
 /// <summary>
 /// CPU kernel of <see cref="Primitives.Elementwise.Tanh"/>: float32 on <see cref="FastMath.Tanh"/> (computed
 /// in float, saturates to ±1 exactly), float64 on TensorPrimitives.
