@@ -165,7 +165,11 @@ public partial class Tensor
         _retainHook = g =>
         {
             if (!Backprop.IsAccumulating) return;
-            lock (gate) _grad = _grad is null ? Backprop.Own(g) : _grad + g;
+            lock (gate)
+            {
+                Dispatch.GradRead(this);
+                SetGradFromPass(_grad is null ? Backprop.Own(g) : _grad + g);
+            }
         };
         (GradFn.RetainsGradHooks ??= []).Add(_retainHook);
     }
@@ -270,9 +274,18 @@ public partial class Tensor
     /// </summary>
     internal void AccumulateGradient(Tensor g, bool createGraph)
     {
-        if (_grad is null) _grad = createGraph ? g : Backprop.Own(g);
-        else if (createGraph) _grad = _grad + g;
+        // Shown to a tracer as reads and assignments of .Grad, so a compiled function's backward pass is
+        // recorded op by op (its branch on whether .Grad exists becomes a guard).
+        Dispatch.GradRead(this);
+        if (_grad is null) SetGradFromPass(createGraph ? g : Backprop.Own(g));
+        else if (createGraph) SetGradFromPass(_grad + g);
         else
             using (Autograd.NoGrad()) _grad.AddInPlace(g);
+    }
+
+    void SetGradFromPass(Tensor value)
+    {
+        _grad = value;
+        Dispatch.GradAssigned(this, value);
     }
 }

@@ -116,6 +116,9 @@ public abstract class GradNode
 
     internal abstract void Release();
 
+    /// <summary>Whether a backward pass without retainGraph freed what this node saved.</summary>
+    internal virtual bool IsReleased => false;
+
     /// <inheritdoc/>
     public override string ToString() => $"<{Name}>";
 }
@@ -170,6 +173,8 @@ internal sealed class OpNode : GradNode
         var y = output.HasValue ? output.UnpackOne(Name, _op.Name, "output", ForwardCallSite) : null;
         return _op.Vjp(gy, x!, y!, needs);
     }
+
+    internal override bool IsReleased => Volatile.Read(ref _released);
 
     internal override void Release()
     {

@@ -20,11 +20,9 @@ internal enum GraphOpKind
     /// <summary>A value read to the host: the run recomputes it and stops when it differs from the traced one.</summary>
     Guard,
     /// <summary>
-    /// A backward pass (Backward, Autograd.Grad) run again through the engine on this run's values: inputs are
-    /// the roots, then their seed gradients, then the tensors asked for; outputs the gradients returned.
+    /// <c>.Grad</c> of input 0 set to input 1 (no input 1: to null, as ZeroGrad does), by user code or by a backward
+    /// pass (its first gradient for a leaf; a pass that accumulates into an existing <c>.Grad</c> records a Write).
     /// </summary>
-    Backward,
-    /// <summary>User code set <c>.Grad</c> of input 0 to input 1 (no input 1: to null, as ZeroGrad does).</summary>
     SetGrad,
     /// <summary>The <c>.Grad</c> of input 0 as it is at this point of the run (an optimizer step reads it).</summary>
     GradOf,
@@ -58,6 +56,12 @@ internal sealed class GraphOp
     /// <summary>Whether grad mode was on at this op when traced (an optimizer step runs under NoGrad, and so must its replay).</summary>
     public bool GradEnabled { get; init; } = true;
 
+    /// <summary>
+    /// Whether a replay must record this op for reverse mode (as traced) because its result can reach the
+    /// caller's autodiff; false: it replays under no-grad (see <see cref="RecordingPlan"/>).
+    /// </summary>
+    public bool RecordsForCaller { get; set; } = true;
+
     /// <summary>Create, Transfer: the output's device.</summary>
     public Device Device { get; init; } = Device.Cpu;
 
@@ -81,9 +85,6 @@ internal sealed class GraphOp
 
     /// <summary>Guard: the traced value as text, for messages.</summary>
     public string ExpectedText { get; init; } = "";
-
-    /// <summary>Backward: the traced call (its flags; its tensors are this op's inputs, in order).</summary>
-    public Engine.BackwardCall? Pass { get; init; }
 
     /// <summary>Write: the inputs written (the primitive's <see cref="Primitive.Writes"/>).</summary>
     public int[] Written => Kind == GraphOpKind.Write && Op is not null ? [.. Op.Writes.Select(i => Inputs[i])] : [];

@@ -68,14 +68,14 @@ internal static class GraphPrinter
         string args = string.Join(", ", op.Inputs.Select(id => $"%{id}"));
         string results = string.Join(", ", op.Outputs.Select(id => id < 0 ? "_" : $"%{id}"));
         string types = string.Join(", ", op.Outputs.Select(id => id < 0 ? "none" : Type(g, id)));
-        string noGrad = op.GradEnabled ? "" : " [no_grad]";
+        // [no_grad]: traced under no-grad; [unrecorded]: traced recording, but nothing outside the function can
+        // reach its node (a backward inside consumed it), so replays skip the recording.
+        string noGrad = !op.GradEnabled ? " [no_grad]" : op.RecordsForCaller ? "" : " [unrecorded]";
         string text = op.Kind switch
         {
             GraphOpKind.Write => $"{op.Op!.Name}({args})  writes {string.Join(", ", op.Written.Select(id => $"%{id}"))}{noGrad}",
             GraphOpKind.Guard => $"guard %{op.Inputs[0]} == {op.ExpectedText}",
             GraphOpKind.GradGuard => $"guard %{op.Inputs[0]}{op.ExpectedText}",
-            GraphOpKind.Backward when op.Pass!.Accumulate => $"{op.Pass.Op}(roots {Ids(op.Inputs[..op.Pass.Roots.Length])}, seeds {Ids(op.Inputs[op.Pass.Roots.Length..(2 * op.Pass.Roots.Length)])})  accumulates into .grad",
-            GraphOpKind.Backward => $"{results} = {op.Pass!.Op}(roots {Ids(op.Inputs[..op.Pass.Roots.Length])}, seeds {Ids(op.Inputs[op.Pass.Roots.Length..(2 * op.Pass.Roots.Length)])}, wrt {Ids(op.Inputs[(2 * op.Pass.Roots.Length)..])}) : {types}",
             GraphOpKind.SetGrad => $"%{op.Inputs[0]}.grad = {(op.Inputs.Length > 1 ? $"%{op.Inputs[1]}" : "null")}",
             GraphOpKind.GradOf => $"{results} = %{op.Inputs[0]}.grad : {types}",
             GraphOpKind.Constant => $"{results} = constant : {types}",

@@ -29,6 +29,16 @@ internal static class Replay
         var statesAtStart = new (long, long)[sources.Count];
         for (int i = 0; i < statesAtStart.Length; i++) statesAtStart[i] = sources[i].State;
         string? effectsDone = null;
+        // A tape open around the call may follow tensors the trace did not see followed: record as traced.
+        bool recordAll = Tapes.Open is not null;
+        for (int i = 0; i < graph.Captures.Count; i++)
+            if (graph.Captures[i].Tensor.RequiresGrad != graph.CaptureRequiresGrad[i])
+            {
+                var t = graph.Captures[i].Tensor;
+                failure = new GuardFailure("the captured tensors", $"{(t is Variable v ? $"Variable '{v.Name}'" : $"capture %{graph.Captures[i].Id}")} " +
+                    $"({t.Shape}): requires_grad {(graph.CaptureRequiresGrad[i] ? "true -> false" : "false -> true")}");
+                return null;
+            }
         foreach (var guard in graph.HostGuards)
             if (guard.Mismatch() is { } change)
             {
@@ -53,12 +63,16 @@ internal static class Replay
                 failure = new GuardFailure(op.Site, $"value {op.ExpectedText} -> {nowText}");
                 return null;
             }
-            if (op.Kind is GraphOpKind.Write or GraphOpKind.Backward or GraphOpKind.SetGrad) effectsDone ??= $"{op.Kind} at {op.Site}";
-            if (op.GradEnabled || !GradMode.Enabled) RunOp(op, env);
+            if (op.Kind is GraphOpKind.Write or GraphOpKind.SetGrad) effectsDone ??= $"{op.Kind} at {op.Site}";
+            if (!GradMode.Enabled || (op.GradEnabled && (op.RecordsForCaller || recordAll))) RunOp(op, env);
             else
                 using (Autograd.NoGrad()) RunOp(op, env);
         }
-        return [.. graph.Outputs.Select(id => env[id])];
+        var outputs = new Tensor[graph.Outputs.Count];
+        for (int i = 0; i < outputs.Length; i++) outputs[i] = env[graph.Outputs[i]];
+        foreach (var (index, name) in graph.ReleasedOutputs)
+            if (outputs[index].GradFn is null) outputs[index].GradFn = new ReleasedNode(name, outputs[index].Shape, outputs[index].DType);
+        return outputs;
     }
 
     static void RunOp(GraphOp op, Tensor[] env)
@@ -105,9 +119,6 @@ internal static class Replay
                 if (op.RequiresGrad) alias.RequiresGrad = true;
                 env[op.Outputs[0]] = alias;
                 break;
-            case GraphOpKind.Backward:
-                RunBackward(op, inputs, env);
-                break;
             case GraphOpKind.SetGrad:
                 inputs[0].Grad = inputs.Length > 1 ? inputs[1] : null;   // shown to an outer tracer, as eager code's assignment
                 break;
@@ -119,23 +130,6 @@ internal static class Replay
             default:
                 throw new InvalidOperationException($"internal: graph op kind {op.Kind}");
         }
-    }
-
-    static void RunBackward(GraphOp op, Tensor[] inputs, Tensor[] env)
-    {
-        var call = op.Pass!;
-        int n = call.Roots.Length;
-        var roots = inputs[..n];
-        var rootGrads = inputs[n..(2 * n)];
-        Tensor[]? asked = call.Inputs is null ? null : inputs[(2 * n)..];
-        if (call.Accumulate)
-        {
-            Backprop.Accumulate(call.Op, roots, rootGrads, asked, call.RetainGraph, call.CreateGraph);
-            return;
-        }
-        var grads = Backprop.Run(roots, rootGrads, asked, call.RetainGraph, call.CreateGraph, call.AllowUnused);
-        for (int i = 0; i < op.Outputs.Length; i++)
-            if (op.Outputs[i] >= 0) env[op.Outputs[i]] = grads[i] ?? throw new InvalidOperationException("internal: a replayed backward pass returned no gradient where the traced one did");
     }
 
     /// <summary>The creation op for this run: random ops that drew from the global generator draw again.</summary>

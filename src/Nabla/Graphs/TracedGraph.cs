@@ -20,6 +20,12 @@ internal sealed class TracedGraph
     /// <summary>Tensors from outside the function, by reference, and the value id each one is.</summary>
     public List<(int Id, Tensor Tensor)> Captures { get; } = [];
 
+    /// <summary>
+    /// Whether each capture required grad when traced: the recorded backward passes (which leaves get a
+    /// gradient) depend on it, so a replay checks it first and retraces when one changed (a frozen layer).
+    /// </summary>
+    public List<bool> CaptureRequiresGrad { get; } = [];
+
     public List<GraphOp> Ops { get; } = [];
 
     /// <summary>
@@ -30,6 +36,13 @@ internal sealed class TracedGraph
 
     /// <summary>The value id of each result, in order.</summary>
     public List<int> Outputs { get; } = [];
+
+    /// <summary>
+    /// Outputs that required grad but whose graph the function's own backward pass freed when traced (a
+    /// training step's loss), with the name of their node: a replay does not record that graph, and gives
+    /// them a <see cref="ReleasedNode"/> instead.
+    /// </summary>
+    public List<(int Index, string NodeName)> ReleasedOutputs { get; } = [];
 
     /// <summary>The generators the graph's random ops draw from (and the global one), found once when first asked.</summary>
     public IReadOnlyList<Generator> DrawSources => _drawSources ??=

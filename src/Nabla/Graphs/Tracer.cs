@@ -50,6 +50,7 @@ internal sealed class Tracer : Interpreter
         foreach (var y in outputs) _graph.Outputs.Add(Id(y));
         // requiresGrad: true is set on a new tensor after the op that made it ran.
         foreach (var (op, made) in _leaves) op.RequiresGrad = made.RequiresGrad && made.IsLeaf;
+        RecordingPlan.Decide(_graph, _tensors);
         return _graph;
     }
 
@@ -139,21 +140,10 @@ internal sealed class Tracer : Interpreter
 
     public override void Backward(BackwardCall call, Tensor?[] results)
     {
+        // The pass's ops, its seeds and its .Grad updates were recorded one by one as it ran: the graph holds
+        // the backward itself, built from the primitives' VJP rules, not a call back into the engine.
         if (Ignoring) return;
-        if (call.Taped)
-        {
-            NotTraceable("it takes a GradientTape's gradient inside the function, which is not traceable yet (Backward and Autograd.Grad are)");
-            return;
-        }
-        var inputs = call.Roots.Concat(call.RootGrads).Concat(call.Inputs ?? []).Select(Id).ToArray();
-        var outputs = results.Select(g => g is null ? -1 : Bind(g, _graph.NewValue(g), madeHere: true)).ToArray();
-        _graph.Ops.Add(new GraphOp { Kind = GraphOpKind.Backward, Inputs = inputs, Outputs = outputs, Site = CallSite.Describe(), Pass = call });
-        // Its .Grad updates are writes: a later host read could not be undone either.
-        if (call.Accumulate)
-        {
-            _firstWrite ??= CallSite.Describe();
-            _gradKnown.Clear();   // which .Grad it set depends on the graph it walked
-        }
+        if (call.Accumulate) _firstWrite ??= CallSite.Describe();   // a later host read could not undo the .Grad updates
     }
 
     public override void GradAssigned(Tensor t, Tensor? value)
@@ -178,8 +168,8 @@ internal sealed class Tracer : Interpreter
         });
     }
 
-    /// <summary>Nothing is recorded while the tracer copies a constant, after it gave up, or inside a backward pass (recorded as one op).</summary>
-    bool Ignoring => _paused > 0 || Untraceable is not null || Backprop.InPass;
+    /// <summary>Nothing is recorded while the tracer copies a constant, or after it gave up.</summary>
+    bool Ignoring => _paused > 0 || Untraceable is not null;
 
     void NotTraceable(string reason)
     {
@@ -236,6 +226,7 @@ internal sealed class Tracer : Interpreter
     {
         int id = Bind(t, _graph.NewValue(t));
         _graph.Captures.Add((id, t));
+        _graph.CaptureRequiresGrad.Add(t.RequiresGrad);
         return id;
     }
 
