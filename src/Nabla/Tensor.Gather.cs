@@ -91,12 +91,6 @@ public partial class Tensor
         return d;
     }
 
-    static void CheckIndexValues(string op, int dim, Tensor index, int size)
-    {
-        foreach (var v in IndexWalk.Values(index))
-            if (v < 0 || v >= size)
-                throw new ArgumentOutOfRangeException(null,
-                    $"{op}: index {v} is out of range for dim {dim} of size {size}; values must be in 0..{size - 1} " +
-                    $"(called from {CallSite.Describe()})");
-    }
+    static void CheckIndexValues(string op, int dim, Tensor index, int size) =>
+        Dispatch.Check(index, new IndexRangeCheck(null, size, null, $"{op}: index {{0}} is out of range for dim {dim} of size {size}; values must be in 0..{size - 1}"));
 }

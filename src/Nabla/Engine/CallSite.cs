@@ -11,6 +11,14 @@ internal static class CallSite
 {
     static readonly Assembly Self = typeof(CallSite).Assembly;
 
+    [ThreadStatic] static string? _replaying;
+
+    /// <summary>
+    /// While a compiled function replays an op, the user's line it was traced from: errors, anomaly checks and
+    /// nested traces name that line, not the line that called the compiled function. Null otherwise.
+    /// </summary>
+    public static string? Replaying { get => _replaying; set => _replaying = value; }
+
     /// <summary>
     /// "File.cs:line" of the nearest caller outside Nabla and outside the .NET libraries, or "unknown location".
     /// NB: the .NET frames are skipped too because Nabla itself calls through them (a LINQ Select whose lambda
@@ -19,6 +27,7 @@ internal static class CallSite
     /// </summary>
     public static string Describe()
     {
+        if (_replaying is { } traced) return traced;
         var trace = new StackTrace(1, fNeedFileInfo: true);
         StackFrame? firstOutside = null;
         foreach (var frame in trace.GetFrames())

@@ -41,6 +41,27 @@ internal static class Dispatch
         return y;
     }
 
+    /// <summary>
+    /// <see cref="Call"/> for a caller that has established that no interpreter would act on this call: a graph
+    /// replay of an op that records no node (grad off, or nothing it reads requires grad), with no forward
+    /// mode, anomaly mode, tape or observer active. It skips showing the call to the interpreters, and finds
+    /// the kernel through <paramref name="cache"/> (one per call site, so a replay looks each kernel up once).
+    /// </summary>
+    public static Tensor CallUnobserved(Primitive op, Tensor[] inputs, ref KernelCache cache)
+    {
+        if (op.TryView(inputs) is { } view)
+        {
+            view.BecomeViewOf(inputs[0]);
+            return view;
+        }
+        var backend = BackendOf(op, inputs);
+        var dtype = op.KernelDType(inputs);
+        if (!ReferenceEquals(cache.Backend, backend) || cache.DType != dtype || cache.Entry is null)
+            cache = new KernelCache(backend, dtype, KernelFor(op, inputs, backend));
+        var entry = cache.Entry!;
+        return entry.Single is null ? CallMany(op, inputs)[0] : backend.Run(entry, op, inputs);
+    }
+
     /// <summary>Runs an op with several outputs (output 0 differentiable, the others side results).</summary>
     public static Tensor[] CallMany(Primitive op, params Tensor[] inputs)
     {
@@ -124,6 +145,22 @@ internal static class Dispatch
     /// </summary>
     public static void Record(Primitive op, Tensor[] inputs, Tensor y) => Notify(op, inputs, new ReadOnlySpan<Tensor>(ref y));
 
+    /// <summary>
+    /// Runs <paramref name="check"/> on <paramref name="t"/>'s values (reads and ops inside it are not shown to
+    /// the scoped interpreters: they are no part of the computation), then shows the check to them, so a tracer
+    /// records it to run again on every replay.
+    /// </summary>
+    public static void Check(Tensor t, ValueCheck check)
+    {
+        _checking++;
+        try { check.Run(t); }
+        finally { _checking--; }
+        if (ScopedInterpreters() is { } scoped)
+            foreach (var interpreter in scoped) interpreter.Checked(t, check);
+    }
+
+    [ThreadStatic] static int _checking;
+
     /// <summary>Shows a finished outermost backward pass to the scoped interpreters (a tracer records it as one step).</summary>
     public static void Backward(BackwardCall call, Tensor?[] results)
     {
@@ -154,7 +191,7 @@ internal static class Dispatch
         return new RunOnce(() => Scoped.Value = outer);
     }
 
-    static Interpreter[]? ScopedInterpreters() => _everObserved ? Scoped.Value : null;
+    static Interpreter[]? ScopedInterpreters() => _everObserved && _checking == 0 ? Scoped.Value : null;
 
     /// <summary>The interpreters added with <see cref="Observe"/> in this flow (null when none).</summary>
     internal static Interpreter[]? Observers => ScopedInterpreters();
@@ -181,3 +218,6 @@ internal static class Dispatch
         return backend.Find(op, dtype) ?? throw Errors.NoKernel(op.Name, dtype, backend.Device);
     }
 }
+
+/// <summary>The kernel one call site used last, with the backend and dtype it was found for (see <see cref="Dispatch.CallUnobserved"/>).</summary>
+internal readonly record struct KernelCache(Backend? Backend, DType DType, KernelEntry? Entry);

@@ -33,6 +33,9 @@ internal abstract class Interpreter
     /// </summary>
     public virtual void Backward(BackwardCall call, Tensor?[] results) { }
 
+    /// <summary><paramref name="check"/> passed on the values of <paramref name="t"/> (see <see cref="Dispatch.Check"/>).</summary>
+    public virtual void Checked(Tensor t, ValueCheck check) { }
+
     /// <summary>User code read <paramref name="t"/>.Grad (whether it is null decides C# branches, as in ZeroGrad and Step).</summary>
     public virtual void GradRead(Tensor t) { }
 

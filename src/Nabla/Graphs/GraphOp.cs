@@ -31,6 +31,8 @@ internal enum GraphOpKind
     /// C# code branches on it (ZeroGrad skips null gradients, Step skips parameters without one).
     /// </summary>
     GradGuard,
+    /// <summary>A check of input 0's values (<see cref="GraphOp.Check"/>: indices in range...), run again on every call.</summary>
+    Check,
 }
 
 /// <summary>
@@ -80,11 +82,20 @@ internal sealed class GraphOp
     /// <summary>Alias: why the alias is cut from the graph (Detach), copied onto each run's alias for error messages.</summary>
     public Engine.GraphCut? Cut { get; init; }
 
+    /// <summary>Check: what the values must satisfy.</summary>
+    public Engine.ValueCheck? Check { get; init; }
+
     /// <summary>Guard: the bytes read when traced, compared exactly (floats by their bits).</summary>
     public byte[] Expected { get; init; } = [];
 
     /// <summary>Guard: the traced value as text, for messages.</summary>
     public string ExpectedText { get; init; } = "";
+
+    /// <summary>Call: the kernel the last quiet replay used (<see cref="Engine.Dispatch.CallUnobserved"/>).</summary>
+    public Engine.KernelCache Kernel;
+
+    /// <summary>Call: the input array quiet replays fill and clear, instead of one new array per run.</summary>
+    public Tensor[]? InputBuffer;
 
     /// <summary>Write: the inputs written (the primitive's <see cref="Primitive.Writes"/>).</summary>
     public int[] Written => Kind == GraphOpKind.Write && Op is not null ? [.. Op.Writes.Select(i => Inputs[i])] : [];

@@ -76,6 +76,7 @@ internal static class GraphPrinter
             GraphOpKind.Write => $"{op.Op!.Name}({args})  writes {string.Join(", ", op.Written.Select(id => $"%{id}"))}{noGrad}",
             GraphOpKind.Guard => $"guard %{op.Inputs[0]} == {op.ExpectedText}",
             GraphOpKind.GradGuard => $"guard %{op.Inputs[0]}{op.ExpectedText}",
+            GraphOpKind.Check => $"check %{op.Inputs[0]}: {op.Check}",
             GraphOpKind.SetGrad => $"%{op.Inputs[0]}.grad = {(op.Inputs.Length > 1 ? $"%{op.Inputs[1]}" : "null")}",
             GraphOpKind.GradOf => $"{results} = %{op.Inputs[0]}.grad : {types}",
             GraphOpKind.Constant => $"{results} = constant : {types}",

@@ -21,33 +21,69 @@ internal static class Replay
     public static Tensor[]? Run(TracedGraph graph, Tensor[] args, out GuardFailure? failure)
     {
         failure = null;
-        var env = new Tensor[graph.Values.Count];
-        for (int i = 0; i < args.Length; i++) env[graph.Parameters[i]] = args[i];
-        foreach (var (id, tensor) in graph.Captures) env[id] = tensor;
-        // Every generator the graph draws from, and where it stood, to give the draws back if a guard fails.
-        var sources = graph.DrawSources;
-        var statesAtStart = new (long, long)[sources.Count];
-        for (int i = 0; i < statesAtStart.Length; i++) statesAtStart[i] = sources[i].State;
-        string? effectsDone = null;
-        // A tape open around the call may follow tensors the trace did not see followed: record as traced.
-        bool recordAll = Tapes.Open is not null;
+        if ((CapturesChanged(graph) ?? HostStateChanged(graph)) is { } changed)
+        {
+            failure = changed;
+            return null;
+        }
+        // One environment per graph, reused by its calls (a compiled function runs one call at a time); a
+        // call that re-enters the same graph (from a hook) gets its own.
+        bool owns = Interlocked.Exchange(ref graph.EnvInUse, 1) == 0;
+        var env = owns ? graph.Env ??= new Tensor[graph.Values.Count] : new Tensor[graph.Values.Count];
+        string? outerSite = CallSite.Replaying;
+        try { return RunOps(graph, args, env, owns, out failure); }
+        finally
+        {
+            CallSite.Replaying = outerSite;
+            if (owns)
+            {
+                Array.Clear(env);   // the graph must not keep this call's tensors alive
+                Volatile.Write(ref graph.EnvInUse, 0);
+            }
+        }
+    }
+
+    static GuardFailure? CapturesChanged(TracedGraph graph)
+    {
         for (int i = 0; i < graph.Captures.Count; i++)
             if (graph.Captures[i].Tensor.RequiresGrad != graph.CaptureRequiresGrad[i])
             {
                 var t = graph.Captures[i].Tensor;
-                failure = new GuardFailure("the captured tensors", $"{(t is Variable v ? $"Variable '{v.Name}'" : $"capture %{graph.Captures[i].Id}")} " +
+                return new GuardFailure("the captured tensors", $"{(t is Variable v ? $"Variable '{v.Name}'" : $"capture %{graph.Captures[i].Id}")} " +
                     $"({t.Shape}): requires_grad {(graph.CaptureRequiresGrad[i] ? "true -> false" : "false -> true")}");
-                return null;
             }
+        return null;
+    }
+
+    static GuardFailure? HostStateChanged(TracedGraph graph)
+    {
         foreach (var guard in graph.HostGuards)
-            if (guard.Mismatch() is { } change)
-            {
-                failure = new GuardFailure(guard.Site, change);
-                return null;
-            }
+            if (guard.Mismatch() is { } change) return new GuardFailure(guard.Site, change);
+        return null;
+    }
+
+    static Tensor[]? RunOps(TracedGraph graph, Tensor[] args, Tensor[] env, bool reuseInputs, out GuardFailure? failure)
+    {
+        failure = null;
+        for (int i = 0; i < args.Length; i++) env[graph.Parameters[i]] = args[i];
+        foreach (var (id, tensor) in graph.Captures) env[id] = tensor;
+        // Every generator the graph draws from, and where it stood, to give the draws back if a guard fails.
+        var sources = graph.DrawSources;
+        (long, long)[]? statesAtStart = null;
+        if (graph.GuardCount > 0)
+        {
+            statesAtStart = new (long, long)[sources.Count];
+            for (int i = 0; i < statesAtStart.Length; i++) statesAtStart[i] = sources[i].State;
+        }
+        string? effectsDone = null;
+        // A tape open around the call may follow tensors the trace did not see followed: record as traced.
+        bool recordAll = Tapes.Open is not null;
+        // Nothing but reverse-mode recording looks at an op: ops that record no node skip the interpreters.
+        bool quiet = !recordAll && !ForwardMode.Active && !GradMode.AnomalyDetection && Dispatch.Observers is null;
 
         foreach (var op in graph.Ops)
         {
+            CallSite.Replaying = op.Site;
             if (op.Kind is GraphOpKind.Guard or GraphOpKind.GradGuard)
             {
                 var now = op.Kind == GraphOpKind.Guard ? HostValues.Bytes(env[op.Inputs[0]], observed: true) : [env[op.Inputs[0]].Grad is null ? (byte)0 : (byte)1];
@@ -59,20 +95,61 @@ internal static class Replay
                         "its updates (for gradients: the same parameters must get gradients on every call), or call it eagerly.");
                 // Nothing ran that the retrace would not run again, except draws: give them back, so the
                 // retrace draws what eager code would.
-                for (int i = 0; i < statesAtStart.Length; i++) sources[i].State = statesAtStart[i];
+                for (int i = 0; i < statesAtStart!.Length; i++) sources[i].State = statesAtStart[i];
                 failure = new GuardFailure(op.Site, $"value {op.ExpectedText} -> {nowText}");
                 return null;
             }
             if (op.Kind is GraphOpKind.Write or GraphOpKind.SetGrad) effectsDone ??= $"{op.Kind} at {op.Site}";
-            if (!GradMode.Enabled || (op.GradEnabled && (op.RecordsForCaller || recordAll))) RunOp(op, env);
-            else
-                using (Autograd.NoGrad()) RunOp(op, env);
+            bool records = GradMode.Enabled && op.GradEnabled && (op.RecordsForCaller || recordAll);
+            try
+            {
+                if (quiet && op.Kind == GraphOpKind.Call && op.Op!.OutputCount == 1 && !(records && AnyRequiresGrad(op, env)))
+                    RunQuiet(op, env, reuseInputs);
+                else if (records || !GradMode.Enabled) RunOp(op, env);
+                else
+                    using (Autograd.NoGrad()) RunOp(op, env);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException && !e.Message.Contains(op.Site, StringComparison.Ordinal))
+            {
+                throw ReplayError(op, e);
+            }
         }
         var outputs = new Tensor[graph.Outputs.Count];
         for (int i = 0; i < outputs.Length; i++) outputs[i] = env[graph.Outputs[i]];
         foreach (var (index, name) in graph.ReleasedOutputs)
             if (outputs[index].GradFn is null) outputs[index].GradFn = new ReleasedNode(name, outputs[index].Shape, outputs[index].DType);
         return outputs;
+    }
+
+    static bool AnyRequiresGrad(GraphOp op, Tensor[] env)
+    {
+        foreach (var id in op.Inputs)
+            if (env[id].RequiresGrad) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// An op no interpreter needs to see: straight to its kernel, on the graph's own primitive instance (it
+    /// records nothing, so no node keeps it) with its kernel looked up once.
+    /// </summary>
+    static void RunQuiet(GraphOp op, Tensor[] env, bool reuseInputs)
+    {
+        var inputs = reuseInputs ? op.InputBuffer ??= new Tensor[op.Inputs.Length] : new Tensor[op.Inputs.Length];
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = env[op.Inputs[i]];
+        env[op.Outputs[0]] = Dispatch.CallUnobserved(op.Op!, inputs, ref op.Kernel);
+        if (reuseInputs) Array.Clear(inputs);
+    }
+
+    /// <summary>An op failed in a replay: the same kind of exception, naming the op and the user's line it was traced from.</summary>
+    static Exception ReplayError(GraphOp op, Exception e)
+    {
+        string what = $"{op.Op?.Name ?? op.Kind.ToString().ToLowerInvariant()} (traced at {op.Site}) failed in a replay of the compiled function: {e.Message}";
+        return e switch
+        {
+            ArgumentException => new ArgumentException(what, e),
+            NotSupportedException => new NotSupportedException(what, e),
+            _ => new InvalidOperationException(what, e),
+        };
     }
 
     static void RunOp(GraphOp op, Tensor[] env)
@@ -118,6 +195,9 @@ internal static class Replay
                 alias.Cut = op.Cut;
                 if (op.RequiresGrad) alias.RequiresGrad = true;
                 env[op.Outputs[0]] = alias;
+                break;
+            case GraphOpKind.Check:
+                Dispatch.Check(inputs[0], op.Check!);
                 break;
             case GraphOpKind.SetGrad:
                 inputs[0].Grad = inputs.Length > 1 ? inputs[1] : null;   // shown to an outer tracer, as eager code's assignment

@@ -50,7 +50,14 @@ internal sealed class TracedGraph
 
     Generator[]? _drawSources;
 
-    public int GuardCount => Ops.Count(o => o.Kind is GraphOpKind.Guard or GraphOpKind.GradGuard) + HostGuards.Count;
+    /// <summary>The value environment replays reuse (see <see cref="Replay.Run"/>), and whether a replay holds it.</summary>
+    public Tensor[]? Env;
+    public int EnvInUse;
+
+    /// <summary>Guards of every kind (counted once the trace is finished: replays ask on every call).</summary>
+    public int GuardCount => _guardCount ??= Ops.Count(o => o.Kind is GraphOpKind.Guard or GraphOpKind.GradGuard) + HostGuards.Count;
+
+    int? _guardCount;
 
     /// <summary>A new value with the layout of <paramref name="t"/>.</summary>
     public int NewValue(Tensor t)

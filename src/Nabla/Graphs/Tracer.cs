@@ -126,6 +126,12 @@ internal sealed class Tracer : Interpreter
         _graph.Ops.Add(new GraphOp { Kind = GraphOpKind.Guard, Inputs = [Id(t)], Site = site, Expected = bytes, ExpectedText = text });
     }
 
+    public override void Checked(Tensor t, ValueCheck check)
+    {
+        if (Ignoring) return;
+        _graph.Ops.Add(new GraphOp { Kind = GraphOpKind.Check, Inputs = [Id(t)], Site = CallSite.Describe(), Check = check });
+    }
+
     public override void HostWrite(Tensor t)
     {
         if (Ignoring) return;

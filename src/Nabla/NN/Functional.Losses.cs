@@ -36,15 +36,7 @@ public static partial class Functional
     public static Tensor BinaryCrossEntropy(Tensor input, Tensor target, Tensor? weight = null, Reduction reduction = Reduction.Mean)
     {
         Difference("BinaryCrossEntropy", input, target);
-        // Checked on the input's device; one value comes back to the host (two more to name a bad one).
-        var x = input.Detach();
-        var outside = Tensor.LogicalAnd(x.Ge(0.0), x.Le(1.0)).Eq(0L).Reshape(-1);   // NaN fails both bounds
-        if (outside.To(DType.Int64).Sum().Item<long>() > 0)
-        {
-            int at = (int)outside.To(DType.Int64).ArgMax().Item<long>();
-            double v = x.Reshape(-1).Narrow(0, at, 1).Item<double>();
-            throw Errors.Arg("BinaryCrossEntropy", $"all elements of the input must be probabilities in [0, 1], found {v}; apply Sigmoid first or use BinaryCrossEntropyWithLogits.");
-        }
+        Dispatch.Check(input, new ProbabilityCheck("BinaryCrossEntropy"));
         var loss = -(target * input.Log().Clamp(min: -100) + (1.0 - target) * (1.0 - input).Log().Clamp(min: -100));
         if (weight is not null) loss = loss * weight;
         return Reduce("BinaryCrossEntropy", loss, reduction);
@@ -187,10 +179,8 @@ public static partial class Functional
 
     static void CheckTargets(string op, Tensor t, int classes, long ignoreIndex)
     {
-        foreach (var v in t.To(DType.Int64).ToArray<long>())
-            if ((v < 0 || v >= classes) && v != ignoreIndex)
-                throw new ArgumentOutOfRangeException("target", $"{op}: target {v} is out of range for {classes} classes " +
-                    $"(valid: 0..{classes - 1}, or ignoreIndex = {ignoreIndex}) (called from {CallSite.Describe()})");
+        Dispatch.Check(t, new IndexRangeCheck("target", classes, ignoreIndex, $"{op}: target {{0}} is out of range for {classes} classes " +
+            $"(valid: 0..{classes - 1}, or ignoreIndex = {ignoreIndex})"));
     }
 
     static Tensor Difference(string op, Tensor input, Tensor target)

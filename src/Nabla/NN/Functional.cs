@@ -46,10 +46,7 @@ public static partial class Functional
         if (weight.Rank != 2)
             throw Errors.Arg("Embedding", $"weight must be 2-d [num_embeddings, embedding_dim], got {Errors.Describe(weight)}.");
         int num = weight.Shape[0];
-        foreach (var v in indices.To(DType.Int64).ToArray<long>())
-            if (v < 0 || v >= num)
-                throw new ArgumentOutOfRangeException(nameof(indices),
-                    $"Embedding: index {v} is out of range for {num} embeddings (valid: 0..{num - 1}) (called from {CallSite.Describe()})");
+        Dispatch.Check(indices, new IndexRangeCheck(nameof(indices), num, null, $"Embedding: index {{0}} is out of range for {num} embeddings (valid: 0..{num - 1})"));
         int[] shape = [.. indices.Shape.ToArray(), weight.Shape[1]];
         return weight.IndexSelect(0, indices.Reshape(-1)).Reshape(shape);
     }

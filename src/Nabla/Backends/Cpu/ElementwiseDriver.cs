@@ -15,8 +15,25 @@ internal delegate void BinaryRun<T>(ReadOnlySpan<T> a, int strideA, ReadOnlySpan
 internal static class ElementwiseDriver
 {
     /// <summary>y = f(x) where y is contiguous with x's shape.</summary>
-    public static void Unary<T>(Tensor x, Tensor y, SpanMap<T> kernel) where T : unmanaged =>
+    public static void Unary<T>(Tensor x, Tensor y, SpanMap<T> kernel) where T : unmanaged
+    {
+        if (OneSmallRun(x, y))
+        {
+            using var raw = Backends.RawAccess.Enter();
+            kernel(x.Data<T>().AsSpan(x.Offset, y.NumElements), y.Data<T>().AsSpan(y.Offset, y.NumElements));
+            return;
+        }
         Unary<T, T>(x, y, (s, d) => kernel(s, d));
+    }
+
+    /// <summary>
+    /// Whether <paramref name="y"/> and every operand are one contiguous run of the same shape, too short to
+    /// split across threads: the kernel then runs on the spans directly. Small tensors are where the strided
+    /// walk's set-up (loop arrays, closure) cost more than the arithmetic; the result is the same run the
+    /// walk would have made.
+    /// </summary>
+    static bool OneSmallRun(Tensor x, Tensor y) =>
+        y.NumElements < CpuParallel.Threshold && y.IsContiguous && x.IsContiguous && x.Shape.Equals(y.Shape);
 
     /// <summary>y = f(x) with a different output element type (casts).</summary>
     public static void Unary<TIn, TOut>(Tensor x, Tensor y, SpanConvert<TIn, TOut> kernel)
@@ -41,6 +58,12 @@ internal static class ElementwiseDriver
     public static void Binary<T>(Tensor a, Tensor b, Tensor y, BinaryRun<T> kernel) where T : unmanaged
     {
         using var raw = Backends.RawAccess.Enter();
+        if (OneSmallRun(a, y) && OneSmallRun(b, y))
+        {
+            int count = y.NumElements;
+            kernel(a.Data<T>().AsSpan(a.Offset, count), 1, b.Data<T>().AsSpan(b.Offset, count), 1, y.Data<T>().AsSpan(y.Offset, count));
+            return;
+        }
         var loop = new StridedLoop(y.Shape.Span, [a.Strides, b.Strides, y.Strides], [a.Offset, b.Offset, y.Offset]);
         int sa = loop.InnerStride(0), sb = loop.InnerStride(1);
         var ad = a.Data<T>();
