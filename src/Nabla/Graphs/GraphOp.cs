@@ -33,6 +33,8 @@ internal enum GraphOpKind
     /// C# code branches on it (ZeroGrad skips null gradients, Step skips parameters without one).
     /// </summary>
     GradGuard,
+    /// <summary>C# code every run repeats here (<see cref="GraphOp.Effect"/>: an optimizer's step count += 1).</summary>
+    HostEffect,
 }
 
 /// <summary>
@@ -84,6 +86,12 @@ internal sealed class GraphOp
 
     /// <summary>Backward: the traced call (its flags; its tensors are this op's inputs, in order).</summary>
     public Engine.BackwardCall? Pass { get; init; }
+
+    /// <summary>Call, Create, Write: builds this op's primitive on each run from C# state (a learning rate), instead of <see cref="Primitive.ForReplay"/>.</summary>
+    public Func<Primitive>? Rebuild { get; init; }
+
+    /// <summary>HostEffect: what runs.</summary>
+    public HostAction? Effect { get; init; }
 
     /// <summary>Write: the inputs written (the primitive's <see cref="Primitive.Writes"/>).</summary>
     public int[] Written => Kind == GraphOpKind.Write && Op is not null ? [.. Op.Writes.Select(i => Inputs[i])] : [];

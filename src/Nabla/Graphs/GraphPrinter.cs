@@ -68,7 +68,7 @@ internal static class GraphPrinter
         string args = string.Join(", ", op.Inputs.Select(id => $"%{id}"));
         string results = string.Join(", ", op.Outputs.Select(id => id < 0 ? "_" : $"%{id}"));
         string types = string.Join(", ", op.Outputs.Select(id => id < 0 ? "none" : Type(g, id)));
-        string noGrad = op.GradEnabled ? "" : " [no_grad]";
+        string noGrad = (op.GradEnabled ? "" : " [no_grad]") + (op.Rebuild is null ? "" : " [rebuilt per call]");
         string text = op.Kind switch
         {
             GraphOpKind.Write => $"{op.Op!.Name}({args})  writes {string.Join(", ", op.Written.Select(id => $"%{id}"))}{noGrad}",
@@ -82,6 +82,7 @@ internal static class GraphPrinter
             GraphOpKind.Alias => $"{results} = alias({args}, strides [{string.Join(", ", op.Layout.Strides)}], offset {op.Layout.RelativeOffset:+0;-0;+0}) : {types}",
             GraphOpKind.Create when op.DrawSource is { } source => $"{results} = {op.Op!.Name}(draws {((IRandomDraws)op.Op!).DrawCount} from " +
                 $"{(ReferenceEquals(source, Generator.Default) ? "the global generator" : "its own generator")}) : {types}",
+            GraphOpKind.HostEffect => $"host: {op.Effect!.What}",
             GraphOpKind.Transfer => $"{results} = to_{op.Device}({args}) : {types}",
             _ => $"{results} = {op.Op!.Name}({args}) : {types}{noGrad}",
         };

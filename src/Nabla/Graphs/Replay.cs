@@ -53,7 +53,7 @@ internal static class Replay
                 failure = new GuardFailure(op.Site, $"value {op.ExpectedText} -> {nowText}");
                 return null;
             }
-            if (op.Kind is GraphOpKind.Write or GraphOpKind.Backward or GraphOpKind.SetGrad) effectsDone ??= $"{op.Kind} at {op.Site}";
+            if (op.Kind is GraphOpKind.Write or GraphOpKind.Backward or GraphOpKind.SetGrad or GraphOpKind.HostEffect) effectsDone ??= $"{op.Kind} at {op.Site}";
             if (op.GradEnabled || !GradMode.Enabled) RunOp(op, env);
             else
                 using (Autograd.NoGrad()) RunOp(op, env);
@@ -68,7 +68,7 @@ internal static class Replay
         switch (op.Kind)
         {
             case GraphOpKind.Call:
-                var p = op.Op!.ForReplay();
+                var p = ReplayHooks.PrimitiveFor(op);
                 if (p.OutputCount == 1) env[op.Outputs[0]] = Dispatch.Call(p, inputs);
                 else
                 {
@@ -90,7 +90,7 @@ internal static class Replay
                 target.WriteResult("in-place op (compiled)", result, GradMode.Enabled && (target.RequiresGrad || result.RequiresGrad));
                 break;
             case GraphOpKind.Write:
-                Dispatch.Write(op.Op!.ForReplay(), inputs);
+                Dispatch.Write(ReplayHooks.PrimitiveFor(op), inputs);
                 break;
             case GraphOpKind.Constant:
                 Tensor copy;
@@ -110,6 +110,9 @@ internal static class Replay
                 break;
             case GraphOpKind.SetGrad:
                 inputs[0].Grad = inputs.Length > 1 ? inputs[1] : null;   // shown to an outer tracer, as eager code's assignment
+                break;
+            case GraphOpKind.HostEffect:
+                ReplayHooks.RunEffect(op);
                 break;
             case GraphOpKind.GradOf:
                 env[op.Outputs[0]] = inputs[0].Grad ?? throw Errors.State("CompiledFunction",
@@ -146,6 +149,6 @@ internal static class Replay
             var (seed, start) = generator.Reserve(random.DrawCount);
             return random.WithDraws(seed, start);
         }
-        return op.Op!.ForReplay();
+        return ReplayHooks.PrimitiveFor(op);
     }
 }
