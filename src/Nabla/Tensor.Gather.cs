@@ -93,10 +93,9 @@ public partial class Tensor
 
     static void CheckIndexValues(string op, int dim, Tensor index, int size)
     {
-        foreach (var v in IndexWalk.Values(index))
-            if (v < 0 || v >= size)
-                throw new ArgumentOutOfRangeException(null,
-                    $"{op}: index {v} is out of range for dim {dim} of size {size}; values must be in 0..{size - 1} " +
-                    $"(called from {CallSite.Describe()})");
+        if (IndexBounds.FirstOutOfRange(index, size) is long v)
+            throw new ArgumentOutOfRangeException(null,
+                $"{op}: index {v} is out of range for dim {dim} of size {size}; values must be in 0..{size - 1} " +
+                $"(called from {CallSite.Describe()})");
     }
 }

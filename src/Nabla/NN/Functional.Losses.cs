@@ -187,14 +187,9 @@ public static partial class Functional
 
     static void CheckTargets(string op, Tensor t, int classes, long ignoreIndex)
     {
-        // Checked on the targets' device; one count comes back to the host (two more values to name a bad one),
-        // so a compiled training step guards one integer that stays 0, instead of every label of the batch.
-        var l = t.To(DType.Int64);
-        var bad = Tensor.LogicalAnd(Tensor.LogicalAnd(l.Ge(0L), l.Lt((long)classes)).Eq(0L), l.Eq(ignoreIndex).Eq(0L)).To(DType.Int64);
-        if (bad.Sum().Item<long>() == 0) return;
-        long v = l.Narrow(0, (int)bad.ArgMax().Item<long>(), 1).Item<long>();   // the first bad target
-        throw new ArgumentOutOfRangeException("target", $"{op}: target {v} is out of range for {classes} classes " +
-            $"(valid: 0..{classes - 1}, or ignoreIndex = {ignoreIndex}) (called from {CallSite.Describe()})");
+        if (Primitives.Index.IndexBounds.FirstOutOfRange(t, classes, ignoreIndex) is long v)
+            throw new ArgumentOutOfRangeException("target", $"{op}: target {v} is out of range for {classes} classes " +
+                $"(valid: 0..{classes - 1}, or ignoreIndex = {ignoreIndex}) (called from {CallSite.Describe()})");
     }
 
     static Tensor Difference(string op, Tensor input, Tensor target)

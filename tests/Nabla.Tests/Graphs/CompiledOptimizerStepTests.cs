@@ -204,4 +204,68 @@ public class CompiledOptimizerStepTests
         AssertSameState(optE, optC, 5);    // 3 steps before the checkpoint, then steps 6 and 7
         Assert.Equal(2, compiled.TraceCount);
     }
+
+    [Fact]
+    public void CompiledCrossEntropyStepReplaysForNewLabelsAndStillRejectsABadOne()
+    {
+        // CrossEntropy checks its targets, and Gather its indices, with one count read back (a guard that stays
+        // 0), not a read of every label: a graph traced on one batch serves the next batch's labels.
+        Func<Module, Optimizer, Func<Tensor, Tensor, Tensor>> step = (net, opt) => (x, labels) =>
+        {
+            opt.ZeroGrad();
+            var loss = Functional.CrossEntropy(net.Call(x), labels);
+            loss.Backward();
+            opt.Step();
+            return loss;
+        };
+        Module Classifier() => new Sequential(new Linear(4, 3, seed: 1), new Tanh(), new Linear(3, 5, seed: 2));
+        var (netE, netC) = (Classifier(), Classifier());
+        var (optE, optC) = (new Adam(netE.Parameters(), learningRate: 0.01), new Adam(netC.Parameters(), learningRate: 0.01));
+        var (eager, compiled) = (step(netE, optE), Graph.Compile(step(netC, optC)));
+        for (int i = 0; i < 6; i++)
+        {
+            var x = Tensor.Randn([8, 4], seed: 300 + i);
+            var labels = Tensor.FromArray(Enumerable.Range(0, 8).Select(k => (long)((k * (i + 1) + i) % 5)).ToArray(), [8]);
+            Assert.Equal(F(eager(x, labels)), F(compiled.Call(x, labels)));
+        }
+        AssertSameParameters(netE, netC);
+        Assert.Equal(1, compiled.TraceCount);
+
+        // A loss alone (no update before the check): a bad label fails the guard, the retrace runs the
+        // check eagerly and throws CrossEntropy's error.
+        var lossOnly = Graph.Compile((Tensor logits, Tensor t) => Functional.CrossEntropy(logits, t));
+        var z = Tensor.Randn([3, 5], seed: 9);
+        Assert.Equal(F(Functional.CrossEntropy(z, Tensor.FromArray(new long[] { 4, 0, 2 }, [3]))),
+            F(lossOnly.Call(z, Tensor.FromArray(new long[] { 4, 0, 2 }, [3]))));
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => lossOnly.Call(z, Tensor.FromArray(new long[] { 1, 7, 2 }, [3])));
+        Assert.Contains("target 7 is out of range for 5 classes", ex.Message);
+    }
+
+    [Fact]
+    public void CompiledStepCalledInsideAnotherCompiledFunctionStillCountsStepsAndFollowsTheRate()
+    {
+        // The inner graph's host effects and rebuilt ops are recorded again by the outer trace.
+        var (netE, netC) = (Net(), Net());
+        var (optE, optC) = (Make("adamw", netE), Make("adamw", netC));
+        var (schedE, schedC) = (new ExponentialLR(optE, gamma: 0.7), new ExponentialLR(optC, gamma: 0.7));
+        var eager = TorchStep(netE, optE);
+        var inner = Graph.Compile(TorchStep(netC, optC));
+        var (x0, y0) = Batch(0);
+        inner.Call(x0, y0);                         // inner traced: the outer call below replays it
+        eager(x0, y0);
+        schedE.Step();
+        schedC.Step();
+        var outer = Graph.Compile((Tensor x, Tensor y) => inner.Call(x, y));
+        for (int i = 1; i < 8; i++)
+        {
+            var (x, y) = Batch(i);
+            Assert.Equal(F(eager(x, y)), F(outer.Call(x, y)));
+            schedE.Step();
+            schedC.Step();
+        }
+        AssertSameParameters(netE, netC);
+        AssertSameState(optE, optC, 8);
+        Assert.Equal(1, outer.TraceCount);
+        Assert.Equal(1, inner.TraceCount);
+    }
 }
