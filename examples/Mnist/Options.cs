@@ -12,6 +12,7 @@ sealed record Options
     public int? Limit { get; init; }
     public string OutputDirectory { get; init; } = ".";
     public string? DataDirectory { get; init; }
+    public bool Compile { get; init; }
 
     public const string Usage = """
         Trains a network on MNIST with Nabla and reports the test accuracy.
@@ -24,6 +25,8 @@ sealed record Options
           --seed N               seed for initialization and shuffling (default 0)
           --style torch|tf       Backward()/Step() or GradientTape/ApplyGradients (same numbers)
           --limit N              train on the first N training images only (quick runs)
+          --compile              run the training step (forward, loss, gradients, Adam update) as one
+                                 compiled graph (Graph.Compile), replayed every step; same numbers as eager
           --out DIR              where mnist-model.safetensors and mnist-training.png go (default .)
           --data DIR             folder with the MNIST files (default: the repo's data/mnist)
         """;
@@ -36,6 +39,11 @@ sealed record Options
         {
             string name = args[i];
             if (name is "-h" or "--help") return (null, "");
+            if (name == "--compile")
+            {
+                o = o with { Compile = true };
+                continue;
+            }
             if (i + 1 >= args.Length) return (null, $"option {name} needs a value");
             string value = args[++i];
             try

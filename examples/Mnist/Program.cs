@@ -24,9 +24,9 @@ var loader = new DataLoader(new TensorDataset(trainImages, trainLabels), options
 
 var model = options.Model == "cnn" ? Models.Cnn(options.Seed) : Models.Mlp(options.Seed);
 var optimizer = new Adam(model.Parameters(), learningRate: options.LearningRate);
-var trainer = new Trainer(model, optimizer, options.Style);
+var trainer = new Trainer(model, optimizer, options.Style, options.Compile);
 int parameters = model.Parameters().Sum(p => p.NumElements);
-AnsiConsole.MarkupLine($"[bold]Nabla MNIST[/]: {options.Model} ({parameters:N0} parameters), {options.Style} style, " +
+AnsiConsole.MarkupLine($"[bold]Nabla MNIST[/]: {options.Model} ({parameters:N0} parameters), {options.Style} style{(options.Compile ? ", compiled" : "")}, " +
     $"{trainImages.Shape[0]:N0} training images, batch {options.BatchSize}, Adam lr {options.LearningRate}, " +
     $"{options.Epochs} epoch(s), {Environment.ProcessorCount} cores");
 
@@ -64,6 +64,7 @@ for (int epoch = 1; epoch <= options.Epochs; epoch++)
 }
 
 Report.Table(epochs);
+if (trainer.Explain() is { } explained) Console.Write(explained);
 Directory.CreateDirectory(options.OutputDirectory);
 var modelPath = Path.Combine(options.OutputDirectory, "mnist-model.safetensors");
 var plotPath = Path.Combine(options.OutputDirectory, "mnist-training.png");

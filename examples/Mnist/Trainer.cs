@@ -6,24 +6,54 @@ namespace Nabla.Examples.Mnist;
 /// <summary>
 /// One training step written both ways on the same model and optimizer: PyTorch style
 /// (Backward/Step) and TensorFlow style (GradientTape/ApplyGradients). Same seed, same numbers.
+/// With <c>compile</c>, the step runs through <see cref="Graph.Compile(Func{Tensor[], Tensor[]}, CompileOptions?)"/>:
+/// traced on the first batch (and once more for a smaller last batch), replayed afterwards, with the
+/// same numbers as eager.
 /// </summary>
-sealed class Trainer(Module model, Optimizer optimizer, string style)
+sealed class Trainer
 {
-    /// <summary>Runs one step on a batch; returns the loss and the number of correct predictions.</summary>
-    public (double Loss, long Correct) Step(Tensor images, Tensor labels) =>
-        style == "tf" ? TensorFlowStyle(images, labels) : PyTorchStyle(images, labels);
+    readonly Module model;
+    readonly Optimizer optimizer;
+    readonly string style;
+    readonly CompiledFunction<Func<Tensor[], Tensor[]>>? compiled;
 
-    (double, long) PyTorchStyle(Tensor images, Tensor labels)
+    public Trainer(Module model, Optimizer optimizer, string style, bool compile = false)
+    {
+        (this.model, this.optimizer, this.style) = (model, optimizer, style);
+        // The compiled step returns tensors only: reading the loss to the host inside it (Item) would be a
+        // guard on a float, so the loss and the count of correct predictions are read after the call.
+        if (compile) compiled = Graph.Compile(TrainStep);
+    }
+
+    /// <summary>What the compiled function has traced and why (null when not compiling).</summary>
+    public string? Explain() => compiled?.Explain();
+
+    /// <summary>Runs one step on a batch; returns the loss and the number of correct predictions.</summary>
+    public (double Loss, long Correct) Step(Tensor images, Tensor labels)
+    {
+        var results = compiled is { } f ? f.Call([images, labels]) : TrainStep([images, labels]);
+        return (results[0].Item<double>(), results[1].Item<long>());
+    }
+
+    /// <summary>One step on [images, labels]; returns [loss, number of correct predictions] as tensors.</summary>
+    Tensor[] TrainStep(Tensor[] batch)
+    {
+        var (images, labels) = (batch[0], batch[1]);
+        var (loss, logits) = style == "tf" ? TensorFlowStyle(images, labels) : PyTorchStyle(images, labels);
+        return [loss, CorrectCount(logits, labels)];
+    }
+
+    (Tensor Loss, Tensor Logits) PyTorchStyle(Tensor images, Tensor labels)
     {
         optimizer.ZeroGrad();
         var logits = model.Call(images);
         var loss = Functional.CrossEntropy(logits, labels);
         loss.Backward();
         optimizer.Step();
-        return (loss.Item<double>(), Correct(logits, labels));
+        return (loss, logits);
     }
 
-    (double, long) TensorFlowStyle(Tensor images, Tensor labels)
+    (Tensor Loss, Tensor Logits) TensorFlowStyle(Tensor images, Tensor labels)
     {
         Tensor logits, loss;
         using (var tape = new GradientTape())
@@ -33,7 +63,7 @@ sealed class Trainer(Module model, Optimizer optimizer, string style)
             var grads = tape.Gradient(loss, model.TrainableVariables);
             optimizer.ApplyGradients(grads.Zip(model.TrainableVariables));
         }
-        return (loss.Item<double>(), Correct(logits, labels));
+        return (loss, logits);
     }
 
     /// <summary>Accuracy of the model on a whole dataset, in eval mode and without recording.</summary>
@@ -54,5 +84,7 @@ sealed class Trainer(Module model, Optimizer optimizer, string style)
         return (double)correct / images.Shape[0];
     }
 
-    static long Correct(Tensor logits, Tensor labels) => logits.ArgMax(1).Eq(labels).Sum().Item<long>();
+    static long Correct(Tensor logits, Tensor labels) => CorrectCount(logits, labels).Item<long>();
+
+    static Tensor CorrectCount(Tensor logits, Tensor labels) => logits.ArgMax(1).Eq(labels).Sum();
 }

@@ -33,6 +33,8 @@ internal enum GraphOpKind
     GradGuard,
     /// <summary>A check of input 0's values (<see cref="GraphOp.Check"/>: indices in range...), run again on every call.</summary>
     Check,
+    /// <summary>C# code every run repeats here (<see cref="GraphOp.Effect"/>: an optimizer's step count += 1).</summary>
+    HostEffect,
 }
 
 /// <summary>
@@ -96,6 +98,12 @@ internal sealed class GraphOp
 
     /// <summary>Call: the input array quiet replays fill and clear, instead of one new array per run.</summary>
     public Tensor[]? InputBuffer;
+
+    /// <summary>Call, Create, Write: builds this op's primitive on each run from C# state (a learning rate), instead of <see cref="Primitive.ForReplay"/>.</summary>
+    public Func<Primitive>? Rebuild { get; init; }
+
+    /// <summary>HostEffect: what runs.</summary>
+    public HostAction? Effect { get; init; }
 
     /// <summary>Write: the inputs written (the primitive's <see cref="Primitive.Writes"/>).</summary>
     public int[] Written => Kind == GraphOpKind.Write && Op is not null ? [.. Op.Writes.Select(i => Inputs[i])] : [];

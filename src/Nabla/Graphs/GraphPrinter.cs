@@ -70,7 +70,7 @@ internal static class GraphPrinter
         string types = string.Join(", ", op.Outputs.Select(id => id < 0 ? "none" : Type(g, id)));
         // [no_grad]: traced under no-grad; [unrecorded]: traced recording, but nothing outside the function can
         // reach its node (a backward inside consumed it), so replays skip the recording.
-        string noGrad = !op.GradEnabled ? " [no_grad]" : op.RecordsForCaller ? "" : " [unrecorded]";
+        string noGrad = (!op.GradEnabled ? " [no_grad]" : op.RecordsForCaller ? "" : " [unrecorded]") + (op.Rebuild is null ? "" : " [rebuilt per call]");
         string text = op.Kind switch
         {
             GraphOpKind.Write => $"{op.Op!.Name}({args})  writes {string.Join(", ", op.Written.Select(id => $"%{id}"))}{noGrad}",
@@ -83,6 +83,7 @@ internal static class GraphPrinter
             GraphOpKind.Alias => $"{results} = alias({args}, strides [{string.Join(", ", op.Layout.Strides)}], offset {op.Layout.RelativeOffset:+0;-0;+0}) : {types}",
             GraphOpKind.Create when op.DrawSource is { } source => $"{results} = {op.Op!.Name}(draws {((IRandomDraws)op.Op!).DrawCount} from " +
                 $"{(ReferenceEquals(source, Generator.Default) ? "the global generator" : "its own generator")}) : {types}",
+            GraphOpKind.HostEffect => $"host: {op.Effect!.What}",
             GraphOpKind.Transfer => $"{results} = to_{op.Device}({args}) : {types}",
             _ => $"{results} = {op.Op!.Name}({args}) : {types}{noGrad}",
         };

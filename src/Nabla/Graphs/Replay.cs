@@ -99,7 +99,7 @@ internal static class Replay
                 failure = new GuardFailure(op.Site, $"value {op.ExpectedText} -> {nowText}");
                 return null;
             }
-            if (op.Kind is GraphOpKind.Write or GraphOpKind.SetGrad) effectsDone ??= $"{op.Kind} at {op.Site}";
+            if (op.Kind is GraphOpKind.Write or GraphOpKind.SetGrad or GraphOpKind.HostEffect) effectsDone ??= $"{op.Kind} at {op.Site}";
             bool records = GradMode.Enabled && op.GradEnabled && (op.RecordsForCaller || recordAll);
             try
             {
@@ -130,13 +130,14 @@ internal static class Replay
 
     /// <summary>
     /// An op no interpreter needs to see: straight to its kernel, on the graph's own primitive instance (it
-    /// records nothing, so no node keeps it) with its kernel looked up once.
+    /// records nothing, so no node keeps it; or the one its rebuild makes from C# state now) with its kernel
+    /// looked up once.
     /// </summary>
     static void RunQuiet(GraphOp op, Tensor[] env, bool reuseInputs)
     {
         var inputs = reuseInputs ? op.InputBuffer ??= new Tensor[op.Inputs.Length] : new Tensor[op.Inputs.Length];
         for (int i = 0; i < inputs.Length; i++) inputs[i] = env[op.Inputs[i]];
-        env[op.Outputs[0]] = Dispatch.CallUnobserved(op.Op!, inputs, ref op.Kernel);
+        env[op.Outputs[0]] = Dispatch.CallUnobserved(op.Rebuild is { } make ? make() : op.Op!, inputs, ref op.Kernel);
         if (reuseInputs) Array.Clear(inputs);
     }
 
@@ -159,7 +160,7 @@ internal static class Replay
         switch (op.Kind)
         {
             case GraphOpKind.Call:
-                var p = op.Op!.ForReplay();
+                var p = ReplayHooks.PrimitiveFor(op);
                 if (p.OutputCount == 1) env[op.Outputs[0]] = Dispatch.Call(p, inputs);
                 else
                 {
@@ -181,7 +182,7 @@ internal static class Replay
                 target.WriteResult("in-place op (compiled)", result, GradMode.Enabled && (target.RequiresGrad || result.RequiresGrad));
                 break;
             case GraphOpKind.Write:
-                Dispatch.Write(op.Op!.ForReplay(), inputs);
+                Dispatch.Write(ReplayHooks.PrimitiveFor(op), inputs);
                 break;
             case GraphOpKind.Constant:
                 Tensor copy;
@@ -202,6 +203,9 @@ internal static class Replay
             case GraphOpKind.SetGrad:
                 inputs[0].Grad = inputs.Length > 1 ? inputs[1] : null;   // shown to an outer tracer, as eager code's assignment
                 break;
+            case GraphOpKind.HostEffect:
+                ReplayHooks.RunEffect(op);
+                break;
             case GraphOpKind.GradOf:
                 env[op.Outputs[0]] = inputs[0].Grad ?? throw Errors.State("CompiledFunction",
                     $"the traced function read .Grad of a tensor ({Errors.Describe(inputs[0])}) at {op.Site}, and in this call it is null " +
@@ -220,6 +224,6 @@ internal static class Replay
             var (seed, start) = generator.Reserve(random.DrawCount);
             return random.WithDraws(seed, start);
         }
-        return op.Op!.ForReplay();
+        return ReplayHooks.PrimitiveFor(op);
     }
 }

@@ -56,6 +56,7 @@ internal sealed class Tracer : Interpreter
 
     public override void Call(Primitive op, Tensor[] inputs, ReadOnlySpan<Tensor> outputs)
     {
+        var rebuild = ReplayHooks.Take(ref PendingRebuild, op);   // first, so a scope never outlives its op
         if (Ignoring) return;
         if (op is CustomOutput)
         {
@@ -84,6 +85,7 @@ internal sealed class Tracer : Interpreter
             GradEnabled = GradMode.Enabled,
             Device = outputs[0].Device,
             DrawSource = op is IRandomDraws draws ? SourceOf(draws) : null,
+            Rebuild = rebuild,
         };
         _graph.Ops.Add(node);
         if (node.Kind == GraphOpKind.Create) _leaves.Add((node, outputs[0]));
@@ -91,8 +93,24 @@ internal sealed class Tracer : Interpreter
 
     public override void Write(Primitive op, Tensor[] inputs)
     {
+        var rebuild = ReplayHooks.Take(ref PendingRebuild, op);
         if (Ignoring) return;
-        var node = new GraphOp { Kind = GraphOpKind.Write, Op = op.ForReplay(), Inputs = [.. inputs.Select(Id)], Site = CallSite.Describe(), GradEnabled = GradMode.Enabled };
+        var node = new GraphOp { Kind = GraphOpKind.Write, Op = op.ForReplay(), Inputs = [.. inputs.Select(Id)], Site = CallSite.Describe(), GradEnabled = GradMode.Enabled, Rebuild = rebuild };
+        _graph.Ops.Add(node);
+        _firstWrite ??= node.Site;
+    }
+
+    /// <summary>See <see cref="ReplayHooks.RebuildWith"/>: how the next op recorded is rebuilt on each replay.</summary>
+    internal Func<Primitive>? PendingRebuild;
+
+    /// <summary>See <see cref="ReplayHooks.Lifted"/>: nothing is recorded while paused.</summary>
+    internal void Pause(int delta) => _paused += delta;
+
+    /// <summary>A C# effect every replay repeats here (<see cref="ReplayHooks.RecordHostEffect"/>); like a write, it can't be undone.</summary>
+    internal void HostEffect(HostAction effect)
+    {
+        if (Ignoring) return;
+        var node = new GraphOp { Kind = GraphOpKind.HostEffect, Effect = effect, Site = CallSite.Describe() };
         _graph.Ops.Add(node);
         _firstWrite ??= node.Site;
     }

@@ -39,15 +39,23 @@ public sealed class Adagrad : Optimizer
 
     private protected override void Update(Variable p, Tensor g, ParamState state, ParamGroup group)
     {
-        double lr = group.LearningRate, lrDecay = group["lr_decay"], wd = group["weight_decay"], eps = group["eps"];
+        double wd = group["weight_decay"], eps = group["eps"];
         double init = group["initial_accumulator_value"];
-        state.Step++;
+        CountStep(p, state);
         var d = group.Flag("maximize") ? -g : g;
         if (wd != 0) d = d + p * wd;
-        double clr = lr / (1 + (state.Step - 1) * lrDecay);
         var sum = state.Get("sum", () => Tensor.Full(p.Shape.ToArray(), init, p.DType));
         sum.AddInPlace(d * d);
         var std = sum.Sqrt() + eps;
-        p.AddInPlace(d * -clr / std);
+        p.AddInPlace(d * RateScalar(d, group, state, NegativeDecayedRate) / std);
     }
+
+    // -clr = -lr / (1 + (step - 1)·lr_decay), read again by each compiled replay (after CountStep's increment).
+    static readonly Func<ParamGroup, ParamState, double> NegativeDecayedRate =
+        static (gr, st) => -(gr.LearningRate / (1 + (st.Step - 1) * gr["lr_decay"]));
+
+    private protected override bool RebuildsRateAndStep(ParamGroup group) => true;
+
+    private protected override void InitState(Variable p, ParamState state, ParamGroup group) =>
+        state.Get("sum", () => Tensor.Full(p.Shape.ToArray(), group["initial_accumulator_value"], p.DType));
 }

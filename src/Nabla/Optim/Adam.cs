@@ -27,9 +27,14 @@ public sealed class Adam : Optimizer
     private protected override void ValidateOptions(string owner, IReadOnlyDictionary<string, double> options) =>
         AdamUpdate.Validate(owner, options);
 
-    // The step count enters the update as a C# number (bias corrections / the rate decay).
+    // The step count enters the update as a C# number (bias corrections).
     private protected override bool UpdateReadsStepCount => true;
 
     private protected override void Update(Variable p, Tensor g, ParamState state, ParamGroup group) =>
-        AdamUpdate.Step(p, g, state, group, decoupled: false);
+        AdamUpdate.Step(this, p, g, state, group, decoupled: false);
+
+    // The fused update reads the rate and step count again on each replay; AMSGrad's expression bakes them in.
+    private protected override bool RebuildsRateAndStep(ParamGroup group) => !group.Flag("amsgrad");
+
+    private protected override void InitState(Variable p, ParamState state, ParamGroup group) => AdamUpdate.InitState(p, state, group);
 }

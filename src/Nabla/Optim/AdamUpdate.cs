@@ -1,4 +1,5 @@
 using Nabla.Engine;
+using Nabla.Primitives.Write;
 
 namespace Nabla.Optim;
 
@@ -23,25 +24,37 @@ internal static class AdamUpdate
         if (o.TryGetValue("weight_decay", out var wd) && !(wd >= 0)) throw Errors.Arg(owner, $"invalid weight_decay {wd}; it must be >= 0.");
     }
 
+    /// <summary>The zero moment buffers (made before the first update, so a compiled step holds them from its first trace).</summary>
+    public static void InitState(Variable p, ParamState state, ParamGroup group)
+    {
+        state.Get("exp_avg", () => Tensor.ZerosLike(p));
+        state.Get("exp_avg_sq", () => Tensor.ZerosLike(p));
+        if (group.Flag("amsgrad")) state.Get("max_exp_avg_sq", () => Tensor.ZerosLike(p));
+    }
+
     /// <summary>
     /// One step of torch.optim.Adam (<paramref name="decoupled"/> false: weight decay added to the
     /// gradient) or AdamW (true: the parameter shrinks by lr·wd first), in PyTorch's operation order.
+    /// Inside a compiled function the step count and rate are read again on each replay (the fused
+    /// write and the decay scalar are rebuilt), except on the AMSGrad / unfused path, which guards them.
     /// </summary>
-    public static void Step(Variable p, Tensor g, ParamState state, ParamGroup group, bool decoupled)
+    public static void Step(Optimizer owner, Variable p, Tensor g, ParamState state, ParamGroup group, bool decoupled)
     {
-        double lr = group.LearningRate, beta1 = group["beta1"], beta2 = group["beta2"], eps = group["eps"], wd = group["weight_decay"];
-        state.Step++;
-        if (wd != 0 && decoupled) p.MulInPlace(1 - lr * wd);
+        double beta1 = group["beta1"], beta2 = group["beta2"], eps = group["eps"], wd = group["weight_decay"];
         var m = state.Get("exp_avg", () => Tensor.ZerosLike(p));
         var v = state.Get("exp_avg_sq", () => Tensor.ZerosLike(p));
-        if (!group.Flag("amsgrad") && AdamFused.Applies(p, g, m, v))
+        bool fused = !group.Flag("amsgrad") && AdamFused.Applies(p, g, m, v);
+        if (!fused && !group.Flag("amsgrad")) owner.GuardRateAndStep(p, group, state);   // the amsgrad groups' are guarded whole
+        owner.CountStep(p, state);
+        if (wd != 0 && decoupled) p.MulInPlace(Optimizer.RateScalar(p, group, state, static (gr, _) => 1 - gr.LearningRate * gr["weight_decay"]));
+        if (fused)
         {
             // One pass, no temporaries, bitwise the expression below (see AdamFused).
-            double b1 = 1 - Math.Pow(beta1, state.Step), b2 = 1 - Math.Pow(beta2, state.Step);
-            AdamFused.Run(p, g, m, v, new Primitives.Write.AdamStep.Coefficients(1 - beta1, beta2, 1 - beta2, Math.Sqrt(b2), eps, -(lr / b1),
-                decoupled ? 0 : wd, group.Flag("maximize")));
+            using (Graph.IsTracing ? RebuildFused(group, state, decoupled) : null)
+                AdamFused.Run(p, g, m, v, Coefficients(group, state, decoupled));
             return;
         }
+        double lr = group.LearningRate;
         var d = group.Flag("maximize") ? -g : g;
         if (wd != 0 && !decoupled) d = d + p * wd;
         // m = β1·m + (1−β1)·g as torch's lerp; v = β2·v + (1−β2)·g² as torch's addcmul ((1−β2)·g)·g.
@@ -61,4 +74,17 @@ internal static class AdamUpdate
         // p += (−stepSize·m) / denom, torch's addcdiv order.
         p.AddInPlace(m * -stepSize / denom);
     }
+
+    /// <summary>The fused write's scalars from the group's options and the state's step count now.</summary>
+    static AdamStep.Coefficients Coefficients(ParamGroup group, ParamState state, bool decoupled)
+    {
+        double lr = group.LearningRate, beta1 = group["beta1"], beta2 = group["beta2"];
+        double b1 = 1 - Math.Pow(beta1, state.Step), b2 = 1 - Math.Pow(beta2, state.Step);
+        return new AdamStep.Coefficients(1 - beta1, beta2, 1 - beta2, Math.Sqrt(b2), group["eps"], -(lr / b1),
+            decoupled ? 0 : group["weight_decay"], group.Flag("maximize"));
+    }
+
+    // Apart from Step, so eager calls build no closure.
+    static IDisposable? RebuildFused(ParamGroup group, ParamState state, bool decoupled) =>
+        Graphs.ReplayHooks.RebuildWith(() => new AdamStep(Coefficients(group, state, decoupled)));
 }

@@ -103,9 +103,15 @@ public abstract partial class Optimizer
     /// </summary>
     public void Step()
     {
-        // Inside a compiled function the update's C# inputs (options, step counts, which buffers exist) are
-        // baked into the graph: guard them, so a replay with other values retraces instead of using stale ones.
-        if (Graph.IsTracing) Graph.GuardHostState($"{Name} state", HostState);
+        // Inside a compiled function: make state outside the graph and guard what the updates bake in (see Optimizer.Graph.cs).
+        if (Graph.IsTracing)
+        {
+            var updated = new List<(Variable, ParamGroup)>();
+            foreach (var group in _groups)
+                foreach (var p in group.Parameters)
+                    if (p.Grad is not null) updated.Add((p, group));
+            PrepareTrace(updated);
+        }
         using (Autograd.NoGrad())
         {
             int index = 0;
@@ -125,27 +131,6 @@ public abstract partial class Optimizer
 
     /// <summary>Whether <see cref="Update"/> reads the step count (bias corrections, decays), so a compiled step depends on it.</summary>
     private protected virtual bool UpdateReadsStepCount => false;
-
-    /// <summary>What <see cref="Update"/> reads from C# state, as "name=value" items (a compiled step's guard).</summary>
-    string[] HostState()
-    {
-        var items = new List<string>();
-        for (int gi = 0; gi < _groups.Count; gi++)
-        {
-            var group = _groups[gi];
-            foreach (var (key, value) in group.Options.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-                items.Add($"group {gi} {key}={value:R}");
-            for (int pi = 0; pi < group.Parameters.Count; pi++)
-            {
-                // A parameter without state reads like a fresh state (step 0, no buffers): only what the update uses counts.
-                _state.TryGetValue(group.Parameters[pi], out var st);
-                string step = UpdateReadsStepCount ? $" step={st?.Step ?? 0}" : "";
-                string buffers = st is null ? "" : string.Join(",", st.Buffers.Keys.Order(StringComparer.Ordinal));
-                items.Add($"group {gi} parameter {pi}{step} buffers={buffers}");
-            }
-        }
-        return [.. items];
-    }
 
     /// <summary>
     /// Re-evaluates the loss with <paramref name="closure"/> (which should zero the gradients, compute
@@ -170,9 +155,15 @@ public abstract partial class Optimizer
             foreach (var group in _groups)
                 foreach (var p in group.Parameters)
                 {
+                    if (setToNone)
+                    {
+                        // Unconditionally, without reading it: a compiled step then does not depend on whether
+                        // the gradients were set (the first call finds them null, later ones set).
+                        p.Grad = null;
+                        continue;
+                    }
                     if (p.Grad is not { } g) continue;
-                    if (setToNone) p.Grad = null;
-                    else if (g.GradFn is not null || g.RequiresGrad) p.Grad = Tensor.ZerosLike(g);
+                    if (g.GradFn is not null || g.RequiresGrad) p.Grad = Tensor.ZerosLike(g);
                     else g.Zero();
                 }
     }
@@ -206,11 +197,14 @@ public abstract partial class Optimizer
                 string.Join(", ", pairs.Select(p => $"'{p.Variable.Name}'")) + "]. The loss does not depend on them: check that " +
                 "the forward pass ran inside the GradientTape's using block and that the variables are the model's.");
 
+        // Every variable joins its group first (as before, null gradients included), so a compiled step's guard sees the groups the updates use.
+        var groups = pairs.Select(pair => GroupOf(pair.Variable)).ToList();
+        if (Graph.IsTracing) PrepareTrace([.. pairs.Select((pair, i) => (pair, i)).Where(x => x.pair.Gradient is not null).Select(x => (x.pair.Variable, groups[x.i]))]);
         using (Autograd.NoGrad())
             for (int i = 0; i < pairs.Count; i++)
             {
                 var (g, v) = pairs[i];
-                var group = GroupOf(v);
+                var group = groups[i];
                 if (g is null)
                 {
                     WarnOnce(v, $"{Name}.ApplyGradients: variable '{v.Name}' (item {i}, shape {v.Shape}) got a null gradient, so it was " +

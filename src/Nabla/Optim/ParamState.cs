@@ -6,7 +6,15 @@ namespace Nabla.Optim;
 /// </summary>
 internal sealed class ParamState
 {
+    static long s_made;
+
     public long Step;
+
+    /// <summary>Tells state objects apart (a compiled step's guard: a loaded state dict brings new state and buffers).</summary>
+    public readonly long Id = Interlocked.Increment(ref s_made);
+
+    /// <summary><c>Step += 1</c>, as a delegate a compiled step repeats on each replay.</summary>
+    public void AdvanceStep() => Step++;
     public readonly Dictionary<string, Tensor> Buffers = new(StringComparer.Ordinal);
 
     /// <summary>The buffer named <paramref name="key"/>, made with <paramref name="make"/> the first time.</summary>

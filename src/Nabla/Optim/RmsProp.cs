@@ -36,9 +36,9 @@ public sealed class RmsProp : Optimizer
 
     private protected override void Update(Variable p, Tensor g, ParamState state, ParamGroup group)
     {
-        double lr = group.LearningRate, alpha = group["alpha"], eps = group["eps"], wd = group["weight_decay"], momentum = group["momentum"];
+        double alpha = group["alpha"], eps = group["eps"], wd = group["weight_decay"], momentum = group["momentum"];
         var d = group.Flag("maximize") ? -g : g;
-        state.Step++;
+        CountStep(p, state);
         if (wd != 0) d = d + p * wd;
         var v = state.Get("square_avg", () => Tensor.ZerosLike(p));
         v.MulInPlace(alpha).AddInPlace(d * (1 - alpha) * d);
@@ -55,8 +55,20 @@ public sealed class RmsProp : Optimizer
         {
             var buf = state.Get("momentum_buffer", () => Tensor.ZerosLike(p));
             buf.MulInPlace(momentum).AddInPlace(d / avg);
-            p.AddInPlace(buf * -lr);
+            p.AddInPlace(buf * RateScalar(buf, group, state, NegativeRate));
         }
-        else p.AddInPlace(d * -lr / avg);
+        else p.AddInPlace(d * RateScalar(d, group, state, NegativeRate) / avg);
+    }
+
+    // -lr, read again by each compiled replay (the step count is not used).
+    static readonly Func<ParamGroup, ParamState, double> NegativeRate = static (gr, _) => -gr.LearningRate;
+
+    private protected override bool RebuildsRateAndStep(ParamGroup group) => true;
+
+    private protected override void InitState(Variable p, ParamState state, ParamGroup group)
+    {
+        state.Get("square_avg", () => Tensor.ZerosLike(p));
+        if (group.Flag("centered")) state.Get("grad_avg", () => Tensor.ZerosLike(p));
+        if (group["momentum"] > 0) state.Get("momentum_buffer", () => Tensor.ZerosLike(p));
     }
 }

@@ -46,8 +46,8 @@ public sealed class Sgd : Optimizer
 
     private protected override void Update(Variable p, Tensor g, ParamState state, ParamGroup group)
     {
-        double lr = group.LearningRate, momentum = group["momentum"], dampening = group["dampening"], wd = group["weight_decay"];
-        state.Step++;
+        double momentum = group["momentum"], dampening = group["dampening"], wd = group["weight_decay"];
+        CountStep(p, state);
         var d = group.Flag("maximize") ? -g : g;
         if (wd != 0) d = d + p * wd;
         if (momentum != 0)
@@ -58,6 +58,9 @@ public sealed class Sgd : Optimizer
                 state.Buffers["momentum_buffer"] = buf = d.Clone();   // the first step takes the gradient as is
             d = group.Flag("nesterov") ? d + buf * momentum : buf;
         }
-        p.AddInPlace(d * -lr);
+        p.AddInPlace(d * RateScalar(d, group, state, static (gr, _) => -gr.LearningRate));   // d * -lr, read again by each compiled replay
     }
+
+    // The rate enters only through RateScalar (the step count not at all).
+    private protected override bool RebuildsRateAndStep(ParamGroup group) => true;
 }
