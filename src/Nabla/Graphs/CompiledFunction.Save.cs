@@ -44,11 +44,14 @@ public partial class CompiledFunction
         lock (_gate)
         {
             var modes = _module is null ? null : Signature.Of([], _module).Modules;
-            var chosen = _traces.Where(t => modes is null || t.Key.Modules.AsSpan().SequenceEqual(modes)).ToList();
+            // Graphs of the modules' current train/eval modes: by the signature of a compiled Module, by the mode guards
+            // of a function that calls modules.
+            var chosen = _traces.Where(t => (modes is null || t.Key.Modules.AsSpan().SequenceEqual(modes))
+                && (t.Graph is null || t.Graph.HostGuards.All(g => !GraphFileWriter.IsModuleMode(g) || g.Mismatch() is null))).ToList();
             if (chosen.Count == 0)
                 throw Errors.State(op, _traces.Count == 0
                     ? $"{Name} has traced nothing yet; call it with the arguments it will be used with first (tracing runs it)."
-                    : $"{Name} has no graph traced in its module's current modes ({string.Join(", ", modes!.Select(m => $"{m.Name}: {(m.Training ? "train" : "eval")}"))}); " +
+                    : $"{Name} has no graph traced in its modules' current train/eval modes; " +
                       "call it once in these modes before saving.");
             if (chosen.FirstOrDefault(t => t.Graph is null) is { } eager)
                 throw Errors.State(op, $"{Name} runs eagerly for arguments ({eager.Key}) ({eager.EagerReason}), so there is no graph to save for them.");

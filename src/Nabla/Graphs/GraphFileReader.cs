@@ -169,6 +169,7 @@ internal static class GraphFileReader
             if (!defined[Id(id, fail)]) throw fail($"returns value %{id}, which no parameter, capture or op defines");
             graph.Outputs.Add(id);
         }
+        GraphFileCheck.Verify(graph, fail);
         return new LoadedGraph([.. args], gradEnabled, graph);
     }
 

@@ -51,7 +51,7 @@ internal static class GraphFileWriter
             for (int g = 0; g < graphs.Count; g++)
             {
                 var (key, graph) = graphs[g];
-                if (graph.HostGuards.FirstOrDefault() is { } guard)
+                if (graph.HostGuards.FirstOrDefault(g => !IsModuleMode(g)) is { } guard)
                     throw Errors.State(op, $"{name}'s graph for arguments ({key}) guards C# state ({guard.What}, read at {guard.Site}), which a saved " +
                         "function cannot read; save a function of tensors only (an inference function, without an optimizer step).");
                 json.WriteStartObject();
@@ -134,6 +134,12 @@ internal static class GraphFileWriter
         }
         json.WriteEndObject();
     }
+
+    /// <summary>
+    /// A guard on a module's train/eval mode: the saved graph keeps the mode it was traced in (as torch.jit.trace
+    /// does), so it needs no module at run time; only graphs whose modes hold now are saved.
+    /// </summary>
+    public static bool IsModuleMode(HostStateGuard guard) => guard.Probe.Target is Module;
 
     static string Describe(GraphOpKind kind) => kind switch
     {
