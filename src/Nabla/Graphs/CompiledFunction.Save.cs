@@ -65,8 +65,10 @@ public partial class CompiledFunction
     /// given there (used by reference: later in-place changes to them are seen), else from the file; each must have the
     /// shape, dtype and device it was traced with. The file is validated completely before anything runs: a malformed,
     /// truncated or foreign file is an <see cref="InvalidDataException"/> that names the file and the item.
+    /// Besides its structure, types, ids and sizes, every graph is run once at load time on the reference device (on
+    /// zeros; bounds-checked managed loops), and each op must make values of the recorded shapes and dtypes, so
+    /// parameters that do not suit their inputs never reach the fast kernels; this costs one reference-speed call per graph.
     /// NB: as with torch.jit.load and tf.saved_model.load, a graph file is a program: load only files you trust.
-    /// Its structure, types, ids and sizes are checked, but not that every op's parameters suit its inputs.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not a valid graph file.</exception>
     /// <exception cref="ArgumentException">A weight is missing (saved without weights and not given) or has another shape, dtype or device.</exception>
