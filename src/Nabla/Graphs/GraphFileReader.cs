@@ -1,9 +1,6 @@
 using System.Text.Json;
 using Nabla.Engine;
 using Nabla.IO;
-using Nabla.Primitives;
-using Nabla.Primitives.Creation;
-using Nabla.Primitives.Movement;
 
 namespace Nabla.Graphs;
 
