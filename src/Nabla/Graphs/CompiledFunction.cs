@@ -10,7 +10,7 @@ namespace Nabla;
 /// with a new signature runs the function and traces it; later calls replay the graph. See
 /// <see cref="Explain"/> for what was traced and why, and <see cref="GraphFor"/> for a graph.
 /// </summary>
-public class CompiledFunction
+public partial class CompiledFunction
 {
     readonly Func<Tensor[], Tensor[]> _function;
     readonly string[] _names;

@@ -1,0 +1,232 @@
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Nabla.Primitives;
+
+namespace Nabla.Graphs;
+
+/// <summary>
+/// Writes a primitive as its type name and its fields, and builds it back, with no code per op: every
+/// instance field of the primitive's class and its bases (but <see cref="Primitive.SideOutputs"/>, one
+/// call's results) is written by its type. Allowed field types: numbers, bool, string, enums (DType
+/// among them), <see cref="Shape"/>, <see cref="Device"/>, arrays of these, and small records of these
+/// declared in Nabla (Im2Col's geometry, Adam's coefficients). Anything else (a tensor, a delegate, a
+/// custom function) makes the op unsavable, and saving says so. Loading instantiates only non-generic
+/// Primitive subclasses of the Nabla assembly whose fields all pass the same rule, and requires exactly
+/// their fields, so a file can make nothing but the ops Nabla itself makes.
+/// </summary>
+internal static class PrimitiveCodec
+{
+    /// <summary>Most elements of one array field, and most characters of one string field.</summary>
+    public const int MaxArrayLength = 1 << 20;
+    public const int MaxStringLength = 4096;
+    const int MaxNesting = 4;
+
+    static readonly Assembly Nabla = typeof(Primitive).Assembly;
+
+    /// <summary>Every primitive type a file may name, by full name (only the savable ones).</summary>
+    static readonly Lazy<Dictionary<string, Type>> Savable = new(() =>
+        Nabla.GetTypes()
+            .Where(t => t.IsSubclassOf(typeof(Primitive)) && !t.IsAbstract && !t.ContainsGenericParameters && WhyUnsavable(t) is null)
+            .ToDictionary(t => t.FullName!, StringComparer.Ordinal));
+
+    /// <summary>The concrete primitive types of Nabla and why each one cannot be saved (null: it can).</summary>
+    public static IEnumerable<(Type Type, string? Why)> AllPrimitiveTypes() =>
+        Nabla.GetTypes().Where(t => t.IsSubclassOf(typeof(Primitive)) && !t.IsAbstract && !t.ContainsGenericParameters)
+            .Select(t => (t, WhyUnsavable(t)));
+
+    /// <summary>Why instances of <paramref name="type"/> cannot be written (a field of an unsupported type), or null.</summary>
+    public static string? WhyUnsavable(Type type)
+    {
+        foreach (var (name, field) in Fields(type))
+            if (!Supported(field.FieldType, 0))
+                return $"its field '{name}' is a {Readable(field.FieldType)}, which a graph file cannot hold";
+        return Fields(type).GroupBy(f => f.Name).FirstOrDefault(g => g.Count() > 1) is { } dup
+            ? $"it has two fields named '{dup.Key}'" : null;
+    }
+
+    /// <summary>Writes <paramref name="op"/> as <c>{"type": ..., "fields": {...}}</c>; throws when it cannot be saved.</summary>
+    public static void Write(Utf8JsonWriter json, Primitive op, string where)
+    {
+        var type = op.GetType();
+        if (WhyUnsavable(type) is { } why)
+            throw new NotSupportedException($"{where}: the op {op.Name} ({type.Name}) can't be saved: {why}.");
+        json.WriteStartObject();
+        json.WriteString("type", type.FullName);
+        json.WriteStartObject("fields");
+        foreach (var (name, field) in Fields(type))
+        {
+            json.WritePropertyName(name);
+            WriteValue(json, field.FieldType, field.GetValue(op));
+        }
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    /// <summary>The primitive an element written by <see cref="Write"/> describes; <paramref name="fail"/> makes the error for a bad element.</summary>
+    public static Primitive Read(JsonElement e, Func<string, Exception> fail)
+    {
+        if (e.ValueKind != JsonValueKind.Object) throw fail($"the op must be an object with 'type' and 'fields', got {e.ValueKind}");
+        string typeName = Property(e, "type", JsonValueKind.String, fail).GetString()!;
+        if (!Savable.Value.TryGetValue(typeName, out var type))
+            throw fail($"'{Clip(typeName)}' is not a primitive of this version of Nabla that a graph file may hold");
+        var fields = Property(e, "fields", JsonValueKind.Object, fail);
+        var op = (Primitive)RuntimeHelpers.GetUninitializedObject(type);
+        ReadFields(fields, type, op, 0, $"op {type.Name}", fail);
+        // ForReplay gives a clean record (SideOutputs empty), as every run makes from it anyway.
+        return op.ForReplay();
+    }
+
+    static void ReadFields(JsonElement fields, Type type, object target, int depth, string what, Func<string, Exception> fail)
+    {
+        var expected = Fields(type).ToDictionary(f => f.Name, f => f.Field, StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in fields.EnumerateObject())
+        {
+            if (!expected.TryGetValue(p.Name, out var field))
+                throw fail($"{what} has no field '{Clip(p.Name)}' (it has: {string.Join(", ", expected.Keys)})");
+            if (!seen.Add(p.Name)) throw fail($"{what} gives field '{p.Name}' twice");
+            field.SetValue(target, ReadValue(p.Value, field.FieldType, depth, $"{what}, field '{p.Name}'", fail));
+        }
+        foreach (var name in expected.Keys)
+            if (!seen.Contains(name)) throw fail($"{what} lacks its field '{name}'");
+    }
+
+    /// <summary>The instance fields of <paramref name="type"/> and its bases, by readable name (<c>&lt;shape&gt;P</c> is "shape").</summary>
+    static IEnumerable<(string Name, FieldInfo Field)> Fields(Type type)
+    {
+        const BindingFlags flags = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
+        for (var t = type; t is not null && t != typeof(object); t = t.BaseType)
+            foreach (var f in t.GetFields(flags).OrderBy(f => f.MetadataToken))
+            {
+                if (t == typeof(Primitive) && f.Name.Contains(nameof(Primitive.SideOutputs), StringComparison.Ordinal)) continue;
+                yield return (ReadableName(f.Name), f);
+            }
+    }
+
+    /// <summary>"shape" for a primary constructor's <c>&lt;shape&gt;P</c>, "K" for <c>&lt;K&gt;k__BackingField</c>.</summary>
+    static string ReadableName(string field) =>
+        field.StartsWith('<') && field.IndexOf('>') is > 1 and var close ? field[1..close] : field;
+
+    static bool Supported(Type t, int depth)
+    {
+        if (depth > MaxNesting) return false;
+        if (t.IsPrimitive) return t == typeof(int) || t == typeof(long) || t == typeof(double) || t == typeof(float) || t == typeof(bool);
+        if (t == typeof(string) || t.IsEnum || t == typeof(Shape) || t == typeof(Device)) return true;
+        if (t.IsArray) return t.GetArrayRank() == 1 && Supported(t.GetElementType()!, depth + 1);
+        return IsSmallRecord(t) && Fields(t).All(f => Supported(f.Field.FieldType, depth + 1));
+    }
+
+    /// <summary>A record (class or struct) declared in Nabla that is no primitive and no tensor: its fields are its data.</summary>
+    static bool IsSmallRecord(Type t) =>
+        t.Assembly == Nabla && !t.IsAbstract && !t.ContainsGenericParameters && !typeof(Primitive).IsAssignableFrom(t) && !typeof(Tensor).IsAssignableFrom(t)
+        && !typeof(Delegate).IsAssignableFrom(t) && (t.IsValueType || t.IsSealed)
+        && t.GetMethod("PrintMembers", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public) is not null;
+
+    static void WriteValue(Utf8JsonWriter json, Type t, object? value)
+    {
+        switch (value)
+        {
+            case null: json.WriteNullValue(); return;
+            case int i: json.WriteNumberValue(i); return;
+            case long l: json.WriteNumberValue(l); return;
+            case bool b: json.WriteBooleanValue(b); return;
+            case double d:
+                // Finite values as numbers (shortest round-trip text); -0, NaN and infinities by their bits, exactly.
+                if (double.IsFinite(d) && !(d == 0 && double.IsNegative(d))) json.WriteNumberValue(d);
+                else json.WriteStringValue("0x" + BitConverter.DoubleToInt64Bits(d).ToString("X16", CultureInfo.InvariantCulture));
+                return;
+            case float f:
+                if (float.IsFinite(f) && !(f == 0 && float.IsNegative(f))) json.WriteNumberValue(f);
+                else json.WriteStringValue("0x" + BitConverter.SingleToInt32Bits(f).ToString("X8", CultureInfo.InvariantCulture));
+                return;
+            case string s: json.WriteStringValue(s); return;
+            case Enum e: json.WriteStringValue(e.ToString()); return;
+            case Shape shape:
+                json.WriteStartArray();
+                foreach (var d in shape) json.WriteNumberValue(d);
+                json.WriteEndArray();
+                return;
+            case Device device: json.WriteStringValue(device.ToString()); return;
+            case Array array:
+                json.WriteStartArray();
+                foreach (var item in array) WriteValue(json, t.GetElementType()!, item);
+                json.WriteEndArray();
+                return;
+        }
+        json.WriteStartObject();
+        foreach (var (name, field) in Fields(value.GetType()))
+        {
+            json.WritePropertyName(name);
+            WriteValue(json, field.FieldType, field.GetValue(value));
+        }
+        json.WriteEndObject();
+    }
+
+    static object? ReadValue(JsonElement e, Type t, int depth, string what, Func<string, Exception> fail)
+    {
+        if (depth > MaxNesting) throw fail($"{what} nests deeper than {MaxNesting} levels");
+        if (e.ValueKind == JsonValueKind.Null)
+            return t.IsValueType ? throw fail($"{what} is null but must be a {Readable(t)}") : null;
+        if (t == typeof(int)) return e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out var i) ? i : throw Bad();
+        if (t == typeof(long)) return e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out var l) ? l : throw Bad();
+        if (t == typeof(bool)) return e.ValueKind is JsonValueKind.True or JsonValueKind.False ? e.GetBoolean() : throw Bad();
+        if (t == typeof(double)) return ReadDouble(e) ?? throw Bad();
+        if (t == typeof(float)) return ReadFloat(e) ?? throw Bad();
+        if (t == typeof(string))
+            return e.ValueKind == JsonValueKind.String && e.GetString() is { Length: <= MaxStringLength } s ? s : throw Bad();
+        if (t.IsEnum)
+        {
+            // By name only: Enum.Parse would also take "7" or "1, 2", values no op was made with.
+            var name = e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+            return name is not null && Enum.GetNames(t).Contains(name, StringComparer.Ordinal) ? Enum.Parse(t, name) : throw Bad();
+        }
+        if (t == typeof(Device))
+            return e.ValueKind == JsonValueKind.String ? GraphFileValues.DeviceOf(e.GetString()!) ?? throw Bad() : throw Bad();
+        if (t == typeof(Shape)) return GraphFileValues.ShapeOf(e, fail, what);
+        if (t.IsArray)
+        {
+            if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() > MaxArrayLength) throw Bad();
+            var elementType = t.GetElementType()!;
+            var array = Array.CreateInstance(elementType, e.GetArrayLength());
+            int k = 0;
+            foreach (var item in e.EnumerateArray())
+                array.SetValue(ReadValue(item, elementType, depth + 1, $"{what}[{k}]", fail), k++);
+            return array;
+        }
+        if (e.ValueKind != JsonValueKind.Object) throw Bad();
+        var record = RuntimeHelpers.GetUninitializedObject(t);   // a struct comes boxed, so its fields can be set
+        ReadFields(e, t, record, depth + 1, what, fail);
+        return record;
+
+        Exception Bad() => fail($"{what} must be a {Readable(t)}, got {Clip(e.GetRawText())}");
+    }
+
+    static double? ReadDouble(JsonElement e)
+    {
+        if (e.ValueKind == JsonValueKind.Number) return e.TryGetDouble(out var d) && double.IsFinite(d) ? d : null;
+        return e.ValueKind == JsonValueKind.String && e.GetString() is { Length: 18 } s && s.StartsWith("0x", StringComparison.Ordinal)
+            && long.TryParse(s.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var bits)
+            ? BitConverter.Int64BitsToDouble(bits) : null;
+    }
+
+    static float? ReadFloat(JsonElement e)
+    {
+        if (e.ValueKind == JsonValueKind.Number) return e.TryGetSingle(out var f) && float.IsFinite(f) ? f : null;
+        return e.ValueKind == JsonValueKind.String && e.GetString() is { Length: 10 } s && s.StartsWith("0x", StringComparison.Ordinal)
+            && int.TryParse(s.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var bits)
+            ? BitConverter.Int32BitsToSingle(bits) : null;
+    }
+
+    internal static JsonElement Property(JsonElement e, string name, JsonValueKind kind, Func<string, Exception> fail)
+    {
+        if (!e.TryGetProperty(name, out var value)) throw fail($"'{name}' is missing");
+        if (value.ValueKind != kind) throw fail($"'{name}' must be {kind}, got {value.ValueKind}");
+        return value;
+    }
+
+    static string Readable(Type t) => t.IsArray ? Readable(t.GetElementType()!) + "[]" : t.Name;
+
+    internal static string Clip(string s) => s.Length <= 60 ? s : s[..57] + "...";
+}
