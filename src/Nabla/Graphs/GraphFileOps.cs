@@ -25,7 +25,7 @@ internal static class GraphFileOps
         var kind = Enum.Parse<GraphOpKind>(kindName);
         string site = GraphFileValues.String(e, "site", fail);
         fail = GraphFileReader.In(fail, $"{kind} at {site}");
-        if (kind is not (GraphOpKind.Call or GraphOpKind.Create or GraphOpKind.Transfer or GraphOpKind.Write or GraphOpKind.Constant or GraphOpKind.Alias or GraphOpKind.Guard))
+        if (kind is not (GraphOpKind.Call or GraphOpKind.Create or GraphOpKind.Transfer or GraphOpKind.Write or GraphOpKind.Constant or GraphOpKind.Alias or GraphOpKind.Guard or GraphOpKind.Check))
             throw fail($"a saved graph can't hold a {kind} op (it runs without the source's gradient bookkeeping)");
 
         var inputs = GraphFileValues.Ints(PrimitiveCodec.Property(e, "inputs", JsonValueKind.Array, fail), fail, "inputs", maxLength: GraphFileReader.MaxOpInputs);
@@ -36,6 +36,7 @@ internal static class GraphFileOps
         var device = GraphFileValues.DeviceOf(PrimitiveCodec.Property(e, "device", JsonValueKind.String, fail), fail, "device");
         bool draws = GraphFileValues.Bool(e, "draws", fail);
 
+        ValueCheck? check = null;
         (Shape, int[], int) layout = default;
         Tensor? constant = null;
         byte[] expected = [];
@@ -69,6 +70,10 @@ internal static class GraphFileOps
                 Need(op is null && inputs.Length == 1 && outputs.Length == 1, "an alias has no primitive, one input and one output");
                 layout = AliasLayout(PrimitiveCodec.Property(e, "layout", JsonValueKind.Object, fail), graph, inputs[0], fail);
                 break;
+            case GraphOpKind.Check:
+                Need(op is null && inputs.Length == 1 && outputs.Length == 0, "a check has no primitive, one input and no output");
+                check = PrimitiveCodec.ReadCheck(PrimitiveCodec.Property(e, "check", JsonValueKind.Object, fail), fail);
+                break;
             case GraphOpKind.Guard:
                 Need(op is null && inputs.Length == 1 && outputs.Length == 0, "a guard has no primitive, one input and no output");
                 var read = graph.Values[inputs[0]];
@@ -95,7 +100,7 @@ internal static class GraphFileOps
             GradEnabled = GraphFileValues.Bool(e, "gradEnabled", fail),
             DrawSource = draws ? Generator.Default : null,   // as eager code, the loading process's global generator
             RequiresGrad = GraphFileValues.Bool(e, "requiresGrad", fail),
-            Constant = constant, Layout = layout, Expected = expected, ExpectedText = expectedText,
+            Constant = constant, Layout = layout, Expected = expected, ExpectedText = expectedText, Check = check,
             Cut = kind == GraphOpKind.Alias && e.TryGetProperty("cut", out var cut) ? new GraphCut(cut.ValueKind == JsonValueKind.String ? cut.GetString()! : throw fail("'cut' must be a string")) : null,
         };
 

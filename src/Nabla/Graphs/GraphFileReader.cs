@@ -154,6 +154,7 @@ internal static class GraphFileReader
             var t = captures[ids[0]];
             if (!Matches(graph.Values[ids[1]], t.Shape, t.DType, t.Device)) throw at($"value %{ids[1]} does not have the weight's layout");
             graph.Captures.Add((ids[1], t));
+            graph.CaptureRequiresGrad.Add(t.RequiresGrad);   // as loaded: a later change would need a retrace, which a file can't do
         }
 
         int n = 0;

@@ -94,7 +94,11 @@ internal static class GraphFileWriter
 
     static void WriteOp(Utf8JsonWriter json, GraphOp op, string constantName, Dictionary<string, Tensor> tensors, string name, Signature key)
     {
-        if (op.Kind is GraphOpKind.Backward or GraphOpKind.SetGrad or GraphOpKind.GradOf or GraphOpKind.GradGuard)
+        if (op.Kind is GraphOpKind.HostEffect || op.Rebuild is not null)
+            throw Errors.State("CompiledFunction.Save", $"{name}'s graph for arguments ({key}) has {(op.Kind is GraphOpKind.HostEffect ? $"a C# effect ({op.Effect!.What})" : $"an op ({op.Op!.Name}) rebuilt from C# state on every call")} " +
+                $"at {op.Site}: it depends on objects of the running program (an optimizer), so it can't be saved. Save a function that computes " +
+                "outputs from its inputs (a model's forward), not a training step.");
+        if (op.Kind is GraphOpKind.SetGrad or GraphOpKind.GradOf or GraphOpKind.GradGuard)
             throw Errors.State("CompiledFunction.Save", $"{name}'s graph for arguments ({key}) has a {Describe(op.Kind)} at {op.Site}; a saved function " +
                 "runs without the engine's gradient bookkeeping of the traced call, so it is for inference: save a function that computes outputs " +
                 "from its inputs (a model's forward), not a training step.");
@@ -127,6 +131,11 @@ internal static class GraphFileWriter
             json.WriteEndObject();
             if (op.Cut is { } cut) json.WriteString("cut", cut.Reason);
         }
+        if (op.Check is { } check)
+        {
+            json.WritePropertyName("check");
+            PrimitiveCodec.WriteCheck(json, check, $"CompiledFunction.Save: {name}, check at {op.Site}");
+        }
         if (op.Kind == GraphOpKind.Guard)
         {
             json.WriteString("expected", Convert.ToBase64String(op.Expected));
@@ -143,7 +152,6 @@ internal static class GraphFileWriter
 
     static string Describe(GraphOpKind kind) => kind switch
     {
-        GraphOpKind.Backward => "backward pass",
         GraphOpKind.SetGrad => "write to .Grad",
         GraphOpKind.GradOf => "read of .Grad",
         _ => "check of whether a .Grad is null",

@@ -64,6 +64,43 @@ internal static class PrimitiveCodec
         json.WriteEndObject();
     }
 
+    /// <summary>Every value check a file may name (the sealed <see cref="Engine.ValueCheck"/> records of Nabla), by full name.</summary>
+    static readonly Lazy<Dictionary<string, Type>> SavableChecks = new(() =>
+        Nabla.GetTypes()
+            .Where(t => t.IsSubclassOf(typeof(Engine.ValueCheck)) && t.IsSealed && !t.ContainsGenericParameters
+                && Fields(t).All(f => Supported(f.Field.FieldType, 0)))
+            .ToDictionary(t => t.FullName!, StringComparer.Ordinal));
+
+    /// <summary>Writes a check as <c>{"type": ..., "fields": {...}}</c>, like a primitive.</summary>
+    public static void WriteCheck(Utf8JsonWriter json, Engine.ValueCheck check, string where)
+    {
+        var type = check.GetType();
+        if (!SavableChecks.Value.ContainsKey(type.FullName!))
+            throw new NotSupportedException($"{where}: the value check {type.Name} can't be saved.");
+        json.WriteStartObject();
+        json.WriteString("type", type.FullName);
+        json.WriteStartObject("fields");
+        foreach (var (name, field) in Fields(type))
+        {
+            json.WritePropertyName(name);
+            WriteValue(json, field.FieldType, field.GetValue(check));
+        }
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    /// <summary>The check an element written by <see cref="WriteCheck"/> describes (only Nabla's own check types).</summary>
+    public static Engine.ValueCheck ReadCheck(JsonElement e, Func<string, Exception> fail)
+    {
+        if (e.ValueKind != JsonValueKind.Object) throw fail($"the check must be an object with 'type' and 'fields', got {e.ValueKind}");
+        string typeName = Property(e, "type", JsonValueKind.String, fail).GetString()!;
+        if (!SavableChecks.Value.TryGetValue(typeName, out var type))
+            throw fail($"'{Clip(typeName)}' is not a value check of this version of Nabla");
+        var check = (Engine.ValueCheck)RuntimeHelpers.GetUninitializedObject(type);
+        ReadFields(Property(e, "fields", JsonValueKind.Object, fail), type, check, 0, $"check {type.Name}", fail);
+        return check;
+    }
+
     /// <summary>The primitive an element written by <see cref="Write"/> describes; <paramref name="fail"/> makes the error for a bad element.</summary>
     public static Primitive Read(JsonElement e, Func<string, Exception> fail)
     {
@@ -112,6 +149,7 @@ internal static class PrimitiveCodec
     static bool Supported(Type t, int depth)
     {
         if (depth > MaxNesting) return false;
+        if (Nullable.GetUnderlyingType(t) is { } inner) return Supported(inner, depth);
         if (t.IsPrimitive) return t == typeof(int) || t == typeof(long) || t == typeof(double) || t == typeof(float) || t == typeof(bool);
         if (t == typeof(string) || t.IsEnum || t == typeof(Shape) || t == typeof(Device)) return true;
         if (t.IsArray) return t.GetArrayRank() == 1 && Supported(t.GetElementType()!, depth + 1);
@@ -168,7 +206,8 @@ internal static class PrimitiveCodec
     {
         if (depth > MaxNesting) throw fail($"{what} nests deeper than {MaxNesting} levels");
         if (e.ValueKind == JsonValueKind.Null)
-            return t.IsValueType ? throw fail($"{what} is null but must be a {Readable(t)}") : null;
+            return t.IsValueType && Nullable.GetUnderlyingType(t) is null ? throw fail($"{what} is null but must be a {Readable(t)}") : null;
+        if (Nullable.GetUnderlyingType(t) is { } inner) return ReadValue(e, inner, depth, what, fail);
         if (t == typeof(int)) return e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out var i) ? i : throw Bad();
         if (t == typeof(long)) return e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out var l) ? l : throw Bad();
         if (t == typeof(bool)) return e.ValueKind is JsonValueKind.True or JsonValueKind.False ? e.GetBoolean() : throw Bad();

@@ -84,7 +84,7 @@ public class SavedFileHardeningTests
 
     public static TheoryData<string, string, string> Edits() => new()
     {
-        { "\"kind\":\"Call\"", "\"kind\":\"Backward\"", "can't hold a Backward op" },
+        { "\"kind\":\"Call\"", "\"kind\":\"HostEffect\"", "can't hold a HostEffect op" },
         { "\"kind\":\"Call\"", "\"kind\":\"Teleport\"", "unknown kind 'Teleport'" },
         { "Nabla.Primitives.Elementwise.Mul", "System.Diagnostics.Process", "'System.Diagnostics.Process' is not a primitive of this version of Nabla" },
         { "Nabla.Primitives.Elementwise.Mul", "Nabla.Primitives.Custom.CustomOutput", "is not a primitive of this version of Nabla" },
