@@ -33,6 +33,8 @@ internal enum GraphOpKind
     /// C# code branches on it (ZeroGrad skips null gradients, Step skips parameters without one).
     /// </summary>
     GradGuard,
+    /// <summary>Graph.Cond, WhileLoop or Scan: <see cref="GraphOp.Flow"/> holds its bodies and runs them (ControlFlowOp.Run).</summary>
+    ControlFlow,
 }
 
 /// <summary>
@@ -84,6 +86,9 @@ internal sealed class GraphOp
 
     /// <summary>Backward: the traced call (its flags; its tensors are this op's inputs, in order).</summary>
     public Engine.BackwardCall? Pass { get; init; }
+
+    /// <summary>ControlFlow: the construct, its traced bodies and which inputs each body reads.</summary>
+    public ControlFlowOp? Flow { get; init; }
 
     /// <summary>Write: the inputs written (the primitive's <see cref="Primitive.Writes"/>).</summary>
     public int[] Written => Kind == GraphOpKind.Write && Op is not null ? [.. Op.Writes.Select(i => Inputs[i])] : [];

@@ -115,7 +115,7 @@ internal sealed class Tracer : Interpreter
         if (_fullGraph && t.DType.IsFloating())
             throw Errors.State("Graph.Compile", $"with FullGraph, the function reads a floating value ({text}, {Errors.Describe(t)}) to the host at {site} " +
                 "(Item, ToArray or printing); a C# branch on it would be frozen into the graph. Compute with tensor ops such as Where " +
-                "instead (Graph.Cond is not built yet), or compile without FullGraph to retrace when the value changes.");
+                "instead, or Graph.Cond / Graph.WhileLoop for a branch or loop that depends on it; or compile without FullGraph to retrace when the value changes.");
         if (_firstWrite is not null)
         {
             // A replay that fails this guard would already have done the write: it could neither finish nor start over.
@@ -175,6 +175,24 @@ internal sealed class Tracer : Interpreter
         {
             Kind = GraphOpKind.GradGuard, Inputs = [id], Site = CallSite.Describe(),
             Expected = [present ? (byte)1 : (byte)0], ExpectedText = present ? ".grad present" : ".grad null",
+        });
+    }
+
+    // Hooks for Graph.Cond / WhileLoop / Scan (ControlFlow.cs): they pause the tracers, trace their bodies
+    // with nested tracers, and record one op here.
+    internal bool Recording => !Ignoring;
+    internal bool FirstTrace => _firstTrace;
+    internal bool FullGraph => _fullGraph;
+    internal IDisposable Pause() { _paused++; return new RunOnce(() => _paused--); }
+    internal void GiveUp(string reason) => NotTraceable(reason);
+
+    internal void RecordControlFlow(ControlFlowOp flow, Tensor[] inputs, Tensor[] outputs)
+    {
+        var ids = inputs.Select(Id).ToArray();
+        _graph.Ops.Add(new GraphOp
+        {
+            Kind = GraphOpKind.ControlFlow, Flow = flow, Inputs = ids, Site = flow.Site, GradEnabled = GradMode.Enabled,
+            Outputs = [.. outputs.Select(y => Bind(y, _graph.NewValue(y), madeHere: true))],
         });
     }
 
