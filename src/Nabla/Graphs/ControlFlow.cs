@@ -214,9 +214,23 @@ internal static class ControlFlow
     {
         var (flow, inputs) = ControlFlowOp.Create(kind, site, operands, bodies, maxIterations, carryCount, reverse);
         outputs = Fresh(outputs, inputs);
-        foreach (var tracer in tracers) tracer.RecordControlFlow(flow, inputs, outputs);
+        foreach (var tracer in tracers)
+        {
+            tracer.RecordControlFlow(flow, inputs, outputs);
+            foreach (var body in bodies) tracer.ForbidOutsideBodies(body.MadeInside);
+        }
         return outputs;
     }
+
+    /// <summary>
+    /// A tensor made inside a traced body and used after it (a C# variable assigned in a branch): the graph
+    /// holds no such value (the branch may not run, a loop body runs many times), so it is refused rather
+    /// than read as a frozen capture.
+    /// </summary>
+    internal static InvalidOperationException UsedOutside(Tensor t) => Errors.State("Graph.Compile",
+        $"a tensor ({Errors.Describe(t)}) made inside a Graph.Cond branch or a Graph.WhileLoop / Graph.Scan body is used after it; " +
+        "in a compiled function it exists only inside the body (the branch may not run, a loop body runs many times). " +
+        "Return it from the body (as an output, loop variable or y) and use the returned tensor.");
 
     /// <summary>
     /// The outputs, with a copy in place of any that is one of the op's inputs (a branch returning a captured

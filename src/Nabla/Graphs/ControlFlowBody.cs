@@ -23,6 +23,9 @@ internal sealed class TracedBody(string api, string role, Func<Tensor[], Tensor[
     /// <summary>Why the body can't be a graph (the enclosing function then runs eagerly), or null.</summary>
     public string? Untraceable { get; private set; }
 
+    /// <summary>The tensors the body's trace made (its parameters and every value it computed), not the captures.</summary>
+    public IReadOnlyList<Tensor> MadeInside { get; private set; } = [];
+
     /// <summary>Whether the body has been traced (run once under a tracer).</summary>
     public bool Traced { get; private set; }
 
@@ -85,6 +88,8 @@ internal sealed class TracedBody(string api, string role, Func<Tensor[], Tensor[
             return;
         }
         var graph = tracer.Finish(outputs);
+        var captured = new HashSet<Tensor>(graph.Captures.Select(c => c.Tensor), ReferenceEqualityComparer.Instance);
+        MadeInside = [.. tracer.TracedTensors.Where(t => !captured.Contains(t))];
         foreach (var op in graph.Ops)
         {
             string? effect = op.Kind switch

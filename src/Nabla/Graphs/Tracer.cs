@@ -185,6 +185,9 @@ internal sealed class Tracer : Interpreter
     internal bool FullGraph => _fullGraph;
     internal IDisposable Pause() { _paused++; return new RunOnce(() => _paused--); }
     internal void GiveUp(string reason) => NotTraceable(reason);
+    internal IReadOnlyList<Tensor> TracedTensors => _tensors;
+    HashSet<Tensor>? _insideBodies;
+    internal void ForbidOutsideBodies(IEnumerable<Tensor> made) => (_insideBodies ??= new(ReferenceEqualityComparer.Instance)).UnionWith(made);
 
     internal void RecordControlFlow(ControlFlowOp flow, Tensor[] inputs, Tensor[] outputs)
     {
@@ -219,6 +222,7 @@ internal sealed class Tracer : Interpreter
     int Id(Tensor t)
     {
         if (_ids.TryGetValue(t, out var id)) return id;
+        if (_insideBodies?.Contains(t) == true) throw ControlFlow.UsedOutside(t);
         // A gradient read from .Grad (an optimizer step): read .Grad again at this point of each run.
         for (int k = 0; k < _tensors.Count; k++)
             if (ReferenceEquals(_tensors[k].GradUnobserved, t))

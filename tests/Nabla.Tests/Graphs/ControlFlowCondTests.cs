@@ -143,4 +143,37 @@ public class ControlFlowCondTests
         Assert.Contains("ControlFlowCondTests", text);            // the user's line on the op
         Assert.Contains("cond(%", cf.DotFor(x));
     }
+
+    [Fact]
+    public void NotTakenBranchGivesBackTheDrawsOfADropoutWithItsOwnGenerator()
+    {
+        static Func<Tensor, Tensor> Net(Nabla.NN.Dropout drop) => x => Graph.Cond(x.Sum().Gt(0.0), () => drop.Call(x), () => x * 2.0);
+        var eager = Net(new Nabla.NN.Dropout(0.5, seed: 3));
+        var cf = Graph.Compile(Net(new Nabla.NN.Dropout(0.5, seed: 3)));
+        var (pos, neg) = (Tensor.Ones([64]), Tensor.Ones([64]) * -1.0);
+        var masks = new List<float[]>();
+        foreach (var x in new[] { neg, pos, neg, pos })
+        {
+            var expected = F(eager(x));
+            Assert.Equal(expected, F(cf.Call(x)));
+            if (ReferenceEquals(x, pos)) masks.Add(expected);
+        }
+        Assert.Contains(0f, masks[0]);                                 // dropout really drew (training mode)
+        Assert.NotEqual(masks[0], masks[1]);                           // and drew fresh numbers on each call
+        Assert.Equal(1, cf.TraceCount);
+    }
+
+    [Fact]
+    public void CompiledFunctionWithACondCalledInsideAnotherTraceKeepsItsBranch()
+    {
+        var inner = Graph.Compile(SignBranch);
+        inner.Call(Vec(1, 2));                                       // traced alone: the outer trace sees its replay
+        var outer = Graph.Compile((Tensor x) => inner.Call(x) + 1.0);
+        Assert.Equal(new float[] { 3, 5 }, F(outer.Call(Vec(1, 2))));
+        Assert.Equal(new float[] { -3, -6 }, F(outer.Call(Vec(-1, -2))));
+        Assert.Equal(new float[] { 3, 5 }, F(outer.Call(Vec(1, 2))));
+        Assert.Equal(1, outer.TraceCount);
+        Assert.Equal(1, inner.TraceCount);
+        Assert.Contains("= cond(%", outer.GraphFor(Vec(1, 2)));
+    }
 }

@@ -120,7 +120,8 @@ public class ControlFlowGradientTests
         var scan = Graph.Compile((Tensor xs) => Graph.Scan((c, x) => (c + x * x, c + x * x), Tensor.Scalar(0.0), xs).Ys);
         cond.Call(Vec(false, 1, 1));
         loop.Call(Tensor.Scalar(1.0));
-        scan.Call(Vec(false, 1, 2, 3));
+        loop.Call(Tensor.Scalar(1.0, requiresGrad: true));     // Autograd.Jvp calls with x requiring grad: a signature of its own
+        scan.Call(Vec(true, 1, 2, 3));
 
         var x = Vec(false, 1.5, -0.5);
         var v = Vec(false, 0.25, 2);
@@ -134,13 +135,15 @@ public class ControlFlowGradientTests
         var (y, dy) = Autograd.Jvp(loop.Call, x0, Tensor.Scalar(1.0));
         Assert.Equal(11.2, y.Item<double>(), 14);
         Assert.Equal(16.0, dy.Item<double>());                                                    // w^n with n = 4
+        using (var acc = new ForwardAccumulator(x0, Tensor.Scalar(0.5)))
+            Assert.Equal(8.0, acc.Jvp(loop.Call(x0))!.Item<double>());
 
         var xs = Vec(false, 1, 2, 3);
         var (ys, dys) = Autograd.Jvp(scan.Call, xs, Vec(false, 1, 1, 1));
         Assert.Equal(new[] { 1.0, 5, 14 }, D(ys));
         Assert.Equal(new[] { 2.0, 6, 12 }, D(dys));                                               // cumsum(2 x v)
         Assert.Equal(1, cond.TraceCount);
-        Assert.Equal(1, loop.TraceCount);
+        Assert.Equal(2, loop.TraceCount);
         Assert.Equal(1, scan.TraceCount);
         foreach (var cf in new CompiledFunction[] { cond, loop, scan })
             Assert.DoesNotContain("ran eagerly", cf.Explain());                                   // every call above was a replay
