@@ -88,7 +88,10 @@ internal sealed class TracedBody(string api, string role, Func<Tensor[], Tensor[
             return;
         }
         var graph = tracer.Finish(outputs);
+        // Not made inside: captures, and .Grad tensors read (GradOf), which exist outside the body too.
         var captured = new HashSet<Tensor>(graph.Captures.Select(c => c.Tensor), ReferenceEqualityComparer.Instance);
+        foreach (var op in graph.Ops)
+            if (op.Kind == GraphOpKind.GradOf) captured.Add(tracer.TracedTensors[op.Outputs[0]]);
         MadeInside = [.. tracer.TracedTensors.Where(t => !captured.Contains(t))];
         foreach (var op in graph.Ops)
         {
