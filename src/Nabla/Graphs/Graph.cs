@@ -18,7 +18,7 @@ namespace Nabla;
 /// var z = f.Call(x2, w);        // replays when x2 has x's shape, dtype and device
 /// Console.WriteLine(f.Explain());
 /// </code></example>
-public static class Graph
+public static partial class Graph
 {
     static volatile bool _runEagerly;
 

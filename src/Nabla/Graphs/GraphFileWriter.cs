@@ -98,6 +98,9 @@ internal static class GraphFileWriter
             throw Errors.State("CompiledFunction.Save", $"{name}'s graph for arguments ({key}) has {(op.Kind is GraphOpKind.HostEffect ? $"a C# effect ({op.Effect!.What})" : $"an op ({op.Op!.Name}) rebuilt from C# state on every call")} " +
                 $"at {op.Site}: it depends on objects of the running program (an optimizer), so it can't be saved. Save a function that computes " +
                 "outputs from its inputs (a model's forward), not a training step.");
+        if (op.Kind is GraphOpKind.ControlFlow)
+            throw new NotSupportedException($"CompiledFunction.Save: {name}'s graph for arguments ({key}) has a {op.Flow!.Api} at {op.Site}; graphs with " +
+                "Graph.Cond, WhileLoop or Scan can't be saved yet (their bodies are graphs of their own). Save a function without them.");
         if (op.Kind is GraphOpKind.SetGrad or GraphOpKind.GradOf or GraphOpKind.GradGuard)
             throw Errors.State("CompiledFunction.Save", $"{name}'s graph for arguments ({key}) has a {Describe(op.Kind)} at {op.Site}; a saved function " +
                 "runs without the engine's gradient bookkeeping of the traced call, so it is for inference: save a function that computes outputs " +

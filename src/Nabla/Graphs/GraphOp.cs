@@ -35,6 +35,8 @@ internal enum GraphOpKind
     Check,
     /// <summary>C# code every run repeats here (<see cref="GraphOp.Effect"/>: an optimizer's step count += 1).</summary>
     HostEffect,
+    /// <summary>Graph.Cond, WhileLoop or Scan: <see cref="GraphOp.Flow"/> holds its bodies and runs them (ControlFlowOp.Run).</summary>
+    ControlFlow,
 }
 
 /// <summary>
@@ -104,6 +106,9 @@ internal sealed class GraphOp
 
     /// <summary>HostEffect: what runs.</summary>
     public HostAction? Effect { get; init; }
+
+    /// <summary>ControlFlow: the construct, its traced bodies and which inputs each body reads.</summary>
+    public ControlFlowOp? Flow { get; init; }
 
     /// <summary>Write: the inputs written (the primitive's <see cref="Primitive.Writes"/>).</summary>
     public int[] Written => Kind == GraphOpKind.Write && Op is not null ? [.. Op.Writes.Select(i => Inputs[i])] : [];

@@ -16,7 +16,11 @@ internal static class GraphPrinter
           .Append(string.Join(", ", g.Parameters.Select((id, i) => $"%{id} {g.ParameterNames[i]}: {Type(g, id)}"))).AppendLine(")");
         foreach (var (id, t) in g.Captures)
             sb.AppendLine($"  %{id} = capture {CaptureName(t)} : {Type(g, id)}");
-        foreach (var op in g.Ops) sb.AppendLine("  " + Line(g, op));
+        foreach (var op in g.Ops)
+        {
+            sb.AppendLine("  " + Line(g, op));
+            if (op.Flow is { } flow) ControlFlowOp.AppendBodies(sb, flow, "    ");
+        }
         sb.Append("  return ").AppendLine(string.Join(", ", g.Outputs.Select(id => $"%{id}")));
         return sb.ToString();
     }
@@ -84,6 +88,7 @@ internal static class GraphPrinter
             GraphOpKind.Create when op.DrawSource is { } source => $"{results} = {op.Op!.Name}(draws {((IRandomDraws)op.Op!).DrawCount} from " +
                 $"{(ReferenceEquals(source, Generator.Default) ? "the global generator" : "its own generator")}) : {types}",
             GraphOpKind.HostEffect => $"host: {op.Effect!.What}",
+            GraphOpKind.ControlFlow => $"{results} = {op.Flow!.Describe(op.Inputs)} : {types}{noGrad}",
             GraphOpKind.Transfer => $"{results} = to_{op.Device}({args}) : {types}",
             _ => $"{results} = {op.Op!.Name}({args}) : {types}{noGrad}",
         };

@@ -211,6 +211,10 @@ internal static class Replay
                     $"the traced function read .Grad of a tensor ({Errors.Describe(inputs[0])}) at {op.Site}, and in this call it is null " +
                     "(no backward reached it). Run the backward pass before reading .Grad, as in the traced call.");
                 break;
+            case GraphOpKind.ControlFlow:
+                var results = op.Flow!.Run(inputs);
+                for (int i = 0; i < results.Length; i++) env[op.Outputs[i]] = results[i];
+                break;
             default:
                 throw new InvalidOperationException($"internal: graph op kind {op.Kind}");
         }

@@ -58,14 +58,10 @@ internal static class ReplayHooks
     public static IDisposable? Lifted()
     {
         if (Engine.Dispatch.Observers is not { } observers) return null;
-        List<Tracer>? paused = null;
+        List<IDisposable>? paused = null;
         foreach (var o in observers)
-            if (o is Tracer tracer)
-            {
-                tracer.Pause(+1);
-                (paused ??= []).Add(tracer);
-            }
-        return paused is null ? null : new Scope(() => { foreach (var t in paused) t.Pause(-1); });
+            if (o is Tracer tracer) (paused ??= []).Add(tracer.Pause());
+        return paused is null ? null : new Scope(() => { foreach (var scope in paused) scope.Dispose(); });
     }
 
     /// <summary>

@@ -46,7 +46,8 @@ internal sealed class TracedGraph
 
     /// <summary>The generators the graph's random ops draw from (and the global one), found once when first asked.</summary>
     public IReadOnlyList<Generator> DrawSources => _drawSources ??=
-        [.. Ops.Where(o => o.DrawSource is not null).Select(o => o.DrawSource!).Append(Generator.Default).Distinct()];
+        [.. Ops.Where(o => o.DrawSource is not null).Select(o => o.DrawSource!)
+            .Concat(Ops.Where(o => o.Flow is not null).SelectMany(o => o.Flow!.DrawSources)).Append(Generator.Default).Distinct()];
 
     Generator[]? _drawSources;
 

@@ -103,8 +103,6 @@ internal sealed class Tracer : Interpreter
     /// <summary>See <see cref="ReplayHooks.RebuildWith"/>: how the next op recorded is rebuilt on each replay.</summary>
     internal Func<Primitive>? PendingRebuild;
 
-    /// <summary>See <see cref="ReplayHooks.Lifted"/>: nothing is recorded while paused.</summary>
-    internal void Pause(int delta) => _paused += delta;
 
     /// <summary>A C# effect every replay repeats here (<see cref="ReplayHooks.RecordHostEffect"/>); like a write, it can't be undone.</summary>
     internal void HostEffect(HostAction effect)
@@ -134,7 +132,7 @@ internal sealed class Tracer : Interpreter
         if (_fullGraph && t.DType.IsFloating())
             throw Errors.State("Graph.Compile", $"with FullGraph, the function reads a floating value ({text}, {Errors.Describe(t)}) to the host at {site} " +
                 "(Item, ToArray or printing); a C# branch on it would be frozen into the graph. Compute with tensor ops such as Where " +
-                "instead (Graph.Cond is not built yet), or compile without FullGraph to retrace when the value changes.");
+                "instead, or Graph.Cond / Graph.WhileLoop for a branch or loop that depends on it; or compile without FullGraph to retrace when the value changes.");
         if (_firstWrite is not null)
         {
             // A replay that fails this guard would already have done the write: it could neither finish nor start over.
@@ -192,6 +190,29 @@ internal sealed class Tracer : Interpreter
         });
     }
 
+    // Hooks for Graph.Cond / WhileLoop / Scan (ControlFlow.cs): they pause the tracers, trace their bodies
+    // with nested tracers, and record one op here.
+    internal bool Recording => !Ignoring;
+    internal bool FirstTrace => _firstTrace;
+    internal bool FullGraph => _fullGraph;
+    /// <summary>Nothing is recorded until the result is disposed (control-flow bodies, <see cref="ReplayHooks.Lifted"/>).</summary>
+    internal IDisposable Pause() { _paused++; return new RunOnce(() => _paused--); }
+    internal void GiveUp(string reason) => NotTraceable(reason);
+    internal IReadOnlyList<Tensor> TracedTensors => _tensors;
+    HashSet<Tensor>? _insideBodies;
+    internal void ForbidOutsideBodies(IEnumerable<Tensor> made) => (_insideBodies ??= new(ReferenceEqualityComparer.Instance)).UnionWith(made);
+
+    internal void RecordControlFlow(ControlFlowOp flow, Tensor[] inputs, Tensor[] outputs)
+    {
+        var ids = inputs.Select(Id).ToArray();
+        _graph.Ops.Add(new GraphOp
+        {
+            Kind = GraphOpKind.ControlFlow, Flow = flow, Inputs = ids, Site = flow.Site, GradEnabled = GradMode.Enabled,
+            Outputs = [.. outputs.Select(y => Bind(y, _graph.NewValue(y), madeHere: true))],
+        });
+    }
+
+
     /// <summary>Nothing is recorded while the tracer copies a constant, or after it gave up.</summary>
     bool Ignoring => _paused > 0 || Untraceable is not null;
 
@@ -215,6 +236,7 @@ internal sealed class Tracer : Interpreter
     int Id(Tensor t)
     {
         if (_ids.TryGetValue(t, out var id)) return id;
+        if (_insideBodies?.Contains(t) == true) throw ControlFlow.UsedOutside(t);
         // A gradient read from .Grad (an optimizer step): read .Grad again at this point of each run.
         for (int k = 0; k < _tensors.Count; k++)
             if (ReferenceEquals(_tensors[k].GradUnobserved, t))
