@@ -135,6 +135,7 @@ public partial class CompiledFunction
         else
         {
             var graph = tracer.Finish(outputs);
+            graph.Backward = BackwardGraph.TryBuild(graph, tracer.TracedTensors, tracer.IdOf);
             _traces.Add(new Trace(number, key, graph, null));
             _log.Add($"{label}: {graph.Ops.Count} ops, {graph.GuardCount} guards, arguments ({key})");
         }

@@ -18,7 +18,8 @@ internal sealed record GuardFailure(string Site, string Change);
 internal static class Replay
 {
     /// <summary>The outputs, or null with <paramref name="failure"/> set when a guard failed (the generator is then restored).</summary>
-    public static Tensor[]? Run(TracedGraph graph, Tensor[] args, out GuardFailure? failure)
+    /// <remarks><paramref name="joint"/>: whether a graph with a <see cref="TracedGraph.Backward"/> may replay as one node (false: a node per op, for a recomputation).</remarks>
+    public static Tensor[]? Run(TracedGraph graph, Tensor[] args, out GuardFailure? failure, bool joint = true)
     {
         failure = null;
         if ((CapturesChanged(graph) ?? HostStateChanged(graph)) is { } changed)
@@ -31,7 +32,7 @@ internal static class Replay
         bool owns = Interlocked.Exchange(ref graph.EnvInUse, 1) == 0;
         var env = owns ? graph.Env ??= new Tensor[graph.Values.Count] : new Tensor[graph.Values.Count];
         string? outerSite = CallSite.Replaying;
-        try { return RunOps(graph, args, env, owns, out failure); }
+        try { return RunOps(graph, args, env, owns, joint, out failure); }
         finally
         {
             CallSite.Replaying = outerSite;
@@ -62,7 +63,7 @@ internal static class Replay
         return null;
     }
 
-    static Tensor[]? RunOps(TracedGraph graph, Tensor[] args, Tensor[] env, bool reuseInputs, out GuardFailure? failure)
+    static Tensor[]? RunOps(TracedGraph graph, Tensor[] args, Tensor[] env, bool reuseInputs, bool joint, out GuardFailure? failure)
     {
         failure = null;
         for (int i = 0; i < args.Length; i++) env[graph.Parameters[i]] = args[i];
@@ -70,16 +71,17 @@ internal static class Replay
         // Every generator the graph draws from, and where it stood, to give the draws back if a guard fails.
         var sources = graph.DrawSources;
         (long, long)[]? statesAtStart = null;
-        if (graph.GuardCount > 0)
+        // Nothing but reverse-mode recording looks at an op: ops that record no node skip the interpreters.
+        bool recordAll = Tapes.Open is not null;
+        bool quiet = !recordAll && !ForwardMode.Active && !GradMode.AnomalyDetection && Dispatch.Observers is null;
+        // A joint graph: the forward records nothing, and each differentiable output gets one node at the end.
+        var backward = joint && quiet && GradMode.Enabled ? graph.Backward : null;
+        if (graph.GuardCount > 0 || backward is not null)
         {
             statesAtStart = new (long, long)[sources.Count];
             for (int i = 0; i < statesAtStart.Length; i++) statesAtStart[i] = sources[i].State;
         }
         string? effectsDone = null;
-        // A tape open around the call may follow tensors the trace did not see followed: record as traced.
-        bool recordAll = Tapes.Open is not null;
-        // Nothing but reverse-mode recording looks at an op: ops that record no node skip the interpreters.
-        bool quiet = !recordAll && !ForwardMode.Active && !GradMode.AnomalyDetection && Dispatch.Observers is null;
 
         foreach (var op in graph.Ops)
         {
@@ -100,7 +102,8 @@ internal static class Replay
                 return null;
             }
             if (op.Kind is GraphOpKind.Write or GraphOpKind.SetGrad or GraphOpKind.HostEffect) effectsDone ??= $"{op.Kind} at {op.Site}";
-            bool records = GradMode.Enabled && op.GradEnabled && (op.RecordsForCaller || recordAll);
+            // A tape open around the call may follow tensors the trace did not see followed: record as traced.
+            bool records = backward is null && GradMode.Enabled && op.GradEnabled && (op.RecordsForCaller || recordAll);
             try
             {
                 if (quiet && op.Kind == GraphOpKind.Call && op.Op!.OutputCount == 1 && !(records && AnyRequiresGrad(op, env)))
@@ -116,6 +119,7 @@ internal static class Replay
         }
         var outputs = new Tensor[graph.Outputs.Count];
         for (int i = 0; i < outputs.Length; i++) outputs[i] = env[graph.Outputs[i]];
+        if (backward is not null) CompiledCallRecord.Attach(graph, backward, args, env, outputs, statesAtStart!);
         foreach (var (index, name) in graph.ReleasedOutputs)
             if (outputs[index].GradFn is null) outputs[index].GradFn = new ReleasedNode(name, outputs[index].Shape, outputs[index].DType);
         return outputs;

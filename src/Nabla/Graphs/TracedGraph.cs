@@ -51,6 +51,9 @@ internal sealed class TracedGraph
 
     Generator[]? _drawSources;
 
+    /// <summary>The reverse-mode half of a joint graph (null: replays record a node per op when differentiated).</summary>
+    public BackwardGraph? Backward { get; set; }
+
     /// <summary>The value environment replays reuse (see <see cref="Replay.Run"/>), and whether a replay holds it.</summary>
     public Tensor[]? Env;
     public int EnvInUse;

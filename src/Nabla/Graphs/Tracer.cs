@@ -44,6 +44,9 @@ internal sealed class Tracer : Interpreter
     /// <summary>Why the function cannot be replayed from a graph (null while it can).</summary>
     public string? Untraceable { get; private set; }
 
+    /// <summary>The value id <paramref name="t"/> has in this trace (null: never seen).</summary>
+    public int? IdOf(Tensor t) => _ids.TryGetValue(t, out var id) ? id : null;
+
     /// <summary>The finished graph, returning <paramref name="outputs"/>.</summary>
     public TracedGraph Finish(Tensor[] outputs)
     {

@@ -26,6 +26,7 @@ public class BackendSeamTests
         ["Diagonal"] = "a view (TryView), the same on every device",
         ["Transfer"] = "spans two devices; Dispatch.Transfer copies through host memory",
         ["CustomOutput"] = "the record of a custom function's output; the user's code computes it",
+        ["CompiledCall"] = "the record of a compiled function's output; its graph's ops compute it",
     };
 
     static IEnumerable<Type> PrimitiveTypes() =>
