@@ -49,7 +49,12 @@ internal static class CallSite
     }
 
     /// <summary>The .NET base libraries (System.*, Microsoft.*, mscorlib, netstandard): never the user's code.</summary>
-    static bool IsRuntimeLibrary(Assembly assembly)
+    // Asked for every frame of every described call (traces describe every op): AssemblyName allocates, so remember.
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<Assembly, bool> RuntimeLibraries = new();
+
+    static bool IsRuntimeLibrary(Assembly assembly) => RuntimeLibraries.GetOrAdd(assembly, IsRuntimeLibraryUncached);
+
+    static bool IsRuntimeLibraryUncached(Assembly assembly)
     {
         var name = assembly.GetName().Name ?? "";
         return name is "System" or "mscorlib" or "netstandard"

@@ -44,6 +44,18 @@ internal sealed class Tracer : Interpreter
     /// <summary>Why the function cannot be replayed from a graph (null while it can).</summary>
     public string? Untraceable { get; private set; }
 
+    string? _passSite;
+
+    /// <summary>
+    /// The user's line an op comes from. One stack walk per op is most of a trace's cost, so the ops of a
+    /// backward pass, which all come from the line that started it, share one walk.
+    /// </summary>
+    string Site()
+    {
+        if (!Backprop.InPass) return CallSite.Describe();
+        return _passSite ??= CallSite.Describe();
+    }
+
     /// <summary>The value id <paramref name="t"/> has in this trace (null: never seen).</summary>
     public int? IdOf(Tensor t) => _ids.TryGetValue(t, out var id) ? id : null;
 
@@ -84,7 +96,7 @@ internal sealed class Tracer : Interpreter
             Op = op.ForReplay(),   // the traced instance stays this call's record (its side outputs serve this call's backward)
             Inputs = ids,
             Outputs = outs,
-            Site = CallSite.Describe(),
+            Site = Site(),
             GradEnabled = GradMode.Enabled,
             Device = outputs[0].Device,
             DrawSource = op is IRandomDraws draws ? SourceOf(draws) : null,
@@ -98,7 +110,7 @@ internal sealed class Tracer : Interpreter
     {
         var rebuild = ReplayHooks.Take(ref PendingRebuild, op);
         if (Ignoring) return;
-        var node = new GraphOp { Kind = GraphOpKind.Write, Op = op.ForReplay(), Inputs = [.. inputs.Select(Id)], Site = CallSite.Describe(), GradEnabled = GradMode.Enabled, Rebuild = rebuild };
+        var node = new GraphOp { Kind = GraphOpKind.Write, Op = op.ForReplay(), Inputs = [.. inputs.Select(Id)], Site = Site(), GradEnabled = GradMode.Enabled, Rebuild = rebuild };
         _graph.Ops.Add(node);
         _firstWrite ??= node.Site;
     }
@@ -111,7 +123,7 @@ internal sealed class Tracer : Interpreter
     internal void HostEffect(HostAction effect)
     {
         if (Ignoring) return;
-        var node = new GraphOp { Kind = GraphOpKind.HostEffect, Effect = effect, Site = CallSite.Describe() };
+        var node = new GraphOp { Kind = GraphOpKind.HostEffect, Effect = effect, Site = Site() };
         _graph.Ops.Add(node);
         _firstWrite ??= node.Site;
     }
@@ -123,13 +135,13 @@ internal sealed class Tracer : Interpreter
         // one method on one object are equal.
         foreach (var g in _graph.HostGuards)
             if (g.Probe.Equals(probe)) return;
-        _graph.HostGuards.Add(new HostStateGuard(what, CallSite.Describe(), probe, probe()));
+        _graph.HostGuards.Add(new HostStateGuard(what, Site(), probe, probe()));
     }
 
     public override void HostRead(Tensor t)
     {
         if (Ignoring) return;
-        string site = CallSite.Describe();
+        string site = Site();
         var bytes = HostValues.Bytes(t, observed: false);
         string text = HostValues.Format(bytes, t.DType);
         if (_fullGraph && t.DType.IsFloating())
@@ -148,7 +160,7 @@ internal sealed class Tracer : Interpreter
     public override void Checked(Tensor t, ValueCheck check)
     {
         if (Ignoring) return;
-        _graph.Ops.Add(new GraphOp { Kind = GraphOpKind.Check, Inputs = [Id(t)], Site = CallSite.Describe(), Check = check });
+        _graph.Ops.Add(new GraphOp { Kind = GraphOpKind.Check, Inputs = [Id(t)], Site = Site(), Check = check });
     }
 
     public override void HostWrite(Tensor t)
@@ -158,7 +170,7 @@ internal sealed class Tracer : Interpreter
         _paused++;
         try { using (Autograd.NoGrad()) copy = t.CopyData(); }
         finally { _paused--; }
-        var node = new GraphOp { Kind = GraphOpKind.Constant, Outputs = [Bind(t, _graph.NewValue(t), madeHere: true)], Site = CallSite.Describe(), Constant = copy };
+        var node = new GraphOp { Kind = GraphOpKind.Constant, Outputs = [Bind(t, _graph.NewValue(t), madeHere: true)], Site = Site(), Constant = copy };
         _graph.Ops.Add(node);
         _leaves.Add((node, t));
     }
@@ -167,6 +179,7 @@ internal sealed class Tracer : Interpreter
     {
         // The pass's ops, its seeds and its .Grad updates were recorded one by one as it ran: the graph holds
         // the backward itself, built from the primitives' VJP rules, not a call back into the engine.
+        _passSite = null;   // the outermost pass ended: the next one may start at another line
         if (Ignoring) return;
         if (call.Accumulate) _firstWrite ??= CallSite.Describe();   // a later host read could not undo the .Grad updates
     }
@@ -175,7 +188,7 @@ internal sealed class Tracer : Interpreter
     {
         if (Ignoring) return;
         int[] inputs = value is null ? [Id(t)] : [Id(t), Id(value)];
-        _graph.Ops.Add(new GraphOp { Kind = GraphOpKind.SetGrad, Inputs = inputs, Site = CallSite.Describe() });
+        _graph.Ops.Add(new GraphOp { Kind = GraphOpKind.SetGrad, Inputs = inputs, Site = Site() });
         _gradKnown[inputs[0]] = value is not null;
     }
 
@@ -188,7 +201,7 @@ internal sealed class Tracer : Interpreter
         _gradKnown[id] = present;
         _graph.Ops.Add(new GraphOp
         {
-            Kind = GraphOpKind.GradGuard, Inputs = [id], Site = CallSite.Describe(),
+            Kind = GraphOpKind.GradGuard, Inputs = [id], Site = Site(),
             Expected = [present ? (byte)1 : (byte)0], ExpectedText = present ? ".grad present" : ".grad null",
         });
     }
@@ -244,7 +257,7 @@ internal sealed class Tracer : Interpreter
         for (int k = 0; k < _tensors.Count; k++)
             if (ReferenceEquals(_tensors[k].GradUnobserved, t))
             {
-                var read = new GraphOp { Kind = GraphOpKind.GradOf, Inputs = [k], Site = CallSite.Describe(), Outputs = [Bind(t, _graph.NewValue(t))] };
+                var read = new GraphOp { Kind = GraphOpKind.GradOf, Inputs = [k], Site = Site(), Outputs = [Bind(t, _graph.NewValue(t))] };
                 _graph.Ops.Add(read);
                 return read.Outputs[0];
             }
@@ -261,7 +274,7 @@ internal sealed class Tracer : Interpreter
             var layout = (t.Shape, (int[])t.Strides.Clone(), t.Offset - src.Offset);
             var node = new GraphOp
             {
-                Kind = GraphOpKind.Alias, Inputs = [source], Site = CallSite.Describe(), Cut = t.Cut, Layout = layout,
+                Kind = GraphOpKind.Alias, Inputs = [source], Site = Site(), Cut = t.Cut, Layout = layout,
                 Outputs = [Bind(t, _graph.NewValue(t), madeHere: _madeInside.Contains(t.Storage))],
                 RequiresGrad = t.RequiresGrad && t.IsLeaf,   // Detach() then RequiresGrad = true: a fresh leaf
             };
