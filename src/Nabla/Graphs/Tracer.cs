@@ -56,6 +56,10 @@ internal sealed class Tracer : Interpreter
         return _passSite ??= CallSite.Describe();
     }
 
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, string?> PlainData = new();
+
+    static string? NotPlainData(Primitive op) => PlainData.GetOrAdd(op.GetType(), PrimitiveCodec.WhyUnsavable);
+
     /// <summary>The value id <paramref name="t"/> has in this trace (null: never seen).</summary>
     public int? IdOf(Tensor t) => _ids.TryGetValue(t, out var id) ? id : null;
 
@@ -81,6 +85,13 @@ internal sealed class Tracer : Interpreter
         // ViewHistory's record of an in-place change through a view: bookkeeping for autodiff that the
         // replayed write (Tensor.WriteResult) does again, not a computation.
         if (op is StridedScatter && outputs.Length == 1 && inputs.Length > 0 && ReferenceEquals(outputs[0], inputs[0])) return;
+        if (NotPlainData(op) is { } why)
+        {
+            // A parameter that is a tensor (or another object) would be the traced call's forever: replays must
+            // feed each call's values as inputs.
+            NotTraceable($"the op {op.Name} holds more than plain data ({why}), so a replay could not give it this call's values");
+            return;
+        }
         if (!op.HasReference)
         {
             NotTraceable($"the op {op.Name} was recorded without a kernel, so it cannot be replayed");
@@ -110,6 +121,11 @@ internal sealed class Tracer : Interpreter
     {
         var rebuild = ReplayHooks.Take(ref PendingRebuild, op);
         if (Ignoring) return;
+        if (NotPlainData(op) is { } why)
+        {
+            NotTraceable($"the write {op.Name} holds more than plain data ({why}), so a replay could not give it this call's values");
+            return;
+        }
         var node = new GraphOp { Kind = GraphOpKind.Write, Op = op.ForReplay(), Inputs = [.. inputs.Select(Id)], Site = Site(), GradEnabled = GradMode.Enabled, Rebuild = rebuild };
         _graph.Ops.Add(node);
         _firstWrite ??= node.Site;

@@ -163,6 +163,33 @@ public class CompiledBackwardGraphTests
         Assert.Equal(1, compiled.TraceCount);
     }
 
+    [Fact]
+    public void ConvMaxPoolTrainingStepMatchesEagerOnEveryBatch()
+    {
+        // Max pooling's backward scatters into the positions of each call's maxima (an input of max_unpool, not
+        // a parameter frozen at trace): new batches put the maxima elsewhere, and the gradients must follow.
+        static (Module, Sgd) Cnn()
+        {
+            var net = new Sequential(new Conv2d(1, 3, 3, padding: 1, seed: 1, dtype: DType.Float64), new ReLU(), new MaxPool2d(2),
+                new Flatten(), new Linear(3 * 4 * 4, 2, seed: 2, dtype: DType.Float64));
+            return (net, new Sgd(net.Parameters(), learningRate: 0.05));
+        }
+        var (netC, optC) = Cnn();
+        var (netE, optE) = Cnn();
+        var compiled = Graph.Compile(Step(netC, optC));
+        var eager = Step(netE, optE);
+        for (int i = 0; i < 4; i++)
+        {
+            var x = Tensor.Randn([2, 1, 8, 8], seed: 30 + i, dtype: DType.Float64);
+            var y = Tensor.Randn([2, 2], seed: 40 + i, dtype: DType.Float64);
+            Assert.Equal(D(eager(x, y)), D(compiled.Call(x, y)));
+        }
+        var pc = netC.Parameters().ToList();
+        var pe = netE.Parameters().ToList();
+        for (int k = 0; k < pc.Count; k++) Assert.Equal(D(pe[k]), D(pc[k]));
+        Assert.Equal(1, compiled.TraceCount);
+    }
+
     sealed class Tolerance(double tolerance) : IEqualityComparer<double>
     {
         public bool Equals(double a, double b) => Math.Abs(a - b) <= tolerance * Math.Max(1, Math.Abs(b));
