@@ -95,4 +95,38 @@ internal static class GraphBenchmarks
                 ("mode", mode), ("batch", 128), ("dtype", "float32"), ("optimizer", "sgd_momentum"), ("threads", threads), ("reps", reps));
         Console.Error.WriteLine($"# compiled_mlp_train_step: {compiled.TraceCount} trace(s)");
     }
+
+    /// <summary>
+    /// The cnn_train_step CNN (two conv + max-pool blocks, Linear(3136, 10), batch 64) with Adam, eagerly and
+    /// as one compiled step (Adam's rate and step count are read again on each replay: one trace).
+    /// </summary>
+    public static void CompiledCnnTrainStep(int threads, bool quick)
+    {
+        Module Cnn() => new Sequential(
+            new Conv2d(1, 32, 3, padding: 1, seed: 1), new ReLU(), new MaxPool2d(2),
+            new Conv2d(32, 64, 3, padding: 1, seed: 2), new ReLU(), new MaxPool2d(2),
+            new Flatten(), new Linear(64 * 7 * 7, 10, seed: 3));
+        var x = Harness.Uniform(11, [64, 1, 28, 28], 0, 1);
+        var labels = Harness.Labels(12, 64);
+        Func<Tensor, Tensor, Tensor> StepOf(Module model)
+        {
+            var opt = new Adam(model.Parameters(), learningRate: 1e-3);
+            return (input, target) =>
+            {
+                opt.ZeroGrad();
+                var loss = Functional.CrossEntropy(model.Call(input), target);
+                loss.Backward();
+                opt.Step();
+                return loss;
+            };
+        }
+        var eager = StepOf(Cnn());
+        var compiled = Graph.Compile(StepOf(Cnn()));
+        int reps = quick ? 5 : 21;
+        Harness.WarmUp(() => { eager(x, labels); compiled.Call(x, labels); }, minRuns: 5, minSeconds: quick ? 1 : 3);
+        foreach (var (mode, step) in new (string, Func<Tensor, Tensor, Tensor>)[] { ("eager", eager), ("compiled", (a, t) => compiled.Call(a, t)) })
+            Harness.Report("compiled_cnn_train_step", "ms", Harness.Median(reps, () => step(x, labels)) * 1e3, false,
+                ("mode", mode), ("batch", 64), ("dtype", "float32"), ("optimizer", "adam"), ("threads", threads), ("reps", reps));
+        Console.Error.WriteLine($"# compiled_cnn_train_step: {compiled.TraceCount} trace(s)");
+    }
 }
