@@ -86,14 +86,20 @@ internal static class GraphBenchmarks
                 return loss;
             };
         }
-        var eager = StepOf(Mlp());
-        var compiled = Graph.Compile(StepOf(Mlp()));
+        CompareSteps("compiled_mlp_train_step", StepOf(Mlp()), StepOf(Mlp()), x, labels, "sgd_momentum", threads, quick);
+    }
+
+    /// <summary>One training step eagerly and compiled (from a second, identical model), in one run.</summary>
+    static void CompareSteps(string name, Func<Tensor, Tensor, Tensor> eager, Func<Tensor, Tensor, Tensor> toCompile, Tensor x, Tensor labels,
+        string optimizer, int threads, bool quick)
+    {
+        var compiled = Graph.Compile(toCompile);
         int reps = quick ? 5 : 21;
         Harness.WarmUp(() => { eager(x, labels); compiled.Call(x, labels); }, minRuns: 5, minSeconds: quick ? 1 : 3);
         foreach (var (mode, step) in new (string, Func<Tensor, Tensor, Tensor>)[] { ("eager", eager), ("compiled", (a, t) => compiled.Call(a, t)) })
-            Harness.Report("compiled_mlp_train_step", "ms", Harness.Median(reps, () => step(x, labels)) * 1e3, false,
-                ("mode", mode), ("batch", 128), ("dtype", "float32"), ("optimizer", "sgd_momentum"), ("threads", threads), ("reps", reps));
-        Console.Error.WriteLine($"# compiled_mlp_train_step: {compiled.TraceCount} trace(s)");
+            Harness.Report(name, "ms", Harness.Median(reps, () => step(x, labels)) * 1e3, false,
+                ("mode", mode), ("batch", x.Shape[0]), ("dtype", "float32"), ("optimizer", optimizer), ("threads", threads), ("reps", reps));
+        Console.Error.WriteLine($"# {name}: {compiled.TraceCount} trace(s)");
     }
 
     /// <summary>
@@ -120,13 +126,6 @@ internal static class GraphBenchmarks
                 return loss;
             };
         }
-        var eager = StepOf(Cnn());
-        var compiled = Graph.Compile(StepOf(Cnn()));
-        int reps = quick ? 5 : 21;
-        Harness.WarmUp(() => { eager(x, labels); compiled.Call(x, labels); }, minRuns: 5, minSeconds: quick ? 1 : 3);
-        foreach (var (mode, step) in new (string, Func<Tensor, Tensor, Tensor>)[] { ("eager", eager), ("compiled", (a, t) => compiled.Call(a, t)) })
-            Harness.Report("compiled_cnn_train_step", "ms", Harness.Median(reps, () => step(x, labels)) * 1e3, false,
-                ("mode", mode), ("batch", 64), ("dtype", "float32"), ("optimizer", "adam"), ("threads", threads), ("reps", reps));
-        Console.Error.WriteLine($"# compiled_cnn_train_step: {compiled.TraceCount} trace(s)");
+        CompareSteps("compiled_cnn_train_step", StepOf(Cnn()), StepOf(Cnn()), x, labels, "adam", threads, quick);
     }
 }

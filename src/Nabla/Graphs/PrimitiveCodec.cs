@@ -49,19 +49,34 @@ internal static class PrimitiveCodec
     /// <summary>Writes <paramref name="op"/> as <c>{"type": ..., "fields": {...}}</c>; throws when it cannot be saved.</summary>
     public static void Write(Utf8JsonWriter json, Primitive op, string where)
     {
-        var type = op.GetType();
-        if (WhyUnsavable(type) is { } why)
-            throw new NotSupportedException($"{where}: the op {op.Name} ({type.Name}) can't be saved: {why}.");
+        if (WhyUnsavable(op.GetType()) is { } why)
+            throw new NotSupportedException($"{where}: the op {op.Name} ({op.GetType().Name}) can't be saved: {why}.");
+        WriteTyped(json, op);
+    }
+
+    /// <summary><c>{"type": full name, "fields": {name: value, ...}}</c> for an object of plain data.</summary>
+    static void WriteTyped(Utf8JsonWriter json, object value)
+    {
+        var type = value.GetType();
         json.WriteStartObject();
         json.WriteString("type", type.FullName);
         json.WriteStartObject("fields");
         foreach (var (name, field) in Fields(type))
         {
             json.WritePropertyName(name);
-            WriteValue(json, field.FieldType, field.GetValue(op));
+            WriteValue(json, field.FieldType, field.GetValue(value));
         }
         json.WriteEndObject();
         json.WriteEndObject();
+    }
+
+    /// <summary>The type an element written by <see cref="WriteTyped"/> names, among <paramref name="allowed"/>, and its fields.</summary>
+    static (Type Type, JsonElement Fields) ReadTyped(JsonElement e, Dictionary<string, Type> allowed, string kind, string notAllowed, Func<string, Exception> fail)
+    {
+        if (e.ValueKind != JsonValueKind.Object) throw fail($"the {kind} must be an object with 'type' and 'fields', got {e.ValueKind}");
+        string typeName = Property(e, "type", JsonValueKind.String, fail).GetString()!;
+        if (!allowed.TryGetValue(typeName, out var type)) throw fail($"'{Clip(typeName)}' {notAllowed}");
+        return (type, Property(e, "fields", JsonValueKind.Object, fail));
     }
 
     /// <summary>Every value check a file may name (the sealed <see cref="Engine.ValueCheck"/> records of Nabla), by full name.</summary>
@@ -74,41 +89,24 @@ internal static class PrimitiveCodec
     /// <summary>Writes a check as <c>{"type": ..., "fields": {...}}</c>, like a primitive.</summary>
     public static void WriteCheck(Utf8JsonWriter json, Engine.ValueCheck check, string where)
     {
-        var type = check.GetType();
-        if (!SavableChecks.Value.ContainsKey(type.FullName!))
-            throw new NotSupportedException($"{where}: the value check {type.Name} can't be saved.");
-        json.WriteStartObject();
-        json.WriteString("type", type.FullName);
-        json.WriteStartObject("fields");
-        foreach (var (name, field) in Fields(type))
-        {
-            json.WritePropertyName(name);
-            WriteValue(json, field.FieldType, field.GetValue(check));
-        }
-        json.WriteEndObject();
-        json.WriteEndObject();
+        if (!SavableChecks.Value.ContainsKey(check.GetType().FullName!))
+            throw new NotSupportedException($"{where}: the value check {check.GetType().Name} can't be saved.");
+        WriteTyped(json, check);
     }
 
     /// <summary>The check an element written by <see cref="WriteCheck"/> describes (only Nabla's own check types).</summary>
     public static Engine.ValueCheck ReadCheck(JsonElement e, Func<string, Exception> fail)
     {
-        if (e.ValueKind != JsonValueKind.Object) throw fail($"the check must be an object with 'type' and 'fields', got {e.ValueKind}");
-        string typeName = Property(e, "type", JsonValueKind.String, fail).GetString()!;
-        if (!SavableChecks.Value.TryGetValue(typeName, out var type))
-            throw fail($"'{Clip(typeName)}' is not a value check of this version of Nabla");
+        var (type, fields) = ReadTyped(e, SavableChecks.Value, "check", "is not a value check of this version of Nabla", fail);
         var check = (Engine.ValueCheck)RuntimeHelpers.GetUninitializedObject(type);
-        ReadFields(Property(e, "fields", JsonValueKind.Object, fail), type, check, 0, $"check {type.Name}", fail);
+        ReadFields(fields, type, check, 0, $"check {type.Name}", fail);
         return check;
     }
 
     /// <summary>The primitive an element written by <see cref="Write"/> describes; <paramref name="fail"/> makes the error for a bad element.</summary>
     public static Primitive Read(JsonElement e, Func<string, Exception> fail)
     {
-        if (e.ValueKind != JsonValueKind.Object) throw fail($"the op must be an object with 'type' and 'fields', got {e.ValueKind}");
-        string typeName = Property(e, "type", JsonValueKind.String, fail).GetString()!;
-        if (!Savable.Value.TryGetValue(typeName, out var type))
-            throw fail($"'{Clip(typeName)}' is not a primitive of this version of Nabla that a graph file may hold");
-        var fields = Property(e, "fields", JsonValueKind.Object, fail);
+        var (type, fields) = ReadTyped(e, Savable.Value, "op", "is not a primitive of this version of Nabla that a graph file may hold", fail);
         var op = (Primitive)RuntimeHelpers.GetUninitializedObject(type);
         ReadFields(fields, type, op, 0, $"op {type.Name}", fail);
         // ForReplay gives a clean record (SideOutputs empty), as every run makes from it anyway.
