@@ -462,4 +462,43 @@ public class CompiledCustomFunctionTests
         Assert.Contains("CompiledFunction.Save", e.Message);
         Assert.Equal(0, stream.Length);
     }
+    [Fact]
+    public void CheckpointInsideCompiledFunctionGivesEagerGradients()
+    {
+        // Autograd.Checkpoint is a custom function: its Forward reruns per call, its Backward recomputes.
+        Func<Tensor, Tensor, Tensor> f = (x, w) => Autograd.Checkpoint(xs => xs[0].MatMul(xs[1]).Tanh().Sum(), x, w);
+        var cf = Graph.Compile(f);
+        for (int i = 0; i < 3; i++)
+        {
+            var x = Tensor.Randn([3, 4], seed: 30 + i);
+            var w = Tensor.Randn([4, 2], seed: 40 + i, requiresGrad: true);
+            var we = Tensor.Randn([4, 2], seed: 40 + i, requiresGrad: true);
+            var yc = cf.Call(x, w);
+            var ye = f(x, we);
+            Assert.Equal(F(ye), F(yc));
+            yc.Backward();
+            ye.Backward();
+            Assert.Equal(F(we.Grad!), F(w.Grad!));
+        }
+        Assert.Equal(1, cf.TraceCount);
+    }
+
+    [Fact]
+    public void CustomFunctionInACondBranchRunsWhenThatBranchIsTaken()
+    {
+        var silu = new Silu();
+        var cf = Graph.Compile((Tensor x) => Graph.Cond(x.Sum().Gt(0.0), () => silu.Apply(x), () => x * 3.0));
+        var pos = Tensor.FromArray(new double[] { 1, 2 }, [2], requiresGrad: true);
+        cf.Call(pos).Sum().Backward();
+        var neg = Tensor.FromArray(new double[] { -1, -2 }, [2], requiresGrad: true);
+        Assert.Equal(new[] { -3.0, -6.0 }, D(cf.Call(neg)));
+        var pos2 = Tensor.FromArray(new double[] { 0.5, 1 }, [2], requiresGrad: true);
+        cf.Call(pos2).Sum().Backward();
+        for (int i = 0; i < 2; i++)
+        {
+            double v = new[] { 0.5, 1.0 }[i];
+            Assert.Equal(Sigmoid(v) * (1 + v * (1 - Sigmoid(v))), D(pos2.Grad!)[i], 1e-15);
+        }
+        Assert.Equal(1, cf.TraceCount);
+    }
 }
