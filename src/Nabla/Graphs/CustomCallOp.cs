@@ -41,7 +41,10 @@ internal sealed class CustomCallOp
     /// <summary>Backward: which output's gradient input 0 is.</summary>
     public int OutputIndex { get; init; }
 
-    /// <summary>Backward: what NeedsInputGrad answered when traced (the run's forward may have run without recording).</summary>
+    /// <summary>
+    /// What NeedsInputGrad answered when traced, in the call's Forward (Forward op) or Backward (Backward op): a run
+    /// whose forward replays without recording (only a backward inside the graph uses it) answers the same.
+    /// </summary>
     public bool[] Needs { get; init; } = [];
 
     /// <summary>Backward: the input index of each op output (the gradients the traced Backward returned, not null).</summary>
@@ -59,7 +62,11 @@ internal sealed class CustomCallOp
 
     Tensor[] RunForward(Tensor[] inputs)
     {
-        var outputs = CustomCalls.Apply(Function, inputs[..GivenCount], out var ctx);
+        var outputs = CustomCalls.Apply(Function, inputs[..GivenCount], out var ctx, KeepsContext ? Needs : null);
+        if (ctx.InputCount != inputs.Length || !ctx.AllInputs.AsSpan(GivenCount).SequenceEqual(inputs.AsSpan(GivenCount), ReferenceEqualityComparer.Instance))
+            throw Errors.State(Function.Name, $"the function read {ctx.InputCount - GivenCount} trainable variable(s) in this call but " +
+                $"{inputs.Length - GivenCount} when the compiled function was traced (or other ones). Its C# code runs on every call of the compiled " +
+                "function and must read the same variables on every call, or pass them as inputs.");
         if (outputs.Length != OutputLayouts.Length)
             throw Errors.State(Function.Name, $"Forward returned {outputs.Length} outputs in this call but {OutputLayouts.Length} when the compiled " +
                 "function was traced. Its C# code runs on every call of the compiled function, and must return as many outputs, " +

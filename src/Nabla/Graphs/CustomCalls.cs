@@ -19,23 +19,25 @@ namespace Nabla.Graphs;
 /// </summary>
 internal static class CustomCalls
 {
-    /// <summary>The forward op a trace recorded for each context, and the tracers that recorded it.</summary>
-    sealed record Traced(CustomCallOp Op, List<Tracer> Tracers);
+    // The forward op each tracer recorded for each context, for the tracer's life only (a context lives as long as
+    // the traced call's graph, which must not keep a tracer and its tensors).
+    static readonly ConditionalWeakTable<Tracer, Dictionary<FunctionContext, CustomCallOp>> Recorded = new();
 
-    static readonly ConditionalWeakTable<FunctionContext, Traced> TracedCalls = new();
-
-    /// <summary><see cref="CustomFunction.ApplyAll"/>: eager, or run eagerly and recorded as one op in the recording tracers.</summary>
-    public static Tensor[] Apply(CustomFunction function, Tensor[] inputs, out FunctionContext ctx)
+    /// <summary>
+    /// <see cref="CustomFunction.ApplyAll"/>: eager, or run eagerly and recorded as one op in the recording tracers.
+    /// <paramref name="needs"/>: see <see cref="CustomFunction.ApplyEagerly"/>.
+    /// </summary>
+    public static Tensor[] Apply(CustomFunction function, Tensor[] inputs, out FunctionContext ctx, bool[]? needs = null)
     {
         var tracers = RecordingTracers();
-        if (tracers is null) return function.ApplyEagerly(inputs, out ctx);
+        if (tracers is null) return function.ApplyEagerly(inputs, out ctx, needs);
 
         string site = CallSite.Describe();
         Tensor[] outputs;
         var made = new MadeInside();
         using (Pause(tracers))
         using (Dispatch.Observe(made))
-            outputs = function.ApplyEagerly(inputs, out ctx);
+            outputs = function.ApplyEagerly(inputs, out ctx, needs);
         if (Array.Exists(outputs, y => y.CurrentTangents is not null))
         {
             // The tangents its Jvp computed are tensors the graph can't name; a replay would read them as frozen captures.
@@ -47,10 +49,14 @@ internal static class CustomCalls
         {
             Function = function, Site = site, GivenCount = inputs.Length, Writes = ctx.Dirty.Count > 0,
             OutputLayouts = [.. outputs.Select(y => (y.Shape, y.DType))],
+            Needs = [.. Enumerable.Range(0, ctx.InputCount).Select(ctx.NeedsInputGrad)],
         };
-        foreach (var tracer in tracers) tracer.RecordCustom(op, ctx.AllInputs, outputs);
+        foreach (var tracer in tracers)
+        {
+            tracer.RecordCustom(op, ctx.AllInputs, outputs);
+            Recorded.GetOrCreateValue(tracer)[ctx] = op;
+        }
         made.Report(tracers, outputs, $"the C# Forward of the custom function {function.Name} (applied at {site})");
-        TracedCalls.AddOrUpdate(ctx, new Traced(op, tracers));
         return outputs;
     }
 
@@ -63,11 +69,18 @@ internal static class CustomCalls
         var tracers = RecordingTracers();
         // A call the trace did not record (applied before the traced function ran): its Backward's ops are
         // recorded as they run, as for any node of a graph built outside.
-        if (tracers is null || !TracedCalls.TryGetValue(ctx, out var call) || !tracers.Exists(call.Tracers.Contains))
-            return function.RunBackward(ctx, index, gy);
-        var knowing = tracers.Where(call.Tracers.Contains).ToList();
+        if (tracers is null) return function.RunBackward(ctx, index, gy);
+        CustomCallOp? forward = null;
+        var knowing = new List<Tracer>();
+        foreach (var tracer in tracers)
+            if (Recorded.TryGetValue(tracer, out var calls) && calls.TryGetValue(ctx, out var recorded))
+            {
+                forward = recorded;
+                knowing.Add(tracer);
+            }
+        if (forward is null) return function.RunBackward(ctx, index, gy);
         if (knowing.Count < tracers.Count)
-            GiveUp([.. tracers.Except(knowing)], $"its backward pass reaches the custom function {function.Name} applied at {call.Op.Site} " +
+            GiveUp([.. tracers.Except(knowing)], $"its backward pass reaches the custom function {function.Name} applied at {forward.Site} " +
                 "by code traced in another compiled function; compile the function that applies it instead");
 
         bool[] needs = [.. Enumerable.Range(0, ctx.InputCount).Select(ctx.NeedsInputGrad)];
@@ -79,12 +92,12 @@ internal static class CustomCalls
         int[] slots = [.. Enumerable.Range(0, gx.Length).Where(i => gx[i] is not null)];
         var op = new CustomCallOp
         {
-            Function = function, Site = CallSite.Describe(), Forward = call.Op, OutputIndex = index, Needs = needs, GradSlots = slots,
+            Function = function, Site = CallSite.Describe(), Forward = forward, OutputIndex = index, Needs = needs, GradSlots = slots,
         };
-        call.Op.KeepsContext = true;
+        forward.KeepsContext = true;
         Tensor[] grads = [.. slots.Select(i => gx[i]!)];
         foreach (var tracer in knowing) tracer.RecordCustom(op, [gy, ctx.Outputs[0]], grads);
-        made.Report(knowing, grads, $"the C# Backward of the custom function {function.Name} (applied at {call.Op.Site})");
+        made.Report(knowing, grads, $"the C# Backward of the custom function {function.Name} (applied at {forward.Site})");
         return gx;
     }
 

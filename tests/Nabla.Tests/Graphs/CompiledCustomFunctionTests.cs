@@ -126,6 +126,19 @@ public class CompiledCustomFunctionTests
         protected override Tensor?[] Backward(FunctionContext ctx, Tensor[] gradOutputs) => throw new NotSupportedException();
     }
 
+    /// <summary>x·w saving only what the gradients needed (PyTorch's needs_input_grad pattern): x for w's gradient, w for x's.</summary>
+    sealed class MulSavingWhatIsNeeded : CustomFunction
+    {
+        protected override Tensor[] Forward(FunctionContext ctx, Tensor[] inputs)
+        {
+            ctx.SaveForBackward(ctx.NeedsInputGrad(1) ? inputs[0] : null, ctx.NeedsInputGrad(0) ? inputs[1] : null);
+            return [inputs[0] * inputs[1]];
+        }
+
+        protected override Tensor?[] Backward(FunctionContext ctx, Tensor[] gradOutputs) =>
+            [ctx.NeedsInputGrad(0) ? gradOutputs[0] * ctx.SavedTensors[1] : null, ctx.NeedsInputGrad(1) ? gradOutputs[0] * ctx.SavedTensors[0] : null];
+    }
+
     static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
 
     [Fact]
@@ -500,5 +513,36 @@ public class CompiledCustomFunctionTests
             Assert.Equal(Sigmoid(v) * (1 + v * (1 - Sigmoid(v))), D(pos2.Grad!)[i], 1e-15);
         }
         Assert.Equal(1, cf.TraceCount);
+    }
+    [Fact]
+    public void NeedsInputGradAnswersAsTracedWhenOnlyABackwardInsideUsesTheCall()
+    {
+        // Only the gradient inside the function uses the call, so replays run its forward without recording; its
+        // Forward must still see NeedsInputGrad as traced, or it would not save x for w's gradient.
+        var cf = Graph.Compile((Tensor x, Tensor w) => Autograd.Grad(new MulSavingWhatIsNeeded().Apply(x, w).Pow(2).Sum(), w)!);
+        cf.Call(Tensor.FromArray(new double[] { 1, 1 }, [2]), Tensor.FromArray(new double[] { 1, 1 }, [2], requiresGrad: true));
+        var x = Tensor.FromArray(new double[] { 3, -0.5 }, [2]);
+        var w = Tensor.FromArray(new double[] { 2, 4 }, [2], requiresGrad: true);
+        // d/dw Σ (x w)² = 2 x² w
+        Assert.Equal(new[] { 36.0, 2.0 }, D(cf.Call(x, w)));
+        Assert.Contains("[unrecorded]", cf.GraphFor(x, w));
+        Assert.Equal(1, cf.TraceCount);
+    }
+    [Fact]
+    public void CustomGradientReadingOtherVariablesOnReplayIsAnErrorNamingTheFunction()
+    {
+        var w = new Variable(Tensor.FromArray(new double[] { 2.0 }, [1]), name: "w");
+        bool readW = true;
+        var f = Autograd.CustomGradient((Tensor x) =>
+        {
+            var y = readW ? x * w : x * 1.0;
+            return (y, (dy, variables) => (dy, [.. variables.Select(v => (Tensor?)dy.Sum().Reshape([1]))]));
+        });
+        var cf = Graph.Compile((Tensor x) => f(x) + 1.0);
+        Assert.Equal(new[] { 7.0 }, D(cf.Call(Tensor.FromArray(new double[] { 3 }, [1]))));
+        readW = false;
+        var e = Assert.Throws<InvalidOperationException>(() => cf.Call(Tensor.FromArray(new double[] { 3 }, [1])));
+        Assert.Contains("CustomGradient", e.Message);
+        Assert.Contains("read 0 trainable variable(s) in this call but 1", e.Message);
     }
 }
