@@ -72,13 +72,25 @@ public abstract partial class CustomFunction
     /// </summary>
     protected virtual bool OnceDifferentiable => false;
 
-    /// <summary>Applies the function and returns all its outputs.</summary>
-    public Tensor[] ApplyAll(params Tensor[] inputs)
+    /// <summary>
+    /// Applies the function and returns all its outputs. Inside a compiled function (<c>Graph.Compile</c>)
+    /// the call is one graph op: every call of the compiled function runs <see cref="Forward"/> again on
+    /// that call's inputs (unlike other C# code there, which runs only while tracing).
+    /// </summary>
+    public Tensor[] ApplyAll(params Tensor[] inputs) => Graphs.CustomCalls.Apply(this, inputs, out _);
+
+    /// <summary>
+    /// The call as eager code makes it (<see cref="ApplyAll"/> outside a trace), and the context it recorded.
+    /// <paramref name="needs"/>: what <see cref="FunctionContext.NeedsInputGrad"/> answers for this call (a graph
+    /// replay whose forward runs unrecorded but whose backward is in the graph); null: as recording decides.
+    /// </summary>
+    internal Tensor[] ApplyEagerly(Tensor[] inputs, out FunctionContext context, bool[]? needs = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         for (int i = 0; i < inputs.Length; i++)
             if (inputs[i] is null) throw Errors.Arg(Name, $"input {i} is null.");
-        var ctx = new FunctionContext(Name, inputs);
+        var ctx = context = new FunctionContext(Name, inputs);
+        if (needs is not null) ctx.OverrideNeedsInputGrad(needs);   // for the context's life: its backward sees the same
         Tensor[] outputs;
         using (RecordsForward ? null : Autograd.NoGrad())
         using (RecordsForward ? null : ForwardMode.Suspend())

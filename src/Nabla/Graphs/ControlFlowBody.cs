@@ -99,6 +99,7 @@ internal sealed class TracedBody(string api, string role, Func<Tensor[], Tensor[
             {
                 GraphOpKind.Write => $"updates a tensor in place ({op.Op!.Name})",
                 GraphOpKind.HostEffect => $"changes C# state ({op.Effect!.What})",
+                GraphOpKind.Custom when op.Custom!.Writes => $"updates a tensor in place (the custom function {op.Custom.Name} marks it dirty)",
                 GraphOpKind.SetGrad => "assigns .Grad",
                 _ => null,
             };

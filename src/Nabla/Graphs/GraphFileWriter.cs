@@ -101,6 +101,10 @@ internal static class GraphFileWriter
         if (op.Kind is GraphOpKind.ControlFlow)
             throw new NotSupportedException($"CompiledFunction.Save: {name}'s graph for arguments ({key}) has a {op.Flow!.Api} at {op.Site}; graphs with " +
                 "Graph.Cond, WhileLoop or Scan can't be saved yet (their bodies are graphs of their own). Save a function without them.");
+        if (op.Kind is GraphOpKind.Custom)
+            throw Errors.State("CompiledFunction.Save", $"{name}'s graph for arguments ({key}) calls the custom function '{op.Custom!.Name}' at {op.Site}; " +
+                "its Forward and Backward are C# code that runs on every call, which a saved function (run without the C# source) cannot hold. " +
+                "Write it with Tensor ops instead of a CustomFunction / CustomGradient, or save a function that does not call it.");
         if (op.Kind is GraphOpKind.SetGrad or GraphOpKind.GradOf or GraphOpKind.GradGuard)
             throw Errors.State("CompiledFunction.Save", $"{name}'s graph for arguments ({key}) has a {Describe(op.Kind)} at {op.Site}; a saved function " +
                 "runs without the engine's gradient bookkeeping of the traced call, so it is for inference: save a function that computes outputs " +

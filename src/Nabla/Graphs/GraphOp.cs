@@ -37,6 +37,8 @@ internal enum GraphOpKind
     HostEffect,
     /// <summary>Graph.Cond, WhileLoop or Scan: <see cref="GraphOp.Flow"/> holds its bodies and runs them (ControlFlowOp.Run).</summary>
     ControlFlow,
+    /// <summary>A CustomFunction call or its backward (<see cref="GraphOp.Custom"/>): runs the user's C# Forward / Backward on each run.</summary>
+    Custom,
 }
 
 /// <summary>
@@ -109,6 +111,9 @@ internal sealed class GraphOp
 
     /// <summary>ControlFlow: the construct, its traced bodies and which inputs each body reads.</summary>
     public ControlFlowOp? Flow { get; init; }
+
+    /// <summary>Custom: the custom function and what the op runs of it (<see cref="CustomCallOp.Run"/>).</summary>
+    public CustomCallOp? Custom { get; init; }
 
     /// <summary>Write: the inputs written (the primitive's <see cref="Primitive.Writes"/>).</summary>
     public int[] Written => Kind == GraphOpKind.Write && Op is not null ? [.. Op.Writes.Select(i => Inputs[i])] : [];

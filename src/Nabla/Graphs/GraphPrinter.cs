@@ -90,6 +90,7 @@ internal static class GraphPrinter
             GraphOpKind.HostEffect => $"host: {op.Effect!.What}",
             GraphOpKind.ControlFlow => $"{results} = {op.Flow!.Describe(op.Inputs)} : {types}{noGrad}",
             GraphOpKind.Transfer => $"{results} = to_{op.Device}({args}) : {types}",
+            GraphOpKind.Custom => $"{results} = {op.Custom!.Describe(op.Inputs)} : {types}{noGrad}",
             _ => $"{results} = {op.Op!.Name}({args}) : {types}{noGrad}",
         };
         return $"{text}  # {op.Site}";

@@ -101,7 +101,7 @@ internal static class Replay
                 failure = new GuardFailure(op.Site, $"value {op.ExpectedText} -> {nowText}");
                 return null;
             }
-            if (op.Kind is GraphOpKind.Write or GraphOpKind.SetGrad or GraphOpKind.HostEffect) effectsDone ??= $"{op.Kind} at {op.Site}";
+            if (op.Kind is GraphOpKind.Write or GraphOpKind.SetGrad or GraphOpKind.HostEffect || op.Custom is { Writes: true }) effectsDone ??= $"{op.Kind} at {op.Site}";
             // A tape open around the call may follow tensors the trace did not see followed: record as traced.
             bool records = backward is null && GradMode.Enabled && op.GradEnabled && (op.RecordsForCaller || recordAll);
             try
@@ -148,7 +148,7 @@ internal static class Replay
     /// <summary>An op failed in a replay: the same kind of exception, naming the op and the user's line it was traced from.</summary>
     static Exception ReplayError(GraphOp op, Exception e)
     {
-        string what = $"{op.Op?.Name ?? op.Kind.ToString().ToLowerInvariant()} (traced at {op.Site}) failed in a replay of the compiled function: {e.Message}";
+        string what = $"{op.Op?.Name ?? op.Custom?.Name ?? op.Kind.ToString().ToLowerInvariant()} (traced at {op.Site}) failed in a replay of the compiled function: {e.Message}";
         return e switch
         {
             ArgumentException => new ArgumentException(what, e),
@@ -218,6 +218,10 @@ internal static class Replay
             case GraphOpKind.ControlFlow:
                 var results = op.Flow!.Run(inputs);
                 for (int i = 0; i < results.Length; i++) env[op.Outputs[i]] = results[i];
+                break;
+            case GraphOpKind.Custom:
+                var custom = op.Custom!.Run(inputs);
+                for (int i = 0; i < custom.Length; i++) env[op.Outputs[i]] = custom[i];
                 break;
             default:
                 throw new InvalidOperationException($"internal: graph op kind {op.Kind}");

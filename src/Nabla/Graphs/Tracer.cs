@@ -244,6 +244,25 @@ internal sealed class Tracer : Interpreter
         });
     }
 
+    Dictionary<Tensor, string>? _madeInCustomCode;
+    /// <summary>Tensors a custom function's C# code made (<paramref name="where"/>): the graph has no value for them.</summary>
+    internal void MadeInCustomCode(IEnumerable<Tensor> made, string where)
+    {
+        foreach (var t in made) (_madeInCustomCode ??= new(ReferenceEqualityComparer.Instance))[t] = where;
+    }
+
+    /// <summary>Records a CustomFunction call, or its backward, as one op (CustomCalls.cs); its outputs are new values.</summary>
+    internal void RecordCustom(CustomCallOp custom, Tensor[] inputs, Tensor[] outputs)
+    {
+        var ids = inputs.Select(Id).ToArray();
+        var node = new GraphOp
+        {
+            Kind = GraphOpKind.Custom, Custom = custom, Inputs = ids, Site = custom.Site, GradEnabled = GradMode.Enabled,
+            Outputs = [.. outputs.Select(y => Bind(y, _graph.NewValue(y), madeHere: !_byStorage.ContainsKey(y.Storage)))],
+        };
+        _graph.Ops.Add(node);
+        if (custom.Writes) _firstWrite ??= node.Site;   // MarkDirty: an in-place update, kept in program order
+    }
 
     /// <summary>Nothing is recorded while the tracer copies a constant, or after it gave up.</summary>
     bool Ignoring => _paused > 0 || Untraceable is not null;
@@ -269,6 +288,7 @@ internal sealed class Tracer : Interpreter
     {
         if (_ids.TryGetValue(t, out var id)) return id;
         if (_insideBodies?.Contains(t) == true) throw ControlFlow.UsedOutside(t);
+        if (_madeInCustomCode?.TryGetValue(t, out var custom) == true) NotTraceable(CustomCalls.UsedOutside(t, custom));
         // A gradient read from .Grad (an optimizer step): read .Grad again at this point of each run.
         for (int k = 0; k < _tensors.Count; k++)
             if (ReferenceEquals(_tensors[k].GradUnobserved, t))

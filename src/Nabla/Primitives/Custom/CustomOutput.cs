@@ -16,7 +16,8 @@ internal sealed class CustomOutput(CustomFunction function, FunctionContext ctx,
     public override bool SavesInputs => false;
 
 
-    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => function.RunBackward(ctx, index, gy);
+    // Inside a compiled function's trace, the backward of a call recorded as one graph op is one op too (CustomCalls).
+    public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => Graphs.CustomCalls.Backward(function, ctx, index, gy);
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => function.RunJvp(ctx, index, dx);
 
