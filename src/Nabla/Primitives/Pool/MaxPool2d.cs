@@ -57,7 +57,7 @@ internal sealed class MaxPool2d(Im2Col g) : Primitive
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs)
     {
         int n = gy.Shape[0], c = gy.Shape[1];
-        return [Dispatch.Call(new MaxUnpool(Argmax, g.H * g.W, HasEmptyWindows), gy.Reshape(n, c, g.L)).Reshape(n, c, g.H, g.W)];
+        return [MaxUnpool.Run(gy.Reshape(n, c, g.L), Argmax, g.H * g.W, HasEmptyWindows).Reshape(n, c, g.H, g.W)];
     }
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y)

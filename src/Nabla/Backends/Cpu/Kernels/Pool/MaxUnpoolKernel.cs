@@ -5,22 +5,23 @@ namespace Nabla.Backends.Cpu.Kernels;
 
 /// <summary>
 /// <see cref="MaxUnpool"/> on the CPU: each plane of x [N, C, L] is scattered into a zeroed plane of
-/// [N, C, H·W] at the op's int32 flat positions, repeated positions adding up. Adds run in position
+/// [N, C, H·W] at the int32 flat positions of its second input, repeated positions adding up. Adds run in position
 /// order within a plane and planes are independent, so results do not depend on the thread count.
 /// </summary>
 internal static class MaxUnpoolKernel
 {
-    public static Tensor Run(MaxUnpool op, Tensor x)
+    public static Tensor Run(MaxUnpool op, Tensor x, Tensor index)
     {
         var src = CopyKernel.AsContiguous(x);
+        var at = CopyKernel.AsContiguous(index);
         int n = src.Shape[0], c = src.Shape[1];
         // Each plane is cleared by the thread that scatters into it (in parallel); with no positions
         // there is nothing to scatter and the output is zeroed here.
         var y = CpuTensor.Empty(src.DType, new Shape([n, c, op.PlaneSize]), zeroed: src.Shape[2] == 0);
         switch (src.DType)
         {
-            case DType.Float32: Run(op.Index, op.PlaneSize, src.Data<float>(), src.Offset, y.Data<float>(), n * c, src.Shape[2]); break;
-            case DType.Float64: Run(op.Index, op.PlaneSize, src.Data<double>(), src.Offset, y.Data<double>(), n * c, src.Shape[2]); break;
+            case DType.Float32: Run(at, op.PlaneSize, src.Data<float>(), src.Offset, y.Data<float>(), n * c, src.Shape[2]); break;
+            case DType.Float64: Run(at, op.PlaneSize, src.Data<double>(), src.Offset, y.Data<double>(), n * c, src.Shape[2]); break;
             default: throw new NotSupportedException($"max_unpool: no kernel for {src.DType.TorchName()}");
         }
         return y;
