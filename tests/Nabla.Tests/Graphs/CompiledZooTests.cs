@@ -331,4 +331,35 @@ public class CompiledZooTests
         Assert.Equal(new double[] { 0, 0, 0, 1 }, D(compiled.Call(second)));
         Assert.Equal(1, compiled.TraceCount);
     }
+    /// <summary>y = tanh(exp(a)) then y *= 1 in place ; dy/da = (1 - y²) exp(a), with the accumulator inside the compiled function.</summary>
+    static Tensor JvpOfTanhExp(Tensor a)
+    {
+        using var acc = new ForwardAccumulator(a, Tensor.OnesLike(a));
+        var y = a.Exp().Tanh();
+        y.MulInPlace(Tensor.OnesLike(y));
+        return acc.Jvp(y)!;
+    }
+
+    /// <summary>
+    /// Regression: the JVP rules of exp and tanh read their output; forward mode saw each call before the tracer,
+    /// so the tangent ops took the traced output for a capture and every replay reused the first call's values.
+    /// </summary>
+    [Fact]
+    public void ForwardAccumulatorInsideACompiledFunctionUsesEachCallsOutputs()
+    {
+        var compiled = Graph.Compile(JvpOfTanhExp);
+        for (int call = 0; call < 3; call++)
+        {
+            double[] xs = [0.1 * (call + 1), -0.5 * call];
+            var a = Tensor.FromArray(xs, [2]);
+            var got = D(compiled.Call(a));
+            Assert.Equal(D(JvpOfTanhExp(a)), got);
+            for (int i = 0; i < 2; i++)
+            {
+                double e = Math.Exp(xs[i]), t = Math.Tanh(e);
+                Assert.Equal((1 - t * t) * e, got[i], 1e-12);
+            }
+        }
+        Assert.Equal(1, compiled.TraceCount);
+    }
 }
