@@ -17,6 +17,14 @@ public class CompiledOpDbHigherOrderTests
 {
     static double[] Values(Tensor y) => y.To(DType.Float64).ToArray<double>();
 
+    /// <summary>Exactly <paramref name="traces"/> graphs were traced and none runs eagerly (so the later calls were replays).</summary>
+    static void AssertReplayed(CompiledFunction cf, int traces = 1, string what = "")
+    {
+        string explain = cf.Explain();
+        Assert.True(cf.TraceCount == traces && !explain.Contains("runs eagerly", StringComparison.Ordinal) && !explain.Contains("ran eagerly", StringComparison.Ordinal),
+            $"{what}expected {traces} traced graph(s), replayed: {explain}");
+    }
+
     /// <summary>Fresh float64 inputs of one sample and the indices of those to differentiate.</summary>
     static Tensor[] Inputs(OpInfo entry, int sample, out int[] wrt)
     {
@@ -103,7 +111,7 @@ public class CompiledOpDbHigherOrderTests
             string what = $"{name} / sample {s}";
             AssertBitwise(ye, yc, what + ": primal under forward mode");
             AssertBitwise(dye, dyc, what + ": JVP");
-            Assert.True(cf.TraceCount == 1, $"{what}: traced {cf.TraceCount} times: {cf.Explain()}");
+            AssertReplayed(cf, 1, what + ": ");
         }
     }
 
@@ -141,7 +149,7 @@ public class CompiledOpDbHigherOrderTests
             string what = $"{name} / sample {s}";
             AssertBitwise(e[0], c[0], what + ": primal with the accumulator inside");
             AssertBitwise(e[1], c[1], what + ": JVP with the accumulator inside");
-            Assert.True(cf.TraceCount == 1, $"{what}: traced {cf.TraceCount} times: {cf.Explain()}");
+            AssertReplayed(cf, 1, what + ": ");
         }
     }
 
@@ -189,7 +197,7 @@ public class CompiledOpDbHigherOrderTests
             string what = $"{name} / sample {s}";
             for (int k = 0; k < wrt.Length; k++) AssertBitwise(firstE[k], firstC[k], $"{what}: first-order gradient of input {wrt[k]}");
             for (int k = 0; k < ge.Length; k++) AssertBitwise(ge[k], gc[k], $"{what}: second-order gradient {k}");
-            Assert.True(cf.TraceCount == 1, $"{what}: traced {cf.TraceCount} times: {cf.Explain()}");
+            AssertReplayed(cf, 1, what + ": ");
         }
     }
 
@@ -237,7 +245,7 @@ public class CompiledOpDbHigherOrderTests
             var ggc = Outer(gc, [.. wrt.Select(i => argsC[i]), argsC[^1]], 70);
             var gge = Outer(ge, [.. wrt.Select(i => argsE[i]), argsE[^1]], 70);
             for (int k = 0; k < gge.Length; k++) AssertBitwise(gge[k], ggc[k], $"{what}: gradient of the returned gradients, input {k}");
-            Assert.True(cf.TraceCount == 1, $"{what}: traced {cf.TraceCount} times: {cf.Explain()}");
+            AssertReplayed(cf, 1, what + ": ");
         }
     }
 }

@@ -16,6 +16,14 @@ public class CompiledZooTests
 {
     static double[] D(Tensor t) => t.ToArray<double>();
 
+    /// <summary>Exactly <paramref name="traces"/> graphs were traced and none runs eagerly (so the later calls were replays).</summary>
+    static void AssertReplayed(CompiledFunction cf, int traces = 1, string what = "")
+    {
+        string explain = cf.Explain();
+        Assert.True(cf.TraceCount == traces && !explain.Contains("runs eagerly", StringComparison.Ordinal) && !explain.Contains("ran eagerly", StringComparison.Ordinal),
+            $"{what}expected {traces} traced graph(s), replayed: {explain}");
+    }
+
     static Tensor Randn(int seed, params int[] shape) => Tensor.Randn(shape, DType.Float64, seed: seed);
 
     static void AssertSameParameters(Module expected, Module actual)
@@ -59,7 +67,7 @@ public class CompiledZooTests
             losses.Add(le[0]);
         }
         AssertSameParameters(netE, netC);
-        Assert.True(compiled.TraceCount == traces, compiled.Explain());
+        AssertReplayed(compiled, traces);
         Assert.NotEqual(D(Mlp().Parameters().First()), D(netC.Parameters().First()));   // it did train
     }
 
@@ -105,7 +113,7 @@ public class CompiledZooTests
             var lc = D(compiled.Call(x, labels));
             Assert.True(le.SequenceEqual(lc), $"step {i}: loss {lc[0]:R}, eager {le[0]:R}; {compiled.Explain()}");
         }
-        Assert.True(compiled.TraceCount == 2, compiled.Explain());   // the second when SGD's momentum buffers appear
+        AssertReplayed(compiled, 2);   // the second when SGD's momentum buffers appear
         Assert.Contains("buffers=momentum_buffer", compiled.Explain());
         AssertSameParameters(netE, netC);                      // weights, and BatchNorm's running statistics
         var bn = (BatchNorm2d)netC.NamedChildren().ElementAt(1).Module;
@@ -121,7 +129,7 @@ public class CompiledZooTests
             var x = Randn(400 + i, 5, 2, 8, 8);
             Assert.Equal(D(netE.Call(x)), D(infer.Call(x)));
         }
-        Assert.Equal(1, infer.TraceCount);
+        AssertReplayed(infer);
         AssertSameParameters(netE, netC);                      // eval left the running statistics alone
     }
 
@@ -155,7 +163,7 @@ public class CompiledZooTests
         Assert.Equal(D(we), D(wc));
         Assert.Equal(D(be), D(bc));
         Assert.NotEqual(new double[3], D(bc));
-        Assert.Equal(1, compiled.TraceCount);
+        AssertReplayed(compiled);
     }
 
     /// <summary>y = sum(x^2 sin x) ; y' = 2x sin x + x^2 cos x ; y'' = 2 sin x + 4x cos x - x^2 sin x.</summary>
@@ -189,7 +197,7 @@ public class CompiledZooTests
                 Assert.Equal(expected, got[i], 1e-12);
             }
         }
-        Assert.Equal(1, compiled.TraceCount);
+        AssertReplayed(compiled);
     }
 
     /// <summary>f(x) = sum(x^4)/4 + (a.x)^2: H = diag(3 x^2) + 2 a a^T, so H v = 3 x^2 v + 2 a (a.v).</summary>
@@ -230,8 +238,8 @@ public class CompiledZooTests
             Assert.Equal(D(doubleBackward(x, v)), D(viaDoubleBackward.Call(x, v)));
             for (int i = 0; i < 4; i++) Assert.Equal(expected[i], eager[i], 1e-12);
         }
-        Assert.Equal(1, viaHvp.TraceCount);
-        Assert.Equal(1, viaDoubleBackward.TraceCount);
+        AssertReplayed(viaHvp);
+        AssertReplayed(viaDoubleBackward);
     }
 
     /// <summary>A compiled MLP forward (captured Variables), differentiated from outside.</summary>
@@ -271,7 +279,7 @@ public class CompiledZooTests
             for (int k = 0; k < ge.Length; k++) Assert.Equal(D(ge[k]!), D(gc[k]!));
             Assert.Equal(D(se), D(sc));
         }
-        Assert.True(compiled.TraceCount == 1, compiled.Explain());
+        AssertReplayed(compiled);
     }
 
     [Fact]
@@ -309,7 +317,7 @@ public class CompiledZooTests
             var hf = D(hc);
             for (int i = 0; i < hr.Length; i++) Assert.Equal(hr[i], hf[i], 1e-12);
         }
-        Assert.True(compiled.TraceCount == 2, compiled.Explain());   // requires-grad is part of the key
+        AssertReplayed(compiled, 2);   // requires-grad is part of the key
     }
     /// <summary>
     /// Regression: MaxPool2d's backward scatters to each call's argmax. The scatter (max_unpool) held the argmax
@@ -329,7 +337,7 @@ public class CompiledZooTests
         var second = Tensor.FromArray(new double[] { 1, 2, 3, 4 }, [1, 1, 2, 2]);   // max at position 3
         Assert.Equal(new double[] { 1, 0, 0, 0 }, D(compiled.Call(first)));
         Assert.Equal(new double[] { 0, 0, 0, 1 }, D(compiled.Call(second)));
-        Assert.Equal(1, compiled.TraceCount);
+        AssertReplayed(compiled);
     }
     /// <summary>y = tanh(exp(a)) then y *= 1 in place ; dy/da = (1 - y²) exp(a), with the accumulator inside the compiled function.</summary>
     static Tensor JvpOfTanhExp(Tensor a)
@@ -360,6 +368,51 @@ public class CompiledZooTests
                 Assert.Equal((1 - t * t) * e, got[i], 1e-12);
             }
         }
-        Assert.Equal(1, compiled.TraceCount);
+        AssertReplayed(compiled);
+    }
+
+    /// <summary>f(x) = sum(x^4 sin x): its third derivative is (24x - 12x^3) sin x + (36x^2 - x^4) cos x, elementwise.</summary>
+    static Tensor QuarticSine(Tensor x) => (x * x * x * x * x.Sin()).Sum();
+
+    static double ThirdDerivative(double x) => (24 * x - 12 * x * x * x) * Math.Sin(x) + (36 * x * x - x * x * x * x) * Math.Cos(x);
+
+    /// <summary>Third derivatives: reverse thrice, and forward over reverse over reverse.</summary>
+    static (Tensor Reverse, Tensor Forward) ThirdOrder(Func<Tensor, Tensor> f, double[] xs)
+    {
+        var x = Tensor.FromArray(xs, [xs.Length], requiresGrad: true);
+        var g1 = Autograd.Grad(f(x), x, createGraph: true)!;
+        var g2 = Autograd.Grad(g1.Sum(), x, createGraph: true)!;
+        var g3 = Autograd.Grad(g2.Sum(), x)!;
+        var leaf = Tensor.FromArray(xs, [xs.Length], requiresGrad: true);
+        Tensor jvp;
+        using (var acc = new ForwardAccumulator(leaf, Tensor.OnesLike(leaf)))
+        {
+            var h1 = Autograd.Grad(f(leaf), leaf, createGraph: true)!;
+            var h2 = Autograd.Grad(h1.Sum(), leaf, createGraph: true)!;
+            jvp = acc.Jvp(h2)!;
+        }
+        return (g3, jvp);
+    }
+
+    [Fact]
+    public void ThirdDerivativesThroughAReplayMatchEagerAndTheHandFormula()
+    {
+        var compiled = Graph.Compile(QuarticSine);
+        compiled.Call(Tensor.FromArray(new[] { 9.0, 8.0 }, [2], requiresGrad: true));   // trace outside any accumulator
+        for (int call = 0; call < 3; call++)
+        {
+            double[] xs = [0.7 + call, -1.3];
+            var (rc, fc) = ThirdOrder(compiled.Call, xs);
+            var (re, fe) = ThirdOrder(QuarticSine, xs);
+            Assert.Equal(D(re), D(rc));
+            Assert.Equal(D(fe), D(fc));
+            for (int i = 0; i < 2; i++)
+            {
+                double expected = ThirdDerivative(xs[i]), tolerance = 1e-12 * Math.Max(1, Math.Abs(expected));
+                Assert.Equal(expected, D(rc)[i], tolerance);
+                Assert.Equal(expected, D(fc)[i], tolerance);
+            }
+        }
+        AssertReplayed(compiled);
     }
 }
