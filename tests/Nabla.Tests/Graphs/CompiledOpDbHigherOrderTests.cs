@@ -5,11 +5,12 @@ using Nabla.Tests.TestUtil;
 namespace Nabla.Tests.Graphs;
 
 /// <summary>
-/// Every differentiable OpDb entry in float64, compiled, against the same code run eagerly: forward mode
-/// (a JVP through a replay, and a JVP taken inside the compiled function), second order (grad of grad with createGraph through a replay), and a
-/// gradient taken inside the compiled function, then differentiated once more by the caller. A replay
-/// re-issues the traced primitives through Dispatch, so the same kernels run in the same order and the
-/// results must be bitwise equal.
+/// Every differentiable OpDb entry in float64, compiled, against the same code run eagerly: forward mode (a
+/// JVP through a replay, and a JVP taken inside the compiled function), second order (grad of grad with
+/// createGraph through a replay), and a gradient taken inside the compiled function, then differentiated
+/// once more by the caller. Each function is traced on other values than it is replayed on (see
+/// <see cref="Reordered"/>). A replay re-issues the traced primitives through Dispatch, so the same
+/// kernels run in the same order and the results must be bitwise equal.
 /// </summary>
 // Draws from (and reseeds) the process-wide generator: runs alone, so no other test draws in between.
 [Collection("Default generator")]
@@ -57,15 +58,6 @@ public class CompiledOpDbHigherOrderTests
             if (x.DType.IsFloating() && x.Rank > 0 && x.Shape.NumElements > 1)
                 x.CopyFrom(x.Flip([.. Enumerable.Range(0, x.Rank)]).Clone());   // NB: a broadcast (overlapping) sample would refuse the write
         return xs;
-    }
-
-    static Tensor Leaf(Tensor x, int i, OpInfo entry, int sample)
-    {
-        Inputs(entry, sample, out var wrt);
-        if (!wrt.Contains(i)) return x;
-        var leaf = x.Detach();
-        leaf.RequiresGrad = true;
-        return leaf;
     }
 
     static void AssertBitwise(Tensor? expected, Tensor? actual, string what)
@@ -189,7 +181,7 @@ public class CompiledOpDbHigherOrderTests
             if (!entry.SecondOrder) continue;
             var cf = Graph.Compile((Tensor[] xs) => [entry.Op(xs)]);
             Tensor.ManualSeed(5);
-            cf.Call(Reordered(Inputs(entry, s, out _)).Select((x, i) => Leaf(x, i, entry, s)).ToArray());   // trace: other values, same flags
+            cf.Call(Reordered(Leaves(entry, s, out _)));               // trace: other values, the same flags
             Tensor.ManualSeed(5);
             var gc = GradOfGrad(xs => cf.Call(xs)[0], Leaves(entry, s, out var wrt), wrt, 50, out var firstC);
             Tensor.ManualSeed(5);
