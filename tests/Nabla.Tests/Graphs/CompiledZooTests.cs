@@ -339,6 +339,30 @@ public class CompiledZooTests
         Assert.Equal(new double[] { 0, 0, 0, 1 }, D(compiled.Call(second)));
         AssertReplayed(compiled);
     }
+    /// <summary>
+    /// max_unpool takes the argmax as an input, so a graph holding MaxPool2d's backward saves, and the loaded
+    /// graph (no C# function) scatters each call's gradient to that call's maximum.
+    /// </summary>
+    [Fact]
+    public void MaxPoolBackwardGraphSavesAndTheLoadedGraphFollowsEachCallsArgmax()
+    {
+        static Tensor Grad(Tensor x)
+        {
+            var leaf = x.Detach();
+            leaf.RequiresGrad = true;
+            return Autograd.Grad((Functional.MaxPool2d(leaf, 2) * 3.0).Sum(), leaf)!;
+        }
+        var compiled = Graph.Compile(Grad);
+        compiled.Call(Tensor.FromArray(new double[] { 4, 1, 2, 3 }, [1, 1, 2, 2]));   // traced with the max at position 0
+        using var stream = new MemoryStream();
+        compiled.Save(stream);
+        stream.Position = 0;
+        var loaded = CompiledFunction.Load(stream);
+        var x = Tensor.FromArray(new double[] { 1, 2, 5, 4 }, [1, 1, 2, 2]);              // max at position 2
+        Assert.Equal(new double[] { 0, 0, 3, 0 }, D(loaded.Call(x)));
+        Assert.Equal(D(Grad(x)), D(loaded.Call(x)));
+    }
+
     /// <summary>y = tanh(exp(a)) then y *= 1 in place ; dy/da = (1 - y²) exp(a), with the accumulator inside the compiled function.</summary>
     static Tensor JvpOfTanhExp(Tensor a)
     {
