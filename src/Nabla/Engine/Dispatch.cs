@@ -7,14 +7,24 @@ namespace Nabla.Engine;
 /// The one entry point for every effect: primitive calls (<see cref="Call"/>, <see cref="CallMany"/>,
 /// <see cref="Create"/>), writes into existing tensors (<see cref="Write"/>) and copies between host
 /// memory and a device (<see cref="ToHost{T}"/>, <see cref="FromHost{T}"/>). Each runs on the backend of
-/// the tensors' device, then is shown to the active interpreters in order: the built-in ones
-/// (<see cref="BuiltIn"/>: graph recording, forward mode, anomaly checks), then those added with
-/// <see cref="Observe"/>.
+/// the tensors' device, then is shown to the active interpreters in order: reverse-mode graph recording,
+/// those added with <see cref="Observe"/> (a tracer), then forward mode and anomaly checks (the built-in
+/// ones are <see cref="BuiltIn"/>).
 /// </summary>
 internal static class Dispatch
 {
-    /// <summary>The interpreters every call reaches, in order.</summary>
-    internal static readonly Interpreter[] BuiltIn = [new GraphRecorder(), new ForwardModeInterpreter(), new AnomalyInterpreter()];
+    /// <summary>Reverse-mode recording: the first interpreter every call reaches.</summary>
+    static readonly Interpreter Recording = new GraphRecorder();
+
+    /// <summary>
+    /// The built-in interpreters shown a call after the scoped ones. NB: a tracer must see a call before forward
+    /// mode does: a JVP rule that reads the output (exp: dy = dx·y) dispatches ops on y, and a tracer that did
+    /// not know y yet as this call's output would take it for a capture and freeze its traced value.
+    /// </summary>
+    static readonly Interpreter[] AfterScoped = [new ForwardModeInterpreter(), new AnomalyInterpreter()];
+
+    /// <summary>The interpreters every call reaches (the scoped ones come between the first and the others).</summary>
+    internal static readonly Interpreter[] BuiltIn = [Recording, .. AfterScoped];
 
     static readonly AsyncLocal<Interpreter[]?> Scoped = new();
     // Until Observe has ever been called, no flow holds a scoped interpreter and the AsyncLocal is not read.
@@ -198,9 +208,10 @@ internal static class Dispatch
 
     static void Notify(Primitive op, Tensor[] inputs, ReadOnlySpan<Tensor> outputs)
     {
-        foreach (var interpreter in BuiltIn) interpreter.Call(op, inputs, outputs);
+        Recording.Call(op, inputs, outputs);
         if (ScopedInterpreters() is { } scoped)
             foreach (var interpreter in scoped) interpreter.Call(op, inputs, outputs);
+        foreach (var interpreter in AfterScoped) interpreter.Call(op, inputs, outputs);
     }
 
     static Backend BackendOf(Primitive op, Tensor[] inputs)

@@ -47,8 +47,10 @@ internal sealed class BackwardGraph
         }
         var outputs = Enumerable.Range(0, forward.Outputs.Count)
             .Where(i => traced[forward.Outputs[i]] is { RequiresGrad: true, GradFn: { IsReleased: false } }).ToArray();
-        // The same value returned twice would get two nodes on one tensor.
-        if (outputs.Length == 0 || outputs.Select(i => forward.Outputs[i]).Distinct().Count() != outputs.Length) return null;
+        // One differentiable output: with several, each would get its own node (a Nabla node has one output),
+        // and the caller's engine would add their input gradients in another order than eager code's one
+        // pass through the ops (equal to rounding, not bitwise). Those replay with a node per op.
+        if (outputs.Length != 1) return null;
         var inputIds = forward.Parameters.Concat(forward.Captures.Select(c => c.Id)).Distinct()
             .Where(id => traced[id].RequiresGrad).ToArray();
         if (inputIds.Length == 0) return null;
@@ -59,6 +61,7 @@ internal sealed class BackwardGraph
         Tensor[] cotangents;
         using (Autograd.NoGrad()) cotangents = [.. roots.Select(Tensor.OnesLike)];
         var tracer = new Tracer(cotangents, [.. outputs.Select(i => $"grad_out{i}")], firstTrace: true, fullGraph: false);
+        tracer.Preload(traced);
         Tensor?[] grads;
         // createGraph: the ops are the ones a differentiable backward runs (replays decide whether to record them).
         using (Dispatch.Observe(tracer))
@@ -72,7 +75,10 @@ internal sealed class BackwardGraph
             if (grads[i] is { } g) made.Add(g);
         }
         var graph = tracer.Finish([.. made]);
-        // Forward values the backward read arrive as captures of its trace: make them parameters, fed from the forward.
+        // Forward values the backward read arrive as captures of its trace (all of them were preloaded; keep the
+        // ones it uses): make them parameters, fed from the forward.
+        var used = new HashSet<int>(graph.Outputs);
+        foreach (var op in graph.Ops) used.UnionWith(op.Inputs);
         var saved = new List<int>();
         var captures = graph.Captures.ToList();
         var requires = graph.CaptureRequiresGrad.ToList();
@@ -80,6 +86,7 @@ internal sealed class BackwardGraph
         graph.CaptureRequiresGrad.Clear();
         for (int i = 0; i < captures.Count; i++)
         {
+            if (!used.Contains(captures[i].Id)) continue;
             if (idOf(captures[i].Tensor) is { } id)
             {
                 graph.Parameters.Add(captures[i].Id);

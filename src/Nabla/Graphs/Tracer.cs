@@ -60,6 +60,17 @@ internal sealed class Tracer : Interpreter
 
     static string? NotPlainData(Primitive op) => PlainData.GetOrAdd(op.GetType(), PrimitiveCodec.WhyUnsavable);
 
+    /// <summary>
+    /// Makes the tensors of an earlier trace known before this one starts, as captures: a tensor the code
+    /// reaches through them (a raw view of one, as a VJP rule's Detach makes) is then an alias of the known
+    /// value, not a capture of its own that would freeze the traced call's data.
+    /// </summary>
+    public void Preload(IEnumerable<Tensor> known)
+    {
+        foreach (var t in known)
+            if (!_ids.ContainsKey(t)) Capture(t);
+    }
+
     /// <summary>The value id <paramref name="t"/> has in this trace (null: never seen).</summary>
     public int? IdOf(Tensor t) => _ids.TryGetValue(t, out var id) ? id : null;
 

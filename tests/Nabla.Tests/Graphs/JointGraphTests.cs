@@ -68,7 +68,7 @@ public class JointGraphTests
     }
 
     [Fact]
-    public void SeveralOutputsEachGetANodeAndSumLikeEager()
+    public void SeveralDifferentiableOutputsRecordANodePerOpAndMatchEagerBitwise()
     {
         Tensor[] F(Tensor[] a) => [(a[0] * a[1]).Sin(), (a[0] + a[1]).Exp().Sum()];
         var cf = Graph.Compile(F);
@@ -77,7 +77,9 @@ public class JointGraphTests
         var (ac, ae) = (Args(), Args());
         var yc = cf.Call(ac);
         var ye = F(ae);
-        Assert.Equal("CompiledFunctionBackward", yc[0].GradFn!.Name);
+        // One node per output would add their input gradients in another order than eager's one pass (equal to
+        // rounding only): with several differentiable outputs a replay records a node per op instead.
+        Assert.Equal("SinBackward", yc[0].GradFn!.Name);
         yc[0].Sum().Backward();                                         // one output first
         ye[0].Sum().Backward();
         yc[1].Backward();                                               // then the other: its node still has what it needs
