@@ -18,11 +18,11 @@ internal static class ControlFlow
     /// <summary>ifTrue() when <paramref name="pred"/> holds, else ifFalse(); in a trace, both are traced and one op is recorded.</summary>
     public static Tensor[] Cond(Tensor pred, Func<Tensor[], Tensor[]> ifTrue, Func<Tensor[], Tensor[]> ifFalse, string? site = null)
     {
-        var tracers = RecordingTracers();
+        var tracers = Tracer.RecordingTracers();
         if (tracers is null) return (Truth(CondName, pred, "the predicate") ? ifTrue : ifFalse)([]);
 
         site ??= CallSite.Describe();
-        using var paused = Pause(tracers);
+        using var paused = Tracer.PauseAll(tracers);
         bool taken = Truth(CondName, pred, "the predicate");
         TracedBody[] bodies =
         [
@@ -42,11 +42,11 @@ internal static class ControlFlow
     /// </summary>
     public static Tensor[] While(Func<Tensor[], Tensor[]> cond, Func<Tensor[], Tensor[]> body, Tensor[] loopVars, int? maxIterations, string? site = null)
     {
-        var tracers = RecordingTracers();
+        var tracers = Tracer.RecordingTracers();
         if (tracers is null) return Loop(cond, body, loopVars, maxIterations);
 
         site ??= CallSite.Describe();
-        using var paused = Pause(tracers);
+        using var paused = Tracer.PauseAll(tracers);
         TracedBody c = new(WhileName, "the cond function", cond, tracers, site, i => $"v{i}");
         TracedBody b = new(WhileName, "the body", body, tracers, site, i => $"v{i}");
         var outputs = Loop(c.Call, b.Call, loopVars, maxIterations);
@@ -64,7 +64,7 @@ internal static class ControlFlow
     public static Tensor[] Scan(Func<Tensor[], Tensor[]> step, Tensor[] init, Tensor[] xs, bool reverse, string? site = null)
     {
         int length = ScanLength(xs);
-        var tracers = RecordingTracers();
+        var tracers = Tracer.RecordingTracers();
         if (tracers is null)
         {
             // An empty xs never runs step, but the shapes of its ys are needed: probe it once, as JAX traces it.
@@ -73,7 +73,7 @@ internal static class ControlFlow
         }
 
         site ??= CallSite.Describe();
-        using var paused = Pause(tracers);
+        using var paused = Tracer.PauseAll(tracers);
         TracedBody s = new(ScanName, "the step function", step, tracers, site, i => i < init.Length ? $"carry{i}" : $"x{i - init.Length}");
         var outputs = ScanLoop(s.Call, init, xs, reverse, length, args => s.TraceNotTaken(args, swallow: false)!);
         if (GaveUp(tracers, [s])) return outputs;
@@ -183,22 +183,6 @@ internal static class ControlFlow
 
     static string Type(Tensor t) => Errors.Describe(t) + (t.Device.Equals(Device.Cpu) ? "" : $" on {t.Device}");
 
-    /// <summary>The tracers that record in this flow (none: run eagerly).</summary>
-    static List<Tracer>? RecordingTracers()
-    {
-        if (Dispatch.Observers is not { } observers) return null;
-        List<Tracer>? recording = null;
-        foreach (var o in observers)
-            if (o is Tracer { Recording: true } tracer) (recording ??= []).Add(tracer);
-        return recording;
-    }
-
-    /// <summary>Stops <paramref name="tracers"/> from recording the ops of the construct (they record it as one op).</summary>
-    static IDisposable Pause(List<Tracer> tracers)
-    {
-        var scopes = tracers.Select(t => t.Pause()).ToArray();
-        return new RunOnce(() => { foreach (var s in scopes) s.Dispose(); });
-    }
 
     /// <summary>When a body could not be traced, the enclosing function can't be a graph either: it runs eagerly (FullGraph: an error).</summary>
     static bool GaveUp(List<Tracer> tracers, TracedBody[] bodies)

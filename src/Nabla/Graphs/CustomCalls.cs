@@ -29,13 +29,13 @@ internal static class CustomCalls
     /// </summary>
     public static Tensor[] Apply(CustomFunction function, Tensor[] inputs, out FunctionContext ctx, bool[]? needs = null)
     {
-        var tracers = RecordingTracers();
+        var tracers = Tracer.RecordingTracers();
         if (tracers is null) return function.ApplyEagerly(inputs, out ctx, needs);
 
         string site = CallSite.Describe();
         Tensor[] outputs;
         var made = new MadeInside();
-        using (Pause(tracers))
+        using (Tracer.PauseAll(tracers))
         using (Dispatch.Observe(made))
             outputs = function.ApplyEagerly(inputs, out ctx, needs);
         if (Array.Exists(outputs, y => y.CurrentTangents is not null))
@@ -66,7 +66,7 @@ internal static class CustomCalls
     /// </summary>
     public static Tensor?[] Backward(CustomFunction function, FunctionContext ctx, int index, Tensor gy)
     {
-        var tracers = RecordingTracers();
+        var tracers = Tracer.RecordingTracers();
         // A call the trace did not record (applied before the traced function ran): its Backward's ops are
         // recorded as they run, as for any node of a graph built outside.
         if (tracers is null) return function.RunBackward(ctx, index, gy);
@@ -86,7 +86,7 @@ internal static class CustomCalls
         bool[] needs = [.. Enumerable.Range(0, ctx.InputCount).Select(ctx.NeedsInputGrad)];
         Tensor?[] gx;
         var made = new MadeInside();
-        using (Pause(knowing))
+        using (Tracer.PauseAll(knowing))
         using (Dispatch.Observe(made))
             gx = function.RunBackward(ctx, index, gy);
         int[] slots = [.. Enumerable.Range(0, gx.Length).Where(i => gx[i] is not null)];
@@ -135,21 +135,6 @@ internal static class CustomCalls
         }
     }
 
-    /// <summary>The tracers that record in this flow (null: none, run eagerly).</summary>
-    static List<Tracer>? RecordingTracers()
-    {
-        if (Dispatch.Observers is not { } observers) return null;
-        List<Tracer>? recording = null;
-        foreach (var o in observers)
-            if (o is Tracer { Recording: true } tracer) (recording ??= []).Add(tracer);
-        return recording;
-    }
-
-    static IDisposable Pause(List<Tracer> tracers)
-    {
-        var scopes = tracers.Select(t => t.Pause()).ToArray();
-        return new RunOnce(() => { foreach (var s in scopes) s.Dispose(); });
-    }
 
     static void GiveUp(List<Tracer> tracers, string reason)
     {

@@ -58,10 +58,8 @@ internal static class ReplayHooks
     public static IDisposable? Lifted()
     {
         if (Engine.Dispatch.Observers is not { } observers) return null;
-        List<IDisposable>? paused = null;
-        foreach (var o in observers)
-            if (o is Tracer tracer) (paused ??= []).Add(tracer.Pause());
-        return paused is null ? null : new Scope(() => { foreach (var scope in paused) scope.Dispose(); });
+        var tracers = observers.OfType<Tracer>().ToList();
+        return tracers.Count == 0 ? null : Tracer.PauseAll(tracers);
     }
 
     /// <summary>

@@ -238,6 +238,23 @@ internal sealed class Tracer : Interpreter
     internal bool Recording => !Ignoring;
     internal bool FirstTrace => _firstTrace;
     internal bool FullGraph => _fullGraph;
+    /// <summary>The tracers that record in this flow (null: none, the code runs eagerly).</summary>
+    internal static List<Tracer>? RecordingTracers()
+    {
+        if (Dispatch.Observers is not { } observers) return null;
+        List<Tracer>? recording = null;
+        foreach (var o in observers)
+            if (o is Tracer { Recording: true } tracer) (recording ??= []).Add(tracer);
+        return recording;
+    }
+
+    /// <summary>Pauses every one of <paramref name="tracers"/> until the result is disposed.</summary>
+    internal static IDisposable PauseAll(IEnumerable<Tracer> tracers)
+    {
+        var scopes = tracers.Select(t => t.Pause()).ToArray();
+        return new RunOnce(() => { foreach (var s in scopes) s.Dispose(); });
+    }
+
     /// <summary>Nothing is recorded until the result is disposed (control-flow bodies, <see cref="ReplayHooks.Lifted"/>).</summary>
     internal IDisposable Pause() { _paused++; return new RunOnce(() => _paused--); }
     internal void GiveUp(string reason) => NotTraceable(reason);

@@ -1,3 +1,4 @@
+using Nabla.Tests.Custom;
 using Nabla.NN;
 using Nabla.Optim;
 
@@ -33,50 +34,6 @@ public class CompiledCustomFunctionTests
             BackwardCalls++;
             var (x, s) = (ctx.SavedTensors[0], ctx.SavedTensors[1]);
             return [gradOutputs[0] * s * (1.0 + x * (1.0 - s))];
-        }
-    }
-
-    /// <summary>x³ with a hand-written Jvp 3x²·v (counted) and a differentiable Backward.</summary>
-    sealed class Cube : CustomFunction
-    {
-        public int JvpCalls;
-
-        protected override Tensor[] Forward(FunctionContext ctx, Tensor[] inputs)
-        {
-            ctx.SaveForBackward(inputs[0]);
-            return [inputs[0] * inputs[0] * inputs[0]];
-        }
-
-        protected override Tensor?[] Backward(FunctionContext ctx, Tensor[] gradOutputs)
-        {
-            var x = ctx.SavedTensors[0];
-            return [gradOutputs[0] * x * x * 3.0];
-        }
-
-        protected override Tensor?[] Jvp(FunctionContext ctx, Tensor?[] inputTangents)
-        {
-            JvpCalls++;
-            var x = ctx.SavedTensors[0];
-            return [inputTangents[0] is { } v ? x * x * v * 3.0 : null];
-        }
-    }
-
-    /// <summary>x ← x·w in place (MarkDirty), saving a copy of the old x: the in-place custom function of PyTorch's docs.</summary>
-    sealed class ScaleInPlace : CustomFunction
-    {
-        protected override Tensor[] Forward(FunctionContext ctx, Tensor[] inputs)
-        {
-            var (x, w) = (inputs[0], inputs[1]);
-            ctx.SaveForBackward(x.Clone(), w);
-            x.MulInPlace(w);
-            ctx.MarkDirty(x);
-            return [x];
-        }
-
-        protected override Tensor?[] Backward(FunctionContext ctx, Tensor[] gradOutputs)
-        {
-            var (x0, w) = (ctx.SavedTensors[0], ctx.SavedTensors[1]);
-            return [gradOutputs[0] * w, gradOutputs[0] * x0];
         }
     }
 
@@ -208,7 +165,7 @@ public class CompiledCustomFunctionTests
     public void SecondOrderGradThroughReplayUsesTheDifferentiableBackward()
     {
         // Σ x³: gradient 3x², second derivative (summed) 6x.
-        var cf = Graph.Compile((Tensor x) => new Cube().Apply(x).Sum());
+        var cf = Graph.Compile((Tensor x) => new CubeWithJvp().Apply(x).Sum());
         cf.Call(Tensor.FromArray(new double[] { 9, 9 }, [2], requiresGrad: true));
         var x = Tensor.FromArray(new double[] { 1.5, -2 }, [2], requiresGrad: true);
         var g = Autograd.Grad(cf.Call(x), x, createGraph: true)!;
@@ -221,7 +178,7 @@ public class CompiledCustomFunctionTests
     [Fact]
     public void ForwardAccumulatorUsesTheCustomJvpOnEveryReplay()
     {
-        var cube = new Cube();
+        var cube = new CubeWithJvp();
         var cf = Graph.Compile((Tensor x) => cube.Apply(x) * 2.0);
         cf.Call(Tensor.FromArray(new double[] { 0, 0 }, [2]));   // traced outside any accumulator
         for (int i = 1; i <= 2; i++)
@@ -260,7 +217,7 @@ public class CompiledCustomFunctionTests
         // custom Backward, which ran as one op: the graph can't hold them, so the function runs eagerly, correctly.
         var cf = Graph.Compile((Tensor x, Tensor v) =>
         {
-            var g = Autograd.Grad(new Cube().Apply(x).Sum(), x, createGraph: true)!;
+            var g = Autograd.Grad(new CubeWithJvp().Apply(x).Sum(), x, createGraph: true)!;
             return Autograd.Grad((g * v).Sum(), x)!;
         });
         for (int i = 0; i < 2; i++)
@@ -271,7 +228,7 @@ public class CompiledCustomFunctionTests
         }
         string explain = cf.Explain();
         Assert.Contains("runs eagerly", explain);
-        Assert.Contains("C# Backward of the custom function Cube", explain);
+        Assert.Contains("C# Backward of the custom function CubeWithJvp", explain);
         Assert.Contains("higher-order gradient", explain);
     }
 
@@ -350,7 +307,7 @@ public class CompiledCustomFunctionTests
         // buffer ← buffer · x before it is read: the update is an effect of every call, as eager code's.
         var compiledBuffer = Tensor.FromArray(new double[] { 1, 2 }, [2]);
         var eagerBuffer = Tensor.FromArray(new double[] { 1, 2 }, [2]);
-        Func<Tensor, Tensor, Tensor> f = (buffer, x) => new ScaleInPlace().Apply(buffer, x) + buffer.Sum();
+        Func<Tensor, Tensor, Tensor> f = (buffer, x) => new CustomFunctionFidelityTests.ScaleInPlace().Apply(buffer, x) + buffer.Sum();
         var cf = Graph.Compile((Tensor x) => f(compiledBuffer, x));
         for (int i = 0; i < 3; i++)
         {
@@ -369,7 +326,7 @@ public class CompiledCustomFunctionTests
         Func<Tensor, Tensor, Tensor> f = (x, w) =>
         {
             var a = x * 2.0;
-            new ScaleInPlace().Apply(a, w);
+            new CustomFunctionFidelityTests.ScaleInPlace().Apply(a, w);
             return (a * a).Sum();
         };
         var cf = Graph.Compile(f);
@@ -454,7 +411,7 @@ public class CompiledCustomFunctionTests
         Func<Tensor, Tensor> f = x =>
         {
             using var acc = new ForwardAccumulator(x, Tensor.OnesLike(x));
-            return acc.Jvp(new Cube().Apply(x))!;
+            return acc.Jvp(new CubeWithJvp().Apply(x))!;
         };
         var cf = Graph.Compile(f);
         var x = Tensor.FromArray(new double[] { 2, -1 }, [2]);
