@@ -84,4 +84,35 @@ public class CompiledErrorTests
         Assert.Contains("CompiledErrorTests.cs:", e.Message);
         Assert.Matches(@"check %\d+: IndexRangeCheck", cf.GraphFor(x, Tensor.FromArray(new long[] { 0, 1 }, [2])));
     }
+
+    /// <summary>A custom function whose C# forward refuses large inputs (it runs again on every call of a compiled function).</summary>
+    sealed class Picky : CustomFunction
+    {
+        protected override Tensor[] Forward(FunctionContext ctx, Tensor[] inputs)
+        {
+            if (inputs[0].Sum().Item<double>() > 100) throw new InvalidOperationException("Picky: the input sums past 100");
+            return [inputs[0] * 2.0];
+        }
+
+        protected override Tensor?[] Backward(FunctionContext ctx, Tensor[] gradOutputs) => [gradOutputs[0] * 2.0];
+    }
+
+    [Fact]
+    public void AnExceptionOfAnyOpInAReplayIsWrappedNamingTheOpAndTheTracedLine()
+    {
+        int line = 0;
+        var cf = Graph.Compile((Tensor x) =>
+        {
+            line = Line(); var y = new Picky().Apply(x);
+            return y + 1.0;
+        });
+        Assert.Equal(new[] { 3.0, 5.0 }, cf.Call(Tensor.FromArray(new[] { 1.0, 2.0 }, [2])).ToArray<double>());
+        var e = Assert.Throws<InvalidOperationException>(() => cf.Call(Tensor.FromArray(new[] { 100.0, 2.0 }, [2])));
+        Assert.Contains("Picky", e.Message);
+        Assert.Contains($"traced at CompiledErrorTests", e.Message);
+        Assert.Contains($"{File}:{line})", e.Message);
+        Assert.Contains("failed in a replay of the compiled function: Picky: the input sums past 100", e.Message);
+        Assert.IsType<InvalidOperationException>(e.InnerException);
+        Assert.Equal(1, cf.TraceCount);
+    }
 }
