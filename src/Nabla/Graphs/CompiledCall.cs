@@ -47,7 +47,7 @@ internal sealed class CompiledCallRecord
     {
         _forward = forward;
         _backward = backward;
-        _args = args;
+        _args = (Tensor[])args.Clone();   // the caller may reuse its array
         _outputs = outputs;
         _drawStates = drawStates;
         _saved = new SavedTensors(saved);
