@@ -9,7 +9,7 @@ namespace Nabla.Optim;
 /// </summary>
 /// <example><code>
 /// loss.Backward();
-/// double norm = GradClip.ClipGradNorm(model.Parameters(), maxNorm: 1.0);
+/// double norm = GradClip.ClipGradNorm(model.Parameters(), maxNorm: 1.0);   // inside Graph.Compile: the out Tensor form
 /// opt.Step();
 /// </code></example>
 public static class GradClip
@@ -35,7 +35,35 @@ public static class GradClip
     }
 
     /// <summary>
-    /// <see cref="ClipGradNorm"/>'s maths on a list of gradients (nulls stay null): returns scaled copies
+    /// <see cref="ClipGradNorm(IEnumerable{Tensor}, double, double, bool)"/> without reading anything back to the
+    /// host (torch.nn.utils.clip_grad_norm_, which returns a tensor): every gradient is multiplied by
+    /// <c>min(maxNorm/(total + 1e-6), 1)</c> computed as a tensor, and <paramref name="totalNorm"/> is the float64
+    /// scalar total. The same gradients, bit for bit; use this form inside a compiled training step, where
+    /// the double form's read of the norm would be a guard that fails on almost every call.
+    /// <paramref name="errorIfNonfinite"/> is then a check run on every call.
+    /// </summary>
+    /// <example><code>
+    /// loss.Backward();
+    /// GradClip.ClipGradNorm(model.Parameters(), maxNorm: 1.0, out var norm);
+    /// opt.Step();
+    /// </code></example>
+    public static void ClipGradNorm(IEnumerable<Tensor> parameters, double maxNorm, out Tensor totalNorm, double normType = 2,
+        bool errorIfNonfinite = false)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var grads = parameters.Select(p => p.Grad).OfType<Tensor>().ToList();
+        totalNorm = TotalNormTensor("ClipGradNorm", grads, normType);
+        if (errorIfNonfinite) Dispatch.Check(totalNorm, new FiniteNormCheck("ClipGradNorm", normType));
+        using (Autograd.NoGrad())
+        {
+            // A coefficient of 1 leaves each gradient bitwise as it was (the double form skips the multiply).
+            var coef = (maxNorm / (totalNorm + 1e-6)).Clamp(max: 1.0);
+            foreach (var g in grads) g.MulInPlace(coef.To(g.DType));
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ClipGradNorm(IEnumerable{Tensor}, double, double, bool)"/>'s maths on a list of gradients (nulls stay null): returns scaled copies
     /// (or the same tensors when no scaling is needed) and the total norm before clipping.
     /// </summary>
     public static (Tensor?[] Gradients, double TotalNorm) ClipGradientsByNorm(IReadOnlyList<Tensor?> gradients, double maxNorm,
@@ -64,19 +92,34 @@ public static class GradClip
 
     static double TotalNorm(string op, List<Tensor> grads, double normType, bool errorIfNonfinite)
     {
+        var total = TotalNormTensor(op, grads, normType);
+        if (errorIfNonfinite) new FiniteNormCheck(op, normType).Run(total);
+        return total.Item<double>();
+    }
+
+    /// <summary>The norm of the per-tensor norms, as a float64 scalar tensor (0 without gradients).</summary>
+    static Tensor TotalNormTensor(string op, List<Tensor> grads, double normType)
+    {
         if (double.IsNaN(normType)) throw Errors.Arg(op, "normType is NaN.");
-        if (grads.Count == 0) return 0;
-        double total;
+        if (grads.Count == 0) return Tensor.Scalar(0.0);
         using (Autograd.NoGrad())
         {
             // Each tensor's norm first, then the norm of those norms, as PyTorch.
             var norms = grads.Select(g => Norm(g.To(DType.Float64).Reshape(-1), normType)).ToList();
-            total = Norm(Tensor.Stack(norms), normType).Item<double>();
+            return Norm(Tensor.Stack(norms), normType);
         }
-        if (errorIfNonfinite && !double.IsFinite(total))
-            throw Errors.State(op, $"the total norm of order {normType} of the gradients is {total}, so they cannot be clipped. " +
-                "Look for NaN/Inf in the loss or the gradients (Autograd.DetectAnomaly can find where one is born).");
-        return total;
+    }
+
+    /// <summary>The total norm must be finite for the gradients to be clipped (errorIfNonfinite).</summary>
+    sealed record FiniteNormCheck(string Op, double NormType) : ValueCheck
+    {
+        public override void Run(Tensor total)
+        {
+            double value = total.Item<double>();
+            if (!double.IsFinite(value))
+                throw Errors.State(Op, $"the total norm of order {NormType} of the gradients is {value}, so they cannot be clipped. " +
+                    "Look for NaN/Inf in the loss or the gradients (Autograd.DetectAnomaly can find where one is born).");
+        }
     }
 
     static Tensor Norm(Tensor x, double p)
