@@ -7,7 +7,8 @@ namespace Nabla.Tests;
 /// <summary>The code samples of README.md, with the numbers the README states.</summary>
 public class ReadmeExamplesTests
 {
-    sealed class MyExp : CustomFunction
+    /// <summary>The README's custom function (also compiled by Graphs/CompiledReadmeExamplesTests).</summary>
+    internal sealed class MyExp : CustomFunction
     {
         protected override Tensor[] Forward(FunctionContext ctx, Tensor[] x)
         {

@@ -247,24 +247,12 @@ public class CompiledReadmeExamplesTests
 
     // --- Custom gradients ---
 
-    sealed class MyExp : CustomFunction
-    {
-        protected override Tensor[] Forward(FunctionContext ctx, Tensor[] x)
-        {
-            var y = x[0].Exp();
-            ctx.SaveForBackward(y);
-            return [y];
-        }
-
-        protected override Tensor?[] Backward(FunctionContext ctx, Tensor[] gy) => [gy[0] * ctx.SavedTensors[0]];
-    }
-
     [Fact]
     public void CustomFunctionAndCustomGradientCompiledGiveTheEagerGradients()
     {
         static Tensor WithMyExp(Tensor w)
         {
-            new MyExp().Apply(w).Sum().Backward();
+            new ReadmeExamplesTests.MyExp().Apply(w).Sum().Backward();
             return w.Grad!;
         }
         var myExp = Graph.Compile(WithMyExp);
