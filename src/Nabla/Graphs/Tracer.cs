@@ -13,7 +13,7 @@ namespace Nabla.Graphs;
 /// write a side-effect op in program order, each host read a guard, each value from the host a
 /// constant. Added with <c>Dispatch.Observe</c> for the length of the call.
 /// </summary>
-internal sealed class Tracer : Interpreter
+internal sealed partial class Tracer : Interpreter
 {
     readonly TracedGraph _graph = new();
     readonly Dictionary<Tensor, int> _ids = new(ReferenceEqualityComparer.Instance);
@@ -59,20 +59,6 @@ internal sealed class Tracer : Interpreter
     static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, string?> PlainData = new();
 
     static string? NotPlainData(Primitive op) => PlainData.GetOrAdd(op.GetType(), PrimitiveCodec.WhyUnsavable);
-
-    /// <summary>
-    /// Makes the tensors of an earlier trace known before this one starts, as captures: a tensor the code
-    /// reaches through them (a raw view of one, as a VJP rule's Detach makes) is then an alias of the known
-    /// value, not a capture of its own that would freeze the traced call's data.
-    /// </summary>
-    public void Preload(IEnumerable<Tensor> known)
-    {
-        foreach (var t in known)
-            if (!_ids.ContainsKey(t)) Capture(t);
-    }
-
-    /// <summary>The value id <paramref name="t"/> has in this trace (null: never seen).</summary>
-    public int? IdOf(Tensor t) => _ids.TryGetValue(t, out var id) ? id : null;
 
     /// <summary>The finished graph, returning <paramref name="outputs"/>.</summary>
     public TracedGraph Finish(Tensor[] outputs)
@@ -142,29 +128,6 @@ internal sealed class Tracer : Interpreter
         _firstWrite ??= node.Site;
     }
 
-    /// <summary>See <see cref="ReplayHooks.RebuildWith"/>: how the next op recorded is rebuilt on each replay.</summary>
-    internal Func<Primitive>? PendingRebuild;
-
-
-    /// <summary>A C# effect every replay repeats here (<see cref="ReplayHooks.RecordHostEffect"/>); like a write, it can't be undone.</summary>
-    internal void HostEffect(HostAction effect)
-    {
-        if (Ignoring) return;
-        var node = new GraphOp { Kind = GraphOpKind.HostEffect, Effect = effect, Site = Site() };
-        _graph.Ops.Add(node);
-        _firstWrite ??= node.Site;
-    }
-
-    /// <summary>Records a guard on C# state the traced code reads now (see <see cref="HostStateGuard"/>).</summary>
-    public void GuardHostState(string what, Func<string[]> probe)
-    {
-        // The same state read again (a module's mode at every layer call) needs one guard: delegates of
-        // one method on one object are equal.
-        foreach (var g in _graph.HostGuards)
-            if (g.Probe.Equals(probe)) return;
-        _graph.HostGuards.Add(new HostStateGuard(what, Site(), probe, probe()));
-    }
-
     public override void HostRead(Tensor t)
     {
         if (Ignoring) return;
@@ -231,65 +194,6 @@ internal sealed class Tracer : Interpreter
             Kind = GraphOpKind.GradGuard, Inputs = [id], Site = Site(),
             Expected = [present ? (byte)1 : (byte)0], ExpectedText = present ? ".grad present" : ".grad null",
         });
-    }
-
-    // Hooks for Graph.Cond / WhileLoop / Scan (ControlFlow.cs): they pause the tracers, trace their bodies
-    // with nested tracers, and record one op here.
-    internal bool Recording => !Ignoring;
-    internal bool FirstTrace => _firstTrace;
-    internal bool FullGraph => _fullGraph;
-    /// <summary>The tracers that record in this flow (null: none, the code runs eagerly).</summary>
-    internal static List<Tracer>? RecordingTracers()
-    {
-        if (Dispatch.Observers is not { } observers) return null;
-        List<Tracer>? recording = null;
-        foreach (var o in observers)
-            if (o is Tracer { Recording: true } tracer) (recording ??= []).Add(tracer);
-        return recording;
-    }
-
-    /// <summary>Pauses every one of <paramref name="tracers"/> until the result is disposed.</summary>
-    internal static IDisposable PauseAll(IEnumerable<Tracer> tracers)
-    {
-        var scopes = tracers.Select(t => t.Pause()).ToArray();
-        return new RunOnce(() => { foreach (var s in scopes) s.Dispose(); });
-    }
-
-    /// <summary>Nothing is recorded until the result is disposed (control-flow bodies, <see cref="ReplayHooks.Lifted"/>).</summary>
-    internal IDisposable Pause() { _paused++; return new RunOnce(() => _paused--); }
-    internal void GiveUp(string reason) => NotTraceable(reason);
-    internal IReadOnlyList<Tensor> TracedTensors => _tensors;
-    HashSet<Tensor>? _insideBodies;
-    internal void ForbidOutsideBodies(IEnumerable<Tensor> made) => (_insideBodies ??= new(ReferenceEqualityComparer.Instance)).UnionWith(made);
-
-    internal void RecordControlFlow(ControlFlowOp flow, Tensor[] inputs, Tensor[] outputs)
-    {
-        var ids = inputs.Select(Id).ToArray();
-        _graph.Ops.Add(new GraphOp
-        {
-            Kind = GraphOpKind.ControlFlow, Flow = flow, Inputs = ids, Site = flow.Site, GradEnabled = GradMode.Enabled,
-            Outputs = [.. outputs.Select(y => Bind(y, _graph.NewValue(y), madeHere: true))],
-        });
-    }
-
-    Dictionary<Tensor, string>? _madeInCustomCode;
-    /// <summary>Tensors a custom function's C# code made (<paramref name="where"/>): the graph has no value for them.</summary>
-    internal void MadeInCustomCode(IEnumerable<Tensor> made, string where)
-    {
-        foreach (var t in made) (_madeInCustomCode ??= new(ReferenceEqualityComparer.Instance))[t] = where;
-    }
-
-    /// <summary>Records a CustomFunction call, or its backward, as one op (CustomCalls.cs); its outputs are new values.</summary>
-    internal void RecordCustom(CustomCallOp custom, Tensor[] inputs, Tensor[] outputs)
-    {
-        var ids = inputs.Select(Id).ToArray();
-        var node = new GraphOp
-        {
-            Kind = GraphOpKind.Custom, Custom = custom, Inputs = ids, Site = custom.Site, GradEnabled = GradMode.Enabled,
-            Outputs = [.. outputs.Select(y => Bind(y, _graph.NewValue(y), madeHere: !_byStorage.ContainsKey(y.Storage)))],
-        };
-        _graph.Ops.Add(node);
-        if (custom.Writes) _firstWrite ??= node.Site;   // MarkDirty: an in-place update, kept in program order
     }
 
     /// <summary>Nothing is recorded while the tracer copies a constant, or after it gave up.</summary>
