@@ -34,19 +34,8 @@ internal static class Dispatch
     /// <summary>Runs <paramref name="op"/> on its inputs' backend and returns its (first) output.</summary>
     public static Tensor Call(Primitive op, params Tensor[] inputs)
     {
-        Tensor y;
-        if (op.TryView(inputs) is { } view)
-        {
-            y = view;
-            y.BecomeViewOf(inputs[0]);   // PyTorch's _base: in-place changes through y rewrite the base's history
-        }
-        else
-        {
-            var backend = BackendOf(op, inputs);
-            var kernel = KernelFor(op, inputs, backend);
-            if (kernel.Single is null) return CallMany(op, inputs)[0];
-            y = backend.Run(kernel, op, inputs);
-        }
+        KernelCache lookup = default;
+        if (Run(op, inputs, ref lookup) is not { } y) return CallMany(op, inputs)[0];
         Notify(op, inputs, new ReadOnlySpan<Tensor>(ref y));
         return y;
     }
@@ -57,11 +46,19 @@ internal static class Dispatch
     /// mode, anomaly mode, tape or observer active. It skips showing the call to the interpreters, and finds
     /// the kernel through <paramref name="cache"/> (one per call site, so a replay looks each kernel up once).
     /// </summary>
-    public static Tensor CallUnobserved(Primitive op, Tensor[] inputs, ref KernelCache cache)
+    public static Tensor CallUnobserved(Primitive op, Tensor[] inputs, ref KernelCache cache) =>
+        Run(op, inputs, ref cache) ?? CallMany(op, inputs)[0];
+
+    /// <summary>
+    /// The view or single-output kernel result of <paramref name="op"/>, not yet shown to interpreters; null
+    /// when the op's kernel makes several outputs (<see cref="CallMany"/> runs it). <paramref name="cache"/>
+    /// holds the kernel found last for this backend and dtype.
+    /// </summary>
+    static Tensor? Run(Primitive op, Tensor[] inputs, ref KernelCache cache)
     {
         if (op.TryView(inputs) is { } view)
         {
-            view.BecomeViewOf(inputs[0]);
+            view.BecomeViewOf(inputs[0]);   // PyTorch's _base: in-place changes through it rewrite the base's history
             return view;
         }
         var backend = BackendOf(op, inputs);
@@ -69,7 +66,7 @@ internal static class Dispatch
         if (!ReferenceEquals(cache.Backend, backend) || cache.DType != dtype || cache.Entry is null)
             cache = new KernelCache(backend, dtype, KernelFor(op, inputs, backend));
         var entry = cache.Entry!;
-        return entry.Single is null ? CallMany(op, inputs)[0] : backend.Run(entry, op, inputs);
+        return entry.Single is null ? null : backend.Run(entry, op, inputs);
     }
 
     /// <summary>Runs an op with several outputs (output 0 differentiable, the others side results).</summary>

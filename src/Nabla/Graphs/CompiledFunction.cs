@@ -96,8 +96,9 @@ public partial class CompiledFunction
         {
             var key = Signature.Of(args, _module);
             GuardFailure? failed = null;
-            foreach (var trace in _traces.Where(t => t.Key.Equals(key)))
+            foreach (var trace in _traces)
             {
+                if (!trace.Key.Equals(key)) continue;
                 if (trace.Graph is null) return _function(args);
                 var outputs = Replay.Run(trace.Graph, args, out var failure);
                 if (outputs is not null) return outputs;

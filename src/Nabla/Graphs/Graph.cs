@@ -90,16 +90,7 @@ public static partial class Graph
     }
 
     /// <summary>Whether a compiled function is being traced in this flow (callers skip building guards otherwise).</summary>
-    internal static bool IsTracing
-    {
-        get
-        {
-            if (Engine.Dispatch.Observers is not { } observers) return false;
-            foreach (var o in observers)
-                if (o is Graphs.Tracer) return true;
-            return false;
-        }
-    }
+    internal static bool IsTracing => Graphs.Tracer.Running() is not null;
 
     /// <summary>
     /// Called by code that reads C# state a compiled graph would otherwise bake in (an optimizer's step
@@ -108,8 +99,6 @@ public static partial class Graph
     /// </summary>
     internal static void GuardHostState(string what, Func<string[]> probe)
     {
-        if (Engine.Dispatch.Observers is not { } observers) return;
-        foreach (var o in observers)
-            if (o is Graphs.Tracer tracer) tracer.GuardHostState(what, probe);
+        foreach (var tracer in Graphs.Tracer.Running() ?? []) tracer.GuardHostState(what, probe);
     }
 }

@@ -36,8 +36,15 @@ internal static class PrimitiveCodec
         Nabla.GetTypes().Where(t => t.IsSubclassOf(typeof(Primitive)) && !t.IsAbstract && !t.ContainsGenericParameters)
             .Select(t => (t, WhyUnsavable(t)));
 
-    /// <summary>Why instances of <paramref name="type"/> cannot be written (a field of an unsupported type), or null.</summary>
-    public static string? WhyUnsavable(Type type)
+    /// <summary>
+    /// Why instances of <paramref name="type"/> cannot be written (a field of an unsupported type), or null.
+    /// Remembered per type: a trace asks it for every op it records.
+    /// </summary>
+    public static string? WhyUnsavable(Type type) => Unsavable.GetOrAdd(type, WhyUnsavableUncached);
+
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, string?> Unsavable = new();
+
+    static string? WhyUnsavableUncached(Type type)
     {
         foreach (var (name, field) in Fields(type))
             if (!Supported(field.FieldType, 0))

@@ -1,3 +1,4 @@
+using Nabla.Engine;
 using Nabla.Primitives;
 
 namespace Nabla.Graphs;
@@ -28,15 +29,9 @@ internal static class ReplayHooks
     /// </summary>
     public static IDisposable? RebuildWith(Func<Primitive> make)
     {
-        if (Engine.Dispatch.Observers is not { } observers) return null;
-        List<Tracer>? set = null;
-        foreach (var o in observers)
-            if (o is Tracer tracer)
-            {
-                tracer.PendingRebuild = make;
-                (set ??= []).Add(tracer);
-            }
-        return set is null ? null : new Scope(() => { foreach (var t in set) t.PendingRebuild = null; });
+        if (Tracer.Running() is not { } tracers) return null;
+        foreach (var t in tracers) t.PendingRebuild = make;
+        return new RunOnce(() => { foreach (var t in tracers) t.PendingRebuild = null; });
     }
 
     /// <summary>
@@ -45,9 +40,7 @@ internal static class ReplayHooks
     /// </summary>
     public static void RecordHostEffect(string what, Action effect)
     {
-        if (Engine.Dispatch.Observers is not { } observers) return;
-        foreach (var o in observers)
-            if (o is Tracer tracer) tracer.HostEffect(new HostAction(what, effect));
+        foreach (var t in Tracer.Running() ?? []) t.HostEffect(new HostAction(what, effect));
     }
 
     /// <summary>
@@ -55,12 +48,7 @@ internal static class ReplayHooks
     /// a graph that uses them later reads them by reference (as captures). For state made on a first call
     /// and kept (tf.init_scope's role), never for values that must be recomputed per call. Null when not tracing.
     /// </summary>
-    public static IDisposable? Lifted()
-    {
-        if (Engine.Dispatch.Observers is not { } observers) return null;
-        var tracers = observers.OfType<Tracer>().ToList();
-        return tracers.Count == 0 ? null : Tracer.PauseAll(tracers);
-    }
+    public static IDisposable? Lifted() => Tracer.Running() is { } tracers ? Tracer.PauseAll(tracers) : null;
 
     /// <summary>
     /// The rebuild a tracer attaches to the op it records now, taken from <paramref name="pending"/> (which is
@@ -84,9 +72,7 @@ internal static class ReplayHooks
     public static Primitive PrimitiveFor(GraphOp op)
     {
         if (op.Rebuild is not { } make) return op.Op!.ForReplay();
-        if (Engine.Dispatch.Observers is { } observers)
-            foreach (var o in observers)
-                if (o is Tracer tracer) tracer.PendingRebuild = make;   // taken by the op recorded next: this one
+        foreach (var t in Tracer.Running() ?? []) t.PendingRebuild = make;   // taken by the op recorded next: this one
         return make();
     }
 
@@ -96,17 +82,5 @@ internal static class ReplayHooks
         var effect = op.Effect!;
         effect.Run();
         RecordHostEffect(effect.What, effect.Run);
-    }
-
-    sealed class Scope(Action end) : IDisposable
-    {
-        bool _done;
-
-        public void Dispose()
-        {
-            if (_done) return;
-            _done = true;
-            end();
-        }
     }
 }

@@ -52,15 +52,19 @@ internal sealed partial class Tracer
     internal bool Recording => !Ignoring;
     internal bool FirstTrace => _firstTrace;
     internal bool FullGraph => _fullGraph;
-    /// <summary>The tracers that record in this flow (null: none, the code runs eagerly).</summary>
-    internal static List<Tracer>? RecordingTracers()
+    /// <summary>The tracers observing this flow, recording or paused (null: none; nothing is allocated then).</summary>
+    internal static List<Tracer>? Running()
     {
         if (Dispatch.Observers is not { } observers) return null;
-        List<Tracer>? recording = null;
+        List<Tracer>? running = null;
         foreach (var o in observers)
-            if (o is Tracer { Recording: true } tracer) (recording ??= []).Add(tracer);
-        return recording;
+            if (o is Tracer tracer) (running ??= []).Add(tracer);
+        return running;
     }
+
+    /// <summary>The tracers that record in this flow (null: none, the code runs eagerly).</summary>
+    internal static List<Tracer>? RecordingTracers() =>
+        Running()?.Where(t => t.Recording).ToList() is { Count: > 0 } recording ? recording : null;
 
     /// <summary>Pauses every one of <paramref name="tracers"/> until the result is disposed.</summary>
     internal static IDisposable PauseAll(IEnumerable<Tracer> tracers)

@@ -56,9 +56,8 @@ internal sealed partial class Tracer : Interpreter
         return _passSite ??= CallSite.Describe();
     }
 
-    static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, string?> PlainData = new();
-
-    static string? NotPlainData(Primitive op) => PlainData.GetOrAdd(op.GetType(), PrimitiveCodec.WhyUnsavable);
+    /// <summary>Why <paramref name="op"/> holds more than plain data a replay can reuse (a tensor, a delegate), or null.</summary>
+    static string? NotPlainData(Primitive op) => PrimitiveCodec.WhyUnsavable(op.GetType());
 
     /// <summary>The finished graph, returning <paramref name="outputs"/>.</summary>
     public TracedGraph Finish(Tensor[] outputs)
