@@ -16,14 +16,21 @@ public partial class Tensor
     }
 
     /// <summary>Mean of all elements (floating result).</summary>
-    public Tensor Mean() => FloatForMean("Mean").Sum() / Math.Max(NumElements, 0);
+    public Tensor Mean() => FloatForMean("Mean").Sum() / CountAlong([], DType);
 
     /// <summary>Mean over <paramref name="dim"/>.</summary>
     public Tensor Mean(int dim, bool keepDim = false)
     {
         int d = NormalizeDim("Mean", dim);
-        return FloatForMean("Mean").Sum(d, keepDim) / (double)(Rank == 0 ? 1 : Shape[d]);
+        return FloatForMean("Mean").Sum(d, keepDim) / CountAlong(Rank == 0 ? [] : [d], DType);
     }
+
+    /// <summary>
+    /// The element count along <paramref name="dims"/> (all when empty) as a 0-d <paramref name="dtype"/>
+    /// tensor computed from the shape when the op runs, so a graph traced with a dynamic batch dimension
+    /// divides by each call's size, not the traced one (what a number read from <see cref="Shape"/> would freeze).
+    /// </summary>
+    internal Tensor CountAlong(int[] dims, DType dtype) => Dispatch.Call(new SizeOf(dims), this).To(dtype);
 
     Tensor FloatForMean(string op) => DType.IsFloating() ? this : throw Errors.Arg(op,
         $"mean needs a floating tensor, got {DType.TorchName()}; convert with To(DType.Float32) first.");

@@ -24,7 +24,17 @@ public partial class Tensor
     internal readonly VersionCounter VersionCounter;
 
     /// <summary>The sizes of the dimensions.</summary>
-    public Shape Shape { get; }
+    public Shape Shape
+    {
+        get
+        {
+            // A compiled function with dynamic dimensions is being traced: a size user code reads is noted (Graphs/Dynamic/SizeReads.cs).
+            if (Graphs.SizeReads.Watching) Graphs.SizeReads.Note(this);
+            return _shape;
+        }
+    }
+
+    readonly Shape _shape;
 
     /// <summary>The element type.</summary>
     public DType DType => Storage.DType;
@@ -33,7 +43,7 @@ public partial class Tensor
     public Device Device => Storage.Backend.Device;
 
     /// <summary>Number of dimensions.</summary>
-    public int Rank => Shape.Rank;
+    public int Rank => _shape.Rank;
 
     /// <summary>Number of elements (product of <see cref="Shape"/>).</summary>
     public int NumElements => Shape.NumElements;
@@ -41,7 +51,7 @@ public partial class Tensor
     internal Tensor(Storage storage, Shape shape, int[] strides, int offset, VersionCounter version)
     {
         Storage = storage;
-        Shape = shape;
+        _shape = shape;
         Strides = strides;
         Offset = offset;
         VersionCounter = version;

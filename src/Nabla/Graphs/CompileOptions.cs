@@ -17,4 +17,14 @@ public sealed record CompileOptions
     /// and going past <see cref="RetraceLimit"/> throw instead of running eagerly.
     /// </summary>
     public bool FullGraph { get; init; }
+
+    /// <summary>
+    /// One <see cref="TensorSpec"/> per tensor argument (tf.function's <c>input_signature</c>): calls must match it
+    /// (rank, fixed sizes, dtype), else they throw; a <c>null</c> size is a dynamic dimension, so one trace serves every
+    /// batch size instead of one trace per size. The trace follows each dynamic dimension through the ops and rebuilds
+    /// the ops that hold sizes for each new size; where it can't (user code reads a dynamic size with <c>x.Shape</c>,
+    /// an ambiguous reshape), the trace stays specialized to its sizes and <see cref="CompiledFunction.Explain"/> says
+    /// why. Sizes 0 and 1 always get a trace of their own. Null: every size is part of the cache key.
+    /// </summary>
+    public IReadOnlyList<TensorSpec>? InputSignature { get; init; }
 }

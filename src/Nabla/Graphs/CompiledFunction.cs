@@ -22,7 +22,10 @@ public partial class CompiledFunction
     bool _warnedLimit;
 
     /// <summary>One trace: the signature it was made for, and its graph, or why it runs eagerly.</summary>
-    sealed record Trace(int Number, Signature Key, TracedGraph? Graph, string? EagerReason);
+    /// <remarks><paramref name="Dynamic"/>: set when the graph serves every size of the input signature's dynamic dims.</remarks>
+    sealed record Trace(int Number, Signature Key, TracedGraph? Graph, string? EagerReason, DynamicGraph? Dynamic = null);
+
+    readonly ulong[]? _dynamic;
 
     private protected CompiledFunction(string name, Func<Tensor[], Tensor[]> function, string[] names, Module? module, CompileOptions? options)
     {
@@ -33,6 +36,11 @@ public partial class CompiledFunction
         _options = options ?? new CompileOptions();
         if (_options.RetraceLimit < 1)
             throw Errors.Arg("Graph.Compile", $"RetraceLimit must be at least 1, got {_options.RetraceLimit}.");
+        if (_options.InputSignature is { } specs)
+        {
+            if (specs.Any(s => s is null)) throw Errors.Arg("Graph.Compile", "InputSignature holds a null TensorSpec.");
+            if (specs.Any(s => s.DynamicMask != 0)) _dynamic = [.. specs.Select(s => s.DynamicMask)];
+        }
     }
 
     /// <summary>The compiled function's name in messages (the method, or the lambda's enclosing method).</summary>
@@ -76,9 +84,13 @@ public partial class CompiledFunction
     {
         ArgumentNullException.ThrowIfNull(args);
         var key = Signature.Of(args, _module);
+        var dynamicKey = _dynamic is null ? null : Signature.Of(args, _module, _dynamic);
         lock (_gate)
         {
-            var trace = _traces.FirstOrDefault(t => t.Key.Equals(key))
+            foreach (var t in _traces)
+                if (t.Dynamic is { } dynamic && t.Key.Equals(dynamicKey) && dynamic.SizesFor(args, out _) is { } sizes)
+                    return $"# dynamic dims: {dynamic.Describe()}{Environment.NewLine}" + format(dynamic.For(sizes), Name);
+            var trace = _traces.FirstOrDefault(t => t.Dynamic is null && t.Key.Equals(key))
                 ?? throw Errors.State(op, $"{Name} has no graph for arguments ({key}) yet; call it with such arguments first.");
             if (trace.Graph is null)
                 throw Errors.State(op, $"{Name} runs eagerly for arguments ({key}): {trace.EagerReason}.");
@@ -91,21 +103,36 @@ public partial class CompiledFunction
     {
         for (int i = 0; i < args.Length; i++)
             if (args[i] is null) throw Errors.Arg(Name, $"argument {(i < _names.Length ? _names[i] : $"{i}")} is null.");
+        if (_options.InputSignature is { } specs) CheckSignature(args, specs);
         if (Graph.RunEagerly) return _function(args);
         lock (_gate)
         {
             var key = Signature.Of(args, _module);
+            var dynamicKey = _dynamic is null ? null : Signature.Of(args, _module, _dynamic);
             GuardFailure? failed = null;
+            string? notServed = null;
             foreach (var trace in _traces)
             {
-                if (!trace.Key.Equals(key)) continue;
-                if (trace.Graph is null) return _function(args);
-                var outputs = Replay.Run(trace.Graph, args, out var failure);
+                var graph = trace.Graph;
+                if (trace.Dynamic is { } dynamic)
+                {
+                    if (!trace.Key.Equals(dynamicKey)) continue;
+                    if (dynamic.SizesFor(args, out var why0) is not { } sizes)
+                    {
+                        notServed ??= why0;
+                        continue;
+                    }
+                    graph = dynamic.For(sizes);
+                }
+                else if (!trace.Key.Equals(key)) continue;
+                if (graph is null) return _function(args);
+                var outputs = Replay.Run(graph, args, out var failure);
                 if (outputs is not null) return outputs;
                 failed ??= failure;
             }
             string why = failed is not null
                 ? $"guard at {failed.Site}: {failed.Change}"
+                : notServed is not null ? notServed
                 : _traces.Count == 0 ? "first call"
                 : key.DifferenceFrom(Enumerable.Reverse(_traces).MinBy(t => key.Distance(t.Key))!.Key, _names);   // the latest of the nearest
             if (ForwardMode.Active)
@@ -115,16 +142,31 @@ public partial class CompiledFunction
                 return _function(args);
             }
             if (_traces.Count >= _options.RetraceLimit) return PastLimit(args, why);
-            return TraceAndRun(args, key, why);
+            return TraceAndRun(args, key, dynamicKey, why);
         }
     }
 
-    Tensor[] TraceAndRun(Tensor[] args, Signature key, string why)
+    void CheckSignature(Tensor[] args, IReadOnlyList<TensorSpec> specs)
+    {
+        if (args.Length != specs.Count)
+            throw Errors.Arg(Name, $"called with {args.Length} tensor argument(s), but its InputSignature has {specs.Count}.");
+        for (int i = 0; i < args.Length; i++)
+            if (specs[i].Mismatch(args[i]) is { } mismatch)
+                throw Errors.Arg(Name, $"argument {(i < _names.Length ? _names[i] : $"{i}")} has {mismatch}. Calls must match " +
+                    "CompileOptions.InputSignature (null sizes are free), as tf.function's input_signature.");
+    }
+
+    Tensor[] TraceAndRun(Tensor[] args, Signature key, Signature? dynamicKey, string why)
     {
         int number = _traces.Count + 1;
         var tracer = new Tracer(args, _names, firstTrace: number == 1, _options.FullGraph);
+        var symbols = dynamicKey is { IsDynamic: true } ? Symbols(args, dynamicKey) : null;
         Tensor[] outputs;
-        using (Dispatch.Observe(tracer)) outputs = _function(args);
+        using (Dispatch.Observe(tracer))
+        {
+            if (symbols is null) outputs = _function(args);
+            else using (SizeReads.Watch(tracer)) outputs = _function(args);
+        }
         for (int i = 0; i < outputs.Length; i++)
             if (outputs[i] is null) throw Errors.State(Name, $"the function returned null as output {i}; a compiled function must return tensors.");
         string label = number == 1 ? $"trace #1 of {Name} (first call)" : $"retrace #{number} of {Name}: {why}";
@@ -137,10 +179,26 @@ public partial class CompiledFunction
         {
             var graph = tracer.Finish(outputs);
             graph.Backward = BackwardGraph.TryBuild(graph, tracer.TracedTensors, tracer.IdOf);
-            _traces.Add(new Trace(number, key, graph, null));
-            _log.Add($"{label}: {graph.Ops.Count} ops, {graph.GuardCount} guards, arguments ({key})");
+            string? specialized = symbols is null ? null : symbols.Traced.Any(n => n < 2)
+                ? "a dynamic dim has size 0 or 1 (such sizes get a trace of their own)" : null;
+            var dynamic = symbols is null || specialized is not null ? null : DynamicGraph.TryBuild(graph, symbols, tracer.SizeReadsSeen, out specialized);
+            _traces.Add(new Trace(number, dynamic is null ? key : dynamicKey!, graph, null, dynamic));
+            _log.Add($"{label}: {graph.Ops.Count} ops, {graph.GuardCount} guards, arguments ({key})" +
+                (dynamic is not null ? $"; dynamic dims {dynamic.Describe()}" : specialized is not null ? $"; specialized to these sizes: {specialized}" : ""));
         }
         return outputs;
+    }
+
+    /// <summary>One symbol per dynamic dim of the call (the input signature's null sizes of contiguous arguments).</summary>
+    SymbolTable Symbols(Tensor[] args, Signature dynamicKey)
+    {
+        var table = new SymbolTable();
+        for (int i = 0; i < args.Length; i++)
+            for (int d = 0; d < args[i].Rank; d++)
+                if ((dynamicKey.Args[i].Dynamic >> d & 1) != 0)
+                    table.Add(i, d, args[i].Shape[d], $"{(i < _names.Length ? _names[i] : $"args[{i}]")}[{d}]");
+        table.UnifyEqualSizes();
+        return table;
     }
 
     Tensor[] PastLimit(Tensor[] args, string why)

@@ -50,7 +50,9 @@ internal sealed class GraphOp
     public required GraphOpKind Kind { get; init; }
 
     /// <summary>The primitive (null for constants, aliases and guards).</summary>
-    public Primitive? Op { get; init; }
+    public Primitive? Op { get => _op; init => _op = value; }
+
+    Primitive? _op;
 
     /// <summary>Ids of the values read, in the primitive's input order.</summary>
     public int[] Inputs { get; init; } = [];
@@ -85,6 +87,13 @@ internal sealed class GraphOp
     /// <summary>Alias: the layout of the alias, its offset counted from the source's.</summary>
     public (Shape Shape, int[] Strides, int RelativeOffset) Layout { get; init; }
 
+    /// <summary>
+    /// Alias: the alias has its source's shape, strides and offset (Detach, a raw view for a non-differentiable
+    /// op); a replay then takes the source's layout as it is in that run, so one graph serves every size of a
+    /// dynamic dimension.
+    /// </summary>
+    public bool SameLayoutAsSource { get; init; }
+
     /// <summary>Alias: why the alias is cut from the graph (Detach), copied onto each run's alias for error messages.</summary>
     public Engine.GraphCut? Cut { get; init; }
 
@@ -117,4 +126,17 @@ internal sealed class GraphOp
 
     /// <summary>Write: the inputs written (the primitive's <see cref="Primitive.Writes"/>).</summary>
     public int[] Written => Kind == GraphOpKind.Write && Op is not null ? [.. Op.Writes.Select(i => Inputs[i])] : [];
+
+    /// <summary>
+    /// This op with <paramref name="op"/> as its primitive, and no cached kernel or buffers: a step of a copy of
+    /// the graph for other sizes of its dynamic dimensions (<see cref="DynamicGraph"/>).
+    /// </summary>
+    public GraphOp CopyWith(Primitive? op)
+    {
+        var copy = (GraphOp)MemberwiseClone();
+        copy._op = op;
+        copy.Kernel = default;
+        copy.InputBuffer = null;
+        return copy;
+    }
 }

@@ -196,7 +196,8 @@ internal static class Replay
                 break;
             case GraphOpKind.Alias:
                 var (shape, strides, offset) = op.Layout;
-                var alias = inputs[0].View(shape, (int[])strides.Clone(), inputs[0].Offset + offset);
+                var alias = op.SameLayoutAsSource ? inputs[0].View(inputs[0].Shape, (int[])inputs[0].Strides.Clone(), inputs[0].Offset)
+                    : inputs[0].View(shape, (int[])strides.Clone(), inputs[0].Offset + offset);
                 alias.Cut = op.Cut;
                 if (op.RequiresGrad) alias.RequiresGrad = true;
                 env[op.Outputs[0]] = alias;

@@ -10,13 +10,23 @@ namespace Nabla.Graphs;
 /// <param name="Strides">Its layout (a view and a copy trace different graphs: views of it must stay views).</param>
 /// <param name="RequiresGrad">Whether it requires grad.</param>
 /// <param name="SameAs">The index of an earlier argument sharing its memory, or -1 (aliasing changes what writes do).</param>
-internal sealed record ArgSignature(Shape Shape, DType DType, Device Device, int[] Strides, bool RequiresGrad, int SameAs)
+/// <param name="Dynamic">Dims that are dynamic (bit d: dim d): any size matches there (a contiguous argument's strides then match by contiguity).</param>
+internal sealed record ArgSignature(Shape Shape, DType DType, Device Device, int[] Strides, bool RequiresGrad, int SameAs, ulong Dynamic = 0)
 {
     public bool Equals(ArgSignature? other) =>
-        other is not null && Shape.Equals(other.Shape) && DType == other.DType && Device.Equals(other.Device)
+        other is not null && Dynamic == other.Dynamic && SameSizes(other.Shape) && DType == other.DType && Device.Equals(other.Device)
         && Strides.AsSpan().SequenceEqual(other.Strides) && RequiresGrad == other.RequiresGrad && SameAs == other.SameAs;
 
-    public override int GetHashCode() => HashCode.Combine(Shape, DType, Device, RequiresGrad, SameAs);
+    bool SameSizes(Shape other)
+    {
+        if (Dynamic == 0) return Shape.Equals(other);
+        if (Shape.Rank != other.Rank) return false;
+        for (int d = 0; d < Shape.Rank; d++)
+            if ((Dynamic >> d & 1) == 0 && Shape[d] != other[d]) return false;
+        return true;
+    }
+
+    public override int GetHashCode() => HashCode.Combine(Dynamic == 0 ? Shape.GetHashCode() : Shape.Rank, DType, Device, RequiresGrad, SameAs);
 
     public override string ToString() => $"{Shape} {DType.TorchName()} {Device}" + (RequiresGrad ? " requires_grad" : "");
 }
@@ -33,13 +43,22 @@ internal sealed class Signature : IEquatable<Signature>
     public required (string Name, bool Training)[] Modules { get; init; }
 
     /// <summary>The signature of a call with <paramref name="args"/> (and <paramref name="module"/>'s modes, when compiled from a module).</summary>
-    public static Signature Of(Tensor[] args, Module? module) => new()
+    /// <remarks>
+    /// <paramref name="dynamic"/>: per argument, its dynamic dims (bits), from the input signature; they apply to
+    /// contiguous arguments only (a strided view's layout changes with its sizes, and so would its graph).
+    /// </remarks>
+    public static Signature Of(Tensor[] args, Module? module, ulong[]? dynamic = null) => new()
     {
-        Args = [.. args.Select((a, i) => new ArgSignature(a.Shape, a.DType, a.Device, (int[])a.Strides.Clone(), a.RequiresGrad,
-            Array.FindIndex(args, 0, i, b => b.SharesStorage(a))))],
+        Args = [.. args.Select((a, i) => Arg(a, i, args, dynamic is null || !a.IsContiguous ? 0 : dynamic[i]))],
         GradEnabled = GradMode.Enabled,
         Modules = module is null ? [] : [.. module.NamedModules().Select(m => (m.Name == "" ? module.GetType().Name : m.Name, m.Module.IsTraining))],
     };
+
+    static ArgSignature Arg(Tensor a, int i, Tensor[] args, ulong dynamic) =>
+        new(a.Shape, a.DType, a.Device, dynamic != 0 ? [] : (int[])a.Strides.Clone(), a.RequiresGrad, Array.FindIndex(args, 0, i, b => b.SharesStorage(a)), dynamic);
+
+    /// <summary>Whether some argument has dynamic dims (the key then matches other sizes there).</summary>
+    public bool IsDynamic => Args.Any(a => a.Dynamic != 0);
 
     /// <summary>What changed from <paramref name="old"/> to this one, e.g. <c>x: shape [64, 784] -> [32, 784]</c>.</summary>
     public string DifferenceFrom(Signature old, IReadOnlyList<string> names)

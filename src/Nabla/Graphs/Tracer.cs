@@ -41,6 +41,16 @@ internal sealed partial class Tracer : Interpreter
         }
     }
 
+    /// <summary>Sizes user code read while traced (<see cref="SizeReads"/>): the value read, and the line.</summary>
+    public List<(int Value, string Site)> SizeReadsSeen { get; } = [];
+
+    /// <summary>Records a read of <paramref name="t"/>'s sizes by user code (only tensors of this graph matter).</summary>
+    public void NoteSizeRead(Tensor t)
+    {
+        if (Ignoring || !_ids.TryGetValue(t, out var id)) return;
+        SizeReadsSeen.Add((id, CallSite.Describe()));
+    }
+
     /// <summary>Why the function cannot be replayed from a graph (null while it can).</summary>
     public string? Untraceable { get; private set; }
 
@@ -242,6 +252,7 @@ internal sealed partial class Tracer : Interpreter
             var node = new GraphOp
             {
                 Kind = GraphOpKind.Alias, Inputs = [source], Site = Site(), Cut = t.Cut, Layout = layout,
+                SameLayoutAsSource = t.Shape.Equals(src.Shape) && t.Offset == src.Offset && t.Strides.AsSpan().SequenceEqual(src.Strides),
                 Outputs = [Bind(t, _graph.NewValue(t), madeHere: _madeInside.Contains(t.Storage))],
                 RequiresGrad = t.RequiresGrad && t.IsLeaf,   // Detach() then RequiresGrad = true: a fresh leaf
             };

@@ -40,16 +40,19 @@ public static partial class Functional
             long n = x.NumElements / c;
             if (n == 1)
                 throw Errors.Arg("BatchNorm", $"training needs more than 1 value per channel, got input {Errors.Describe(x)}; use a larger batch or Eval().");
-            var mean = x.SumKeepAxes(axes) / (double)n;
+            // The count as a tensor op, not the number n: a graph traced with a dynamic batch divides by each call's count.
+            var count = x.CountAlong(axes, DType.Float64);
+            var divisor = count.To(x.DType);
+            var mean = x.SumKeepAxes(axes) / divisor;
             var diff = x - mean;
-            var variance = (diff * diff).SumKeepAxes(axes) / (double)n;
+            var variance = (diff * diff).SumKeepAxes(axes) / divisor;
             normalized = diff * (variance + eps).Rsqrt();
             using (Autograd.NoGrad())
             {
                 if (runningMean is not null)
                     runningMean.CopyFrom(runningMean * (1 - momentum) + mean.Detach().Reshape(c) * momentum);
                 if (runningVar is not null)
-                    runningVar.CopyFrom(runningVar * (1 - momentum) + variance.Detach().Reshape(c) * (momentum * n / (n - 1)));
+                    runningVar.CopyFrom(runningVar * (1 - momentum) + variance.Detach().Reshape(c) * (count * momentum / (count - 1)).To(x.DType));
             }
         }
         else

@@ -9,6 +9,9 @@ namespace Nabla.Primitives.Index;
 /// </summary>
 internal sealed class Gather(int dim, int[] inputShape) : Primitive
 {
+    /// <summary>The gathered tensor's shape (its gradient's).</summary>
+    public int[] InputShape => inputShape;
+
     public override string Name => "gather";
 
     /// <summary>The dim the index values address.</summary>

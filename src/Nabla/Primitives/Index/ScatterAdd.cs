@@ -10,6 +10,9 @@ namespace Nabla.Primitives.Index;
 /// </summary>
 internal sealed class ScatterAdd(int dim, int[] srcShape) : Primitive
 {
+    /// <summary>The shape of the added values (their gradient's).</summary>
+    public int[] SrcShape => srcShape;
+
     public override string Name => "scatter_add";
 
     /// <summary>The dim the index values address.</summary>

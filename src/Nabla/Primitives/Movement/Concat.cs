@@ -10,6 +10,9 @@ namespace Nabla.Primitives.Movement;
 /// </summary>
 internal sealed class Concat(int dim, int[][] inputShapes) : Primitive
 {
+    /// <summary>The dim the inputs are joined along.</summary>
+    public int Dim => dim;
+
     public override string Name => "cat";
     public override bool SavesInputs => false;
 

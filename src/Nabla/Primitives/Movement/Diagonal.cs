@@ -11,6 +11,12 @@ namespace Nabla.Primitives.Movement;
 /// </summary>
 internal sealed class Diagonal(int[] inputShape, int offset, int dim1, int dim2) : Primitive
 {
+    /// <summary>The input's shape, the diagonal's offset and the two dims it runs over.</summary>
+    public int[] InputShape => inputShape;
+    public int Offset => offset;
+    public int Dim1 => dim1;
+    public int Dim2 => dim2;
+
     public override string Name => "diagonal";
     public override bool SavesInputs => false;
 

@@ -9,6 +9,10 @@ namespace Nabla.Primitives.Movement;
 /// </summary>
 internal sealed class Expand(int[] inputShape, int[] outputShape) : Primitive
 {
+    /// <summary>The shapes before and after.</summary>
+    public int[] InputShape => inputShape;
+    public int[] OutputShape => outputShape;
+
     public override string Name => "expand";
     public override bool SavesInputs => false;
 

@@ -8,6 +8,9 @@ namespace Nabla.Primitives.Movement;
 /// </summary>
 internal sealed class Permute(int[] dims) : Primitive
 {
+    /// <summary>The new order of the dims.</summary>
+    public int[] Dims => dims;
+
     public override string Name => "permute";
     public override bool SavesInputs => false;
 

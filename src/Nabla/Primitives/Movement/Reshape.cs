@@ -12,6 +12,9 @@ namespace Nabla.Primitives.Movement;
 /// </summary>
 internal sealed class Reshape(int[] inputShape, int[] outputShape) : Primitive
 {
+    /// <summary>The shape before.</summary>
+    public int[] InputShape => inputShape;
+
     public override string Name => "reshape";
     public override string GradName => "ViewBackward";
     public override bool SavesInputs => false;

@@ -10,6 +10,12 @@ namespace Nabla.Primitives.Movement;
 /// </summary>
 internal sealed class Slice(int[] inputShape, int[] start, int[] step, int[] count) : Primitive
 {
+    /// <summary>The sliced tensor's shape, and per dim the window's first index, step and length.</summary>
+    public int[] InputShape => inputShape;
+    public int[] Start => start;
+    public int[] Step => step;
+    public int[] Count => count;
+
     public override string Name => "slice";
     public override bool SavesInputs => false;
 

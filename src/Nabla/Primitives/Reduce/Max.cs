@@ -11,6 +11,9 @@ namespace Nabla.Primitives.Reduce;
 /// </summary>
 internal sealed class Max(int[] axes, int[] inputShape, bool isMin) : Primitive
 {
+    /// <summary>The reduced tensor's shape.</summary>
+    public int[] InputShape => inputShape;
+
     public override string Name => isMin ? "amin" : "amax";
     public override bool SavesOutput => true;
 

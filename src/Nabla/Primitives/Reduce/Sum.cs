@@ -9,6 +9,9 @@ namespace Nabla.Primitives.Reduce;
 /// </summary>
 internal sealed class Sum(int[] axes, int[] inputShape, bool keepDim = true) : Primitive
 {
+    /// <summary>The summed tensor's shape.</summary>
+    public int[] InputShape => inputShape;
+
     public override string Name => "sum";
     public override bool SavesInputs => false;
 

@@ -12,5 +12,11 @@ internal static class ReduceKernels
         table.Add<ArgMax>(KernelDTypes.Numeric, (op, x) => ArgMaxKernel.Run(op, x[0]));
         table.Add<Prod>(KernelDTypes.Numeric, (op, x) => ProdKernel.Run(op, x[0]));
         table.Add<MedianIndex>(KernelDTypes.Numeric, (op, x) => MedianIndexKernel.Run(op, x[0]));
+        table.Add<SizeOf>(KernelDTypes.All, (op, x) =>
+        {
+            var y = CpuTensor.Empty(DType.Int64, new Shape());
+            y.Data<long>()[0] = op.Count(x[0].Shape.Span);
+            return y;
+        });
     }
 }

@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace Nabla.Graphs;
+
+/// <summary>
+/// Notices user code reading a tensor's sizes (<c>x.Shape</c>, <c>x.NumElements</c>) while a function with
+/// dynamic dimensions is traced. A size read in C# becomes a plain number (a reshape target, a divisor) that the
+/// graph would keep for every call; the trace then stays specialized to the traced sizes, and
+/// <see cref="CompiledFunction.Explain"/> names the line. Nabla's own code is exempt: its ops take sizes from
+/// their inputs when they run (<c>SizeOf</c>), or carry shapes that the dynamic graph recomputes.
+/// </summary>
+internal static class SizeReads
+{
+    /// <summary>Whether some thread traces with dynamic dimensions (one static read on every size access otherwise).</summary>
+    public static bool Watching => s_watchers > 0;
+
+    static int s_watchers;
+
+    [ThreadStatic] static Tracer? t_tracer;
+
+    static readonly System.Reflection.Assembly Nabla = typeof(Tensor).Assembly;
+
+    /// <summary>Watches this thread's size reads for <paramref name="tracer"/> until disposed.</summary>
+    public static Scope Watch(Tracer tracer)
+    {
+        var outer = t_tracer;
+        t_tracer = tracer;
+        Interlocked.Increment(ref s_watchers);
+        return new Scope(outer);
+    }
+
+    public readonly struct Scope(Tracer? outer) : IDisposable
+    {
+        public void Dispose()
+        {
+            t_tracer = outer;
+            Interlocked.Decrement(ref s_watchers);
+        }
+    }
+
+    /// <summary>Called by the size accessors when <see cref="Watching"/>: records the read if user code made it.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Note(Tensor t)
+    {
+        if (t_tracer is not { } tracer) return;
+        // The accessor may or may not be inlined into its caller: skip Tensor's own accessors, then look at who called.
+        for (int skip = 1; skip < 6; skip++)
+        {
+            var method = new StackFrame(skip, false).GetMethod();
+            if (method is null) return;
+            if (method.DeclaringType == typeof(Tensor) && method.Name is "get_Shape" or "get_NumElements") continue;
+            if (method.DeclaringType?.Assembly != Nabla) tracer.NoteSizeRead(t);
+            return;
+        }
+    }
+}

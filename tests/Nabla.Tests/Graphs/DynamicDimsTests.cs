@@ -1,0 +1,210 @@
+using Nabla.NN;
+using Nabla.Optim;
+
+namespace Nabla.Tests.Graphs;
+
+/// <summary>
+/// Dynamic dimensions (CompileOptions.InputSignature with null sizes): one trace serves every batch size, with
+/// results bitwise equal to eager code at each size; what can't follow a dynamic size keeps the trace specialized
+/// and Explain says why; calls that don't fit the signature throw.
+/// </summary>
+[Collection("Default generator")]
+public class DynamicDimsTests
+{
+    static double[] D(Tensor t) => t.ToArray<double>();
+
+    static Tensor Randn(int seed, params int[] shape) => Tensor.Randn(shape, DType.Float64, seed: seed);
+
+    static CompileOptions Batch(params int?[][] shapes) => new() { InputSignature = [.. shapes.Select(s => new TensorSpec(s))] };
+
+    static Module Mlp() => new Sequential(
+        new Linear(6, 8, seed: 1, dtype: DType.Float64), new Tanh(), new Linear(8, 8, seed: 2, dtype: DType.Float64), new ReLU(),
+        new Linear(8, 3, seed: 3, dtype: DType.Float64));
+
+    [Fact]
+    public void OneTraceServesEveryBatchSizeOfAnMlp()
+    {
+        var net = Mlp();
+        var f = Graph.Compile((Tensor x) => net.Call(x).Softmax(1).Mean(), Batch([null, 6]));
+        foreach (var n in new[] { 16, 5, 33, 16, 2, 7 })
+        {
+            var x = Randn(n, n, 6);
+            Assert.Equal(D(net.Call(x).Softmax(1).Mean()), D(f.Call(x)));
+        }
+        Assert.True(f.TraceCount == 1, f.Explain());
+        Assert.Contains("dynamic dims x[0] = s0 (16 when traced)", f.Explain());
+    }
+
+    [Fact]
+    public void AMeanDividesByEachCallsBatchSize()
+    {
+        var f = Graph.Compile((Tensor x) => x.Mean() + x.Mean(0).Sum(), Batch([null, 3]));
+        f.Call(Tensor.Ones([4, 3], DType.Float64));
+        var x = Tensor.FromArray(new double[] { 1, 2, 3, 4, 5, 6 }, [2, 3]);
+        // mean 3.5, column means 2.5 + 3.5 + 4.5 = 10.5
+        Assert.Equal([14.0], D(f.Call(x)));
+        Assert.True(f.TraceCount == 1, f.Explain());
+    }
+
+    [Fact]
+    public void ATrainingStepWithCrossEntropyTrainsLikeEagerAtEveryBatchSize()
+    {
+        var (netC, netE) = (Mlp(), Mlp());
+        var (optC, optE) = (new Adam(netC.Parameters(), learningRate: 0.01), new Adam(netE.Parameters(), learningRate: 0.01));
+        Func<Tensor, Tensor, Tensor> Step(Module net, Optimizer opt) => (x, y) =>
+        {
+            opt.ZeroGrad();
+            var loss = Functional.CrossEntropy(net.Call(x), y);
+            loss.Backward();
+            opt.Step();
+            return loss;
+        };
+        var compiled = Graph.Compile(Step(netC, optC), new CompileOptions { InputSignature = [new TensorSpec([null, 6]), new TensorSpec([null], DType.Int64)] });
+        var eager = Step(netE, optE);
+        int i = 0;
+        foreach (var n in new[] { 16, 16, 5, 12, 3, 16 })
+        {
+            var x = Randn(300 + i, n, 6);
+            var y = Tensor.FromArray(Enumerable.Range(0, n).Select(k => (long)((k * 7 + i) % 3)).ToArray(), [n]);
+            Assert.Equal(D(eager(x, y)), D(compiled.Call(x, y)));
+            i++;
+        }
+        var (pe, pc) = (netE.Parameters().ToList(), netC.Parameters().ToList());
+        for (int k = 0; k < pe.Count; k++) Assert.Equal(D(pe[k]), D(pc[k]));
+        Assert.True(compiled.TraceCount == 1, compiled.Explain());
+        Assert.Contains("y[0] = s0", compiled.Explain());   // the targets' batch is the inputs' batch
+    }
+
+    static Module Cnn() => new Sequential(
+        new Conv2d(2, 4, 3, padding: 1, seed: 5, dtype: DType.Float64), new BatchNorm2d(4, dtype: DType.Float64), new ReLU(),
+        new Dropout(0.25), new MaxPool2d(2), new Flatten(), new Linear(4 * 4 * 4, 3, seed: 6, dtype: DType.Float64));
+
+    [Fact]
+    public void ACnnWithBatchNormAndDropoutTrainsLikeEagerAtEveryBatchSize()
+    {
+        var (netC, netE) = (Cnn(), Cnn());
+        Func<Module, Func<Tensor, Tensor, Tensor>> step = net =>
+        {
+            var opt = new Adam(net.Parameters(), learningRate: 0.01);
+            return (x, labels) =>
+            {
+                opt.ZeroGrad();
+                var loss = Functional.CrossEntropy(net.Call(x), labels);
+                loss.Backward();
+                opt.Step();
+                return loss;
+            };
+        };
+        var compiled = Graph.Compile(step(netC), new CompileOptions { InputSignature = [new TensorSpec([null, 2, 8, 8]), new TensorSpec([null])] });
+        var eager = step(netE);
+        int i = 0;
+        foreach (var n in new[] { 5, 7, 5, 2, 9 })
+        {
+            var x = Randn(300 + i, n, 2, 8, 8);
+            var labels = Tensor.FromArray(Enumerable.Range(0, n).Select(k => (long)((k + i) % 3)).ToArray(), [n]);
+            Tensor.ManualSeed(40 + i);                         // same Dropout masks from the global generator
+            var le = D(eager(x, labels));
+            Tensor.ManualSeed(40 + i);
+            var lc = D(compiled.Call(x, labels));
+            Assert.True(le.SequenceEqual(lc), $"batch {n}: loss {lc[0]:R}, eager {le[0]:R}; {compiled.Explain()}");
+            i++;
+        }
+        Assert.True(compiled.TraceCount == 1, compiled.Explain());
+        var (pe, pc) = (netE.Parameters().ToList(), netC.Parameters().ToList());
+        for (int k = 0; k < pe.Count; k++) Assert.Equal(D(pe[k]), D(pc[k]));
+        var (be, bc) = (netE.NamedBuffers().ToList(), netC.NamedBuffers().ToList());   // BatchNorm's running statistics
+        for (int k = 0; k < be.Count; k++) Assert.Equal(be[k].Buffer.ToDoubleArray(), bc[k].Buffer.ToDoubleArray());
+    }
+
+    [Fact]
+    public void ASizeReadInCSharpKeepsTheTraceSpecializedAndExplainNamesTheLine()
+    {
+        // x.Shape[0] becomes a plain number: dividing by it in a graph for every batch size would be wrong.
+        var f = Graph.Compile((Tensor x) => x.Sum() / x.Shape[0], Batch([null, 2]));
+        Assert.Equal([2.0], D(f.Call(Tensor.Ones([4, 2], DType.Float64))));
+        Assert.Equal([2.0], D(f.Call(Tensor.Ones([3, 2], DType.Float64))));
+        Assert.Equal(2, f.TraceCount);
+        string explain = f.Explain();
+        Assert.Contains("specialized to these sizes: user code reads the sizes of %0 [s0, 2] at", explain);
+        Assert.Contains("DynamicDimsTests.cs:", explain);
+    }
+
+    [Fact]
+    public void ReshapeWithMinusOneAndFlattenFollowTheBatch()
+    {
+        var f = Graph.Compile((Tensor x) => Functional.Flatten(x.Reshape(-1, 6), 0) * 2 + Functional.Flatten(Functional.Flatten(x, 1).Sum(1).Reshape(-1, 1).Expand(-1, 6), 0), Batch([null, 2, 3]));
+        foreach (var n in new[] { 4, 9, 2 })
+        {
+            var x = Randn(n, n, 2, 3);
+            Assert.Equal(D(Functional.Flatten(x.Reshape(-1, 6), 0) * 2 + Functional.Flatten(Functional.Flatten(x, 1).Sum(1).Reshape(-1, 1).Expand(-1, 6), 0)), D(f.Call(x)));
+        }
+        Assert.True(f.TraceCount == 1, f.Explain());
+    }
+
+    [Fact]
+    public void ABatchEqualToAFixedSizeTheyMeetAtStaysSpecializedThenTheNextSizeGeneralizes()
+    {
+        var w = Randn(1, 4, 4);
+        var f = Graph.Compile((Tensor x) => x.MatMul(w) + w.Sum(1), Batch([null, 4]));
+        foreach (var n in new[] { 4, 6, 9, 4 })
+        {
+            var x = Randn(n, n, 4);
+            Assert.Equal(D(x.MatMul(w) + w.Sum(1)), D(f.Call(x)));
+        }
+        // [4, 4] is both the batch's shape and the weight's at size 4; the trace at 6 serves 6 and 9.
+        Assert.Equal(2, f.TraceCount);
+        Assert.Contains("specialized to these sizes", f.Explain());
+        Assert.Contains("dynamic dims x[0] = s0 (6 when traced)", f.Explain());
+    }
+
+    [Fact]
+    public void SizesZeroAndOneGetATraceOfTheirOwn()
+    {
+        var f = Graph.Compile((Tensor x) => x.Mean(0), Batch([null, 3]));
+        foreach (var n in new[] { 5, 1, 7, 1, 0 })
+        {
+            var x = Randn(n, n, 3);
+            Assert.Equal(D(x.Mean(0)), D(f.Call(x)));
+        }
+        Assert.Equal(3, f.TraceCount);
+        Assert.Contains("x[0]: size 1 (sizes 0 and 1 get a trace of their own", f.Explain());
+    }
+
+    [Fact]
+    public void BatchesThatDifferBetweenArgumentsTracedEqualRetraceAndFailAsEagerDoes()
+    {
+        var f = Graph.Compile((Tensor x, Tensor y) => Functional.CrossEntropy(x, y), Batch([null, 3], [null]));
+        var logits = Randn(1, 4, 3);
+        f.Call(logits, Tensor.FromArray(new long[] { 0, 1, 2, 0 }, [4]));
+        var e = Assert.Throws<ArgumentException>(() => f.Call(Randn(2, 5, 3), Tensor.FromArray(new long[] { 0, 1, 2 }, [3])));
+        Assert.Contains("CrossEntropy", e.Message);
+        // The graph still serves batches where both agree.
+        var (x, y) = (Randn(3, 6, 3), Tensor.FromArray(new long[] { 2, 1, 0, 0, 1, 2 }, [6]));
+        Assert.Equal(D(Functional.CrossEntropy(x, y)), D(f.Call(x, y)));
+        Assert.True(f.TraceCount == 1, f.Explain());
+    }
+
+    [Fact]
+    public void CallsThatDoNotFitTheSignatureThrow()
+    {
+        var f = Graph.Compile((Tensor x) => x * 2, new CompileOptions { InputSignature = [new TensorSpec([null, 3], DType.Float64)] });
+        Assert.Contains("has rank 1", Assert.Throws<ArgumentException>(() => f.Call(Tensor.Zeros([3], DType.Float64))).Message);
+        Assert.Contains("dim 1 must be 3", Assert.Throws<ArgumentException>(() => f.Call(Tensor.Zeros([2, 4], DType.Float64))).Message);
+        Assert.Contains("dtype float32, but the signature says float64", Assert.Throws<ArgumentException>(() => f.Call(Tensor.Zeros([2, 3]))).Message);
+        var g = Graph.Compile((Tensor x, Tensor y) => x + y, new CompileOptions { InputSignature = [new TensorSpec([null])] });
+        Assert.Contains("InputSignature has 1", Assert.Throws<ArgumentException>(() => g.Call(Tensor.Zeros([2]), Tensor.Zeros([2]))).Message);
+        Assert.Equal("[None, 3] float64", new TensorSpec([null, 3], DType.Float64).ToString());
+    }
+
+    [Fact]
+    public void GraphForPrintsTheGraphForTheGivenSizesAndNamesTheDynamicDims()
+    {
+        var lin = new Linear(6, 8, seed: 1, dtype: DType.Float64);
+        var f = Graph.Compile((Tensor x) => lin.Call(x), Batch([null, 6]));
+        f.Call(Randn(1, 16, 6));
+        string printed = f.GraphFor(Randn(2, 5, 6));
+        Assert.StartsWith("# dynamic dims: x[0] = s0 (16 when traced)", printed);
+        Assert.Contains("matmul(%0, %2) : [5, 8] float64", printed);
+        Assert.Contains("expand(%5) : [5, 8] float64", printed);
+    }
+}
