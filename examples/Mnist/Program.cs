@@ -24,7 +24,7 @@ var loader = new DataLoader(new TensorDataset(trainImages, trainLabels), options
 
 var model = options.Model == "cnn" ? Models.Cnn(options.Seed) : Models.Mlp(options.Seed);
 var optimizer = new Adam(model.Parameters(), learningRate: options.LearningRate);
-var trainer = new Trainer(model, optimizer, options.Style, options.Compile);
+var trainer = new Trainer(model, optimizer, options.Style, options.Compile, trainImages.Shape.ToArray()[1..]);
 int parameters = model.Parameters().Sum(p => p.NumElements);
 AnsiConsole.MarkupLine($"[bold]Nabla MNIST[/]: {options.Model} ({parameters:N0} parameters), {options.Style} style{(options.Compile ? ", compiled" : "")}, " +
     $"{trainImages.Shape[0]:N0} training images, batch {options.BatchSize}, Adam lr {options.LearningRate}, " +

@@ -7,8 +7,8 @@ namespace Nabla.Examples.Mnist;
 /// One training step written both ways on the same model and optimizer: PyTorch style
 /// (Backward/Step) and TensorFlow style (GradientTape/ApplyGradients). Same seed, same numbers.
 /// With <c>compile</c>, the step runs through <see cref="Graph.Compile(Func{Tensor[], Tensor[]}, CompileOptions?)"/>:
-/// traced on the first batch (and once more for a smaller last batch), replayed afterwards, with the
-/// same numbers as eager.
+/// traced on the first batch with the batch size as a dynamic dimension, so the one graph also serves the
+/// smaller last batch; replayed afterwards, with the same numbers as eager.
 /// </summary>
 sealed class Trainer
 {
@@ -17,12 +17,18 @@ sealed class Trainer
     readonly string style;
     readonly CompiledFunction<Func<Tensor[], Tensor[]>>? compiled;
 
-    public Trainer(Module model, Optimizer optimizer, string style, bool compile = false)
+    /// <remarks><paramref name="imageShape"/>: one image's shape, for the compiled step's input signature.</remarks>
+    public Trainer(Module model, Optimizer optimizer, string style, bool compile = false, int[]? imageShape = null)
     {
         (this.model, this.optimizer, this.style) = (model, optimizer, style);
         // The compiled step returns tensors only: reading the loss to the host inside it (Item) would be a
         // guard on a float, so the loss and the count of correct predictions are read after the call.
-        if (compile) compiled = Graph.Compile(TrainStep);
+        // The batch dimension is dynamic (null): the last, smaller batch replays the same graph.
+        if (compile)
+            compiled = Graph.Compile(TrainStep, imageShape is null ? null : new CompileOptions
+            {
+                InputSignature = [new TensorSpec([null, .. imageShape.Select(d => (int?)d)]), new TensorSpec([null])],
+            });
     }
 
     /// <summary>What the compiled function has traced and why (null when not compiling).</summary>

@@ -85,7 +85,15 @@ internal sealed class GraphOp
     public Tensor? Constant { get; init; }
 
     /// <summary>Alias: the layout of the alias, its offset counted from the source's.</summary>
-    public (Shape Shape, int[] Strides, int RelativeOffset) Layout { get; init; }
+    public (Shape Shape, int[] Strides, int RelativeOffset) Layout { get => _layout; init => _layout = value; }
+
+    (Shape Shape, int[] Strides, int RelativeOffset) _layout;
+
+    /// <summary>
+    /// Alias: the alias is a contiguous reshape of a contiguous source (a squeeze of an integer result); a copy of the
+    /// graph for other sizes gives it the reshaped sizes, and a replay checks the source is still contiguous.
+    /// </summary>
+    public bool ReshapesSource { get; init; }
 
     /// <summary>
     /// Alias: the alias has its source's shape, strides and offset (Detach, a raw view for a non-differentiable
@@ -131,10 +139,11 @@ internal sealed class GraphOp
     /// This op with <paramref name="op"/> as its primitive, and no cached kernel or buffers: a step of a copy of
     /// the graph for other sizes of its dynamic dimensions (<see cref="DynamicGraph"/>).
     /// </summary>
-    public GraphOp CopyWith(Primitive? op)
+    public GraphOp CopyWith(Primitive? op, Shape? aliasShape = null)
     {
         var copy = (GraphOp)MemberwiseClone();
         copy._op = op;
+        if (aliasShape is not null) copy._layout = (aliasShape, Shape.ContiguousStrides(aliasShape.Span), 0);
         copy.Kernel = default;
         copy.InputBuffer = null;
         return copy;

@@ -196,6 +196,8 @@ internal static class Replay
                 break;
             case GraphOpKind.Alias:
                 var (shape, strides, offset) = op.Layout;
+                if (op.ReshapesSource && !inputs[0].IsContiguous)
+                    throw Errors.State("CompiledFunction", $"the graph reshapes %{op.Inputs[0]} {inputs[0].Shape} as a contiguous tensor, but it is not contiguous in this call; call the function eagerly (Graph.RunEagerly) and report this.");
                 var alias = op.SameLayoutAsSource ? inputs[0].View(inputs[0].Shape, (int[])inputs[0].Strides.Clone(), inputs[0].Offset)
                     : inputs[0].View(shape, (int[])strides.Clone(), inputs[0].Offset + offset);
                 alias.Cut = op.Cut;

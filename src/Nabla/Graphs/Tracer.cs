@@ -253,6 +253,7 @@ internal sealed partial class Tracer : Interpreter
             {
                 Kind = GraphOpKind.Alias, Inputs = [source], Site = Site(), Cut = t.Cut, Layout = layout,
                 SameLayoutAsSource = t.Shape.Equals(src.Shape) && t.Offset == src.Offset && t.Strides.AsSpan().SequenceEqual(src.Strides),
+                ReshapesSource = t.Offset == src.Offset && t.NumElements == src.NumElements && t.IsContiguous && src.IsContiguous,
                 Outputs = [Bind(t, _graph.NewValue(t), madeHere: _madeInside.Contains(t.Storage))],
                 RequiresGrad = t.RequiresGrad && t.IsLeaf,   // Detach() then RequiresGrad = true: a fresh leaf
             };

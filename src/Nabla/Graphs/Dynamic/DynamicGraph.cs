@@ -18,17 +18,19 @@ internal sealed class DynamicGraph
 
     readonly SymDim[][] _shapes;
     readonly Func<long[], Primitive>?[] _rebuild;
+    readonly Func<long[], Shape>?[] _aliasShape;
     readonly long[] _tracedSizes;
     readonly Dictionary<string, TracedGraph> _copies = [];
     readonly Queue<string> _order = new();
 
-    DynamicGraph(TracedGraph traced, SymbolTable symbols, SymDim[][] shapes, Func<long[], Primitive>?[] rebuild)
+    DynamicGraph(TracedGraph traced, SymbolTable symbols, SymDim[][] shapes, Func<long[], Primitive>?[] rebuild, Func<long[], Shape>?[] aliasShape)
     {
+        _aliasShape = aliasShape;
         Traced = traced;
         Symbols = symbols;
         _shapes = shapes;
         _rebuild = rebuild;
-        _tracedSizes = [.. symbols.Traced];
+        _tracedSizes = symbols.AllSizes([.. symbols.Traced.Take(symbols.ArgCount)]);
     }
 
     /// <summary>The graph as traced (at the traced sizes, with its joint backward when it has one).</summary>
@@ -53,13 +55,13 @@ internal sealed class DynamicGraph
                 return null;
             }
         why = null;
-        return new DynamicGraph(graph, symbols, rules.Finished(), rules.Rebuild);
+        return new DynamicGraph(graph, symbols, rules.Finished(), rules.Rebuild, rules.AliasShape);
     }
 
     /// <summary>The symbol sizes of a call with <paramref name="args"/>, or null with <paramref name="why"/> when this graph cannot serve it.</summary>
     public long[]? SizesFor(Tensor[] args, out string? why)
     {
-        var sizes = new long[Symbols.Count];
+        var sizes = new long[Symbols.ArgCount];
         for (int s = 0; s < sizes.Length; s++) sizes[s] = args[Symbols.Arg[s]].Shape[Symbols.Dim[s]];
         for (int s = 0; s < sizes.Length; s++)
         {
@@ -76,7 +78,7 @@ internal sealed class DynamicGraph
             }
         }
         why = null;
-        return sizes;
+        return Symbols.AllSizes(sizes);
     }
 
     /// <summary>The graph for <paramref name="sizes"/>: the traced one at the traced sizes, else a copy with every size-holding op rebuilt.</summary>
@@ -104,13 +106,13 @@ internal sealed class DynamicGraph
         g.Outputs.AddRange(Traced.Outputs);
         g.ReleasedOutputs.AddRange(Traced.ReleasedOutputs);
         for (int k = 0; k < Traced.Ops.Count; k++)
-            g.Ops.Add(Traced.Ops[k].CopyWith(_rebuild[k] is { } rebuild ? rebuild(sizes) : Traced.Ops[k].Op));
+            g.Ops.Add(Traced.Ops[k].CopyWith(_rebuild[k] is { } rebuild ? rebuild(sizes) : Traced.Ops[k].Op, _aliasShape[k]?.Invoke(sizes)));
         // The joint backward was traced at the traced sizes: a copy replays a node per op when differentiated instead.
         return g;
     }
 
     /// <summary>The dynamic dims and their traced sizes, e.g. <c>x[0] = s0 (64 when traced), y[0] = s0</c>.</summary>
-    public string Describe() => string.Join(", ", Enumerable.Range(0, Symbols.Count).Select(s =>
+    public string Describe() => string.Join(", ", Enumerable.Range(0, Symbols.ArgCount).Select(s =>
         $"{Symbols.Names[s]} = s{Symbols.Root(s)}" + (Symbols.Root(s) == s ? $" ({Symbols.Traced[s]} when traced)" : "")));
 
     /// <summary>The shape of value <paramref name="id"/> with its symbols, e.g. <c>[s0, 784]</c>.</summary>

@@ -27,6 +27,9 @@ internal sealed class ShapeRules(TracedGraph graph, SymbolTable symbols)
     /// <summary>Per op: builds its primitive for given symbol sizes (null: the traced one serves every size).</summary>
     public Func<long[], Primitive>?[] Rebuild { get; } = new Func<long[], Primitive>?[graph.Ops.Count];
 
+    /// <summary>Per alias op that reshapes its source: its shape for given symbol sizes.</summary>
+    public Func<long[], Shape>?[] AliasShape { get; } = new Func<long[], Shape>?[graph.Ops.Count];
+
     /// <summary>Why the pass failed (with the op's line).</summary>
     public string? Why { get; private set; }
 
@@ -60,6 +63,11 @@ internal sealed class ShapeRules(TracedGraph graph, SymbolTable symbols)
                     return Fail($"the rule for {Name} gives %{o} the shape {Format(o)}, not the traced {graph.Values[o].Shape} (a rule is wrong)");
             }
         }
+        _op = null!;
+        for (int id = 0; id < _shapes.Length; id++)
+            foreach (var d in _shapes[id] ?? [])
+                foreach (var u in symbols.Unresolved(d))
+                    return Fail($"the size {symbols.Traced[u]} of {symbols.Names[u]} could be a dynamic size or a fixed one, and no op tells which");
         return true;
     }
 
@@ -91,7 +99,7 @@ internal sealed class ShapeRules(TracedGraph graph, SymbolTable symbols)
 
     bool Fail(string why)
     {
-        Why ??= $"{why} (at {_op?.Site ?? "the arguments"})";
+        Why ??= _op is null ? why : $"{why} (at {_op.Site})";
         return false;
     }
 
@@ -109,7 +117,7 @@ internal sealed class ShapeRules(TracedGraph graph, SymbolTable symbols)
                 return true;
             case GraphOpKind.Check:
                 // The bound is a size the front end read (a gathered dim, the number of classes): fixed in the op.
-                if (op.Check is IndexRangeCheck range && symbols.UniqueRootOfSize(range.Size) != -1)
+                if (op.Check is IndexRangeCheck range && symbols.AnyArgumentTracedAt(range.Size))
                     return Fail($"an index check's bound {range.Size} equals a dynamic size");
                 return true;
             case GraphOpKind.Constant:
@@ -118,6 +126,12 @@ internal sealed class ShapeRules(TracedGraph graph, SymbolTable symbols)
             case GraphOpKind.Alias:
                 if (IsStatic(In(0))) Set(op.Outputs[0], Static(op.Layout.Shape));
                 else if (op.SameLayoutAsSource) Set(op.Outputs[0], In(0));
+                else if (op.ReshapesSource && ReshapeRule(op.Layout.Shape.ToArray()) is { } reshaped)
+                {
+                    AliasShape[k] = n => Shape.Wrap(Eval(reshaped, n));
+                    Set(op.Outputs[0], reshaped);
+                }
+                else if (Why is not null) return false;
                 else return Fail($"a raw view of %{op.Inputs[0]} {Format(op.Inputs[0])} in another layout can't follow its dynamic dims");
                 return true;
             case GraphOpKind.ControlFlow or GraphOpKind.Custom:
@@ -233,8 +247,23 @@ internal sealed class ShapeRules(TracedGraph graph, SymbolTable symbols)
         if (n.IsConst) return Static(target);
         var shape = new SymDim?[target.Length];
         int i0 = 0, j0 = 0, i1 = input.Length, j1 = target.Length;
-        while (i0 < i1 && j0 < j1 && symbols.TracedValue(input[i0]) == target[j0]) shape[j0++] = input[i0++];
-        while (i1 > i0 && j1 > j0 && symbols.TracedValue(input[i1 - 1]) == target[j1 - 1]) shape[--j1] = input[--i1];
+        // Equal dims from the front and from the back are kept; a size-1 dim on either side is skipped (unsqueeze, squeeze).
+        while (i0 < i1 && j0 < j1)
+        {
+            long size = symbols.TracedValue(input[i0]);
+            if (size == target[j0]) shape[j0++] = input[i0++];
+            else if (target[j0] == 1) shape[j0++] = SymDim.Const(1);
+            else if (size == 1 && input[i0].IsConst) i0++;
+            else break;
+        }
+        while (i1 > i0 && j1 > j0)
+        {
+            long size = symbols.TracedValue(input[i1 - 1]);
+            if (size == target[j1 - 1]) shape[--j1] = input[--i1];
+            else if (target[j1 - 1] == 1) shape[--j1] = SymDim.Const(1);
+            else if (size == 1 && input[i1 - 1].IsConst) i1--;
+            else break;
+        }
         var rest = Product(input[i0..i1])!.Value;
         if (j1 - j0 == 1) shape[j0] = rest;
         else if (j1 == j0)
@@ -366,7 +395,7 @@ internal sealed class ShapeRules(TracedGraph graph, SymbolTable symbols)
     bool CreateRule(int k, CreationPrimitive p)
     {
         var target = p.Shape;
-        if (target.All(d => d < 2 || symbols.UniqueRootOfSize(d) == -1)) return Out(Static(target));
+        if (target.All(d => d < 2 || !symbols.AnyArgumentTracedAt(d))) return Out(Static(target));
         var shape = ExplainShape(target) ?? PerDim(target);
         if (shape is null) return false;
         if (IsStatic(shape)) return Out(shape);
@@ -391,17 +420,39 @@ internal sealed class ShapeRules(TracedGraph graph, SymbolTable symbols)
     {
         if (!_byShape.TryGetValue(Key(target), out var ids)) return null;
         SymDim[]? found = null;
-        bool fixedToo = false;
+        var agree = new bool[target.Length];
+        bool dynamicOne = false;
         foreach (var id in ids)
         {
-            var s = _shapes[id]!;
-            if (IsStatic(s)) { fixedToo = true; continue; }
-            var canon = s.Select(Canon).ToArray();
-            if (found is null) found = canon;
-            else if (!found.AsSpan().SequenceEqual(canon)) { Fail($"the shape [{string.Join(", ", target)}] is both {Format(found, symbols)} and {Format(canon, symbols)} here"); return null; }
+            var canon = _shapes[id]!.Select(Canon).ToArray();
+            dynamicOne |= !IsStatic(canon);
+            if (found is null)
+            {
+                found = canon;
+                Array.Fill(agree, true);
+            }
+            else
+                for (int d = 0; d < target.Length; d++) agree[d] &= found[d] == canon[d];
         }
-        if (found is not null && fixedToo) { Fail($"the shape [{string.Join(", ", target)}] is both {Format(found, symbols)} and a fixed shape here"); return null; }
+        if (!dynamicOne) return null;
+        // Values of this shape disagree on some dims (a batch of 64 and 64 channels): those dims are unknowns, which
+        // the ops using the new value resolve.
+        for (int d = 0; d < target.Length; d++)
+        {
+            if (agree[d]) continue;
+            if (Unknown(target[d]) is not { } u) return null;
+            found![d] = u;
+        }
         return found;
+    }
+
+    /// <summary>A new unknown size traced at <paramref name="size"/> (see <see cref="SymbolTable"/>), or null with <see cref="Why"/> set.</summary>
+    SymDim? Unknown(long size)
+    {
+        int u = symbols.AddUnknown(size, $"a size made by {Name} at {_op.Site}");
+        if (u >= 0) return new SymDim(1, 1UL << u);
+        Fail("more sizes to resolve than one graph can follow (64)");
+        return null;
     }
 
     /// <summary>A shape with no value to follow: a size equal to exactly one dynamic dim's traced size is taken to be that dim.</summary>
@@ -411,9 +462,12 @@ internal sealed class ShapeRules(TracedGraph graph, SymbolTable symbols)
         var shape = new SymDim[target.Length];
         for (int d = 0; d < target.Length; d++)
         {
-            int root = target[d] < 2 ? -1 : symbols.UniqueRootOfSize(target[d]);
-            if (root == -2) { Fail($"the size {target[d]} of a new shape [{string.Join(", ", target)}] equals two dynamic dims"); return null; }
-            shape[d] = root >= 0 ? new SymDim(1, 1UL << root) : SymDim.Const(target[d]);
+            if (target[d] >= 2 && symbols.AnyArgumentTracedAt(target[d]))
+            {
+                if (Unknown(target[d]) is not { } u) return null;
+                shape[d] = u;
+            }
+            else shape[d] = SymDim.Const(target[d]);
         }
         return shape;
     }
@@ -471,12 +525,22 @@ internal sealed class ShapeRules(TracedGraph graph, SymbolTable symbols)
         return p;
     }
 
-    /// <summary>Whether two dims are the same size for every call: equal, or two dynamic dims traced at one size (unified).</summary>
+    /// <summary>
+    /// Whether two dims are the same size for every call: equal; two symbols traced at one size (unified); or an
+    /// unknown and a fixed size (the unknown is bound to it).
+    /// </summary>
     bool Same(SymDim a, SymDim b)
     {
         var (ca, cb) = (Canon(a), Canon(b));
         if (ca == cb) return true;
-        if (symbols.TracedValue(ca) != symbols.TracedValue(cb) || ca.IsConst || cb.IsConst || ca.Coeff != cb.Coeff) return false;
+        if (symbols.TracedValue(ca) != symbols.TracedValue(cb)) return false;
+        if (ca.IsConst || cb.IsConst)
+        {
+            var (sym, size) = ca.IsConst ? (cb, ca.Coeff) : (ca, cb.Coeff);
+            return sym.Coeff == 1 && System.Numerics.BitOperations.PopCount(sym.Symbols) == 1
+                && symbols.Bind(System.Numerics.BitOperations.TrailingZeroCount(sym.Symbols), size);
+        }
+        if (ca.Coeff != cb.Coeff) return false;
         if (System.Numerics.BitOperations.PopCount(ca.Symbols) != 1 || System.Numerics.BitOperations.PopCount(cb.Symbols) != 1) return false;
         symbols.Unify(System.Numerics.BitOperations.TrailingZeroCount(ca.Symbols), System.Numerics.BitOperations.TrailingZeroCount(cb.Symbols));
         return true;
