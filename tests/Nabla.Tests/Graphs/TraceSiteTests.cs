@@ -99,6 +99,23 @@ public class TraceSiteTests
     }
 
     [Fact]
+    public void OpsReachedThroughDotNetLibrariesNameTheUsersLineNotTheLibrarys()
+    {
+        // Functional.Relu runs inside System.Linq's iterator: the first frame outside Nabla is .NET's, not the user's.
+        // Two lines reach it through the same .NET frame, so a site remembered by that frame would name one line twice.
+        int first = 0, second = 0;
+        var cf = Graph.Compile((Tensor x) =>
+        {
+            first = Line(); var y = new[] { x }.Select(Functional.Relu).ToArray()[0];
+            second = Line(); return new[] { y }.Select(Functional.Relu).ToArray()[0];
+        });
+        var a = Tensor.Ones([3]);
+        cf.Call(a);
+        string lambda = $"TraceSiteTests.{nameof(OpsReachedThroughDotNetLibrariesNameTheUsersLineNotTheLibrarys)} (lambda)";
+        Assert.Equal([$"{lambda} ({File}:{first})", $"{lambda} ({File}:{second})"], Sites(cf.GraphFor(a)));
+    }
+
+    [Fact]
     public void OpsDeepInsideNablaModulesNameTheUsersLine()
     {
         // Twenty nested Sequentials put about sixty Nabla frames between the op and the user's lambda: more than
