@@ -4,8 +4,8 @@ using System.Reflection;
 namespace Nabla.Engine;
 
 /// <summary>
-/// Finds the user's code on the current stack: the first frame outside the Nabla assembly. Costly
-/// (a stack walk), so it is used only when an error is being built or under anomaly detection.
+/// Finds the user's code on the current stack: the first frame outside the Nabla assembly. Costly (a stack
+/// walk): used when an error is being built, under anomaly detection, and for each op a trace records.
 /// </summary>
 internal static class CallSite
 {
@@ -28,18 +28,51 @@ internal static class CallSite
     public static string Describe()
     {
         if (_replaying is { } traced) return traced;
-        // Walking the stack without file information is about a third of the cost with it; the same frame
-        // (method and IL offset) always formats the same, so its text is looked up, and the file-information
-        // walk runs once per distinct line (a trace describes every op it records).
-        var frames = new StackTrace(1, fNeedFileInfo: false).GetFrames();
-        int index = UserFrame(frames);
+        if (NearUserFrame() is { } near) return Text(near);
+        var trace = new StackTrace(1, fNeedFileInfo: false);
+        int index = UserFrame(trace);
         if (index < 0) return "unknown location";
-        var method = frames[index].GetMethod()!;
-        var key = (method.MethodHandle.Value, frames[index].GetILOffset());
+        var frame = trace.GetFrame(index)!;   // NB: GetFrame(i), not GetFrames(), which copies the array each call
+        return Text((frame.GetMethod()!.MethodHandle.Value, frame.GetILOffset()));
+    }
+
+    /// <summary>
+    /// The user's frame when it is among the top frames (the common case), found by walking only those
+    /// (<see cref="TopFrames"/>); null when it is deeper or the runtime lacks the short walk.
+    /// </summary>
+    static (IntPtr Method, int ILOffset)? NearUserFrame()
+    {
+        // How deep the walk goes adapts per thread: it grows when the user's frame was deeper than the limit,
+        // and shrinks back slowly, so code that calls from a deep stack pays one full walk, not one per call.
+        int limit = Math.Max(_nearLimit, MinNearLimit);
+        if (TopFrames.Walk(limit) is not { } top) return null;
+        int i = 0;
+        while (i < top.Count && KindAt(top, i) != FrameKind.Nabla) i++;   // the runtime's own walking frames
+        for (; i < top.Count; i++)
+        {
+            if (KindAt(top, i) != FrameKind.User) continue;
+            _nearLimit = Math.Max(i + 1 + NearMargin, limit - 1);
+            return (top.Handle(i), top.ILOffset(i));
+        }
+        // Not found: the whole stack was walked (it is short and has no user frame) or the user is deeper.
+        _nearLimit = Math.Min(limit * 2, MaxNearLimit);
+        return null;
+    }
+
+    [ThreadStatic] static int _nearLimit;
+    const int MinNearLimit = 12, NearMargin = 2, MaxNearLimit = 256;
+
+    /// <summary>
+    /// "Type.Method (File.cs:line)" of the user frame found, <paramref name="key"/> its method handle and IL offset.
+    /// Walking the stack without file information is about a third of the cost with it, and the same frame always
+    /// formats the same: its text is looked up, and the walk with file information runs once per distinct line.
+    /// </summary>
+    static string Text((IntPtr Method, int ILOffset) key)
+    {
         if (Described.TryGetValue(key, out var known)) return known;
-        // The same frame again, with file information: "skip" counts from this method's caller, as above.
-        var withFile = new StackTrace(1, fNeedFileInfo: true).GetFrames();
-        var text = Format(UserFrame(withFile) is var i and >= 0 ? withFile[i] : frames[index]);
+        // The same stack again, with file information: the frames above the caller's are Nabla's, which UserFrame skips.
+        var withFile = new StackTrace(fNeedFileInfo: true);
+        var text = UserFrame(withFile) is var i and >= 0 ? Format(withFile.GetFrame(i)!) : "unknown location";
         if (Described.Count < MaxDescribed) Described[key] = text;
         return text;
     }
@@ -48,17 +81,42 @@ internal static class CallSite
     static readonly System.Collections.Concurrent.ConcurrentDictionary<(IntPtr Method, int ILOffset), string> Described = new();
 
     /// <summary>The first frame outside Nabla and the .NET libraries, else the first outside Nabla, else -1.</summary>
-    static int UserFrame(StackFrame[] frames)
+    static int UserFrame(StackTrace trace)
     {
         int firstOutside = -1;
-        for (int i = 0; i < frames.Length; i++)
+        for (int i = 0; i < trace.FrameCount; i++)
         {
-            var type = frames[i].GetMethod()?.DeclaringType;
-            if (type is null || type.Assembly == Self) continue;
+            var method = trace.GetFrame(i)!.GetMethod();
+            var kind = method is null ? FrameKind.Nabla : KindOf(method.MethodHandle.Value, method);
+            if (kind == FrameKind.Nabla) continue;
             if (firstOutside < 0) firstOutside = i;
-            if (!IsRuntimeLibrary(type.Assembly)) return i;
+            if (kind == FrameKind.User) return i;
         }
         return firstOutside;
+    }
+
+    enum FrameKind : byte { Nabla, RuntimeLibrary, User }
+
+    // Asked for every frame up to the user's of every described call (traces describe every op): a method's
+    // assembly is a call into the runtime, AssemblyName allocates, and a frame's method object is built by
+    // reflection on each walk, so the answer is remembered per method handle.
+    // NB: a handle of a collectible method could be reused after its assembly unloads; Described has the same limit.
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<IntPtr, FrameKind> Kinds = new();
+
+    static FrameKind KindAt(TopFrames top, int i)
+    {
+        var handle = top.Handle(i);
+        return Kinds.TryGetValue(handle, out var kind) ? kind : KindOf(handle, top.Method(i));
+    }
+
+    static FrameKind KindOf(IntPtr handle, MethodBase? method)
+    {
+        if (Kinds.TryGetValue(handle, out var kind)) return kind;
+        var type = method?.DeclaringType;
+        kind = type is null || type.Assembly == Self ? FrameKind.Nabla   // a frame without a method is skipped, as Nabla's
+            : IsRuntimeLibrary(type.Assembly) ? FrameKind.RuntimeLibrary : FrameKind.User;
+        if (Kinds.Count < MaxDescribed) Kinds[handle] = kind;
+        return kind;
     }
 
     static string Format(StackFrame frame)
@@ -69,12 +127,7 @@ internal static class CallSite
     }
 
     /// <summary>The .NET base libraries (System.*, Microsoft.*, mscorlib, netstandard): never the user's code.</summary>
-    // Asked for every frame of every described call (traces describe every op): AssemblyName allocates, so remember.
-    static readonly System.Collections.Concurrent.ConcurrentDictionary<Assembly, bool> RuntimeLibraries = new();
-
-    static bool IsRuntimeLibrary(Assembly assembly) => RuntimeLibraries.GetOrAdd(assembly, IsRuntimeLibraryUncached);
-
-    static bool IsRuntimeLibraryUncached(Assembly assembly)
+    static bool IsRuntimeLibrary(Assembly assembly)
     {
         var name = assembly.GetName().Name ?? "";
         return name is "System" or "mscorlib" or "netstandard"

@@ -31,13 +31,22 @@ internal static class RecordingPlan
             {
                 GraphOpKind.Write => op.GradEnabled,
                 GraphOpKind.SetGrad => op.Inputs.Length > 1 && traced[op.Inputs[1]].RequiresGrad,
-                _ => op.Outputs.Any(o => o >= 0 && needed[o]),
+                _ => AnyOutput(op, needed, traced, requiringGrad: false),
             };
             // An op that recorded nothing when traced records nothing at replay either (the signature and the
             // captures' guard fix what requires grad): leave it as traced, so only real savings are marked.
-            op.RecordsForCaller = records || !op.Outputs.Any(o => o >= 0 && traced[o].RequiresGrad);
+            op.RecordsForCaller = records || !AnyOutput(op, needed, traced, requiringGrad: true);
             if (!records) continue;
             foreach (var i in op.Inputs) needed[i] = true;
         }
+    }
+
+    /// <summary>Whether an output of <paramref name="op"/> is needed (or, with <paramref name="requiringGrad"/>, required grad when traced).</summary>
+    // A loop, not LINQ with a closure: a trace decides this for every op it recorded.
+    static bool AnyOutput(GraphOp op, bool[] needed, IReadOnlyList<Tensor> traced, bool requiringGrad)
+    {
+        foreach (int o in op.Outputs)
+            if (o >= 0 && (requiringGrad ? traced[o].RequiresGrad : needed[o])) return true;
+        return false;
     }
 }

@@ -82,7 +82,7 @@ internal sealed partial class Tracer
 
     internal void RecordControlFlow(ControlFlowOp flow, Tensor[] inputs, Tensor[] outputs)
     {
-        var ids = inputs.Select(Id).ToArray();
+        var ids = Ids(inputs);
         _graph.Ops.Add(new GraphOp
         {
             Kind = GraphOpKind.ControlFlow, Flow = flow, Inputs = ids, Site = flow.Site, GradEnabled = GradMode.Enabled,
@@ -100,7 +100,7 @@ internal sealed partial class Tracer
     /// <summary>Records a CustomFunction call, or its backward, as one op (CustomCalls.cs); its outputs are new values.</summary>
     internal void RecordCustom(CustomCallOp custom, Tensor[] inputs, Tensor[] outputs)
     {
-        var ids = inputs.Select(Id).ToArray();
+        var ids = Ids(inputs);
         var node = new GraphOp
         {
             Kind = GraphOpKind.Custom, Custom = custom, Inputs = ids, Site = custom.Site, GradEnabled = GradMode.Enabled,

@@ -104,7 +104,7 @@ internal sealed partial class Tracer : Interpreter
             return;
         }
 
-        var ids = inputs.Select(Id).ToArray();
+        var ids = Ids(inputs);
         var outs = new int[outputs.Length];
         for (int i = 0; i < outputs.Length; i++) outs[i] = Bind(outputs[i], _graph.NewValue(outputs[i]), madeHere: true);
         var node = new GraphOp
@@ -132,7 +132,7 @@ internal sealed partial class Tracer : Interpreter
             NotTraceable($"the write {op.Name} holds more than plain data ({why}), so a replay could not give it this call's values");
             return;
         }
-        var node = new GraphOp { Kind = GraphOpKind.Write, Op = op.ForReplay(), Inputs = [.. inputs.Select(Id)], Site = Site(), GradEnabled = GradMode.Enabled, Rebuild = rebuild };
+        var node = new GraphOp { Kind = GraphOpKind.Write, Op = op.ForReplay(), Inputs = Ids(inputs), Site = Site(), GradEnabled = GradMode.Enabled, Rebuild = rebuild };
         _graph.Ops.Add(node);
         _firstWrite ??= node.Site;
     }
@@ -222,6 +222,14 @@ internal sealed partial class Tracer : Interpreter
         _byStorage.TryAdd(t.Storage, id);
         if (madeHere) _madeInside.Add(t.Storage);
         return id;
+    }
+
+    /// <summary>The value ids of <paramref name="inputs"/>, in order (a loop: a trace asks it for every op it records).</summary>
+    int[] Ids(Tensor[] inputs)
+    {
+        var ids = new int[inputs.Length];
+        for (int i = 0; i < ids.Length; i++) ids[i] = Id(inputs[i]);
+        return ids;
     }
 
     /// <summary>The value of <paramref name="t"/>: known, a raw alias of a known value's memory, or a capture.</summary>
