@@ -16,7 +16,7 @@ internal sealed record GuardFailure(string Site, string Change);
 /// as they see eager code. Each op runs on a fresh primitive instance (<see cref="Primitive.ForReplay"/>);
 /// random ops draw fresh numbers from the global generator as the eager front end would.
 /// </summary>
-internal static class Replay
+internal static partial class Replay
 {
     /// <summary>The outputs, or null with <paramref name="failure"/> set when a guard failed (the generator is then restored).</summary>
     /// <remarks><paramref name="joint"/>: whether a graph with a <see cref="TracedGraph.Backward"/> may replay as one node (false: a node per op, for a recomputation).</remarks>
@@ -101,27 +101,18 @@ internal static class Replay
                 if (buffers is not null && buffers.RunsQuiet(index))
                 {
                     try { RunQuiet(op, index, env, reuseInputs, buffers, ref batch); }
-                    catch (Exception e) when (e is not OutOfMemoryException && !e.Message.Contains(op.Site, StringComparison.Ordinal))
-                    {
-                        throw ReplayError(op, e);
-                    }
+                    catch (Exception e) when (NamesNoSite(op, e)) { throw ReplayError(op, e); }
                     continue;
                 }
                 batch.Close();
                 CallSite.Replaying = op.Site;
                 if (op.Kind is GraphOpKind.Guard or GraphOpKind.GradGuard)
                 {
-                    var now = op.Kind == GraphOpKind.Guard ? HostValues.Bytes(env[op.Inputs[0]], observed: true) : [env[op.Inputs[0]].Grad is null ? (byte)0 : (byte)1];
-                    if (now.AsSpan().SequenceEqual(op.Expected)) continue;
-                    string nowText = op.Kind == GraphOpKind.Guard ? HostValues.Format(now, graph.Values[op.Inputs[0]].DType) : now[0] == 1 ? ".grad present" : ".grad null";
-                    if (effectsDone is { } done)
-                        throw Errors.State("CompiledFunction", $"in this call {nowText} at {op.Site} (traced: {op.ExpectedText}), after side effects of " +
-                            $"the graph already ran ({done}); the call can't start over without repeating them. Make the function read it before " +
-                            "its updates (for gradients: the same parameters must get gradients on every call), or call it eagerly.");
+                    if (GuardHolds(graph, op, env, effectsDone, out string now)) continue;
                     // Nothing ran that the retrace would not run again, except draws: give them back, so the
                     // retrace draws what eager code would.
                     for (int i = 0; i < statesAtStart!.Length; i++) sources[i].State = statesAtStart[i];
-                    failure = new GuardFailure(op.Site, $"value {op.ExpectedText} -> {nowText}");
+                    failure = new GuardFailure(op.Site, $"value {op.ExpectedText} -> {now}");
                     return null;
                 }
                 if (op.Kind is GraphOpKind.Write or GraphOpKind.SetGrad or GraphOpKind.HostEffect || op.Custom is { Writes: true }) effectsDone ??= $"{op.Kind} at {op.Site}";
@@ -135,10 +126,7 @@ internal static class Replay
                     else
                         using (Autograd.NoGrad()) RunOp(op, env);
                 }
-                catch (Exception e) when (e is not OutOfMemoryException && !e.Message.Contains(op.Site, StringComparison.Ordinal))
-                {
-                    throw ReplayError(op, e);
-                }
+                catch (Exception e) when (NamesNoSite(op, e)) { throw ReplayError(op, e); }
             }
         }
         finally { batch.Close(); }
@@ -150,42 +138,31 @@ internal static class Replay
         return outputs;
     }
 
+    /// <summary>
+    /// Whether a guard op reads what it read when traced (else <paramref name="now"/>: what it reads, as text); an
+    /// error when it does not and side effects of the call already ran.
+    /// </summary>
+    static bool GuardHolds(TracedGraph graph, GraphOp op, Tensor[] env, string? effectsDone, out string now)
+    {
+        now = "";
+        var bytes = op.Kind == GraphOpKind.Guard ? HostValues.Bytes(env[op.Inputs[0]], observed: true) : [env[op.Inputs[0]].Grad is null ? (byte)0 : (byte)1];
+        if (bytes.AsSpan().SequenceEqual(op.Expected)) return true;
+        now = op.Kind == GraphOpKind.Guard ? HostValues.Format(bytes, graph.Values[op.Inputs[0]].DType) : bytes[0] == 1 ? ".grad present" : ".grad null";
+        if (effectsDone is { } done)
+            throw Errors.State("CompiledFunction", $"in this call {now} at {op.Site} (traced: {op.ExpectedText}), after side effects of " +
+                $"the graph already ran ({done}); the call can't start over without repeating them. Make the function read it before " +
+                "its updates (for gradients: the same parameters must get gradients on every call), or call it eagerly.");
+        return false;
+    }
+
+    // An exception that does not name the op's traced line yet gets wrapped (ReplayError).
+    static bool NamesNoSite(GraphOp op, Exception e) => e is not OutOfMemoryException && !e.Message.Contains(op.Site, StringComparison.Ordinal);
+
     static bool AnyRequiresGrad(GraphOp op, Tensor[] env)
     {
         foreach (var id in op.Inputs)
             if (env[id].RequiresGrad) return true;
         return false;
-    }
-
-    /// <summary>
-    /// An op no interpreter needs to see: straight to its kernel, on the graph's own primitive instance (it
-    /// records nothing, so no node keeps it; or the one its rebuild makes from C# state now) with its kernel
-    /// looked up once.
-    /// </summary>
-    /// <remarks>
-    /// An op that writes into a kept buffer (<see cref="ReplayBuffers"/>) runs with <paramref name="batch"/> open:
-    /// such an op is elementwise and allocates nothing, and a row of them shares one raw-access scope.
-    /// </remarks>
-    static void RunQuiet(GraphOp op, int index, Tensor[] env, bool reuseInputs, ReplayBuffers? buffers, ref KernelBatch batch)
-    {
-        Tensor[] inputs;
-        bool keep = buffers is not null && buffers.InputsReady(op);
-        if (keep) inputs = op.InputBuffer!;
-        else
-        {
-            if (reuseInputs) op.InputsKeptBy = null;
-            inputs = reuseInputs ? op.InputBuffer ??= new Tensor[op.Inputs.Length] : new Tensor[op.Inputs.Length];
-            for (int i = 0; i < inputs.Length; i++) inputs[i] = env[op.Inputs[i]];
-            keep = buffers is not null && buffers.KeepFilled(index, op, inputs);
-        }
-        var into = buffers?.Into(index, op);
-        if (into is not null) batch.Open();
-        else batch.Close();
-        var y = Dispatch.CallUnobserved(op.Rebuild is { } make ? make() : op.Op!, inputs, ref op.Kernel, into);
-        buffers?.AfterOp(index, y, into);
-        env[op.Outputs[0]] = y;
-        if (reuseInputs && !keep)
-            for (int i = 0; i < inputs.Length; i++) inputs[i] = null!;   // the graph must not keep this call's tensors alive
     }
 
     /// <summary>An op failed in a replay: the same kind of exception, naming the op and the user's line it was traced from.</summary>

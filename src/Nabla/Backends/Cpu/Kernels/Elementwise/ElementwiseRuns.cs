@@ -112,8 +112,17 @@ internal static class ElementwiseRuns
         return true;
     }
 
-    // Tensors of one graph often share their Shape object.
-    static bool SameShape(Shape a, Shape b) => ReferenceEquals(a, b) || a.Equals(b);
+    // Tensors of one graph often share their Shape object; otherwise a plain loop over a few dims (a general
+    // span comparison was a measurable part of an op on 16 elements).
+    static bool SameShape(Shape a, Shape b)
+    {
+        if (ReferenceEquals(a, b)) return true;
+        ReadOnlySpan<int> x = a.Span, y = b.Span;
+        if (x.Length != y.Length) return false;
+        for (int i = 0; i < x.Length; i++)
+            if (x[i] != y[i]) return false;
+        return true;
+    }
 
     /// <summary>
     /// Whether <paramref name="y"/> is what <see cref="Unary{T}"/>/<see cref="Binary{T}"/> would have made for
