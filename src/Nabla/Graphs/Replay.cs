@@ -14,7 +14,10 @@ internal sealed record GuardFailure(string Site, string Change);
 /// Runs a <see cref="TracedGraph"/> on new arguments by calling Dispatch for each op, exactly as the
 /// eager code did: so reverse-mode recording, tapes, forward mode and anomaly checks see compiled code
 /// as they see eager code. Each op runs on a fresh primitive instance (<see cref="Primitive.ForReplay"/>);
-/// random ops draw fresh numbers from the global generator as the eager front end would.
+/// random ops draw fresh numbers from the global generator as the eager front end would. When nothing but
+/// reverse-mode recording would look, ops that record no node go straight to their kernels
+/// (<see cref="RunQuiet"/>), writing values no one outside the call can see into buffers the graph keeps
+/// (<see cref="ReplayBuffers"/>).
 /// </summary>
 internal static partial class Replay
 {
