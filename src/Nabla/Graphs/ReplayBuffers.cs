@@ -21,7 +21,8 @@ internal enum ReplayRecording
 /// backward, not written in place. Values whose lifetimes do not overlap share a buffer (same shape, dtype and
 /// device), freed after their last reader. A view or alias of a buffer made at run time (a reshape, a kernel that
 /// returns its input) may outlive that plan: the buffer then leaves the pool (<see cref="AfterOp"/>), and a later
-/// value that was to share it gets a new one.
+/// value that was to share it gets a new one. The graph holds its buffers between calls: as much memory as the
+/// pooled values alive at once.
 /// </summary>
 internal sealed class ReplayBuffers
 {
@@ -52,7 +53,7 @@ internal sealed class ReplayBuffers
         PooledValues = pooledValues;
     }
 
-    /// <summary>Off: every replay makes a new tensor per op, as before buffers were kept (tests and benchmarks compare both).</summary>
+    /// <summary>Off: every replay makes a new tensor per op, as before buffers were kept (to compare both in one process).</summary>
     public static bool Enabled { get; set; } = true;
 
     /// <summary>How many values of the graph get a buffer (tests).</summary>
