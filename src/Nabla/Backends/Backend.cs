@@ -35,6 +35,16 @@ internal abstract class Backend(Device device)
         using (RawAccess.Enter()) return kernel.Single is { } single ? single(op, x) : kernel.Many!(op, x)[0];
     }
 
+    /// <summary>
+    /// Runs a kernel's <see cref="KernelEntry.Into"/> form into <paramref name="y"/>; false (nothing written) when
+    /// it has none or <paramref name="y"/> does not fit, and the caller then runs <see cref="Run"/>.
+    /// </summary>
+    public virtual bool RunInto(KernelEntry kernel, Primitive op, Tensor[] x, Tensor y)
+    {
+        if (kernel.Into is not { } into) return false;
+        using (RawAccess.Enter()) return into(op, x, y);
+    }
+
     /// <summary>Runs a kernel and returns every output.</summary>
     public virtual Tensor[] RunMany(KernelEntry kernel, Primitive op, Tensor[] x)
     {

@@ -5,11 +5,15 @@ namespace Nabla.Backends;
 /// <summary>
 /// One registered kernel: exactly one of <see cref="Single"/> (one output), <see cref="Many"/> (several
 /// outputs) or <see cref="Write"/> (writes into the inputs that <see cref="Primitive.Writes"/> names).
+/// A one-output kernel may also have an <see cref="Into"/> form: it computes the same output into a tensor
+/// the caller owns (a graph replay's reused buffer), returning false, with nothing written, when that
+/// tensor is not what <see cref="Single"/> would have made (layout, dtype, device, overlap with an input).
 /// </summary>
 internal sealed record KernelEntry(
     Func<Primitive, Tensor[], Tensor>? Single,
     Func<Primitive, Tensor[], Tensor[]>? Many,
-    Action<Primitive, Tensor[]>? Write);
+    Action<Primitive, Tensor[]>? Write,
+    Func<Primitive, Tensor[], Tensor, bool>? Into = null);
 
 /// <summary>
 /// A backend's kernels, keyed by primitive type and the dtype <see cref="Primitive.KernelDType"/> names.

@@ -46,15 +46,20 @@ internal static class Dispatch
     /// mode, anomaly mode, tape or observer active. It skips showing the call to the interpreters, and finds
     /// the kernel through <paramref name="cache"/> (one per call site, so a replay looks each kernel up once).
     /// </summary>
-    public static Tensor CallUnobserved(Primitive op, Tensor[] inputs, ref KernelCache cache) =>
-        Run(op, inputs, ref cache) ?? CallMany(op, inputs)[0];
+    /// <remarks>
+    /// <paramref name="into"/>: a tensor the caller owns, which the result is written into (and returned) when
+    /// the kernel has an into-form that accepts it (<see cref="KernelEntry.Into"/>); otherwise the result is a
+    /// view or a fresh tensor, as without it.
+    /// </remarks>
+    public static Tensor CallUnobserved(Primitive op, Tensor[] inputs, ref KernelCache cache, Tensor? into = null) =>
+        Run(op, inputs, ref cache, into) ?? CallMany(op, inputs)[0];
 
     /// <summary>
     /// The view or single-output kernel result of <paramref name="op"/>, not yet shown to interpreters; null
     /// when the op's kernel makes several outputs (<see cref="CallMany"/> runs it). <paramref name="cache"/>
-    /// holds the kernel found last for this backend and dtype.
+    /// holds the kernel found last for this backend and dtype; <paramref name="into"/>: see <see cref="CallUnobserved"/>.
     /// </summary>
-    static Tensor? Run(Primitive op, Tensor[] inputs, ref KernelCache cache)
+    static Tensor? Run(Primitive op, Tensor[] inputs, ref KernelCache cache, Tensor? into = null)
     {
         if (op.TryView(inputs) is { } view)
         {
@@ -66,6 +71,7 @@ internal static class Dispatch
         if (!ReferenceEquals(cache.Backend, backend) || cache.DType != dtype || cache.Entry is null)
             cache = new KernelCache(backend, dtype, KernelFor(op, inputs, backend));
         var entry = cache.Entry!;
+        if (into is not null && entry.Into is not null && backend.RunInto(entry, op, inputs, into)) return into;
         return entry.Single is null ? null : backend.Run(entry, op, inputs);
     }
 
@@ -215,10 +221,13 @@ internal static class Dispatch
     {
         var backend = inputs[0].Storage.Backend;
         for (int i = 1; i < inputs.Length; i++)
-            if (inputs[i].Storage.Backend != backend)
-                throw Errors.Arg(op.Name, $"input 0 is on {backend.Device} but input {i} is on {inputs[i].Device}; move them to one device with To(Device).");
+            if (inputs[i].Storage.Backend != backend) throw OtherDevice(op, inputs, i);
         return backend;
     }
+
+    // Apart, so that BackendOf (on every op) stays small enough to inline.
+    static ArgumentException OtherDevice(Primitive op, Tensor[] inputs, int i) =>
+        Errors.Arg(op.Name, $"input 0 is on {inputs[0].Device} but input {i} is on {inputs[i].Device}; move them to one device with To(Device).");
 
     static KernelEntry KernelFor(Primitive op, Tensor[] inputs, Backend backend)
     {

@@ -120,6 +120,13 @@ internal sealed class GraphOp
     /// <summary>Call: the input array quiet replays fill and clear, instead of one new array per run.</summary>
     public Tensor[]? InputBuffer;
 
+    /// <summary>
+    /// Call: the plan whose kept buffers and captures <see cref="InputBuffer"/> holds, left filled between calls, and
+    /// the plan's generation then (see <see cref="ReplayBuffers.InputsReady"/>); null when it holds nothing to reuse.
+    /// </summary>
+    public ReplayBuffers? InputsKeptBy;
+    public int InputsKeptAt;
+
     /// <summary>Call, Create, Write: builds this op's primitive on each run from C# state (a learning rate), instead of <see cref="Primitive.ForReplay"/>.</summary>
     public Func<Primitive>? Rebuild { get; init; }
 

@@ -1,3 +1,4 @@
+using Nabla.Backends;
 using Nabla.Engine;
 using Nabla.Primitives;
 using Nabla.Primitives.Random;
@@ -13,9 +14,12 @@ internal sealed record GuardFailure(string Site, string Change);
 /// Runs a <see cref="TracedGraph"/> on new arguments by calling Dispatch for each op, exactly as the
 /// eager code did: so reverse-mode recording, tapes, forward mode and anomaly checks see compiled code
 /// as they see eager code. Each op runs on a fresh primitive instance (<see cref="Primitive.ForReplay"/>);
-/// random ops draw fresh numbers from the global generator as the eager front end would.
+/// random ops draw fresh numbers from the global generator as the eager front end would. When nothing but
+/// reverse-mode recording would look, ops that record no node go straight to their kernels
+/// (<see cref="RunQuiet"/>), writing values no one outside the call can see into buffers the graph keeps
+/// (<see cref="ReplayBuffers"/>).
 /// </summary>
-internal static class Replay
+internal static partial class Replay
 {
     /// <summary>The outputs, or null with <paramref name="failure"/> set when a guard failed (the generator is then restored).</summary>
     /// <remarks><paramref name="joint"/>: whether a graph with a <see cref="TracedGraph.Backward"/> may replay as one node (false: a node per op, for a recomputation).</remarks>
@@ -82,41 +86,53 @@ internal static class Replay
             for (int i = 0; i < statesAtStart.Length; i++) statesAtStart[i] = sources[i].State;
         }
         string? effectsDone = null;
+        // Intermediate values go into the graph's kept buffers, unless this call re-entered the graph (another
+        // call uses them now).
+        var buffers = quiet && reuseInputs && ReplayBuffers.Enabled
+            ? ReplayBuffers.For(graph, !GradMode.Enabled ? ReplayRecording.None : backward is not null ? ReplayRecording.Joint : ReplayRecording.PerOp)
+            : null;
 
-        foreach (var op in graph.Ops)
+        var ops = graph.Ops;
+        var batch = new KernelBatch();   // open while consecutive ops write into kept buffers (see RunQuiet)
+        try
         {
-            CallSite.Replaying = op.Site;
-            if (op.Kind is GraphOpKind.Guard or GraphOpKind.GradGuard)
+            for (int index = 0; index < ops.Count; index++)
             {
-                var now = op.Kind == GraphOpKind.Guard ? HostValues.Bytes(env[op.Inputs[0]], observed: true) : [env[op.Inputs[0]].Grad is null ? (byte)0 : (byte)1];
-                if (now.AsSpan().SequenceEqual(op.Expected)) continue;
-                string nowText = op.Kind == GraphOpKind.Guard ? HostValues.Format(now, graph.Values[op.Inputs[0]].DType) : now[0] == 1 ? ".grad present" : ".grad null";
-                if (effectsDone is { } done)
-                    throw Errors.State("CompiledFunction", $"in this call {nowText} at {op.Site} (traced: {op.ExpectedText}), after side effects of " +
-                        $"the graph already ran ({done}); the call can't start over without repeating them. Make the function read it before " +
-                        "its updates (for gradients: the same parameters must get gradients on every call), or call it eagerly.");
-                // Nothing ran that the retrace would not run again, except draws: give them back, so the
-                // retrace draws what eager code would.
-                for (int i = 0; i < statesAtStart!.Length; i++) sources[i].State = statesAtStart[i];
-                failure = new GuardFailure(op.Site, $"value {op.ExpectedText} -> {nowText}");
-                return null;
-            }
-            if (op.Kind is GraphOpKind.Write or GraphOpKind.SetGrad or GraphOpKind.HostEffect || op.Custom is { Writes: true }) effectsDone ??= $"{op.Kind} at {op.Site}";
-            // A tape open around the call may follow tensors the trace did not see followed: record as traced.
-            bool records = backward is null && GradMode.Enabled && op.GradEnabled && (op.RecordsForCaller || recordAll);
-            try
-            {
-                if (quiet && op.Kind == GraphOpKind.Call && op.Op!.OutputCount == 1 && !(records && AnyRequiresGrad(op, env)))
-                    RunQuiet(op, env, reuseInputs);
-                else if (records || !GradMode.Enabled) RunOp(op, env);
-                else
-                    using (Autograd.NoGrad()) RunOp(op, env);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException && !e.Message.Contains(op.Site, StringComparison.Ordinal))
-            {
-                throw ReplayError(op, e);
+                var op = ops[index];
+                // The common case first, with nothing else to decide: an op the plan runs straight to its kernel.
+                // NB: no CallSite.Replaying for it: a kernel names no call site, and a failure names op.Site below.
+                if (buffers is not null && buffers.RunsQuiet(index))
+                {
+                    try { RunQuiet(op, index, env, reuseInputs, buffers, ref batch); }
+                    catch (Exception e) when (NamesNoSite(op, e)) { throw ReplayError(op, e); }
+                    continue;
+                }
+                batch.Close();
+                CallSite.Replaying = op.Site;
+                if (op.Kind is GraphOpKind.Guard or GraphOpKind.GradGuard)
+                {
+                    if (GuardHolds(graph, op, env, effectsDone, out string now)) continue;
+                    // Nothing ran that the retrace would not run again, except draws: give them back, so the
+                    // retrace draws what eager code would.
+                    for (int i = 0; i < statesAtStart!.Length; i++) sources[i].State = statesAtStart[i];
+                    failure = new GuardFailure(op.Site, $"value {op.ExpectedText} -> {now}");
+                    return null;
+                }
+                if (op.Kind is GraphOpKind.Write or GraphOpKind.SetGrad or GraphOpKind.HostEffect || op.Custom is { Writes: true }) effectsDone ??= $"{op.Kind} at {op.Site}";
+                // A tape open around the call may follow tensors the trace did not see followed: record as traced.
+                bool records = backward is null && GradMode.Enabled && op.GradEnabled && (op.RecordsForCaller || recordAll);
+                try
+                {
+                    if (quiet && op.Kind == GraphOpKind.Call && op.Op!.OutputCount == 1 && !(records && AnyRequiresGrad(op, env)))
+                        RunQuiet(op, index, env, reuseInputs, buffers, ref batch);
+                    else if (records || !GradMode.Enabled) RunOp(op, env);
+                    else
+                        using (Autograd.NoGrad()) RunOp(op, env);
+                }
+                catch (Exception e) when (NamesNoSite(op, e)) { throw ReplayError(op, e); }
             }
         }
+        finally { batch.Close(); }
         var outputs = new Tensor[graph.Outputs.Count];
         for (int i = 0; i < outputs.Length; i++) outputs[i] = env[graph.Outputs[i]];
         if (backward is not null) CompiledCallRecord.Attach(graph, backward, args, env, outputs, statesAtStart!);
@@ -125,24 +141,31 @@ internal static class Replay
         return outputs;
     }
 
+    /// <summary>
+    /// Whether a guard op reads what it read when traced (else <paramref name="now"/>: what it reads, as text); an
+    /// error when it does not and side effects of the call already ran.
+    /// </summary>
+    static bool GuardHolds(TracedGraph graph, GraphOp op, Tensor[] env, string? effectsDone, out string now)
+    {
+        now = "";
+        var bytes = op.Kind == GraphOpKind.Guard ? HostValues.Bytes(env[op.Inputs[0]], observed: true) : [env[op.Inputs[0]].Grad is null ? (byte)0 : (byte)1];
+        if (bytes.AsSpan().SequenceEqual(op.Expected)) return true;
+        now = op.Kind == GraphOpKind.Guard ? HostValues.Format(bytes, graph.Values[op.Inputs[0]].DType) : bytes[0] == 1 ? ".grad present" : ".grad null";
+        if (effectsDone is { } done)
+            throw Errors.State("CompiledFunction", $"in this call {now} at {op.Site} (traced: {op.ExpectedText}), after side effects of " +
+                $"the graph already ran ({done}); the call can't start over without repeating them. Make the function read it before " +
+                "its updates (for gradients: the same parameters must get gradients on every call), or call it eagerly.");
+        return false;
+    }
+
+    // An exception that does not name the op's traced line yet gets wrapped (ReplayError).
+    static bool NamesNoSite(GraphOp op, Exception e) => e is not OutOfMemoryException && !e.Message.Contains(op.Site, StringComparison.Ordinal);
+
     static bool AnyRequiresGrad(GraphOp op, Tensor[] env)
     {
         foreach (var id in op.Inputs)
             if (env[id].RequiresGrad) return true;
         return false;
-    }
-
-    /// <summary>
-    /// An op no interpreter needs to see: straight to its kernel, on the graph's own primitive instance (it
-    /// records nothing, so no node keeps it; or the one its rebuild makes from C# state now) with its kernel
-    /// looked up once.
-    /// </summary>
-    static void RunQuiet(GraphOp op, Tensor[] env, bool reuseInputs)
-    {
-        var inputs = reuseInputs ? op.InputBuffer ??= new Tensor[op.Inputs.Length] : new Tensor[op.Inputs.Length];
-        for (int i = 0; i < inputs.Length; i++) inputs[i] = env[op.Inputs[i]];
-        env[op.Outputs[0]] = Dispatch.CallUnobserved(op.Rebuild is { } make ? make() : op.Op!, inputs, ref op.Kernel);
-        if (reuseInputs) Array.Clear(inputs);
     }
 
     /// <summary>An op failed in a replay: the same kind of exception, naming the op and the user's line it was traced from.</summary>

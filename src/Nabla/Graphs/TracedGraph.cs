@@ -58,6 +58,9 @@ internal sealed class TracedGraph
     public Tensor[]? Env;
     public int EnvInUse;
 
+    /// <summary>The buffers quiet replays reuse, one plan per <see cref="ReplayRecording"/> (see <see cref="ReplayBuffers.For"/>).</summary>
+    public ReplayBuffers?[]? BufferPlans;
+
     /// <summary>Guards of every kind (counted once the trace is finished: replays ask on every call).</summary>
     public int GuardCount => _guardCount ??= Ops.Count(o => o.Kind is GraphOpKind.Guard or GraphOpKind.GradGuard) + HostGuards.Count;
 

@@ -23,8 +23,12 @@ internal static class ElementwiseDriver
             kernel(x.Data<T>().AsSpan(x.Offset, y.NumElements), y.Data<T>().AsSpan(y.Offset, y.NumElements));
             return;
         }
-        Unary<T, T>(x, y, (s, d) => kernel(s, d));
+        Strided(x, y, kernel);
     }
+
+    // NB: apart from the one-run path, so that its closure (made on entry to the method that captures) costs
+    // the one-run path no allocation.
+    static void Strided<T>(Tensor x, Tensor y, SpanMap<T> kernel) where T : unmanaged => Unary<T, T>(x, y, (s, d) => kernel(s, d));
 
     /// <summary>
     /// Whether <paramref name="y"/> and every operand are one contiguous run of the same shape, too short to
@@ -64,6 +68,12 @@ internal static class ElementwiseDriver
             kernel(a.Data<T>().AsSpan(a.Offset, count), 1, b.Data<T>().AsSpan(b.Offset, count), 1, y.Data<T>().AsSpan(y.Offset, count));
             return;
         }
+        Strided(a, b, y, kernel);
+    }
+
+    /// <summary><see cref="Binary"/> walking the runs (apart, as the unary one).</summary>
+    static void Strided<T>(Tensor a, Tensor b, Tensor y, BinaryRun<T> kernel) where T : unmanaged
+    {
         var loop = new StridedLoop(y.Shape.Span, [a.Strides, b.Strides, y.Strides], [a.Offset, b.Offset, y.Offset]);
         int sa = loop.InnerStride(0), sb = loop.InnerStride(1);
         var ad = a.Data<T>();

@@ -1,0 +1,38 @@
+using Nabla.Backends;
+using Nabla.Engine;
+
+namespace Nabla.Graphs;
+
+internal static partial class Replay
+{
+    /// <summary>
+    /// An op no interpreter needs to see: straight to its kernel, on the graph's own primitive instance (it
+    /// records nothing, so no node keeps it; or the one its rebuild makes from C# state now) with its kernel
+    /// looked up once.
+    /// </summary>
+    /// <remarks>
+    /// An op that writes into a kept buffer (<see cref="ReplayBuffers"/>) runs with <paramref name="batch"/> open:
+    /// such an op is elementwise and allocates nothing, and a row of them shares one raw-access scope.
+    /// </remarks>
+    static void RunQuiet(GraphOp op, int index, Tensor[] env, bool reuseInputs, ReplayBuffers? buffers, ref KernelBatch batch)
+    {
+        Tensor[] inputs;
+        bool keep = buffers is not null && buffers.InputsReady(op);
+        if (keep) inputs = op.InputBuffer!;
+        else
+        {
+            if (reuseInputs) op.InputsKeptBy = null;
+            inputs = reuseInputs ? op.InputBuffer ??= new Tensor[op.Inputs.Length] : new Tensor[op.Inputs.Length];
+            for (int i = 0; i < inputs.Length; i++) inputs[i] = env[op.Inputs[i]];
+            keep = buffers is not null && buffers.KeepFilled(index, op, inputs);
+        }
+        var into = buffers?.Into(index, op);
+        if (into is not null) batch.Open();
+        else batch.Close();
+        var y = Dispatch.CallUnobserved(op.Rebuild is { } make ? make() : op.Op!, inputs, ref op.Kernel, into);
+        buffers?.AfterOp(index, y, into);
+        env[op.Outputs[0]] = y;
+        if (reuseInputs && !keep)
+            for (int i = 0; i < inputs.Length; i++) inputs[i] = null!;   // the graph must not keep this call's tensors alive
+    }
+}

@@ -1,0 +1,225 @@
+using Nabla.Backends;
+
+namespace Nabla.Graphs;
+
+/// <summary>Which ops of a quiet replay may record an autograd node: each kind has its own <see cref="ReplayBuffers"/>.</summary>
+internal enum ReplayRecording
+{
+    /// <summary>Grad mode is off: no op records.</summary>
+    None,
+    /// <summary>A joint graph: no op records, and the backward keeps <see cref="BackwardGraph.SavedIds"/>.</summary>
+    Joint,
+    /// <summary>Grad mode is on without a joint graph: ops that record for the caller may keep what they read.</summary>
+    PerOp,
+}
+
+/// <summary>
+/// The buffers a quiet replay of one graph writes its intermediate values into, kept by the graph from call to
+/// call instead of a new tensor per op (a static memory plan, as a CUDA graph's). A value gets a buffer only when
+/// nothing outside the call can see it: made by a one-output primitive call and read only by such calls, all of
+/// which run straight to their kernels (no autograd node keeps it), not an output, not kept by a joint graph's
+/// backward, not written in place. Values whose lifetimes do not overlap share a buffer (same shape, dtype and
+/// device), freed after their last reader. A view or alias of a buffer made at run time (a reshape, a kernel that
+/// returns its input) may outlive that plan: the buffer then leaves the pool (<see cref="AfterOp"/>), and a later
+/// value that was to share it gets a new one. The graph holds its buffers between calls: as much memory as the
+/// pooled values alive at once.
+/// </summary>
+internal sealed class ReplayBuffers
+{
+    /// <summary>What the plan says of one op.</summary>
+    struct OpPlan
+    {
+        public bool Quiet;          // see Quiet()
+        public int OutputSlot;      // the buffer its output is written into, or -1
+        public int[]? InputSlots;   // per input: its buffer, or -1 (null when no input has one)
+        public bool StableInputs;   // every input is a buffer or a capture: its filled input array stays right
+    }
+
+    readonly OpPlan[] _ops;
+    readonly GraphValue[] _slotLayout;
+    readonly Tensor?[] _slots;
+    readonly int _valueCount;
+    // Goes up whenever a buffer is made or leaves the pool, or an op's value is not its buffer: input arrays
+    // filled before hold other tensors than a fill would now.
+    int _generation;
+    int _made;   // the buffer the last Into made, or -1
+
+    ReplayBuffers(OpPlan[] ops, GraphValue[] slotLayout, int valueCount, int pooledValues)
+    {
+        _ops = ops;
+        _slotLayout = slotLayout;
+        _slots = new Tensor?[slotLayout.Length];
+        _valueCount = valueCount;
+        PooledValues = pooledValues;
+    }
+
+    /// <summary>Off: every replay makes a new tensor per op, as before buffers were kept (to compare both in one process).</summary>
+    public static bool Enabled { get; set; } = true;
+
+    /// <summary>How many values of the graph get a buffer (tests).</summary>
+    public int PooledValues { get; }
+
+    /// <summary>How many buffers they share (tests).</summary>
+    public int SlotCount => _slots.Length;
+
+    /// <summary>The plan of <paramref name="graph"/> for replays of this kind, built on first use and kept by the graph.</summary>
+    public static ReplayBuffers For(TracedGraph graph, ReplayRecording recording)
+    {
+        var plans = graph.BufferPlans ??= new ReplayBuffers?[3];
+        ref var plan = ref plans[(int)recording];
+        // NB: a pass that rewrites the graph after it replayed makes the plan stale; it is then made again.
+        if (plan is null || plan._ops.Length != graph.Ops.Count || plan._valueCount != graph.Values.Count) plan = Build(graph, recording);
+        return plan;
+    }
+
+    /// <summary>
+    /// Whether op number <paramref name="index"/> runs straight to its kernel in every replay of this kind (a
+    /// one-output primitive call that records no node), so the replay need not ask again.
+    /// </summary>
+    public bool RunsQuiet(int index) => _ops[index].Quiet;
+
+    /// <summary>Whether the op's input array (<see cref="GraphOp.InputBuffer"/>) holds what a fill would put there now.</summary>
+    public bool InputsReady(GraphOp op) => ReferenceEquals(op.InputsKeptBy, this) && op.InputsKeptAt == _generation;
+
+    /// <summary>
+    /// After op number <paramref name="index"/>'s input array was filled: whether it may stay as it is (its inputs
+    /// are buffers and captures, which the graph holds anyway), ready for the next calls while no buffer changes.
+    /// </summary>
+    public bool KeepFilled(int index, GraphOp op, Tensor[] inputs)
+    {
+        op.InputsKeptBy = null;
+        ref var step = ref _ops[index];
+        if (!step.StableInputs) return false;
+        if (step.InputSlots is { } slots)
+            for (int i = 0; i < slots.Length; i++)
+                if (slots[i] >= 0 && !ReferenceEquals(inputs[i], _slots[slots[i]])) return false;
+        op.InputsKeptBy = this;
+        op.InputsKeptAt = _generation;
+        return true;
+    }
+
+    /// <summary>The buffer op number <paramref name="index"/> may write its output into, or null.</summary>
+    public Tensor? Into(int index, GraphOp op)
+    {
+        _made = -1;
+        ref var step = ref _ops[index];
+        if (step.OutputSlot < 0) return null;
+        if (op.Kernel.Entry is { Into: null })
+        {
+            GiveUpSlot(ref step);   // its kernel (known from an earlier run) has no into-form
+            return null;
+        }
+        if (_slots[step.OutputSlot] is { } buffer) return buffer;
+        _generation++;
+        _made = step.OutputSlot;
+        return _slots[_made] = Backend.For(_slotLayout[_made].Device).Empty(_slotLayout[_made].DType, _slotLayout[_made].Shape);
+    }
+
+    /// <summary>
+    /// After op <paramref name="index"/> made <paramref name="result"/> (see <see cref="Into"/>). An op that did
+    /// not write into its buffer (a view, a kernel that did not take it) stops asking for one. When the result
+    /// shares memory with a buffer the op read (a view, a kernel that returned its input), that buffer leaves
+    /// the pool, since the result may outlive the plan.
+    /// </summary>
+    public void AfterOp(int index, Tensor result, Tensor? into)
+    {
+        if (ReferenceEquals(result, into)) return;
+        ref var step = ref _ops[index];
+        if (into is not null)
+        {
+            GiveUpSlot(ref step);
+            if (_made >= 0) _slots[_made] = null;   // made for this op only: the graph must not hold it for nothing
+        }
+        if (step.InputSlots is not { } read) return;
+        foreach (int slot in read)
+            if (slot >= 0 && _slots[slot] is { } buffer && result.SharesStorage(buffer))
+            {
+                _slots[slot] = null;
+                _generation++;
+            }
+    }
+
+    // The op's value is not its buffer from now on: input arrays kept with the buffer must be filled again.
+    void GiveUpSlot(ref OpPlan step)
+    {
+        step.OutputSlot = -1;
+        _generation++;
+    }
+
+    static ReplayBuffers Build(TracedGraph graph, ReplayRecording recording)
+    {
+        var ops = graph.Ops;
+        int valueCount = graph.Values.Count;
+        var plan = new OpPlan[ops.Count];
+        var pooled = new bool[valueCount];
+        var lastUse = new int[valueCount];
+        for (int i = 0; i < ops.Count; i++)
+            if (plan[i].Quiet = Quiet(ops[i], recording)) pooled[ops[i].Outputs[0]] = true;
+        for (int i = 0; i < ops.Count; i++)
+            foreach (int id in ops[i].Inputs)
+            {
+                lastUse[id] = i;
+                if (!plan[i].Quiet) pooled[id] = false;
+            }
+        foreach (int id in graph.Outputs) pooled[id] = false;
+        if (recording == ReplayRecording.Joint && graph.Backward is { } backward)
+        {
+            foreach (int id in backward.SavedIds) pooled[id] = false;
+            foreach (int id in backward.InputIds) pooled[id] = false;
+        }
+        var captured = new bool[valueCount];
+        foreach (var (id, _) in graph.Captures) captured[id] = true;
+
+        var slotOf = new int[valueCount];
+        var layouts = new List<GraphValue>();
+        var free = new Dictionary<(Shape, DType, Device), Stack<int>>();
+        int pooledCount = 0;
+        for (int i = 0; i < ops.Count; i++)
+        {
+            var op = ops[i];
+            ref var step = ref plan[i];
+            step.OutputSlot = -1;
+            if (op.Outputs.Length == 1 && pooled[op.Outputs[0]])
+            {
+                var value = graph.Values[op.Outputs[0]];
+                step.OutputSlot = slotOf[value.Id] = free.TryGetValue(Key(value), out var stack) && stack.Count > 0 ? stack.Pop() : NewSlot(value);
+                pooledCount++;
+            }
+            step.StableInputs = step.Quiet;
+            for (int k = 0; k < op.Inputs.Length; k++)
+            {
+                int id = op.Inputs[k];
+                if (pooled[id]) (step.InputSlots ??= [.. Enumerable.Repeat(-1, op.Inputs.Length)])[k] = slotOf[id];
+                else step.StableInputs &= captured[id];
+            }
+            // Inputs' buffers are freed after the op made its output, so an output never shares memory with an input.
+            foreach (int id in op.Inputs.Distinct())
+                if (pooled[id] && lastUse[id] == i) Free(id);
+            if (step.OutputSlot >= 0 && lastUse[op.Outputs[0]] <= i) Free(op.Outputs[0]);   // never read
+        }
+        return new ReplayBuffers(plan, [.. layouts], valueCount, pooledCount);
+
+        static (Shape, DType, Device) Key(GraphValue v) => (v.Shape, v.DType, v.Device);
+
+        int NewSlot(GraphValue value)
+        {
+            layouts.Add(value);
+            return layouts.Count - 1;
+        }
+
+        void Free(int id)
+        {
+            var key = Key(graph.Values[id]);
+            if (!free.TryGetValue(key, out var stack)) free[key] = stack = new Stack<int>();
+            stack.Push(slotOf[id]);
+        }
+    }
+
+    /// <summary>
+    /// Whether a quiet replay of this kind runs <paramref name="op"/> straight to its kernel with nothing kept
+    /// (the condition of Replay's quiet path): a one-output primitive call that records no node.
+    /// </summary>
+    static bool Quiet(GraphOp op, ReplayRecording recording) =>
+        op.Kind == GraphOpKind.Call && op.Outputs.Length == 1 && op.Op!.OutputCount == 1 &&
+        !(recording == ReplayRecording.PerOp && op.GradEnabled && op.RecordsForCaller);
+}
