@@ -153,6 +153,8 @@ internal sealed class GraphOp
         if (aliasShape is not null) copy._layout = (aliasShape, Shape.ContiguousStrides(aliasShape.Span), 0);
         copy.Kernel = default;
         copy.InputBuffer = null;
+        copy.InputsKeptBy = null;   // the copy's graph has its own buffers (ReplayBuffers)
+        copy.InputsKeptAt = 0;
         return copy;
     }
 }
