@@ -16,7 +16,8 @@ internal sealed record GraphFile(string Name, List<LoadedGraph> Graphs, Dictiona
 /// id in range and defined once before it is read, every op of a kind a saved graph may hold with the
 /// inputs and outputs that kind needs, primitives only of Nabla's own savable types with exactly their
 /// fields (<see cref="PrimitiveCodec"/>), layouts that fit their values, and each weight or constant of the
-/// shape and dtype its value has. Anything else is an <see cref="InvalidDataException"/> naming the file
+/// shape and dtype its value has. The bodies of Graph.Cond / WhileLoop / Scan ops are graphs read by the same
+/// code (<see cref="GraphFileFlow"/>). Anything else is an <see cref="InvalidDataException"/> naming the file
 /// and the item.
 /// </summary>
 internal static class GraphFileReader
@@ -106,8 +107,6 @@ internal static class GraphFileReader
         if (e.ValueKind != JsonValueKind.Object) throw fail("must be an object");
         context.StartGraph();
         var (graph, defined) = ReadValues(e, context, fail);
-        int Id(int id, Func<string, Exception> at) => defined.Id(id, at);
-        void Define(int id, Func<string, Exception> at) => defined.Define(id, at);
 
         var signature = PrimitiveCodec.Property(e, "signature", JsonValueKind.Object, fail);
         bool gradEnabled = GraphFileValues.Bool(signature, "gradEnabled", fail);
@@ -129,7 +128,7 @@ internal static class GraphFileReader
         for (int i = 0; i < parameters.Length; i++)
         {
             var at = In(fail, $"parameter {i}");
-            int id = Id(parameters[i], at);
+            int id = defined.Id(parameters[i], at);
             // The same tensor passed twice is one value, and the signature says so.
             if (defined[id] && (args[i].SameAs < 0 || parameters[args[i].SameAs] != id)) throw at($"reuses value %{id} without sharing memory with that argument");
             defined.Set(id);
@@ -145,7 +144,7 @@ internal static class GraphFileReader
             var ids = GraphFileValues.Ints(pair, at, "[capture, value]", min: 0, maxLength: 2);
             if (ids.Length != 2) throw at("must be [capture index, value id]");
             if (ids[0] >= captures.Count) throw at($"names capture {ids[0]}, but the file has {captures.Count}");
-            Define(ids[1], at);
+            defined.Define(ids[1], at);
             var t = captures[ids[0]];
             if (!Matches(graph.Values[ids[1]], t.Shape, t.DType, t.Device)) throw at($"value %{ids[1]} does not have the weight's layout");
             graph.Captures.Add((ids[1], t));

@@ -83,6 +83,41 @@ public class SavedControlFlowHardeningTests
         Assert.InRange(rejected, 200, 400);
     }
 
+    [Fact]
+    public void RandomEditsOfTheDescriptionAreRejectedOrGiveAWorkingFunction()
+    {
+        // Byte flips mostly break the safetensors header (its JSON, its UTF-8); edits that keep the description
+        // readable text reach the graph reader: a digit changed (an id, a size, a count), or a JSON token.
+        var (tensors, metadata) = Split(ValidFile());
+        string text = metadata["nabla.graph"];
+        const string Tokens = "0123456789[]{},:\"-";
+        int rejected = 0, accepted = 0;
+        for (int seed = 0; seed < 1000; seed++)
+        {
+            var rng = new Random(seed);
+            var chars = text.ToCharArray();
+            for (int k = 1 + rng.Next(3); k > 0; k--)
+            {
+                int at = rng.Next(chars.Length);
+                chars[at] = char.IsAsciiDigit(chars[at]) || rng.Next(2) == 0 ? (char)('0' + rng.Next(10)) : Tokens[rng.Next(Tokens.Length)];
+            }
+            var meta = new Dictionary<string, string>(metadata) { ["nabla.graph"] = new string(chars) };
+            LoadedFunction loaded;
+            try { loaded = Load(SafeTensors.Serialize(tensors, meta), "edited.graph"); }
+            catch (InvalidDataException e)
+            {
+                Assert.StartsWith("Invalid graph file 'edited.graph': ", e.Message);
+                rejected++;
+                continue;
+            }
+            catch (ArgumentException) { rejected++; continue; }   // a weight's layout changed: the loader's argument error
+            accepted++;
+            try { loaded.CallMany(Xs()); }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException) { }
+        }
+        Assert.True(rejected > 500 && accepted > 50, $"{rejected} rejected, {accepted} accepted");
+    }
+
     /// <summary>The file's description as JSON, and the nodes of its nested constructs.</summary>
     sealed class Description
     {

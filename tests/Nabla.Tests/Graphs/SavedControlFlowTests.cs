@@ -1,3 +1,4 @@
+using Nabla.IO;
 using Nabla.Tests.IO;
 
 namespace Nabla.Tests.Graphs;
@@ -132,6 +133,22 @@ public class SavedControlFlowTests
         var printed = loaded.GraphFor(xs);
         foreach (var part in new[] { "graph step(", "graph body(", "graph ifTrue(", "= cond(%", "= while_loop(%" })
             Assert.Contains(part, printed);
+    }
+
+    [Fact]
+    public void AnotherProcessWithoutTheSourceRunsNestedControlFlowBitwise()
+    {
+        using var dir = new TempDirectory();
+        var w = new Variable(Tensor.FromArray(new float[] { 0.5f, -0.25f, 0.125f }, [3]), name: "w");
+        var compiled = Graph.Compile((Tensor xs) => Nested(xs, w));
+        compiled.Call(Tensor.Randn([4, 3], seed: 13));
+        compiled.Save(dir.File("nested.graph"), includeWeights: true);
+        var other = Tensor.Randn([4, 3], seed: 14) * 0.1;   // other branches and trip counts than the traced call
+        SafeTensors.Save(dir.File("in.safetensors"), new Dictionary<string, Tensor> { ["input0"] = other });
+
+        var (code, output) = SavedGraphProcessTests.RunGraph(dir.File("nested.graph"), dir.File("in.safetensors"), dir.File("out.safetensors"));
+        Assert.True(code == 0, output);
+        Assert.Equal(F(compiled.Call(other)), F(SafeTensors.Load(dir.File("out.safetensors"))["output0"]));
     }
 
     [Fact]
