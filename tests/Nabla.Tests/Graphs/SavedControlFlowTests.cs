@@ -119,6 +119,26 @@ public class SavedControlFlowTests
         }, Tensor.Zeros([3]), xs).Ys;
 
     [Fact]
+    public void GradientsFlowThroughTheLoadedBodiesAsThroughTheCompiledOnes()
+    {
+        var w = new Variable(Tensor.FromArray(new float[] { 0.5f, -0.25f, 0.125f }, [3]), name: "w");
+        var compiled = Graph.Compile((Tensor xs) => Nested(xs, w));
+        var xs = Tensor.Randn([4, 3], seed: 15);
+        Tensor GradOf(Func<Tensor, Tensor> f)
+        {
+            var x = xs.Clone().Detach();
+            x.RequiresGrad = true;
+            (f(x) * Tensor.Randn([4, 3], seed: 16)).Sum().Backward();
+            return x.Grad!;
+        }
+        var expected = GradOf(x => compiled.Call(x));   // traces the signature with requires_grad
+        Assert.Contains(F(expected), g => g != 0);
+        var loaded = SaveAndLoad(compiled);
+        Assert.Equal(F(expected), F(GradOf(x => loaded.Call(x))));
+        Assert.Equal(F(expected), F(GradOf(x => Nested(x, w))));
+    }
+
+    [Fact]
     public void NestedControlFlowSavesAndLoads()
     {
         var w = new Variable(Tensor.FromArray(new float[] { 0.5f, -0.25f, 0.125f }, [3]), name: "w");
