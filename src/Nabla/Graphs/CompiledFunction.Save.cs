@@ -17,11 +17,14 @@ public partial class CompiledFunction
     /// JSON in its metadata, their constants as tensors, and, when <paramref name="includeWeights"/>, the
     /// captured tensors (parameters, buffers, Variables) under their names (a module's parameter names,
     /// else Variable names, else capture0, capture1, ...); without them, Load takes the weights by those names.
-    /// Random ops draw from the loading process's global generator.
+    /// Random ops draw from the loading process's global generator. Graph.Cond, WhileLoop and Scan are saved as
+    /// one op each with their bodies as graphs of their own (nested at most 16 deep), so the loaded function takes
+    /// the branch and runs the iterations each call's data asks for.
     /// </summary>
-    /// <exception cref="InvalidOperationException">Nothing was traced yet; a signature runs eagerly; or a graph holds a step that
-    /// needs the C# code or the engine's gradient state (a backward pass, a .Grad read or write, a guard on C# state such as an
-    /// optimizer's step count): a saved function is for inference.</exception>
+    /// <exception cref="InvalidOperationException">Nothing was traced yet; a signature runs eagerly; a graph (or a body of its
+    /// control flow) holds a step that needs the C# code or the engine's gradient state (a custom function, a backward pass, a .Grad
+    /// read or write, a guard on C# state such as an optimizer's step count): a saved function is for inference; or control flow is
+    /// nested more than 16 deep.</exception>
     /// <exception cref="NotSupportedException">An op's primitive has a parameter a file cannot hold (a custom function, a tensor).</exception>
     public void Save(string path, bool includeWeights = false)
     {
@@ -65,9 +68,10 @@ public partial class CompiledFunction
     /// given there (used by reference: later in-place changes to them are seen), else from the file; each must have the
     /// shape, dtype and device it was traced with. The file is validated completely before anything runs: a malformed,
     /// truncated or foreign file is an <see cref="InvalidDataException"/> that names the file and the item.
-    /// Besides its structure, types, ids and sizes, every graph is run once at load time on the reference device (on
-    /// zeros; bounds-checked managed loops), and each op must make values of the recorded shapes and dtypes, so
-    /// parameters that do not suit their inputs never reach the fast kernels; this costs one reference-speed call per graph.
+    /// Besides its structure, types, ids and sizes, every graph, and every body of its Graph.Cond / WhileLoop / Scan ops
+    /// on its own, is run once at load time on the reference device (on zeros; bounds-checked managed loops), and each op
+    /// must make values of the recorded shapes and dtypes, so parameters that do not suit their inputs never reach the
+    /// fast kernels; this costs one reference-speed call per graph and body (a loop is not run to its end).
     /// NB: as with torch.jit.load and tf.saved_model.load, a graph file is a program: load only files you trust.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not a valid graph file.</exception>

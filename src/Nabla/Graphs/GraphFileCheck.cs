@@ -10,7 +10,8 @@ namespace Nabla.Graphs;
 /// (a reshape or view that reaches past its tensor, a window geometry larger than the image) fails here
 /// with an exception instead of reaching the fast kernels, which trust the parameters the front end
 /// checked. Guards are not compared (zeros are no traced value); random ops use the seeds in the file,
-/// so the global generator is not touched. Its cost is one reference-speed call per graph.
+/// so the global generator is not touched. The bodies of control-flow ops are checked the same way, each run
+/// once on its own (<see cref="GraphFileFlow"/>). Its cost is one reference-speed call per graph and body.
 /// </summary>
 internal static class GraphFileCheck
 {
@@ -27,7 +28,7 @@ internal static class GraphFileCheck
             try
             {
                 var inputs = Array.ConvertAll(op.Inputs, i => env[i]);
-                Run(op, inputs, env);
+                Run(op, inputs, env, Zeros);
                 foreach (var id in op.Outputs) Check(env[id], graph.Values[id], id);
                 if (op.Kind == GraphOpKind.Write)
                     foreach (var id in op.Written) Check(env[id], graph.Values[id], id);
@@ -39,7 +40,7 @@ internal static class GraphFileCheck
         }
     }
 
-    static void Run(GraphOp op, Tensor[] inputs, Tensor[] env)
+    static void Run(GraphOp op, Tensor[] inputs, Tensor[] env, Func<int, Tensor> zeros)
     {
         switch (op.Kind)
         {
@@ -66,6 +67,11 @@ internal static class GraphFileCheck
                 break;
             case GraphOpKind.Guard:
                 HostValues.Bytes(inputs[0], observed: false);   // the value must be readable; zeros are not the traced one
+                break;
+            case GraphOpKind.ControlFlow:
+                // Its bodies were each run so when read, and their parameters and results checked against the op's values
+                // (GraphFileFlow); the construct itself is not run: a loop would run as long as the file's data says.
+                foreach (var id in op.Outputs) env[id] = zeros(id);
                 break;
         }
     }

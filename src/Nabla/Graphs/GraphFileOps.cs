@@ -11,12 +11,13 @@ namespace Nabla.Graphs;
 /// <summary>
 /// Reads one op of a graph file into a <see cref="GraphOp"/>, checking that its kind is one a saved graph
 /// may hold, that it has the inputs and outputs that kind and its primitive need, that every input is
-/// already defined and every output new, and that constants, aliases and guards fit their values.
+/// already defined and every output new, and that constants, aliases, guards and control-flow ops (with their
+/// bodies, <see cref="GraphFileFlow"/>) fit their values.
 /// </summary>
 internal static class GraphFileOps
 {
-    public static GraphOp Parse(JsonElement e, TracedGraph graph, bool[] defined, Func<int, Func<string, Exception>, int> id,
-        Action<int, Func<string, Exception>> define, Dictionary<string, Tensor> tensors, HashSet<string> used, Func<string, Exception> fail, int graphIndex)
+    /// <summary>One op of <paramref name="graph"/>, a top-level graph (<paramref name="depth"/> 0) or a body of a control-flow op.</summary>
+    public static GraphOp Parse(JsonElement e, TracedGraph graph, DefinedValues defined, GraphFileContext context, int depth, Func<string, Exception> fail)
     {
         if (e.ValueKind != JsonValueKind.Object) throw fail("must be an object");
         string kindName = GraphFileValues.String(e, "kind", fail);
@@ -25,13 +26,19 @@ internal static class GraphFileOps
         var kind = Enum.Parse<GraphOpKind>(kindName);
         string site = GraphFileValues.String(e, "site", fail);
         fail = GraphFileReader.In(fail, $"{kind} at {site}");
-        if (kind is not (GraphOpKind.Call or GraphOpKind.Create or GraphOpKind.Transfer or GraphOpKind.Write or GraphOpKind.Constant or GraphOpKind.Alias or GraphOpKind.Guard or GraphOpKind.Check))
+        if (kind is not (GraphOpKind.Call or GraphOpKind.Create or GraphOpKind.Transfer or GraphOpKind.Write or GraphOpKind.Constant or GraphOpKind.Alias
+            or GraphOpKind.Guard or GraphOpKind.Check or GraphOpKind.ControlFlow))
             throw fail($"a saved graph can't hold a {kind} op (it runs without the source's gradient bookkeeping)");
+        // As when traced (TracedBody refuses it): a branch not taken or a loop body must not update tensors.
+        if (kind == GraphOpKind.Write && depth > 0) throw fail("a body of Graph.Cond, WhileLoop or Scan can't update a tensor in place");
+        // Before anything else of the op is read, so a hostile file's nesting costs no work past the limit.
+        if (kind == GraphOpKind.ControlFlow && depth >= GraphFileFlow.MaxNesting)
+            throw fail($"its bodies would be nested {depth + 1} deep, above the limit of {GraphFileFlow.MaxNesting}");
 
         var inputs = GraphFileValues.Ints(PrimitiveCodec.Property(e, "inputs", JsonValueKind.Array, fail), fail, "inputs", maxLength: GraphFileReader.MaxOpInputs);
         var outputs = GraphFileValues.Ints(PrimitiveCodec.Property(e, "outputs", JsonValueKind.Array, fail), fail, "outputs", maxLength: GraphFileReader.MaxOpInputs);
         foreach (var i in inputs)
-            if (!defined[id(i, fail)]) throw fail($"reads value %{i} before anything defines it");
+            if (!defined[defined.Id(i, fail)]) throw fail($"reads value %{i} before anything defines it");
         Primitive? op = e.TryGetProperty("op", out var opElement) ? PrimitiveCodec.Read(opElement, fail) : null;
         var device = GraphFileValues.DeviceOf(PrimitiveCodec.Property(e, "device", JsonValueKind.String, fail), fail, "device");
         bool draws = GraphFileValues.Bool(e, "draws", fail);
@@ -41,6 +48,7 @@ internal static class GraphFileOps
         Tensor? constant = null;
         byte[] expected = [];
         string expectedText = "";
+        ControlFlowOp? flow = null;
         switch (kind)
         {
             case GraphOpKind.Call:
@@ -62,8 +70,8 @@ internal static class GraphFileOps
             case GraphOpKind.Constant:
                 Need(op is null && inputs.Length == 0 && outputs.Length == 1, "a constant has no primitive, no inputs and one output");
                 string name = GraphFileValues.String(e, "constant", fail);
-                constant = tensors.GetValueOrDefault(name) ?? throw fail($"its tensor '{PrimitiveCodec.Clip(name)}' is not in the file");
-                if (!name.StartsWith(GraphFileWriter.ConstantPrefix, StringComparison.Ordinal) || !used.Add(name))
+                constant = context.Tensors.GetValueOrDefault(name) ?? throw fail($"its tensor '{PrimitiveCodec.Clip(name)}' is not in the file");
+                if (!name.StartsWith(GraphFileWriter.ConstantPrefix, StringComparison.Ordinal) || !context.Used.Add(name))
                     throw fail($"its tensor '{PrimitiveCodec.Clip(name)}' is not a constant of its own (a weight, or another op's)");
                 break;
             case GraphOpKind.Alias:
@@ -84,8 +92,12 @@ internal static class GraphFileOps
                 if (read.DType == DType.Bool && expected.AsSpan().IndexOfAnyExcept((byte)0, (byte)1) >= 0) throw fail("its expected booleans must be bytes 0 or 1");
                 expectedText = GraphFileValues.String(e, "expectedText", fail);
                 break;
+            case GraphOpKind.ControlFlow:
+                if (op is not null) throw fail("a control-flow op has no primitive (its bodies are graphs)");
+                flow = GraphFileFlow.Read(PrimitiveCodec.Property(e, "flow", JsonValueKind.Object, fail), site, inputs, outputs, graph, defined, context, depth, fail);
+                break;
         }
-        foreach (var o in outputs) define(o, fail);
+        foreach (var o in outputs) defined.Define(o, fail);
         if (kind == GraphOpKind.Alias && (!graph.Values[outputs[0]].Shape.Equals(layout.Item1) || graph.Values[outputs[0]].DType != graph.Values[inputs[0]].DType))
             throw fail($"its layout {layout.Item1} must have the shape of value %{outputs[0]} ({graph.Values[outputs[0]].Shape}), and the dtype of its source");
         if (constant is not null && !GraphFileReader.Matches(graph.Values[outputs[0]], constant.Shape, constant.DType, constant.Device))
@@ -100,7 +112,7 @@ internal static class GraphFileOps
             GradEnabled = GraphFileValues.Bool(e, "gradEnabled", fail),
             DrawSource = draws ? Generator.Default : null,   // as eager code, the loading process's global generator
             RequiresGrad = GraphFileValues.Bool(e, "requiresGrad", fail),
-            Constant = constant, Layout = layout, Expected = expected, ExpectedText = expectedText, Check = check,
+            Constant = constant, Layout = layout, Expected = expected, ExpectedText = expectedText, Check = check, Flow = flow,
             Cut = kind == GraphOpKind.Alias && e.TryGetProperty("cut", out var cut) ? new GraphCut(cut.ValueKind == JsonValueKind.String ? cut.GetString()! : throw fail("'cut' must be a string")) : null,
         };
 

@@ -16,7 +16,8 @@ internal sealed record GraphFile(string Name, List<LoadedGraph> Graphs, Dictiona
 /// id in range and defined once before it is read, every op of a kind a saved graph may hold with the
 /// inputs and outputs that kind needs, primitives only of Nabla's own savable types with exactly their
 /// fields (<see cref="PrimitiveCodec"/>), layouts that fit their values, and each weight or constant of the
-/// shape and dtype its value has. Anything else is an <see cref="InvalidDataException"/> naming the file
+/// shape and dtype its value has. The bodies of Graph.Cond / WhileLoop / Scan ops are graphs read by the same
+/// code (<see cref="GraphFileFlow"/>). Anything else is an <see cref="InvalidDataException"/> naming the file
 /// and the item.
 /// </summary>
 internal static class GraphFileReader
@@ -26,6 +27,13 @@ internal static class GraphFileReader
     public const int MaxOps = 1 << 22;
     public const int MaxCaptures = 1 << 20;
     public const int MaxOpInputs = 1 << 16;
+
+    /// <summary>
+    /// How deep the JSON may nest: a top-level op's fields need about 10 levels, and each level of control flow
+    /// (an op's "flow", its "bodies", a body, its "ops", an op) adds 5, so a file nested past
+    /// <see cref="GraphFileFlow.MaxNesting"/> is refused by the parser before any recursion of the reader.
+    /// </summary>
+    public const int MaxJsonDepth = 16 + 5 * (GraphFileFlow.MaxNesting + 1);
 
     public static GraphFile Read(Stream stream, string source, IReadOnlyDictionary<string, Tensor>? weights)
     {
@@ -38,7 +46,7 @@ internal static class GraphFileReader
         if (!meta.TryGetValue(GraphFileWriter.VersionKey, out var version) || version != GraphFileWriter.Version)
             throw Fail($"its graph format version is '{version ?? "(none)"}', and this Nabla reads version {GraphFileWriter.Version}");
         JsonDocument doc;
-        try { doc = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 32 }); }
+        try { doc = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = MaxJsonDepth }); }
         catch (JsonException e) { throw Fail($"the graph description is not valid JSON: {e.Message}"); }
         using (doc)
             return Parse(doc.RootElement, tensors, weights, Fail);
@@ -53,7 +61,8 @@ internal static class GraphFileReader
             .ToList();
 
         // Weights: one per capture, from the caller's map, else from the file.
-        var used = new HashSet<string>(StringComparer.Ordinal);
+        var context = new GraphFileContext(tensors);
+        var used = context.Used;
         var captures = new List<Tensor>();
         var captureNames = new List<string>();
         var missing = new List<string>();
@@ -83,7 +92,7 @@ internal static class GraphFileReader
         var graphs = new List<LoadedGraph>();
         int g = 0;
         foreach (var e in GraphFileValues.Array(root, "graphs", fail, MaxGraphs).EnumerateArray())
-            graphs.Add(ParseGraph(e, g, parameterNames, captures, tensors, used, In(fail, $"graph {g++}")));
+            graphs.Add(ParseGraph(e, parameterNames, captures, context, In(fail, $"graph {g++}")));
         if (graphs.Count == 0) throw fail("it holds no graph");
         // Every tensor of the file is a weight or a constant some op reads: nothing unexplained is accepted.
         foreach (var tensorName in tensors.Keys)
@@ -93,26 +102,11 @@ internal static class GraphFileReader
         return new GraphFile(name, graphs, weights, captureNames);
     }
 
-    static LoadedGraph ParseGraph(JsonElement e, int index, List<string> parameterNames, List<Tensor> captures,
-        Dictionary<string, Tensor> tensors, HashSet<string> used, Func<string, Exception> fail)
+    static LoadedGraph ParseGraph(JsonElement e, List<string> parameterNames, List<Tensor> captures, GraphFileContext context, Func<string, Exception> fail)
     {
         if (e.ValueKind != JsonValueKind.Object) throw fail("must be an object");
-        var graph = new TracedGraph();
-        int v = 0;
-        foreach (var value in GraphFileValues.Array(e, "values", fail, MaxValues).EnumerateArray())
-        {
-            var at = In(fail, $"value %{v}");
-            if (value.ValueKind != JsonValueKind.Object) throw at("must be an object");
-            var (shape, dtype, device) = Layout(value, at);
-            graph.Values.Add(new GraphValue(v++, shape, dtype, device));
-        }
-        var defined = new bool[graph.Values.Count];
-        int Id(int id, Func<string, Exception> at) => (uint)id < (uint)defined.Length ? id : throw at($"names value %{id}, but the graph has {defined.Length} values");
-        void Define(int id, Func<string, Exception> at)
-        {
-            if (defined[Id(id, at)]) throw at($"defines value %{id}, which is already defined");
-            defined[id] = true;
-        }
+        context.StartGraph();
+        var (graph, defined) = ReadValues(e, context, fail);
 
         var signature = PrimitiveCodec.Property(e, "signature", JsonValueKind.Object, fail);
         bool gradEnabled = GraphFileValues.Bool(signature, "gradEnabled", fail);
@@ -134,10 +128,10 @@ internal static class GraphFileReader
         for (int i = 0; i < parameters.Length; i++)
         {
             var at = In(fail, $"parameter {i}");
-            int id = Id(parameters[i], at);
+            int id = defined.Id(parameters[i], at);
             // The same tensor passed twice is one value, and the signature says so.
             if (defined[id] && (args[i].SameAs < 0 || parameters[args[i].SameAs] != id)) throw at($"reuses value %{id} without sharing memory with that argument");
-            defined[id] = true;
+            defined.Set(id);
             if (!Matches(graph.Values[id], args[i].Shape, args[i].DType, args[i].Device)) throw at($"value %{id} does not have the argument's layout");
             graph.Parameters.Add(id);
             graph.ParameterNames.Add(i < parameterNames.Count ? parameterNames[i] : $"args[{i}]");
@@ -150,25 +144,53 @@ internal static class GraphFileReader
             var ids = GraphFileValues.Ints(pair, at, "[capture, value]", min: 0, maxLength: 2);
             if (ids.Length != 2) throw at("must be [capture index, value id]");
             if (ids[0] >= captures.Count) throw at($"names capture {ids[0]}, but the file has {captures.Count}");
-            Define(ids[1], at);
+            defined.Define(ids[1], at);
             var t = captures[ids[0]];
             if (!Matches(graph.Values[ids[1]], t.Shape, t.DType, t.Device)) throw at($"value %{ids[1]} does not have the weight's layout");
             graph.Captures.Add((ids[1], t));
             graph.CaptureRequiresGrad.Add(t.RequiresGrad);   // as loaded: a later change would need a retrace, which a file can't do
         }
 
+        ReadOpsAndOutputs(e, graph, defined, context, depth: 0, fail);
+        return new LoadedGraph([.. args], gradEnabled, graph);
+    }
+
+    /// <summary>The "values" of a graph or a body: a new graph holding them, and which of them are defined so far (none).</summary>
+    internal static (TracedGraph Graph, DefinedValues Defined) ReadValues(JsonElement e, GraphFileContext context, Func<string, Exception> fail)
+    {
+        var values = GraphFileValues.Array(e, "values", fail, MaxValues);
+        context.CountValues(values.GetArrayLength(), fail);
+        var graph = new TracedGraph();
+        int v = 0;
+        foreach (var value in values.EnumerateArray())
+        {
+            var at = In(fail, $"value %{v}");
+            if (value.ValueKind != JsonValueKind.Object) throw at("must be an object");
+            var (shape, dtype, device) = Layout(value, at);
+            graph.Values.Add(new GraphValue(v++, shape, dtype, device));
+        }
+        return (graph, new DefinedValues(graph.Values.Count));
+    }
+
+    /// <summary>
+    /// The "ops" and "outputs" of a graph or a body (at nesting <paramref name="depth"/>), its parameters already
+    /// defined; then the graph's run on the reference device (<see cref="GraphFileCheck"/>).
+    /// </summary>
+    internal static void ReadOpsAndOutputs(JsonElement e, TracedGraph graph, DefinedValues defined, GraphFileContext context, int depth, Func<string, Exception> fail)
+    {
+        var ops = GraphFileValues.Array(e, "ops", fail, MaxOps);
+        context.CountOps(ops.GetArrayLength(), fail);
         int n = 0;
-        foreach (var op in GraphFileValues.Array(e, "ops", fail, MaxOps).EnumerateArray())
-            graph.Ops.Add(GraphFileOps.Parse(op, graph, defined, Id, Define, tensors, used, In(fail, $"op {n++}"), index));
+        foreach (var op in ops.EnumerateArray())
+            graph.Ops.Add(GraphFileOps.Parse(op, graph, defined, context, depth, In(fail, $"op {n++}")));
 
         var outputs = GraphFileValues.Ints(PrimitiveCodec.Property(e, "outputs", JsonValueKind.Array, fail), fail, "outputs", maxLength: MaxOpInputs);
         foreach (var id in outputs)
         {
-            if (!defined[Id(id, fail)]) throw fail($"returns value %{id}, which no parameter, capture or op defines");
+            if (!defined[defined.Id(id, fail)]) throw fail($"returns value %{id}, which no parameter, capture or op defines");
             graph.Outputs.Add(id);
         }
         GraphFileCheck.Verify(graph, fail);
-        return new LoadedGraph([.. args], gradEnabled, graph);
     }
 
     internal static (Shape Shape, DType DType, Device Device) Layout(JsonElement e, Func<string, Exception> at) =>

@@ -9,8 +9,9 @@ namespace Nabla.Graphs;
 /// Lays out the graphs of a compiled function as a safetensors file: the description (signatures,
 /// values, ops with their primitives' fields, guards) as JSON in <c>__metadata__["nabla.graph"]</c>,
 /// the graphs' constants as tensors, and on request the captured tensors (weights) under their names.
-/// Only what can run without the C# source is accepted: ops that call back into C# (backward passes,
-/// .Grad reads and writes, guards on C# state, custom functions) make saving throw, naming the op and its line.
+/// Graph.Cond, WhileLoop and Scan are written with their bodies as graphs of their own inside the op
+/// (<see cref="GraphFileFlow"/>). Only what can run without the C# source is accepted: ops that call back into C#
+/// (backward passes, .Grad reads and writes, guards on C# state, custom functions) make saving throw, naming the op and its line.
 /// </summary>
 internal static class GraphFileWriter
 {
@@ -56,14 +57,7 @@ internal static class GraphFileWriter
                         "function cannot read; save a function of tensors only (an inference function, without an optimizer step).");
                 json.WriteStartObject();
                 WriteSignature(json, key);
-                json.WriteStartArray("values");
-                foreach (var v in graph.Values)
-                {
-                    json.WriteStartObject();
-                    WriteLayout(json, v.Shape, v.DType, v.Device);
-                    json.WriteEndObject();
-                }
-                json.WriteEndArray();
+                WriteValues(json, graph);
                 WriteInts(json, "parameters", graph.Parameters);
                 json.WriteStartArray("captures");
                 foreach (var (id, tensor) in graph.Captures)
@@ -75,9 +69,7 @@ internal static class GraphFileWriter
                 }
                 json.WriteEndArray();
                 WriteInts(json, "outputs", graph.Outputs);
-                json.WriteStartArray("ops");
-                for (int k = 0; k < graph.Ops.Count; k++) WriteOp(json, graph.Ops[k], $"{ConstantPrefix}{g}.{k}", tensors, name, key);
-                json.WriteEndArray();
+                WriteOps(json, graph, $"{ConstantPrefix}{g}", tensors, name, key, depth: 0);
                 json.WriteEndObject();
             }
             json.WriteEndArray();
@@ -92,15 +84,24 @@ internal static class GraphFileWriter
         return (tensors, metadata);
     }
 
-    static void WriteOp(Utf8JsonWriter json, GraphOp op, string constantName, Dictionary<string, Tensor> tensors, string name, Signature key)
+    /// <summary>The "ops" array of a graph or a body; <paramref name="constantPrefix"/> names its constants uniquely in the file.</summary>
+    internal static void WriteOps(Utf8JsonWriter json, TracedGraph graph, string constantPrefix, Dictionary<string, Tensor> tensors, string name, Signature key, int depth)
+    {
+        json.WriteStartArray("ops");
+        for (int k = 0; k < graph.Ops.Count; k++) WriteOp(json, graph.Ops[k], $"{constantPrefix}.{k}", tensors, name, key, depth);
+        json.WriteEndArray();
+    }
+
+    static void WriteOp(Utf8JsonWriter json, GraphOp op, string constantName, Dictionary<string, Tensor> tensors, string name, Signature key, int depth)
     {
         if (op.Kind is GraphOpKind.HostEffect || op.Rebuild is not null)
             throw Errors.State("CompiledFunction.Save", $"{name}'s graph for arguments ({key}) has {(op.Kind is GraphOpKind.HostEffect ? $"a C# effect ({op.Effect!.What})" : $"an op ({op.Op!.Name}) rebuilt from C# state on every call")} " +
                 $"at {op.Site}: it depends on objects of the running program (an optimizer), so it can't be saved. Save a function that computes " +
                 "outputs from its inputs (a model's forward), not a training step.");
-        if (op.Kind is GraphOpKind.ControlFlow)
-            throw new NotSupportedException($"CompiledFunction.Save: {name}'s graph for arguments ({key}) has a {op.Flow!.Api} at {op.Site}; graphs with " +
-                "Graph.Cond, WhileLoop or Scan can't be saved yet (their bodies are graphs of their own). Save a function without them.");
+        if (op.Kind is GraphOpKind.ControlFlow && depth >= GraphFileFlow.MaxNesting)
+            throw Errors.State("CompiledFunction.Save", $"{name}'s graph for arguments ({key}) has a {op.Flow!.Api} at {op.Site} nested inside " +
+                $"{depth} others; a graph file holds control flow nested at most {GraphFileFlow.MaxNesting} deep (so that loading can refuse a " +
+                "hostile file's nesting). Move the innermost constructs out of their bodies.");
         if (op.Kind is GraphOpKind.Custom)
             throw Errors.State("CompiledFunction.Save", $"{name}'s graph for arguments ({key}) calls the custom function '{op.Custom!.Name}' at {op.Site}; " +
                 "its Forward and Backward are C# code that runs on every call, which a saved function (run without the C# source) cannot hold. " +
@@ -148,6 +149,7 @@ internal static class GraphFileWriter
             json.WriteString("expected", Convert.ToBase64String(op.Expected));
             json.WriteString("expectedText", op.ExpectedText);
         }
+        if (op.Flow is { } flow) GraphFileFlow.Write(json, flow, constantName, tensors, name, key, depth);
         json.WriteEndObject();
     }
 
@@ -182,6 +184,18 @@ internal static class GraphFileWriter
         json.WriteEndObject();
     }
 
+    internal static void WriteValues(Utf8JsonWriter json, TracedGraph graph)
+    {
+        json.WriteStartArray("values");
+        foreach (var v in graph.Values)
+        {
+            json.WriteStartObject();
+            WriteLayout(json, v.Shape, v.DType, v.Device);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+    }
+
     static void WriteLayout(Utf8JsonWriter json, Shape shape, DType dtype, Device device)
     {
         WriteInts(json, "shape", shape.ToArray());
@@ -189,7 +203,7 @@ internal static class GraphFileWriter
         json.WriteString("device", device.ToString());
     }
 
-    static void WriteInts(Utf8JsonWriter json, string name, IEnumerable<int> values)
+    internal static void WriteInts(Utf8JsonWriter json, string name, IEnumerable<int> values)
     {
         json.WriteStartArray(name);
         foreach (var v in values) json.WriteNumberValue(v);

@@ -75,17 +75,6 @@ public class SavedFunctionErrorTests
     }
 
     [Fact]
-    public void AGraphWithControlFlowIsRefusedNamingTheConstruct()
-    {
-        using var dir = new TempDirectory();
-        var f = Graph.Compile((Tensor x) => Graph.Cond(x.Sum().Gt(0.0), () => x * 2.0, () => x * 3.0));
-        f.Call(Tensor.Ones([2]));
-        var e = Assert.Throws<NotSupportedException>(() => f.Save(dir.File("cf.graph")));
-        Assert.Contains("Graph.Cond", e.Message);
-        Assert.False(File.Exists(dir.File("cf.graph")));
-    }
-
-    [Fact]
     public void EveryPrimitiveButThoseHoldingDelegatesCanBeSaved()
     {
         var unsavable = Nabla.Graphs.PrimitiveCodec.AllPrimitiveTypes().Where(p => p.Why is not null)

@@ -45,7 +45,7 @@ public class SavedGraphProcessTests
         Assert.False(File.Exists(dir.File("out.safetensors")));
     }
 
-    static (int Code, string Output) RunGraph(params string[] args)
+    internal static (int Code, string Output) RunGraph(params string[] args)
     {
         // tests/Nabla.Tests/bin/<Configuration>/net10.0/ -> the repository, and the same configuration of the tool.
         var baseDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
