@@ -58,7 +58,7 @@ public partial class CompiledFunction
                       "call it once in these modes before saving.");
             if (chosen.FirstOrDefault(t => t.Graph is null) is { } eager)
                 throw Errors.State(op, $"{Name} runs eagerly for arguments ({eager.Key}) ({eager.EagerReason}), so there is no graph to save for them.");
-            var graphs = chosen.Select(t => (t.Key, t.Graph!)).ToList();
+            var graphs = chosen.Select(t => (t.Concrete, t.Graph!)).ToList();   // a dynamic graph is saved at its traced sizes
             return GraphFileWriter.Build(Name, _names, graphs, _module, includeWeights);
         }
     }

@@ -22,8 +22,13 @@ public partial class CompiledFunction
     bool _warnedLimit;
 
     /// <summary>One trace: the signature it was made for, and its graph, or why it runs eagerly.</summary>
-    /// <remarks><paramref name="Dynamic"/>: set when the graph serves every size of the input signature's dynamic dims.</remarks>
-    sealed record Trace(int Number, Signature Key, TracedGraph? Graph, string? EagerReason, DynamicGraph? Dynamic = null);
+    /// <remarks><paramref name="Dynamic"/>: set when the graph serves every size of the input signature's dynamic dims;
+    /// <paramref name="TracedKey"/>: the signature of the traced call itself (with a dynamic graph, <paramref name="Key"/> matches other sizes).</remarks>
+    sealed record Trace(int Number, Signature Key, TracedGraph? Graph, string? EagerReason, DynamicGraph? Dynamic = null, Signature? TracedKey = null)
+    {
+        /// <summary>The signature of the call that was traced (what a saved graph was made for).</summary>
+        public Signature Concrete => TracedKey ?? Key;
+    }
 
     readonly ulong[]? _dynamic;
 
@@ -182,7 +187,7 @@ public partial class CompiledFunction
             string? specialized = symbols is null ? null : symbols.Traced.Any(n => n < 2)
                 ? "a dynamic dim has size 0 or 1 (such sizes get a trace of their own)" : null;
             var dynamic = symbols is null || specialized is not null ? null : DynamicGraph.TryBuild(graph, symbols, tracer.SizeReadsSeen, out specialized);
-            _traces.Add(new Trace(number, dynamic is null ? key : dynamicKey!, graph, null, dynamic));
+            _traces.Add(new Trace(number, dynamic is null ? key : dynamicKey!, graph, null, dynamic, key));
             _log.Add($"{label}: {graph.Ops.Count} ops, {graph.GuardCount} guards, arguments ({key})" +
                 (dynamic is not null ? $"; dynamic dims {dynamic.Describe()}" : specialized is not null ? $"; specialized to these sizes: {specialized}" : ""));
         }

@@ -1,5 +1,6 @@
 using Nabla.NN;
 using Nabla.Optim;
+using Nabla.Tests.IO;
 
 namespace Nabla.Tests.Graphs;
 
@@ -280,5 +281,20 @@ public class DynamicDimsTests
             Assert.Equal(D(ge), D(gc));
         }
         Assert.True(f.TraceCount == 1, f.Explain());
+    }
+
+    [Fact]
+    public void ADynamicFunctionSavesItsGraphAtTheTracedSizes()
+    {
+        using var dir = new TempDirectory();
+        var net = Mlp();
+        var f = Graph.Compile((Tensor x) => net.Call(x), Batch([null, 6]));
+        var x = Randn(1, 9, 6);
+        var traced = D(f.Call(x));
+        f.Call(Randn(2, 4, 6));                                // another size: the same trace
+        f.Save(dir.File("mlp.graph"), includeWeights: true);
+        var loaded = CompiledFunction.Load(dir.File("mlp.graph"));
+        Assert.Equal(traced, D(loaded.Call(x)));
+        Assert.Throws<ArgumentException>(() => loaded.Call(Randn(2, 4, 6)));   // a loaded function holds the traced sizes
     }
 }
