@@ -112,16 +112,15 @@ public partial class CompiledFunction
         if (Graph.RunEagerly) return _function(args);
         lock (_gate)
         {
-            var key = Signature.Of(args, _module);
-            var dynamicKey = _dynamic is null ? null : Signature.Of(args, _module, _dynamic);
             GuardFailure? failed = null;
             string? notServed = null;
             foreach (var trace in _traces)
             {
+                // A dynamic graph's key matches other sizes of its dynamic dims; any other key only its own sizes.
+                if (!trace.Key.Matches(args, _module)) continue;
                 var graph = trace.Graph;
                 if (trace.Dynamic is { } dynamic)
                 {
-                    if (!trace.Key.Equals(dynamicKey)) continue;
                     if (dynamic.SizesFor(args, out var why0) is not { } sizes)
                     {
                         notServed ??= why0;
@@ -129,12 +128,13 @@ public partial class CompiledFunction
                     }
                     graph = dynamic.For(sizes);
                 }
-                else if (!trace.Key.Equals(key)) continue;
                 if (graph is null) return _function(args);
                 var outputs = Replay.Run(graph, args, out var failure);
                 if (outputs is not null) return outputs;
                 failed ??= failure;
             }
+            var key = Signature.Of(args, _module);
+            var dynamicKey = _dynamic is null ? null : Signature.Of(args, _module, _dynamic);
             string why = failed is not null
                 ? $"guard at {failed.Site}: {failed.Change}"
                 : notServed is not null ? notServed

@@ -28,6 +28,19 @@ internal sealed record ArgSignature(Shape Shape, DType DType, Device Device, int
 
     public override int GetHashCode() => HashCode.Combine(Dynamic == 0 ? Shape.GetHashCode() : Shape.Rank, DType, Device, RequiresGrad, SameAs);
 
+    /// <summary>Whether argument <paramref name="i"/> of <paramref name="args"/> has this signature (as <see cref="Signature.Of"/> would say, allocating nothing).</summary>
+    public bool Matches(Tensor[] args, int i)
+    {
+        var a = args[i];
+        if (a.DType != DType || a.RequiresGrad != RequiresGrad || !a.Device.Equals(Device)) return false;
+        if (Dynamic != 0 ? !a.IsContiguous : !a.Strides.AsSpan().SequenceEqual(Strides)) return false;
+        if (!SameSizes(a.Shape)) return false;
+        int sameAs = -1;
+        for (int j = 0; j < i && sameAs < 0; j++)
+            if (args[j].SharesStorage(a)) sameAs = j;
+        return sameAs == SameAs;
+    }
+
     public override string ToString() => $"{Shape} {DType.TorchName()} {Device}" + (RequiresGrad ? " requires_grad" : "");
 }
 
@@ -59,6 +72,22 @@ internal sealed class Signature : IEquatable<Signature>
 
     /// <summary>Whether some argument has dynamic dims (the key then matches other sizes there).</summary>
     public bool IsDynamic => Args.Any(a => a.Dynamic != 0);
+
+    /// <summary>
+    /// Whether a call with <paramref name="args"/> has this signature: what <c>Of(args, module, dynamic).Equals(this)</c>
+    /// says for the dynamic dims this signature was made with, without building one (every call asks).
+    /// </summary>
+    public bool Matches(Tensor[] args, Module? module)
+    {
+        if (args.Length != Args.Length || GradEnabled != GradMode.Enabled) return false;
+        for (int i = 0; i < args.Length; i++)
+            if (!Args[i].Matches(args, i)) return false;
+        if (module is null) return Modules.Length == 0;
+        int k = 0;
+        foreach (var (_, m) in module.NamedModules())
+            if (k >= Modules.Length || Modules[k++].Training != m.IsTraining) return false;
+        return k == Modules.Length;
+    }
 
     /// <summary>What changed from <paramref name="old"/> to this one, e.g. <c>x: shape [64, 784] -> [32, 784]</c>.</summary>
     public string DifferenceFrom(Signature old, IReadOnlyList<string> names)
