@@ -31,20 +31,15 @@ internal sealed class BackwardGraph
     public required int[] GradSlots { get; init; }
 
     /// <summary>
-    /// Traces the backward of <paramref name="forward"/> right after its trace, while its values are still alive:
-    /// <paramref name="traced"/> gives each value's tensor, <paramref name="idOf"/> the value id of a tensor. Null
+    /// Traces the backward of <paramref name="forward"/> while the values of one of its runs are alive (a replay
+    /// that recorded a node per op): <paramref name="traced"/> gives each value's tensor (null: none), <paramref name="idOf"/> the value id of a tensor. Null
     /// when the graph is not one a joint graph can serve (side effects, leaves made inside, hooks that would fire,
     /// nothing differentiable): replays then record a node per op as eager code does.
     /// </summary>
-    public static BackwardGraph? TryBuild(TracedGraph forward, IReadOnlyList<Tensor> traced, Func<Tensor, int?> idOf)
+    public static BackwardGraph? TryBuild(TracedGraph forward, IReadOnlyList<Tensor?> traced, Func<Tensor, int?> idOf)
     {
         if (Dispatch.Observers is not null || ForwardMode.Active || Tapes.Open is not null || GradMode.AnomalyDetection) return null;
-        foreach (var op in forward.Ops)
-        {
-            bool pure = op.Kind is GraphOpKind.Call or GraphOpKind.Create or GraphOpKind.Transfer or GraphOpKind.Constant
-                or GraphOpKind.Alias or GraphOpKind.Check or GraphOpKind.Guard;
-            if (!pure || op.RequiresGrad || op.Rebuild is not null) return null;
-        }
+        if (!MayServe(forward)) return null;
         var outputs = Enumerable.Range(0, forward.Outputs.Count)
             .Where(i => traced[forward.Outputs[i]] is { RequiresGrad: true, GradFn: { IsReleased: false } }).ToArray();
         // One differentiable output: with several, each would get its own node (a Nabla node has one output),
@@ -52,16 +47,16 @@ internal sealed class BackwardGraph
         // pass through the ops (equal to rounding, not bitwise). Those replay with a node per op.
         if (outputs.Length != 1) return null;
         var inputIds = forward.Parameters.Concat(forward.Captures.Select(c => c.Id)).Distinct()
-            .Where(id => traced[id].RequiresGrad).ToArray();
+            .Where(id => traced[id]!.RequiresGrad).ToArray();
         if (inputIds.Length == 0) return null;
-        var roots = outputs.Select(i => traced[forward.Outputs[i]]).ToArray();
-        var inputs = inputIds.Select(id => traced[id]).ToArray();
+        var roots = outputs.Select(i => traced[forward.Outputs[i]]!).ToArray();
+        var inputs = inputIds.Select(id => traced[id]!).ToArray();
         if (HooksBetween(roots, inputs)) return null;
 
         Tensor[] cotangents;
         using (Autograd.NoGrad()) cotangents = [.. roots.Select(Tensor.OnesLike)];
         var tracer = new Tracer(cotangents, [.. outputs.Select(i => $"grad_out{i}")], firstTrace: true, fullGraph: false);
-        tracer.Preload(traced);
+        tracer.Preload(traced.OfType<Tensor>());
         Tensor?[] grads;
         // createGraph: the ops are the ones a differentiable backward runs (replays decide whether to record them).
         using (Dispatch.Observe(tracer))
@@ -100,6 +95,22 @@ internal sealed class BackwardGraph
             }
         }
         return new BackwardGraph { Graph = graph, OutputIndices = outputs, SavedIds = [.. saved], InputIds = inputIds, GradSlots = slots };
+    }
+
+    /// <summary>
+    /// Whether <paramref name="forward"/>'s ops are all ones a joint graph can serve (no side effects, no leaves made
+    /// inside, nothing rebuilt from C# state). The backward itself is traced later (<see cref="TryBuild"/>), on the
+    /// first replay that would use it: a function never differentiated from outside never pays for it.
+    /// </summary>
+    public static bool MayServe(TracedGraph forward)
+    {
+        foreach (var op in forward.Ops)
+        {
+            bool pure = op.Kind is GraphOpKind.Call or GraphOpKind.Create or GraphOpKind.Transfer or GraphOpKind.Constant
+                or GraphOpKind.Alias or GraphOpKind.Check or GraphOpKind.Guard;
+            if (!pure || op.RequiresGrad || op.Rebuild is not null) return false;
+        }
+        return true;
     }
 
     /// <summary>Whether a hook sits on a node between the roots and the inputs (the trace's own backward would fire it).</summary>

@@ -183,7 +183,7 @@ public partial class CompiledFunction
         else
         {
             var graph = tracer.Finish(outputs);
-            graph.Backward = BackwardGraph.TryBuild(graph, tracer.TracedTensors, tracer.IdOf);
+            graph.BackwardPending = BackwardGraph.MayServe(graph);   // traced on the first replay that would use it
             string? specialized = symbols is null ? null : symbols.Traced.Any(n => n < 2)
                 ? "a dynamic dim has size 0 or 1 (such sizes get a trace of their own)" : null;
             var dynamic = symbols is null || specialized is not null ? null : DynamicGraph.TryBuild(graph, symbols, tracer.SizeReadsSeen, out specialized);

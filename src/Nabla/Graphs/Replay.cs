@@ -48,6 +48,15 @@ internal static partial class Replay
         }
     }
 
+    static void BuildBackward(TracedGraph graph, Tensor[] env)
+    {
+        graph.BackwardPending = false;
+        var ids = new Dictionary<Tensor, int>(ReferenceEqualityComparer.Instance);
+        for (int id = 0; id < env.Length; id++)
+            if (env[id] is { } t) ids.TryAdd(t, id);
+        graph.Backward = BackwardGraph.TryBuild(graph, env, t => ids.TryGetValue(t, out var id) ? id : null);
+    }
+
     static GuardFailure? CapturesChanged(TracedGraph graph)
     {
         for (int i = 0; i < graph.Captures.Count; i++)
@@ -80,6 +89,8 @@ internal static partial class Replay
         bool quiet = !recordAll && !ForwardMode.Active && !GradMode.AnomalyDetection && Dispatch.Observers is null;
         // A joint graph: the forward records nothing, and each differentiable output gets one node at the end.
         var backward = joint && quiet && GradMode.Enabled ? graph.Backward : null;
+        // The first replay that would use a joint graph records a node per op, then traces the joint backward from them.
+        bool buildBackward = joint && quiet && GradMode.Enabled && backward is null && graph.BackwardPending;
         if (graph.GuardCount > 0 || backward is not null)
         {
             statesAtStart = new (long, long)[sources.Count];
@@ -136,6 +147,7 @@ internal static partial class Replay
         var outputs = new Tensor[graph.Outputs.Count];
         for (int i = 0; i < outputs.Length; i++) outputs[i] = env[graph.Outputs[i]];
         if (backward is not null) CompiledCallRecord.Attach(graph, backward, args, env, outputs, statesAtStart!);
+        if (buildBackward) BuildBackward(graph, env);
         foreach (var (index, name) in graph.ReleasedOutputs)
             if (outputs[index].GradFn is null) outputs[index].GradFn = new ReleasedNode(name, outputs[index].Shape, outputs[index].DType);
         return outputs;

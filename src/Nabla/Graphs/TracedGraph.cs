@@ -54,6 +54,9 @@ internal sealed class TracedGraph
     /// <summary>The reverse-mode half of a joint graph (null: replays record a node per op when differentiated).</summary>
     public BackwardGraph? Backward { get; set; }
 
+    /// <summary>Whether the first replay that would use a <see cref="Backward"/> should build it (see <see cref="BackwardGraph.MayServe"/>).</summary>
+    public bool BackwardPending { get; set; }
+
     /// <summary>The value environment replays reuse (see <see cref="Replay.Run"/>), and whether a replay holds it.</summary>
     public Tensor[]? Env;
     public int EnvInUse;

@@ -273,7 +273,7 @@ public class DynamicDimsTests
     {
         var w = new Variable(Randn(5, 6, 4), name: "w");
         var f = Graph.Compile((Tensor x) => (x.MatMul(w).Tanh() * x.Sum(1, keepDim: true)).Mean(), Batch([null, 6]));
-        foreach (var n in new[] { 7, 3, 7, 12 })
+        foreach (var n in new[] { 7, 3, 7, 12, 3, 3 })
         {
             var x = Randn(n, n, 6);
             var ge = Autograd.Grad((x.MatMul(w).Tanh() * x.Sum(1, keepDim: true)).Mean(), w)!;
@@ -281,6 +281,8 @@ public class DynamicDimsTests
             Assert.Equal(D(ge), D(gc));
         }
         Assert.True(f.TraceCount == 1, f.Explain());
+        // The copy for size 3 traced its own joint backward on its first replay: one node now.
+        Assert.Equal("CompiledFunctionBackward", f.Call(Randn(9, 3, 6)).GradFn!.Name);
     }
 
     [Fact]

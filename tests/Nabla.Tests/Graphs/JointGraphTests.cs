@@ -22,6 +22,13 @@ public class JointGraphTests
         var cf = Graph.Compile((Func<Tensor, Tensor, Tensor>)Net);
         var x = Tensor.Randn([3, 4], seed: 1, dtype: DType.Float64);
         cf.Call(x, W(2));                                               // trace
+        // The first replay differentiable from outside records a node per op, and traces the joint backward from them.
+        var (w1c, w1e) = (W(7), W(7));
+        var first = cf.Call(x, w1c);
+        Assert.NotEqual("CompiledFunctionBackward", first.GradFn!.Name);
+        first.Backward();
+        Net(x, w1e).Backward();
+        Assert.Equal(D(w1e.Grad!), D(w1c.Grad!));
         var (wc, we) = (W(3), W(3));
         var y = cf.Call(x, wc);
         Assert.Equal("CompiledFunctionBackward", y.GradFn!.Name);

@@ -107,7 +107,8 @@ internal sealed class DynamicGraph
         g.ReleasedOutputs.AddRange(Traced.ReleasedOutputs);
         for (int k = 0; k < Traced.Ops.Count; k++)
             g.Ops.Add(Traced.Ops[k].CopyWith(_rebuild[k] is { } rebuild ? rebuild(sizes) : Traced.Ops[k].Op, _aliasShape[k]?.Invoke(sizes)));
-        // The joint backward was traced at the traced sizes: a copy replays a node per op when differentiated instead.
+        // The joint backward is traced at each copy's sizes, on its first replay that would use one.
+        g.BackwardPending = Traced.BackwardPending || Traced.Backward is not null;
         return g;
     }
 
