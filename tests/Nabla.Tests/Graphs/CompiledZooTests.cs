@@ -39,7 +39,7 @@ public class CompiledZooTests
             Assert.True(be[k].Buffer.ToDoubleArray().SequenceEqual(bc[k].Buffer.ToDoubleArray()), $"buffer {be[k].Name} differs from eager");
     }
 
-    static Module Mlp() => new Sequential(
+    internal static Module Mlp() => new Sequential(
         new Linear(6, 8, seed: 1, dtype: DType.Float64), new Tanh(), new Linear(8, 8, seed: 2, dtype: DType.Float64), new ReLU(),
         new Linear(8, 3, seed: 3, dtype: DType.Float64));
 
@@ -81,7 +81,7 @@ public class CompiledZooTests
     public void MlpTrainingWithAdamMatchesEagerBitwise() =>
         TrainsLikeEager(net => new Adam(net.Parameters(), learningRate: 0.01), traces: 1);
 
-    static Module Cnn() => new Sequential(
+    internal static Module Cnn() => new Sequential(
         new Conv2d(2, 4, 3, padding: 1, seed: 5, dtype: DType.Float64), new BatchNorm2d(4, dtype: DType.Float64), new ReLU(),
         new Dropout(0.25), new MaxPool2d(2), new Flatten(), new Linear(4 * 4 * 4, 3, seed: 6, dtype: DType.Float64));
 

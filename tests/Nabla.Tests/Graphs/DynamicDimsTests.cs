@@ -18,9 +18,7 @@ public class DynamicDimsTests
 
     static CompileOptions Batch(params int?[][] shapes) => new() { InputSignature = [.. shapes.Select(s => new TensorSpec(s))] };
 
-    static Module Mlp() => new Sequential(
-        new Linear(6, 8, seed: 1, dtype: DType.Float64), new Tanh(), new Linear(8, 8, seed: 2, dtype: DType.Float64), new ReLU(),
-        new Linear(8, 3, seed: 3, dtype: DType.Float64));
+    static Module Mlp() => CompiledZooTests.Mlp();
 
     [Fact]
     public void OneTraceServesEveryBatchSizeOfAnMlp()
@@ -76,9 +74,7 @@ public class DynamicDimsTests
         Assert.Contains("y[0] = s0", compiled.Explain());   // the targets' batch is the inputs' batch
     }
 
-    static Module Cnn() => new Sequential(
-        new Conv2d(2, 4, 3, padding: 1, seed: 5, dtype: DType.Float64), new BatchNorm2d(4, dtype: DType.Float64), new ReLU(),
-        new Dropout(0.25), new MaxPool2d(2), new Flatten(), new Linear(4 * 4 * 4, 3, seed: 6, dtype: DType.Float64));
+    static Module Cnn() => CompiledZooTests.Cnn();
 
     [Fact]
     public void ACnnWithBatchNormAndDropoutTrainsLikeEagerAtEveryBatchSize()

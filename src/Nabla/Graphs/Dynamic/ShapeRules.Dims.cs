@@ -1,14 +1,3 @@
-using Nabla.Engine;
-using Nabla.Primitives;
-using Nabla.Primitives.Creation;
-using Nabla.Primitives.Elementwise;
-using Nabla.Primitives.Index;
-using Nabla.Primitives.Linalg;
-using Nabla.Primitives.Movement;
-using Nabla.Primitives.Pool;
-using Nabla.Primitives.Random;
-using Nabla.Primitives.Reduce;
-using Nabla.Primitives.Write;
 
 namespace Nabla.Graphs;
 
