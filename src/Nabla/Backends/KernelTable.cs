@@ -41,6 +41,10 @@ internal sealed class KernelTable(Func<Type, Action<KernelTable>?>? groupOf = nu
     public void Add<TOp>(DType[] dtypes, Func<TOp, Tensor[], Tensor> kernel) where TOp : Primitive =>
         Put<TOp>(dtypes, () => new KernelEntry(AsPrimitive(kernel), null, null));
 
+    /// <summary>Registers a one-output kernel with its into-form (see <see cref="KernelEntry.Into"/>) for each of <paramref name="dtypes"/>.</summary>
+    public void Add<TOp>(DType[] dtypes, Func<TOp, Tensor[], Tensor> kernel, Func<TOp, Tensor[], Tensor, bool> into) where TOp : Primitive =>
+        Put<TOp>(dtypes, () => new KernelEntry(AsPrimitive(kernel), null, null, (op, x, y) => into((TOp)op, x, y)));
+
     /// <summary>Registers a kernel with several outputs (in the order the primitive declares them).</summary>
     public void AddMany<TOp>(DType[] dtypes, Func<TOp, Tensor[], Tensor[]> kernel) where TOp : Primitive =>
         Put<TOp>(dtypes, () => new KernelEntry(null, AsPrimitive(kernel), null));

@@ -27,6 +27,30 @@ internal static class MatMulKernel
         return y;
     }
 
+    /// <summary>
+    /// The product written into <paramref name="y"/> (a graph replay's kept buffer); false, with nothing written, unless
+    /// y is what <see cref="Run(Tensor, Tensor)"/> would make: a contiguous CPU tensor of the output's shape and dtype at
+    /// offset 0, sharing no memory with an input. The GEMM overwrites every element (k = 0 writes zeros).
+    /// </summary>
+    public static bool RunInto(Tensor a, Tensor b, Tensor y)
+    {
+        int rank = a.Rank;
+        if (y.DType != a.DType || !ReferenceEquals(y.Storage.Backend, CpuBackend.Instance) || y.Rank != rank || y.Offset != 0 || !y.IsContiguous) return false;
+        for (int d = 0; d < rank - 1; d++)
+            if (y.Shape[d] != a.Shape[d]) return false;
+        if (y.Shape[rank - 1] != b.Shape[rank - 1] || a.SharesStorage(y) || b.SharesStorage(y)) return false;
+        int m = a.Shape[rank - 2], k = a.Shape[rank - 1], n = b.Shape[rank - 1];
+        switch (a.DType)
+        {
+            case DType.Float32: Run<float>(a, b, y, m, k, n); break;
+            case DType.Float64: Run<double>(a, b, y, m, k, n); break;
+            case DType.Int32: Run<int>(a, b, y, m, k, n); break;
+            case DType.Int64: Run<long>(a, b, y, m, k, n); break;
+            default: return false;
+        }
+        return true;
+    }
+
     static void Run<T>(Tensor a, Tensor b, Tensor y, int m, int k, int n) where T : unmanaged, System.Numerics.INumber<T>
     {
         int rank = a.Rank;
