@@ -40,6 +40,13 @@ internal static class Dispatch
         return y;
     }
 
+    /// <summary><see cref="Create"/> shown to no interpreter: a graph pass computing a constant when it compiles.</summary>
+    public static Tensor CreateUnobserved(Primitive op, Device device)
+    {
+        var backend = Backend.For(device);
+        return backend.Run(KernelFor(op, [], backend), op, []);
+    }
+
     /// <summary>
     /// <see cref="Call"/> for a caller that has established that no interpreter would act on this call: a graph
     /// replay of an op that records no node (grad off, or nothing it reads requires grad), with no forward

@@ -27,4 +27,11 @@ public sealed record CompileOptions
     /// why. Sizes 0 and 1 always get a trace of their own. Null: every size is part of the cache key.
     /// </summary>
     public IReadOnlyList<TensorSpec>? InputSignature { get; init; }
+
+    /// <summary>
+    /// Which graph passes run on each trace before its first replay (all by default). Each keeps results bitwise
+    /// equal to eager code; switching one off helps to tell whether it is behind a difference.
+    /// <see cref="CompiledFunction.TracedGraphFor"/> prints a trace as it was before them, <see cref="CompiledFunction.Explain"/> what each did.
+    /// </summary>
+    public GraphPasses Passes { get; init; } = GraphPasses.All;
 }

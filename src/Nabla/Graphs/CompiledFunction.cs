@@ -1,6 +1,7 @@
 using System.Text;
 using Nabla.Engine;
 using Nabla.Graphs;
+using Nabla.Graphs.Passes;
 using Nabla.NN;
 
 namespace Nabla;
@@ -80,12 +81,19 @@ public partial class CompiledFunction
     public string GraphFor(params Tensor[] args) => GraphOf("CompiledFunction.GraphFor", args, GraphPrinter.Print);
 
     /// <summary>
+    /// The graph as traced for arguments like <paramref name="args"/>, before the passes of <see cref="CompileOptions.Passes"/>
+    /// rewrote it into what <see cref="GraphFor"/> prints (for a dynamic trace: at its traced sizes). <see cref="Explain"/>
+    /// says what each pass did.
+    /// </summary>
+    public string TracedGraphFor(params Tensor[] args) => GraphOf("CompiledFunction.TracedGraphFor", args, GraphPrinter.Print, optimized: false);
+
+    /// <summary>
     /// The graph <see cref="GraphFor"/> prints, in Graphviz DOT (<c>dot -Tsvg</c> draws it): arguments and
     /// captures, one box per op with its SSA line, an edge per value.
     /// </summary>
     public string DotFor(params Tensor[] args) => GraphOf("CompiledFunction.DotFor", args, GraphPrinter.Dot);
 
-    string GraphOf(string op, Tensor[] args, Func<TracedGraph, string, string> format)
+    string GraphOf(string op, Tensor[] args, Func<TracedGraph, string, string> format, bool optimized = true)
     {
         ArgumentNullException.ThrowIfNull(args);
         var key = Signature.Of(args, _module);
@@ -94,12 +102,12 @@ public partial class CompiledFunction
         {
             foreach (var t in _traces)
                 if (t.Dynamic is { } dynamic && t.Key.Equals(dynamicKey) && dynamic.SizesFor(args, out _) is { } sizes)
-                    return $"# dynamic dims: {dynamic.Describe()}{Environment.NewLine}" + format(dynamic.For(sizes), Name);
+                    return $"# dynamic dims: {dynamic.Describe()}{Environment.NewLine}" + format(optimized ? dynamic.For(sizes) : PassPipeline.Before(t.Graph!), Name);
             var trace = _traces.FirstOrDefault(t => t.Dynamic is null && t.Key.Equals(key))
                 ?? throw Errors.State(op, $"{Name} has no graph for arguments ({key}) yet; call it with such arguments first.");
             if (trace.Graph is null)
                 throw Errors.State(op, $"{Name} runs eagerly for arguments ({key}): {trace.EagerReason}.");
-            return format(trace.Graph, Name);
+            return format(optimized ? trace.Graph : PassPipeline.Before(trace.Graph), Name);
         }
     }
 
@@ -183,13 +191,15 @@ public partial class CompiledFunction
         else
         {
             var graph = tracer.Finish(outputs);
+            string passes = PassPipeline.Run(graph, tracer.TracedTensors, _options.Passes, dynamicDims: symbols is not null);
             graph.BackwardPending = BackwardGraph.MayServe(graph);   // traced on the first replay that would use it
             string? specialized = symbols is null ? null : symbols.Traced.Any(n => n < 2)
                 ? "a dynamic dim has size 0 or 1 (such sizes get a trace of their own)" : null;
             var dynamic = symbols is null || specialized is not null ? null : DynamicGraph.TryBuild(graph, symbols, tracer.SizeReadsSeen, out specialized);
             _traces.Add(new Trace(number, dynamic is null ? key : dynamicKey!, graph, null, dynamic, key));
             _log.Add($"{label}: {graph.Ops.Count} ops, {graph.GuardCount} guards, arguments ({key})" +
-                (dynamic is not null ? $"; dynamic dims {dynamic.Describe()}" : specialized is not null ? $"; specialized to these sizes: {specialized}" : ""));
+                (dynamic is not null ? $"; dynamic dims {dynamic.Describe()}" : specialized is not null ? $"; specialized to these sizes: {specialized}" : "") +
+                (passes.Length > 0 ? $"; {passes}" : ""));
         }
         return outputs;
     }

@@ -55,7 +55,9 @@ internal sealed class GraphOp
     Primitive? _op;
 
     /// <summary>Ids of the values read, in the primitive's input order.</summary>
-    public int[] Inputs { get; init; } = [];
+    public int[] Inputs { get => _inputs; init => _inputs = value; }
+
+    int[] _inputs = [];
 
     /// <summary>Ids of the values made (none for writes and guards).</summary>
     public int[] Outputs { get; init; } = [];
@@ -155,6 +157,14 @@ internal sealed class GraphOp
         copy.InputBuffer = null;
         copy.InputsKeptBy = null;   // the copy's graph has its own buffers (ReplayBuffers)
         copy.InputsKeptAt = 0;
+        return copy;
+    }
+
+    /// <summary>This op reading <paramref name="inputs"/> instead (a graph pass replaced values it reads), with no cached kernel or buffers.</summary>
+    public GraphOp ReadingFrom(int[] inputs, Primitive? op = null)
+    {
+        var copy = CopyWith(op ?? _op);
+        copy._inputs = inputs;
         return copy;
     }
 }

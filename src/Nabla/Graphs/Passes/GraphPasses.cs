@@ -1,0 +1,32 @@
+namespace Nabla;
+
+/// <summary>
+/// The rewrites a compiled function runs on each trace before its first replay (<see cref="CompileOptions.Passes"/>).
+/// Each keeps results bitwise equal to eager code, and each can be switched off on its own:
+/// <c>new CompileOptions { Passes = GraphPasses.All &amp; ~GraphPasses.CommonSubexpressions }</c>.
+/// <see cref="CompiledFunction.Explain"/> says what each one did to a trace.
+/// </summary>
+[Flags]
+public enum GraphPasses
+{
+    /// <summary>No pass: the graph replays as traced.</summary>
+    None = 0,
+
+    /// <summary>Computes once, when compiling, ops whose inputs are all data made inside the function (constants, fills).</summary>
+    ConstantFolding = 1,
+
+    /// <summary>
+    /// Removes ops that change nothing: <c>x*1</c>, <c>x/1</c>, <c>x-0</c>, <c>x+(-0.0)</c> (not <c>x+0.0</c>, which turns -0 into +0),
+    /// permutes that cancel, reshape chains, expands and reshapes to the same shape.
+    /// </summary>
+    AlgebraicSimplification = 2,
+
+    /// <summary>Computes once two ops of the same primitive, parameters and inputs (never random draws or across a write).</summary>
+    CommonSubexpressions = 4,
+
+    /// <summary>Removes ops whose results nothing uses and that have no effect (random draws, writes, guards stay).</summary>
+    DeadCode = 8,
+
+    /// <summary>Every pass (the default).</summary>
+    All = ConstantFolding | AlgebraicSimplification | CommonSubexpressions | DeadCode,
+}
