@@ -100,4 +100,23 @@ public class CommonSubexpressionTests
         }
         Assert.Equal(2, cf.GraphFor(xc).Split("= exp(").Length - 1);
     }
+
+    [Fact]
+    public void ATapeWatchingAnArgumentGetsTheGraphAsTracedSoGradientsAreEagers()
+    {
+        // Traced without a tape, the two tanh merge; a tape watching x around a later call records every op, and a
+        // merged value's gradient would be summed before the rule instead of after: that call runs the traced graph.
+        static Tensor TanhTwice(Tensor x) => (x.Tanh() * x + x.Tanh()).Sum();
+        var cf = Graph.Compile((Func<Tensor, Tensor>)TanhTwice);
+        var x = Tensor.Randn([5], DType.Float64, seed: 3);
+        cf.Call(x);
+        Assert.Contains("cse: merged 1 value(s)", cf.Explain());
+        Tensor Gradient(Func<Tensor, Tensor> f)
+        {
+            using var tape = new GradientTape();
+            tape.Watch(x);
+            return tape.Gradient(f(x), x)!;
+        }
+        Assert.Equal(Gradient(TanhTwice).ToArray<double>(), Gradient(cf.Call).ToArray<double>());
+    }
 }
