@@ -64,6 +64,8 @@ def value(rows, key):
 def side_by_side(nabla, torch, blas):
     keys = [k for k in nabla if k in torch or k in blas]
     keys.sort(key=lambda k: (ORDER.index(k[0]) if k[0] in ORDER else len(ORDER), k[0]))  # stable: run order within a name
+    if not keys:  # e.g. a run of the anchors alone
+        return
     if blas:
         kernels = sorted({r.get("peer_kernels", "?") for r in blas.values()})
         print(f"OpenBLAS column: cblas_sgemm, kernels {', '.join(kernels)}.\n")
