@@ -15,6 +15,15 @@ namespace Nabla.Bench;
 /// </summary>
 internal static partial class AnchorBenchmarks
 {
+    /// <summary>The anchors, added last to Program.cs's list. "--filter matmul" selects Nabla's matmul and
+    /// OpenBLAS's.</summary>
+    public static readonly (string Name, Action<int, bool> Run)[] Workloads =
+    [
+        ("matmul_openblas", MatMulOpenBlas),
+        ("fma_peak", FmaPeak),
+        ("copy_bandwidth", CopyBandwidth),
+    ];
+
     /// <summary>
     /// GFLOP/s of independent FMA chains held in registers: each of <c>threads</c> threads runs the same
     /// loop, so the figure is the sum over threads. Vector512 where the JIT accelerates it, else Vector256

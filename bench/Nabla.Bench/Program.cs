@@ -21,16 +21,13 @@ var benchmarks = new (string Name, Action<int, bool> Run)[]
     ("compiled_overhead", GraphBenchmarks.CompiledOverhead),
     ("compiled_mlp_train_step", GraphBenchmarks.CompiledMlpTrainStep),
     ("compiled_cnn_train_step", GraphBenchmarks.CompiledCnnTrainStep),
-    // The machine's anchors (AnchorBenchmarks.cs): last, so that OpenBLAS's thread pool, started on first
-    // use, is not around while Nabla's rows run. "--filter matmul" selects both matmul rows.
-    ("matmul_openblas", AnchorBenchmarks.MatMulOpenBlas),
-    ("fma_peak", AnchorBenchmarks.FmaPeak),
-    ("copy_bandwidth", AnchorBenchmarks.CopyBandwidth),
 };
 int[] threadCounts = [1, 2];
 // Side-by-side workloads and child modes (bench/compare.sh): see SideBySide.cs.
 if (SideBySide.RunChild(args) is int childExit) return childExit;
-benchmarks = [.. benchmarks, .. SideBySide.Workloads];
+// The machine's anchors (AnchorBenchmarks.cs) last, so that OpenBLAS's thread pool, started on first use,
+// is not around while Nabla's rows run.
+benchmarks = [.. benchmarks, .. SideBySide.Workloads, .. AnchorBenchmarks.Workloads];
 
 var (selected, quick, exit) = BenchCore.ParseArgs("Nabla.Bench", args, benchmarks);
 if (exit is int code) return code;
