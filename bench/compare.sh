@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Side by side: Nabla (bench/Nabla.Bench) and TorchSharp 0.107.0 / libtorch 2.10.0 CPU
 # (bench/Peers.TorchSharp) on the same workloads, in the same run, then one table with the ratio per row.
+# Nabla.Bench also measures the machine's anchors: fma_peak, copy_bandwidth, and OpenBLAS's sgemm (Debian's
+# libopenblas0-pthread, loaded by the bench alone; skipped, with the reason, where it is not installed) as a
+# third column of the matmul rows.
 #   bash bench/compare.sh                    # everything (several minutes)
 #   bash bench/compare.sh --quick            # smaller sizes, fewer repetitions (about a minute)
 #   bash bench/compare.sh --filter matmul    # only workloads whose name contains "matmul"
 #   bash bench/compare.sh --omp-passive      # TorchSharp with OMP_WAIT_POLICY=PASSIVE (see bench/README.md)
+#   bash bench/compare.sh --openblas-core X  # OpenBLAS kernel family (OPENBLAS_CORETYPE), or "auto": the bench's choice
 # Builds both in Release first. The JSON lines and the table are kept in a results folder (printed at the
 # end; set COMPARE_OUT to choose it). See bench/README.md.
 set -euo pipefail
@@ -18,7 +22,13 @@ while [ $# -gt 0 ]; do
         --quick) quick=(--quick) ;;
         --filter) filter="${2:?--filter needs a name}"; shift ;;
         --omp-passive) export OMP_WAIT_POLICY=PASSIVE; omp="OMP_WAIT_POLICY=PASSIVE" ;;
-        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+        --openblas-core)
+            case "${2:?--openblas-core needs a name or auto}" in
+                auto) unset OPENBLAS_CORETYPE ;;
+                *) export OPENBLAS_CORETYPE="$2" ;;
+            esac
+            shift ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
         *) echo "unknown argument '$1'; try --help" >&2; exit 2 ;;
     esac
     shift
@@ -48,8 +58,9 @@ torch_bin=bench/Peers.TorchSharp/bin/Release/net10.0/linux-x64/Peers.TorchSharp
 if [ -n "$filter" ]; then
     groups=("$filter")
 else
-    groups=(matmul overhead elementwise second_derivative mlp_train_step cnn_train_step memory startup)
+    groups=(fma_peak copy_bandwidth matmul overhead elementwise second_derivative mlp_train_step cnn_train_step memory startup)
 fi
+nabla_only=" fma_peak copy_bandwidth " # the anchors: the TorchSharp side has no such workload
 
 run() { # run SIDE BINARY OUTFILE GROUP: a side without that workload says so and the row stays empty
     local side="$1" bin="$2" file="$3" group="$4" status=0
@@ -64,7 +75,7 @@ echo "== $(nproc) cores, load average $load_before (other work on the machine ma
 for g in "${groups[@]}"; do
     echo "== $g" >&2
     run nabla "$nabla_bin" "$nabla_out" "$g"
-    run torchsharp "$torch_bin" "$torch_out" "$g"
+    [[ "$nabla_only" == *" $g "* ]] || run torchsharp "$torch_bin" "$torch_out" "$g"
 done
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -72,6 +83,8 @@ load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
     echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), .NET $(dotnet --version)."
     echo "Load average (1, 5, 15 min) before: $load_before, after: $load_after. TorchSharp OpenMP wait policy: $omp."
     echo "Run took ${SECONDS} s$([ ${#quick[@]} -gt 0 ] && echo ', --quick')."
+    # The anchors' notes: which OpenBLAS and kernels, or why a row was skipped.
+    grep -h -e '^# matmul (OpenBLAS)' -e 'skipped:' "$out"/nabla.*.log 2>/dev/null | sed 's/^# /Nabla.Bench: /' || true
     echo
     python3 bench/compare_table.py "$nabla_out" "$torch_out"
 } | tee "$out/table.md"

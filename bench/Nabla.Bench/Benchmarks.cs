@@ -11,20 +11,28 @@ internal static class Benchmarks
     /// <summary>C = A·B for square float32 matrices; 2n³ floating-point operations per product.</summary>
     public static void MatMul(int threads, bool quick)
     {
-        int[] sizes = quick ? [256, 512] : [256, 512, 1024, 2048];
-        foreach (var n in sizes)
+        foreach (var n in MatMulSizes(quick))
         {
             var a = Harness.Uniform(1, [n, n]);
             var b = Harness.Uniform(2, [n, n]);
-            // Fewer repetitions where one product takes seconds.
-            int reps = n >= 2048 ? 3 : n >= 1024 ? 5 : quick ? 5 : 9;
-            Harness.WarmUp(() => a.MatMul(b), minRuns: n >= 1024 ? 1 : 3, minSeconds: n >= 1024 ? 0 : 1.0);
+            int reps = MatMulReps(n, quick);
+            MatMulWarmUp(n, () => a.MatMul(b));
             double seconds = Harness.Median(reps, () => a.MatMul(b));
             double gflops = 2.0 * n * n * n / seconds / 1e9;
             Harness.Report("matmul", "GFLOP/s", gflops, true,
                 ("n", n), ("dtype", "float32"), ("threads", threads), ("reps", reps));
         }
     }
+
+    /// <summary>The sizes of <see cref="MatMul"/>, shared with <see cref="AnchorBenchmarks.MatMulOpenBlas"/>.</summary>
+    public static int[] MatMulSizes(bool quick) => quick ? [256, 512] : [256, 512, 1024, 2048];
+
+    /// <summary>Repetitions per size: fewer where one product takes seconds.</summary>
+    public static int MatMulReps(int n, bool quick) => n >= 2048 ? 3 : n >= 1024 ? 5 : quick ? 5 : 9;
+
+    /// <summary>The warm-up of one matmul size (at least one run for large n, a second of runs for small n).</summary>
+    public static void MatMulWarmUp(int n, Action product) =>
+        Harness.WarmUp(product, minRuns: n >= 1024 ? 1 : 3, minSeconds: n >= 1024 ? 0 : 1.0);
 
     /// <summary>
     /// Per-op cost on tiny (16-element float32) tensors, where the engine's bookkeeping, not the

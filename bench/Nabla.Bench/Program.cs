@@ -25,7 +25,9 @@ var benchmarks = new (string Name, Action<int, bool> Run)[]
 int[] threadCounts = [1, 2];
 // Side-by-side workloads and child modes (bench/compare.sh): see SideBySide.cs.
 if (SideBySide.RunChild(args) is int childExit) return childExit;
-benchmarks = [.. benchmarks, .. SideBySide.Workloads];
+// The machine's anchors (AnchorBenchmarks.cs) last, so that OpenBLAS's thread pool, started on first use,
+// is not around while Nabla's rows run.
+benchmarks = [.. benchmarks, .. SideBySide.Workloads, .. AnchorBenchmarks.Workloads];
 
 var (selected, quick, exit) = BenchCore.ParseArgs("Nabla.Bench", args, benchmarks);
 if (exit is int code) return code;
