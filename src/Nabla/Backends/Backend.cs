@@ -35,6 +35,9 @@ internal abstract class Backend(Device device)
         using (RawAccess.Enter()) return kernel.Single is { } single ? single(op, x) : kernel.Many!(op, x)[0];
     }
 
+    /// <summary>Whether this thread is inside a kernel (a raw-access scope): code there is the backend's, never the user's.</summary>
+    public static bool RunningKernel => RawAccess.InScope;
+
     /// <summary>
     /// Runs a kernel's <see cref="KernelEntry.Into"/> form into <paramref name="y"/>; false (nothing written) when
     /// it has none or <paramref name="y"/> does not fit, and the caller then runs <see cref="Run"/>.

@@ -59,6 +59,24 @@ internal static class CallSite
         return null;
     }
 
+    /// <summary>
+    /// Whether the method that called <paramref name="callee"/> (skipping frames of <paramref name="passThrough"/>, such
+    /// as accessors that may or may not be inlined) is outside Nabla, from a walk of the top frames; null when that walk
+    /// can't tell (the runtime lacks it, or the frames are deeper than it looks).
+    /// </summary>
+    public static bool? CallerOutsideNabla(IntPtr callee, IntPtr[] passThrough)
+    {
+        if (TopFrames.Walk(24) is not { } top) return null;
+        int i = 0;
+        while (i < top.Count && top.Handle(i) != callee) i++;
+        for (i++; i < top.Count; i++)
+        {
+            if (Array.IndexOf(passThrough, top.Handle(i)) >= 0) continue;
+            return KindAt(top, i) != FrameKind.Nabla;
+        }
+        return null;
+    }
+
     [ThreadStatic] static int _nearLimit;
     const int MinNearLimit = 12, NearMargin = 2, MaxNearLimit = 256;
 

@@ -51,6 +51,11 @@ internal sealed partial class Tracer : Interpreter
         SizeReadsSeen.Add((id, CallSite.Describe()));
     }
 
+    /// <summary>Whether a read of <paramref name="t"/>'s sizes could matter: a value of this graph that is not a capture (captures have fixed shapes).</summary>
+    public bool MayHaveDynamicSizes(Tensor t) => !Ignoring && _ids.TryGetValue(t, out var id) && !_captureIds.Contains(id);
+
+    readonly HashSet<int> _captureIds = [];
+
     /// <summary>Why the function cannot be replayed from a graph (null while it can).</summary>
     public string? Untraceable { get; private set; }
 
@@ -274,6 +279,7 @@ internal sealed partial class Tracer : Interpreter
     int Capture(Tensor t)
     {
         int id = Bind(t, _graph.NewValue(t));
+        _captureIds.Add(id);
         _graph.Captures.Add((id, t));
         _graph.CaptureRequiresGrad.Add(t.RequiresGrad);
         return id;

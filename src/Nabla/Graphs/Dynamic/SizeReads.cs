@@ -21,6 +21,12 @@ internal static class SizeReads
 
     static readonly System.Reflection.Assembly Nabla = typeof(Tensor).Assembly;
 
+    static readonly IntPtr NoteHandle = typeof(SizeReads).GetMethod(nameof(Note))!.MethodHandle.Value;
+
+    static readonly IntPtr[] Accessors =
+        [typeof(Tensor).GetProperty(nameof(Tensor.Shape))!.GetMethod!.MethodHandle.Value,
+         typeof(Tensor).GetProperty(nameof(Tensor.NumElements))!.GetMethod!.MethodHandle.Value];
+
     /// <summary>Watches this thread's size reads for <paramref name="tracer"/> until disposed.</summary>
     public static Scope Watch(Tracer tracer)
     {
@@ -44,6 +50,13 @@ internal static class SizeReads
     public static void Note(Tensor t)
     {
         if (t_tracer is not { } tracer) return;
+        // Kernels (inside a raw-access scope) are Nabla's; a read anywhere else costs a walk of the top frames.
+        if (Backends.Backend.RunningKernel || !tracer.MayHaveDynamicSizes(t)) return;
+        if (Engine.CallSite.CallerOutsideNabla(NoteHandle, Accessors) is { } outside)
+        {
+            if (outside) tracer.NoteSizeRead(t);
+            return;
+        }
         // The accessor may or may not be inlined into its caller: skip Tensor's own accessors, then look at who called.
         for (int skip = 1; skip < 6; skip++)
         {
