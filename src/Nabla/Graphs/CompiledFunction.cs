@@ -138,7 +138,7 @@ public partial class CompiledFunction
                 }
                 // A tape open around the call may record ops the trace saw unrecorded: it gets the graph as traced, since
                 // a merged value's gradient would be summed in another order than eager code's (equal only to rounding).
-                else if (graph is not null && Tapes.Open is not null) graph = PassPipeline.Before(graph);
+                else if (graph is not null && (Tapes.Open is not null || ForwardMode.Active)) graph = PassPipeline.Before(graph);
                 if (graph is null) return _function(args);
                 var outputs = Replay.Run(graph, args, out var failure);
                 if (outputs is not null) return outputs;
