@@ -137,8 +137,9 @@ public partial class CompiledFunction
                     graph = dynamic.For(sizes);
                 }
                 // A tape open around the call may record ops the trace saw unrecorded: it gets the graph as traced, since
-                // a merged value's gradient would be summed in another order than eager code's (equal only to rounding).
-                else if (graph is not null && Tapes.Open is not null) graph = PassPipeline.Before(graph);
+                // a merged value's gradient would be summed in another order than eager code's (equal only to rounding);
+                // so do a ForwardAccumulator (its tangents follow each op) and anomaly detection (it names the op that made a NaN).
+                else if (graph is not null && (Tapes.Open is not null || ForwardMode.Active || GradMode.AnomalyDetection)) graph = PassPipeline.Before(graph);
                 if (graph is null) return _function(args);
                 var outputs = Replay.Run(graph, args, out var failure);
                 if (outputs is not null) return outputs;

@@ -32,7 +32,7 @@ public class TraceSiteTests
         });
         var a = Tensor.Ones([3]);
         cf.Call(a);
-        var sites = Sites(cf.GraphFor(a));
+        var sites = Sites(cf.TracedGraphFor(a));
         Assert.Equal(2, sites.Count);
         string lambda = $"TraceSiteTests.{nameof(OpsOfALambdaNameTheirOwnLines)} (lambda)";
         Assert.Equal($"{lambda} ({File}:{first})", sites[0]);
@@ -57,7 +57,7 @@ public class TraceSiteTests
         });
         var a = Tensor.Ones([3]);
         cf.Call(a);
-        var sites = Sites(cf.GraphFor(a));
+        var sites = Sites(cf.TracedGraphFor(a));
         Assert.Equal([$"TraceSiteTests.Helper ({File}:{_helperLine})",
             $"TraceSiteTests.{nameof(OpsOfAMethodCalledFromTheLambdaNameThatMethod)} (lambda) ({File}:{line})"], sites);
     }
@@ -112,7 +112,7 @@ public class TraceSiteTests
         var a = Tensor.Ones([3]);
         cf.Call(a);
         string lambda = $"TraceSiteTests.{nameof(OpsReachedThroughDotNetLibrariesNameTheUsersLineNotTheLibrarys)} (lambda)";
-        Assert.Equal([$"{lambda} ({File}:{first})", $"{lambda} ({File}:{second})"], Sites(cf.GraphFor(a)));
+        Assert.Equal([$"{lambda} ({File}:{first})", $"{lambda} ({File}:{second})"], Sites(cf.TracedGraphFor(a)));
     }
 
     [Fact]

@@ -27,6 +27,12 @@ public enum GraphPasses
     /// <summary>Removes ops whose results nothing uses and that have no effect (random draws, writes, guards stay).</summary>
     DeadCode = 8,
 
+    /// <summary>
+    /// Runs each chain of two or more elementwise ops on one float dtype and shape as one op that keeps its tiles in L1
+    /// (never values that require grad, are written or are results but the chain's own).
+    /// </summary>
+    Fusion = 16,
+
     /// <summary>Every pass (the default).</summary>
-    All = ConstantFolding | AlgebraicSimplification | CommonSubexpressions | DeadCode,
+    All = ConstantFolding | AlgebraicSimplification | CommonSubexpressions | DeadCode | Fusion,
 }

@@ -11,7 +11,11 @@ internal static partial class PassText
     [GeneratedRegex(@"\s+#\s.*$")]
     private static partial Regex SiteTail();
 
-    public static CompileOptions Without(GraphPasses pass) => new() { Passes = GraphPasses.All & ~pass };
+    /// <summary>Every pass but <paramref name="pass"/> and fusion (which would hide the other passes' results in one fused op).</summary>
+    public static CompileOptions Without(GraphPasses pass) => new() { Passes = GraphPasses.All & ~pass & ~GraphPasses.Fusion };
+
+    /// <summary>Every pass but fusion.</summary>
+    public static CompileOptions Unfused => Without(GraphPasses.None);
 
     public static float[] F(Tensor t) => t.ToArray<float>();
 

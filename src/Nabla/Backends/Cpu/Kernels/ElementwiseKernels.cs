@@ -38,6 +38,7 @@ internal static class ElementwiseKernels
         table.AddEach<Gelu>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<GeluKernel>(d));
         table.Add<PowScalar>(KernelDTypes.Numeric, (op, x) => PowScalarKernel.Run(op, x[0]));
         table.Add<Elu>(KernelDTypes.Floating, (op, x) => EluKernel.Run(op, x[0]));
+        table.Add<FusedElementwise>(KernelDTypes.Floating, FusedElementwiseKernel.Run, FusedElementwiseKernel.Into);
 
         // Other output dtypes: Bool comparisons; casts, chosen by the input's dtype.
         table.Add<Compare>(KernelDTypes.Numeric, (op, x) => CompareKernel.Run(op, x[0], x[1]));

@@ -75,7 +75,7 @@ internal static class PowScalarKernel
         for (int i = 0; i < y.Length; i++) y[i] = PowKernel.IntegerPow(x[i], e);
     }
 
-    static void Floats<F>(ReadOnlySpan<F> x, F p, Span<F> y) where F : IPowerFunctions<F>, IRootFunctions<F>
+    internal static void Floats<F>(ReadOnlySpan<F> x, F p, Span<F> y) where F : IPowerFunctions<F>, IRootFunctions<F>
     {
         // The common squares and roots take the exactly rounded paths.
         if (p == F.One) x.CopyTo(y);

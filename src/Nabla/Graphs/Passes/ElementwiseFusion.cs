@@ -1,0 +1,155 @@
+using Nabla.Primitives;
+using Nabla.Primitives.Elementwise;
+using Nabla.Primitives.Special;
+
+namespace Nabla.Graphs.Passes;
+
+/// <summary>
+/// Replaces each group of two or more elementwise ops on one float dtype (float32 or float64) and one shape by one
+/// <see cref="FusedElementwise"/> op, whose CPU kernel runs the same span kernels tile by tile with the intermediates
+/// in L1 (so results are eager code's bits). A group is grown backwards from its last op: a value made inside the
+/// group becomes internal only if nothing outside the group reads it, it is no result, nothing writes its storage and it
+/// does not require grad. No group spans a write, a control-flow op or a custom op (its reads would move past them).
+/// The kernel checks at run time that each input is contiguous or a broadcast scalar, else it runs the steps one by one.
+/// </summary>
+/// <example>
+/// <code>
+/// before:  %1 = exp(%0) ; %2 = mul(%1, %0) ; %5 = add(%2, %4)
+/// after:   %5 = fused_elementwise(%0, %4)
+/// </code>
+/// </example>
+internal sealed class ElementwiseFusion : GraphPass
+{
+    public override GraphPasses Flag => GraphPasses.Fusion;
+    public override string Name => "fuse";
+
+    static readonly Dictionary<Type, FusedStep> Steps = new()
+    {
+        [typeof(Add)] = FusedStep.Add, [typeof(Sub)] = FusedStep.Sub, [typeof(Mul)] = FusedStep.Mul, [typeof(Div)] = FusedStep.Div,
+        [typeof(Maximum)] = FusedStep.Maximum, [typeof(Minimum)] = FusedStep.Minimum, [typeof(Pow)] = FusedStep.Pow,
+        [typeof(Neg)] = FusedStep.Neg, [typeof(Abs)] = FusedStep.Abs, [typeof(Relu)] = FusedStep.Relu, [typeof(Sqrt)] = FusedStep.Sqrt,
+        [typeof(Exp)] = FusedStep.Exp, [typeof(Log)] = FusedStep.Log, [typeof(Sin)] = FusedStep.Sin, [typeof(Cos)] = FusedStep.Cos,
+        [typeof(Tan)] = FusedStep.Tan, [typeof(Tanh)] = FusedStep.Tanh, [typeof(Sigmoid)] = FusedStep.Sigmoid,
+        [typeof(Erf)] = FusedStep.Erf, [typeof(Gelu)] = FusedStep.Gelu, [typeof(PowScalar)] = FusedStep.PowScalar,
+    };
+
+    public override string? Run(PassContext context)
+    {
+        // A graph generalized over dynamic dims afterwards rebuilds its ops per size; its ops stay as traced.
+        if (context.DynamicDims) return null;
+        var graph = context.Graph;
+        var ops = graph.Ops;
+        var storage = context.Storage();
+        var readers = new List<int>?[graph.Values.Count];
+        for (int k = 0; k < ops.Count; k++)
+            foreach (int id in ops[k].Inputs)
+                if (id >= 0) (readers[id] ??= []).Add(k);
+        var producer = new int[graph.Values.Count];
+        Array.Fill(producer, -1);
+        for (int k = 0; k < ops.Count; k++)
+            foreach (int id in ops[k].Outputs)
+                if (id >= 0) producer[id] = k;
+        // Ops a group may not span: its reads would move past their effects.
+        var barrier = new int[ops.Count + 1];
+        for (int k = 0; k < ops.Count; k++)
+            barrier[k + 1] = barrier[k] + (ops[k].Kind is GraphOpKind.Write or GraphOpKind.ControlFlow or GraphOpKind.Custom ? 1 : 0);
+
+        var group = new int[ops.Count];
+        Array.Fill(group, -1);
+        var fused = new Dictionary<int, GraphOp>();   // the last op's index -> the fused op
+        var removed = new HashSet<int>();
+        for (int last = ops.Count - 1; last >= 0; last--)
+        {
+            if (group[last] >= 0 || !Fusable(ops[last], context, storage)) continue;
+            var members = Grow(last, ops, context, storage, readers, producer, barrier, group);
+            if (members.Count < 2)
+            {
+                group[last] = -1;
+                continue;
+            }
+            fused[last] = Fuse(members, ops);
+            foreach (int k in members)
+                if (k != last) removed.Add(k);
+        }
+        if (fused.Count == 0) return null;
+        var kept = new List<GraphOp>(ops.Count);
+        for (int k = 0; k < ops.Count; k++)
+            if (!removed.Contains(k)) kept.Add(fused.TryGetValue(k, out var op) ? op : ops[k]);
+        ops.Clear();
+        ops.AddRange(kept);
+        var programs = fused.OrderBy(f => f.Key).Select(f => "[" + string.Join(" ", ((FusedElementwise)f.Value.Op!).Steps.Select(Text)) + "]");
+        return $"fused {fused.Count} group(s) of {removed.Count + fused.Count} ops: {string.Join(", ", programs)}";
+    }
+
+    /// <summary>The ops of the group that ends at <paramref name="last"/> (marked in <paramref name="group"/>), in program order.</summary>
+    static List<int> Grow(int last, List<GraphOp> ops, PassContext context, StorageClasses storage, List<int>?[] readers,
+        int[] producer, int[] barrier, int[] group)
+    {
+        var members = new SortedSet<int> { last };
+        group[last] = last;
+        var shape = context.Graph.Values[ops[last].Outputs[0]].Shape;
+        var dtype = context.Graph.Values[ops[last].Outputs[0]].DType;
+        for (bool grew = true; grew;)
+        {
+            grew = false;
+            foreach (int k in members.ToList())
+                foreach (int id in ops[k].Inputs)
+                {
+                    int p = producer[id];
+                    if (p < 0 || group[p] >= 0 || !Fusable(ops[p], context, storage) || !context.Free(id, storage)) continue;
+                    var value = context.Graph.Values[id];
+                    if (value.DType != dtype || !value.Shape.Equals(shape) || barrier[last] != barrier[p]) continue;
+                    if (!readers[id]!.All(r => group[r] == last)) continue;
+                    group[p] = last;
+                    members.Add(p);
+                    grew = true;
+                }
+        }
+        return [.. members];
+    }
+
+    static string Text(FusedStep step) => step == FusedStep.PowScalar ? "pow_scalar" : step.ToString().ToLowerInvariant();
+
+    static bool Fusable(GraphOp op, PassContext context, StorageClasses storage)
+    {
+        if (op.Kind != GraphOpKind.Call || !PassContext.IsPureCall(op) || !Steps.ContainsKey(op.Op!.GetType())) return false;
+        if (op.Outputs.Length != 1 || op.Outputs[0] < 0) return false;
+        var y = context.Graph.Values[op.Outputs[0]];
+        if (y.DType is not (DType.Float32 or DType.Float64) || y.Device != Device.Cpu) return false;
+        if (context.RequiresGrad[y.Id] || storage.Written(y.Id)) return false;
+        foreach (int id in op.Inputs)
+        {
+            var x = context.Graph.Values[id];
+            if (x.DType != y.DType || !x.Shape.Equals(y.Shape) || context.RequiresGrad[id]) return false;
+        }
+        return true;
+    }
+
+    /// <summary>One op running <paramref name="members"/> (program order) as a program: inputs first, then one slot per step.</summary>
+    static GraphOp Fuse(List<int> members, List<GraphOp> ops)
+    {
+        var slotOf = new Dictionary<int, int>();
+        var inputs = new List<int>();
+        var made = members.Select(k => ops[k].Outputs[0]).ToHashSet();
+        foreach (int k in members)
+            foreach (int id in ops[k].Inputs)
+                if (!made.Contains(id) && !slotOf.ContainsKey(id))
+                {
+                    slotOf[id] = inputs.Count;
+                    inputs.Add(id);
+                }
+        var steps = new FusedStep[members.Count];
+        var operands = new int[2 * members.Count];
+        var scalars = new double[members.Count];
+        for (int s = 0; s < members.Count; s++)
+        {
+            var op = ops[members[s]];
+            steps[s] = Steps[op.Op!.GetType()];
+            if (op.Op is PowScalar pow) scalars[s] = pow.Exponent;
+            operands[2 * s] = slotOf[op.Inputs[0]];
+            operands[2 * s + 1] = op.Inputs.Length > 1 ? slotOf[op.Inputs[1]] : -1;
+            slotOf[op.Outputs[0]] = inputs.Count + s;
+        }
+        return ops[members[^1]].ReadingFrom([.. inputs], new FusedElementwise(steps, operands, scalars));
+    }
+}
