@@ -69,6 +69,25 @@ internal sealed class TracedGraph
 
     int? _guardCount;
 
+    /// <summary>
+    /// A graph with these <paramref name="values"/> and <paramref name="ops"/> and everything else of this one (parameters,
+    /// captures, host guards, outputs): a rewrite's "before", a copy for other dynamic sizes. Lists of its own, caches empty.
+    /// </summary>
+    public TracedGraph With(IEnumerable<GraphValue> values, IEnumerable<GraphOp> ops)
+    {
+        var g = new TracedGraph();
+        g.Values.AddRange(values);
+        g.Parameters.AddRange(Parameters);
+        g.ParameterNames.AddRange(ParameterNames);
+        g.Captures.AddRange(Captures);
+        g.CaptureRequiresGrad.AddRange(CaptureRequiresGrad);
+        g.Ops.AddRange(ops);
+        g.HostGuards.AddRange(HostGuards);
+        g.Outputs.AddRange(Outputs);
+        g.ReleasedOutputs.AddRange(ReleasedOutputs);
+        return g;
+    }
+
     /// <summary>A new value with the layout of <paramref name="t"/>.</summary>
     public int NewValue(Tensor t)
     {

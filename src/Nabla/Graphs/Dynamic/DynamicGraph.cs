@@ -96,17 +96,8 @@ internal sealed class DynamicGraph
 
     TracedGraph Copy(long[] sizes)
     {
-        var g = new TracedGraph();
-        foreach (var v in Traced.Values) g.Values.Add(v with { Shape = Shape.Wrap(ShapeRules.Eval(_shapes[v.Id], sizes)) });
-        g.Parameters.AddRange(Traced.Parameters);
-        g.ParameterNames.AddRange(Traced.ParameterNames);
-        g.Captures.AddRange(Traced.Captures);
-        g.CaptureRequiresGrad.AddRange(Traced.CaptureRequiresGrad);
-        g.HostGuards.AddRange(Traced.HostGuards);
-        g.Outputs.AddRange(Traced.Outputs);
-        g.ReleasedOutputs.AddRange(Traced.ReleasedOutputs);
-        for (int k = 0; k < Traced.Ops.Count; k++)
-            g.Ops.Add(Traced.Ops[k].CopyWith(_rebuild[k] is { } rebuild ? rebuild(sizes) : Traced.Ops[k].Op, _aliasShape[k]?.Invoke(sizes)));
+        var g = Traced.With(Traced.Values.Select(v => v with { Shape = Shape.Wrap(ShapeRules.Eval(_shapes[v.Id], sizes)) }),
+            Traced.Ops.Select((op, k) => op.CopyWith(_rebuild[k] is { } rebuild ? rebuild(sizes) : op.Op, _aliasShape[k]?.Invoke(sizes))));
         // The joint backward is traced at each copy's sizes, on its first replay that would use one.
         g.BackwardPending = Traced.BackwardPending || Traced.Backward is not null;
         return g;

@@ -38,18 +38,5 @@ internal static class PassPipeline
     public static TracedGraph Before(TracedGraph graph) => Unoptimized.TryGetValue(graph, out var before) ? before : graph;
 
     /// <summary>A graph sharing <paramref name="graph"/>'s values and ops, with lists of its own (passes replace ops, never change one).</summary>
-    static TracedGraph Snapshot(TracedGraph graph)
-    {
-        var copy = new TracedGraph();
-        copy.Values.AddRange(graph.Values);
-        copy.Parameters.AddRange(graph.Parameters);
-        copy.ParameterNames.AddRange(graph.ParameterNames);
-        copy.Captures.AddRange(graph.Captures);
-        copy.CaptureRequiresGrad.AddRange(graph.CaptureRequiresGrad);
-        copy.Ops.AddRange(graph.Ops);
-        copy.HostGuards.AddRange(graph.HostGuards);
-        copy.Outputs.AddRange(graph.Outputs);
-        copy.ReleasedOutputs.AddRange(graph.ReleasedOutputs);
-        return copy;
-    }
+    static TracedGraph Snapshot(TracedGraph graph) => graph.With(graph.Values, graph.Ops);
 }
