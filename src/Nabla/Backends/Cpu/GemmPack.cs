@@ -22,6 +22,11 @@ internal static class GemmPack
         {
             ref T d = ref Unsafe.Add(ref d0, (nint)s * kc * mr);
             int rows = Math.Min(mr, mc - i0);
+            if (typeof(T) == typeof(float) && rows == 6 && mr == 6 && cs == 1 && GemmPackSix.Supported)
+            {
+                GemmPackSix.Pack(Unsafe.As<float[]>(a), off + (nint)i0 * rs, rs, kc, ref Unsafe.As<T, float>(ref d));
+                continue;
+            }
             for (int r = 0; r < rows; r++)
             {
                 nint o = off + (nint)(i0 + r) * rs;
