@@ -27,6 +27,15 @@ internal static class GemmPack
                 GemmPackSix.Pack(Unsafe.As<float[]>(a), off + (nint)i0 * rs, rs, kc, ref Unsafe.As<T, float>(ref d));
                 continue;
             }
+            if (rows == mr && rs == 1)
+            {
+                // A transposed view: the sliver's rows sit side by side, so each k step is one contiguous run.
+                nint o = off + i0;
+                for (int p = 0; p < kc; p++, o += cs)
+                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref src, o), mr)
+                        .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref d, p * mr), mr));
+                continue;
+            }
             for (int r = 0; r < rows; r++)
             {
                 nint o = off + (nint)(i0 + r) * rs;
