@@ -22,6 +22,20 @@ internal static class GemmPack
         {
             ref T d = ref Unsafe.Add(ref d0, (nint)s * kc * mr);
             int rows = Math.Min(mr, mc - i0);
+            if (typeof(T) == typeof(float) && rows == 6 && mr == 6 && cs == 1 && GemmPackSix.Supported)
+            {
+                GemmPackSix.Pack(Unsafe.As<float[]>(a), off + (nint)i0 * rs, rs, kc, ref Unsafe.As<T, float>(ref d));
+                continue;
+            }
+            if (rows == mr && rs == 1)
+            {
+                // A transposed view: the sliver's rows sit side by side, so each k step is one contiguous run.
+                nint o = off + i0;
+                for (int p = 0; p < kc; p++, o += cs)
+                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref src, o), mr)
+                        .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref d, p * mr), mr));
+                continue;
+            }
             for (int r = 0; r < rows; r++)
             {
                 nint o = off + (nint)(i0 + r) * rs;
