@@ -25,6 +25,9 @@ internal sealed class CommonSubexpressionElimination : GraphPass
 
     public override string? Run(PassContext context)
     {
+        // A call with a tape open runs the graph as traced, which exists at the traced sizes only: a graph serving other
+        // sizes keeps equal ops apart, so a tape's gradients are summed in eager code's order at every size.
+        if (context.DynamicDims) return null;
         var graph = context.Graph;
         var storage = context.Storage();
         var seen = new Dictionary<string, GraphOp>(StringComparer.Ordinal);
