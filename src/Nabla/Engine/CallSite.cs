@@ -61,20 +61,28 @@ internal static class CallSite
 
     /// <summary>
     /// Whether the method that called <paramref name="callee"/> (skipping frames of <paramref name="passThrough"/>, such
-    /// as accessors that may or may not be inlined) is outside Nabla, from a walk of the top frames; null when that walk
-    /// can't tell (the runtime lacks it, or the frames are deeper than it looks).
+    /// as accessors that may or may not be inlined) is outside Nabla: from a walk of the top frames, else (the runtime
+    /// lacks that walk, or the frames are deeper) from the whole stack.
     /// </summary>
-    public static bool? CallerOutsideNabla(IntPtr callee, IntPtr[] passThrough)
+    public static bool CallerOutsideNabla(IntPtr callee, IntPtr[] passThrough)
     {
-        if (TopFrames.Walk(24) is not { } top) return null;
-        int i = 0;
-        while (i < top.Count && top.Handle(i) != callee) i++;
-        for (i++; i < top.Count; i++)
+        if (TopFrames.Walk(24) is { } top)
         {
-            if (Array.IndexOf(passThrough, top.Handle(i)) >= 0) continue;
-            return KindAt(top, i) != FrameKind.Nabla;
+            int i = 0;
+            while (i < top.Count && top.Handle(i) != callee) i++;
+            for (i++; i < top.Count; i++)
+                if (Array.IndexOf(passThrough, top.Handle(i)) < 0) return KindAt(top, i) != FrameKind.Nabla;
         }
-        return null;
+        var trace = new StackTrace(fNeedFileInfo: false);
+        bool past = false;
+        for (int i = 0; i < trace.FrameCount; i++)
+        {
+            if (trace.GetFrame(i)!.GetMethod() is not { } method) continue;
+            var handle = method.MethodHandle.Value;
+            if (!past) past = handle == callee;
+            else if (Array.IndexOf(passThrough, handle) < 0) return KindOf(handle, method) != FrameKind.Nabla;
+        }
+        return false;
     }
 
     [ThreadStatic] static int _nearLimit;

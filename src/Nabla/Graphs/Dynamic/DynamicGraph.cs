@@ -20,8 +20,8 @@ internal sealed class DynamicGraph
     readonly Func<long[], Primitive>?[] _rebuild;
     readonly Func<long[], Shape>?[] _aliasShape;
     readonly long[] _tracedSizes;
-    readonly Dictionary<string, TracedGraph> _copies = [];
-    readonly Queue<string> _order = new();
+    readonly Dictionary<long[], TracedGraph> _copies = new(SizesComparer.Instance);
+    readonly Queue<long[]> _order = new();
 
     DynamicGraph(TracedGraph traced, SymbolTable symbols, SymDim[][] shapes, Func<long[], Primitive>?[] rebuild, Func<long[], Shape>?[] aliasShape)
     {
@@ -85,12 +85,11 @@ internal sealed class DynamicGraph
     public TracedGraph For(long[] sizes)
     {
         if (sizes.AsSpan().SequenceEqual(_tracedSizes)) return Traced;
-        string key = string.Join(",", sizes);
-        if (_copies.TryGetValue(key, out var copy)) return copy;
+        if (_copies.TryGetValue(sizes, out var copy)) return copy;
         copy = Copy(sizes);
         if (_copies.Count >= MaxCopies) _copies.Remove(_order.Dequeue());
-        _copies[key] = copy;
-        _order.Enqueue(key);
+        _copies[sizes] = copy;
+        _order.Enqueue(sizes);
         return copy;
     }
 
@@ -109,4 +108,19 @@ internal sealed class DynamicGraph
 
     /// <summary>The shape of value <paramref name="id"/> with its symbols, e.g. <c>[s0, 784]</c>.</summary>
     public string Format(int id) => ShapeRules.Format(_shapes[id], Symbols);
+
+    /// <summary>Symbol sizes compared by value (a call looks its copy up without making a key).</summary>
+    sealed class SizesComparer : IEqualityComparer<long[]>
+    {
+        public static readonly SizesComparer Instance = new();
+
+        public bool Equals(long[]? a, long[]? b) => a.AsSpan().SequenceEqual(b);
+
+        public int GetHashCode(long[] sizes)
+        {
+            var hash = new HashCode();
+            foreach (var n in sizes) hash.Add(n);
+            return hash.ToHashCode();
+        }
+    }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace Nabla.Graphs;
@@ -18,8 +17,6 @@ internal static class SizeReads
     static int s_watchers;
 
     [ThreadStatic] static Tracer? t_tracer;
-
-    static readonly System.Reflection.Assembly Nabla = typeof(Tensor).Assembly;
 
     static readonly IntPtr NoteHandle = typeof(SizeReads).GetMethod(nameof(Note))!.MethodHandle.Value;
 
@@ -52,19 +49,6 @@ internal static class SizeReads
         if (t_tracer is not { } tracer) return;
         // Kernels (inside a raw-access scope) are Nabla's; a read anywhere else costs a walk of the top frames.
         if (Backends.Backend.RunningKernel || !tracer.MayHaveDynamicSizes(t)) return;
-        if (Engine.CallSite.CallerOutsideNabla(NoteHandle, Accessors) is { } outside)
-        {
-            if (outside) tracer.NoteSizeRead(t);
-            return;
-        }
-        // The accessor may or may not be inlined into its caller: skip Tensor's own accessors, then look at who called.
-        for (int skip = 1; skip < 6; skip++)
-        {
-            var method = new StackFrame(skip, false).GetMethod();
-            if (method is null) return;
-            if (method.DeclaringType == typeof(Tensor) && method.Name is "get_Shape" or "get_NumElements") continue;
-            if (method.DeclaringType?.Assembly != Nabla) tracer.NoteSizeRead(t);
-            return;
-        }
+        if (Engine.CallSite.CallerOutsideNabla(NoteHandle, Accessors)) tracer.NoteSizeRead(t);
     }
 }
