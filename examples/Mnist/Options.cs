@@ -6,13 +6,14 @@ sealed record Options
     public string Model { get; init; } = "cnn";
     public int Epochs { get; init; } = 2;
     public int BatchSize { get; init; } = 64;
-    public double LearningRate { get; init; } = 1e-3;
+    public double LearningRate { get; init; } = 2e-3;
     public int Seed { get; init; } = 0;
     public string Style { get; init; } = "torch";
     public int? Limit { get; init; }
     public string OutputDirectory { get; init; } = ".";
     public string? DataDirectory { get; init; }
     public bool Compile { get; init; }
+    public string Schedule { get; init; } = "cosine";
 
     public const string Usage = """
         Trains a network on MNIST with Nabla and reports the test accuracy.
@@ -21,7 +22,10 @@ sealed record Options
           --model mlp|cnn        network (default cnn)
           --epochs N             passes over the training set (default 2)
           --batch-size N         images per step (default 64)
-          --lr X                 Adam learning rate (default 0.001)
+          --lr X                 Adam learning rate (default 0.002)
+          --schedule cosine|constant
+                                 learning rate per step: cosine annealing from --lr to 0 over the whole
+                                 run (default), or --lr throughout
           --seed N               seed for initialization and shuffling (default 0)
           --style torch|tf       Backward()/Step() or GradientTape/ApplyGradients (same numbers)
           --limit N              train on the first N training images only (quick runs)
@@ -55,6 +59,7 @@ sealed record Options
                     "--batch-size" => o with { BatchSize = Positive(name, int.Parse(value)) },
                     "--lr" => o with { LearningRate = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
                     "--seed" => o with { Seed = int.Parse(value) },
+                    "--schedule" when value is "cosine" or "constant" => o with { Schedule = value },
                     "--style" when value is "torch" or "tf" => o with { Style = value },
                     "--limit" => o with { Limit = Positive(name, int.Parse(value)) },
                     "--out" => o with { OutputDirectory = value },
