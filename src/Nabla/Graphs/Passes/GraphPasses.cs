@@ -39,6 +39,12 @@ public enum GraphPasses
     /// </summary>
     Recompute = 32,
 
+    /// <summary>
+    /// Drops the copy a backward pass makes of a leaf's first gradient when it copies new data nothing else reads (a
+    /// matmul's result): the gradient is that data, written once.
+    /// </summary>
+    GradientCopies = 64,
+
     /// <summary>Every pass (the default).</summary>
-    All = ConstantFolding | AlgebraicSimplification | CommonSubexpressions | DeadCode | Fusion | Recompute,
+    All = ConstantFolding | AlgebraicSimplification | CommonSubexpressions | DeadCode | Fusion | Recompute | GradientCopies,
 }
