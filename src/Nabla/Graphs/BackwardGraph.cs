@@ -1,4 +1,5 @@
 using Nabla.Engine;
+using Nabla.Graphs.Partition;
 
 namespace Nabla.Graphs;
 
@@ -29,6 +30,9 @@ internal sealed class BackwardGraph
 
     /// <summary>For each of <see cref="InputIds"/>: its gradient's position among the graph's outputs, or -1 (none reaches it).</summary>
     public required int[] GradSlots { get; init; }
+
+    /// <summary>What <see cref="RecomputePartition"/> chose (null: it was off, or recomputes nothing here), for Explain.</summary>
+    public RecomputePartition.Summary? Partition { get; init; }
 
     /// <summary>
     /// Traces the backward of <paramref name="forward"/> while the values of one of its runs are alive (a replay
@@ -94,7 +98,11 @@ internal sealed class BackwardGraph
                 graph.CaptureRequiresGrad.Add(requires[i]);
             }
         }
-        return new BackwardGraph { Graph = graph, OutputIndices = outputs, SavedIds = [.. saved], InputIds = inputIds, GradSlots = slots };
+        var partition = forward.RecomputeInBackward ? RecomputePartition.Apply(forward, graph, outputs.Length, saved) : null;
+        return new BackwardGraph
+        {
+            Graph = graph, OutputIndices = outputs, SavedIds = [.. saved], InputIds = inputIds, GradSlots = slots, Partition = partition,
+        };
     }
 
     /// <summary>

@@ -66,6 +66,8 @@ public partial class CompiledFunction
             var sb = new StringBuilder();
             sb.AppendLine($"{Name}: {_traces.Count} trace(s) (RetraceLimit {_options.RetraceLimit}, FullGraph {_options.FullGraph})");
             foreach (var line in _log) sb.AppendLine("  " + line);
+            foreach (var t in _traces.Where(t => t.Graph?.Backward?.Partition is not null))
+                sb.AppendLine($"  joint backward of trace #{t.Number}: {t.Graph!.Backward!.Partition}");
             foreach (var t in _traces.Where(t => t.Graph is not null))
                 foreach (var guard in t.Graph!.Ops.Where(o => o.Kind is GraphOpKind.Guard or GraphOpKind.GradGuard))
                     sb.AppendLine($"  guard of trace #{t.Number}: %{guard.Inputs[0]}{(guard.Kind == GraphOpKind.Guard ? " == " : "")}{guard.ExpectedText}  # {guard.Site}");
@@ -92,6 +94,10 @@ public partial class CompiledFunction
     /// captures, one box per op with its SSA line, an edge per value.
     /// </summary>
     public string DotFor(params Tensor[] args) => GraphOf("CompiledFunction.DotFor", args, GraphPrinter.Dot);
+
+    /// <summary>The joint backward graph of the trace for <paramref name="args"/> as text, or null when it has none (yet).</summary>
+    internal string? BackwardGraphFor(params Tensor[] args) =>
+        GraphOf("CompiledFunction.BackwardGraphFor", args, (g, name) => g.Backward is { } b ? GraphPrinter.Print(b.Graph, name + "_backward") : "");
 
     string GraphOf(string op, Tensor[] args, Func<TracedGraph, string, string> format, bool optimized = true)
     {
@@ -197,6 +203,7 @@ public partial class CompiledFunction
             var graph = tracer.Finish(outputs);
             string passes = PassPipeline.Run(graph, tracer.TracedTensors, _options.Passes, dynamicDims: symbols is not null);
             graph.BackwardPending = BackwardGraph.MayServe(graph);   // traced on the first replay that would use it
+            graph.RecomputeInBackward = (_options.Passes & GraphPasses.Recompute) != 0;
             string? specialized = symbols is null ? null : symbols.Traced.Any(n => n < 2)
                 ? "a dynamic dim has size 0 or 1 (such sizes get a trace of their own)" : null;
             var dynamic = symbols is null || specialized is not null ? null : DynamicGraph.TryBuild(graph, symbols, tracer.SizeReadsSeen, out specialized);

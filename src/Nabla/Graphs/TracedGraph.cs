@@ -57,6 +57,9 @@ internal sealed class TracedGraph
     /// <summary>Whether the first replay that would use a <see cref="Backward"/> should build it (see <see cref="BackwardGraph.MayServe"/>).</summary>
     public bool BackwardPending { get; set; }
 
+    /// <summary>Whether its joint backward recomputes cheap forward values instead of keeping them (<see cref="GraphPasses.Recompute"/>).</summary>
+    public bool RecomputeInBackward { get; set; }
+
     /// <summary>The value environment replays reuse (see <see cref="Replay.Run"/>), and whether a replay holds it.</summary>
     public Tensor[]? Env;
     public int EnvInUse;

@@ -99,6 +99,7 @@ internal sealed class DynamicGraph
             Traced.Ops.Select((op, k) => op.CopyWith(_rebuild[k] is { } rebuild ? rebuild(sizes) : op.Op, _aliasShape[k]?.Invoke(sizes))));
         // The joint backward is traced at each copy's sizes, on its first replay that would use one.
         g.BackwardPending = Traced.BackwardPending || Traced.Backward is not null;
+        g.RecomputeInBackward = Traced.RecomputeInBackward;
         return g;
     }
 

@@ -33,6 +33,18 @@ public enum GraphPasses
     /// </summary>
     Fusion = 16,
 
+    /// <summary>
+    /// In a joint forward+backward graph, recomputes in the backward the values of cheap elementwise and view ops that
+    /// the backward reads, from values it keeps anyway, when that keeps fewer bytes (never matmuls, reductions or draws).
+    /// </summary>
+    Recompute = 32,
+
+    /// <summary>
+    /// Drops the copy a backward pass makes of a leaf's first gradient when it copies new data nothing else reads (a
+    /// matmul's result): the gradient is that data, written once.
+    /// </summary>
+    GradientCopies = 64,
+
     /// <summary>Every pass (the default).</summary>
-    All = ConstantFolding | AlgebraicSimplification | CommonSubexpressions | DeadCode | Fusion,
+    All = ConstantFolding | AlgebraicSimplification | CommonSubexpressions | DeadCode | Fusion | Recompute | GradientCopies,
 }
