@@ -68,6 +68,9 @@ internal sealed class ReplayBuffers
     /// <summary>How many buffers they share (tests).</summary>
     public int SlotCount => _slots.Length;
 
+    /// <summary>Whether op number <paramref name="index"/> still writes its value into a buffer (tests: its kernel took it).</summary>
+    internal bool WritesIntoBuffer(int index) => _ops[index].OutputSlot >= 0;
+
     /// <summary>The buffers as they stand now, null where none is made (tests).</summary>
     internal Tensor?[] Buffers() => (Tensor?[])_slots.Clone();
 
