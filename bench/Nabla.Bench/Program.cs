@@ -24,10 +24,13 @@ var benchmarks = new (string Name, Action<int, bool> Run)[]
     ("compiled_elementwise", FusionBenchmarks.CompiledElementwise),
     ("compiled_second_derivative", CompiledGradBenchmarks.CompiledSecondDerivative),
     ("compiled_partition", CompiledGradBenchmarks.CompiledPartition),
+    ("compiled_alloc", MemoryPlanBenchmarks.CompiledAlloc),
+    ("compiled_peak_memory", MemoryPlanBenchmarks.CompiledPeakMemory),
 };
 int[] threadCounts = [1, 2];
 // Side-by-side workloads and child modes (bench/compare.sh): see SideBySide.cs.
 if (SideBySide.RunChild(args) is int childExit) return childExit;
+if (MemoryPlanBenchmarks.RunChild(args) is int peakChildExit) return peakChildExit;
 // The machine's anchors (AnchorBenchmarks.cs) last, so that OpenBLAS's thread pool, started on first use,
 // is not around while Nabla's rows run.
 benchmarks = [.. benchmarks, .. SideBySide.Workloads, .. AnchorBenchmarks.Workloads];

@@ -1,4 +1,5 @@
 using Nabla.Backends;
+using Nabla.Primitives;
 
 namespace Nabla.Graphs;
 
@@ -18,11 +19,15 @@ internal enum ReplayRecording
 /// call instead of a new tensor per op (a static memory plan, as a CUDA graph's). A value gets a buffer only when
 /// nothing outside the call can see it: made by a one-output primitive call and read only by such calls, all of
 /// which run straight to their kernels (no autograd node keeps it), not an output, not kept by a joint graph's
-/// backward, not written in place. Values whose lifetimes do not overlap share a buffer (same shape, dtype and
-/// device), freed after their last reader. A view or alias of a buffer made at run time (a reshape, a kernel that
-/// returns its input) may outlive that plan: the buffer then leaves the pool (<see cref="AfterOp"/>), and a later
-/// value that was to share it gets a new one. The graph holds its buffers between calls: as much memory as the
-/// pooled values alive at once.
+/// backward, not written in place. A view of a value (an op with a view form, or an alias) counts as the value
+/// itself: its readers are the value's readers, so the buffer lives until the last of them and stays pooled;
+/// a view that leaves the call, or is read by anything else, keeps the value out of the plan. The new value of
+/// an in-place assignment that records nothing (an optimizer's update) may have a buffer too: the write copies
+/// it. Values whose lifetimes do not overlap share a buffer (same shape, dtype and device), freed after their
+/// last reader. A view or alias of a buffer the plan did not foresee (a kernel that returns its input) may
+/// outlive that plan: the buffer then leaves the pool (<see cref="AfterOp"/>), and a later value that was to
+/// share it gets a new one. The graph holds its buffers between calls: as much memory as the pooled values
+/// alive at once.
 /// </summary>
 internal sealed class ReplayBuffers
 {
@@ -33,6 +38,7 @@ internal sealed class ReplayBuffers
         public int OutputSlot;      // the buffer its output is written into, or -1
         public int[]? InputSlots;   // per input: its buffer, or -1 (null when no input has one)
         public bool StableInputs;   // every input is a buffer or a capture: its filled input array stays right
+        public bool PlannedView;    // a view of a buffer whose every use the plan counted in the buffer's lifetime
     }
 
     readonly OpPlan[] _ops;
@@ -61,6 +67,12 @@ internal sealed class ReplayBuffers
 
     /// <summary>How many buffers they share (tests).</summary>
     public int SlotCount => _slots.Length;
+
+    /// <summary>Whether op number <paramref name="index"/> still writes its value into a buffer (tests: its kernel took it).</summary>
+    internal bool WritesIntoBuffer(int index) => _ops[index].OutputSlot >= 0;
+
+    /// <summary>The buffers as they stand now, null where none is made (tests).</summary>
+    internal Tensor?[] Buffers() => (Tensor?[])_slots.Clone();
 
     /// <summary>The plan of <paramref name="graph"/> for replays of this kind, built on first use and kept by the graph.</summary>
     public static ReplayBuffers For(TracedGraph graph, ReplayRecording recording)
@@ -130,7 +142,7 @@ internal sealed class ReplayBuffers
             GiveUpSlot(ref step);
             if (_made >= 0) _slots[_made] = null;   // made for this op only: the graph must not hold it for nothing
         }
-        if (step.InputSlots is not { } read) return;
+        if (step.InputSlots is not { } read || step.PlannedView) return;
         foreach (int slot in read)
             if (slot >= 0 && _slots[slot] is { } buffer && result.SharesStorage(buffer))
             {
@@ -151,21 +163,32 @@ internal sealed class ReplayBuffers
         var ops = graph.Ops;
         int valueCount = graph.Values.Count;
         var plan = new OpPlan[ops.Count];
+        // A view (or alias) shares its source's memory: its uses are uses of the value it views (its root), so
+        // the root's buffer lives until the last of them, and a view that escapes the call keeps the root unpooled.
+        var root = new int[valueCount];
+        for (int id = 0; id < valueCount; id++) root[id] = id;
+        var isView = new bool[ops.Count];
         var pooled = new bool[valueCount];
         var lastUse = new int[valueCount];
         for (int i = 0; i < ops.Count; i++)
-            if (plan[i].Quiet = Quiet(ops[i], recording)) pooled[ops[i].Outputs[0]] = true;
+        {
+            var op = ops[i];
+            plan[i].Quiet = Quiet(op, recording);
+            if ((isView[i] = MayView(op) && op.Inputs.Length > 0 && (plan[i].Quiet || op.Kind == GraphOpKind.Alias))) root[op.Outputs[0]] = root[op.Inputs[0]];
+            else if (plan[i].Quiet) pooled[op.Outputs[0]] = true;
+        }
         for (int i = 0; i < ops.Count; i++)
-            foreach (int id in ops[i].Inputs)
+            for (int k = 0; k < ops[i].Inputs.Length; k++)
             {
-                lastUse[id] = i;
-                if (!plan[i].Quiet) pooled[id] = false;
+                int id = ops[i].Inputs[k];
+                lastUse[root[id]] = i;
+                if (!plan[i].Quiet && !isView[i] && !CopiesFrom(ops[i], k, recording)) pooled[root[id]] = false;
             }
-        foreach (int id in graph.Outputs) pooled[id] = false;
+        foreach (int id in graph.Outputs) pooled[root[id]] = false;
         if (recording == ReplayRecording.Joint && graph.Backward is { } backward)
         {
-            foreach (int id in backward.SavedIds) pooled[id] = false;
-            foreach (int id in backward.InputIds) pooled[id] = false;
+            foreach (int id in backward.SavedIds) pooled[root[id]] = false;
+            foreach (int id in backward.InputIds) pooled[root[id]] = false;
         }
         var captured = new bool[valueCount];
         foreach (var (id, _) in graph.Captures) captured[id] = true;
@@ -173,6 +196,7 @@ internal sealed class ReplayBuffers
         var slotOf = new int[valueCount];
         var layouts = new List<GraphValue>();
         var free = new Dictionary<(Shape, DType, Device), Stack<int>>();
+        var freedAt = new List<int>();
         int pooledCount = 0;
         for (int i = 0; i < ops.Count; i++)
         {
@@ -186,20 +210,33 @@ internal sealed class ReplayBuffers
                 pooledCount++;
             }
             step.StableInputs = step.Quiet;
+            step.PlannedView = isView[i] && pooled[root[op.Inputs[0]]];
             for (int k = 0; k < op.Inputs.Length; k++)
             {
                 int id = op.Inputs[k];
-                if (pooled[id]) (step.InputSlots ??= [.. Enumerable.Repeat(-1, op.Inputs.Length)])[k] = slotOf[id];
+                if (pooled[id]) (step.InputSlots ??= NoSlots(op.Inputs.Length))[k] = slotOf[id];
                 else step.StableInputs &= captured[id];
             }
             // Inputs' buffers are freed after the op made its output, so an output never shares memory with an input.
-            foreach (int id in op.Inputs.Distinct())
-                if (pooled[id] && lastUse[id] == i) Free(id);
+            freedAt.Clear();
+            foreach (int id in op.Inputs)
+                if (pooled[root[id]] && lastUse[root[id]] == i && !freedAt.Contains(root[id]))
+                {
+                    freedAt.Add(root[id]);
+                    Free(root[id]);
+                }
             if (step.OutputSlot >= 0 && lastUse[op.Outputs[0]] <= i) Free(op.Outputs[0]);   // never read
         }
         return new ReplayBuffers(plan, [.. layouts], valueCount, pooledCount);
 
         static (Shape, DType, Device) Key(GraphValue v) => (v.Shape, v.DType, v.Device);
+
+        static int[] NoSlots(int n)
+        {
+            var slots = new int[n];
+            Array.Fill(slots, -1);
+            return slots;
+        }
 
         int NewSlot(GraphValue value)
         {
@@ -214,6 +251,27 @@ internal sealed class ReplayBuffers
             stack.Push(slotOf[id]);
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="op"/> only copies its input number <paramref name="k"/> and keeps nothing of it: the
+    /// new value of an in-place assignment (an optimizer's <c>buf.Assign(buf * momentum)</c>) that records no
+    /// history: traced with grad off (an optimizer step), or replayed without grad (grad mode off, or a joint
+    /// graph: Replay runs writes without grad then).
+    /// </summary>
+    static bool CopiesFrom(GraphOp op, int k, ReplayRecording recording) =>
+        k == 1 && op.Kind == GraphOpKind.Write && op.Op is Nabla.Primitives.Write.Assign && (recording != ReplayRecording.PerOp || !op.GradEnabled);
+
+    /// <summary>
+    /// Whether <paramref name="op"/> may return a view of its first input: an alias, or a primitive with a view
+    /// form (<see cref="Primitive.TryView"/>: reshape, permute, expand, slice, ...).
+    /// </summary>
+    static bool MayView(GraphOp op) =>
+        op.Kind == GraphOpKind.Alias || op.Kind == GraphOpKind.Call && op.Outputs.Length == 1 && op.Op is { } p && HasViewForm(p.GetType());
+
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, bool> ViewForms = new();
+
+    static bool HasViewForm(Type type) => ViewForms.GetOrAdd(type, static t =>
+        t.GetMethod(nameof(Primitive.TryView), [typeof(Tensor[])])!.DeclaringType != typeof(Primitive));
 
     /// <summary>
     /// Whether a quiet replay of this kind runs <paramref name="op"/> straight to its kernel with nothing kept

@@ -57,7 +57,9 @@ public abstract partial class Module
 
     bool _training = true;
 
-    string[] TrainingMode() => [_training ? "train" : "eval"];
+    string[] TrainingMode() => _training ? TrainItems : EvalItems;   // the same arrays each time: a replay checks this guard per call
+
+    static readonly string[] TrainItems = ["train"], EvalItems = ["eval"];
 
     /// <summary>Sets training mode on this module and every descendant; returns this module.</summary>
     public Module Train(bool mode = true)

@@ -40,7 +40,22 @@ public abstract partial class Optimizer
     /// options (but the rate where it is rebuilt), and per parameter which state object and buffers it
     /// has (a loaded state dict is new state: the graph would hold the old buffers) and, where not rebuilt, its step count.
     /// </summary>
+    /// <remarks>While the state is as it was last described, the same items come back (a replay allocates nothing).</remarks>
     string[] HostState()
+    {
+        var stateOf = _stateOrNull ??= StateOrNull;
+        if (_hostState is { } last && last.StillHolds(_groups, stateOf)) return last.Items;
+        var items = DescribeHostState();
+        _hostState = HostStateSnapshot.Take(_groups, stateOf, g => UpdateReadsStepCount && !RebuildsRateAndStep(g), items);
+        return items;
+    }
+
+    HostStateSnapshot? _hostState;
+    Func<Variable, ParamState?>? _stateOrNull;
+
+    ParamState? StateOrNull(Variable p) => _state.TryGetValue(p, out var st) ? st : null;
+
+    string[] DescribeHostState()
     {
         var items = new List<string>();
         for (int gi = 0; gi < _groups.Count; gi++)
@@ -102,5 +117,21 @@ public abstract partial class Optimizer
     }
 
     void GuardNow(Variable p, ParamGroup group, ParamState state) =>   // apart, so eager calls build no closure
-        Graph.GuardHostState($"{Name} lr and step of '{p.Name}'", () => [$"lr={group.LearningRate:R}", $"step={state.Step}"]);
+        Graph.GuardHostState($"{Name} lr and step of '{p.Name}'", new RateAndStepProbe(group, state).Items);
+
+    /// <summary>The items of a rate-and-step guard, formatted again only when the rate or the step count changed.</summary>
+    sealed class RateAndStepProbe(ParamGroup group, ParamState state)
+    {
+        string[]? _items;
+        double _rate;
+        long _step;
+
+        public string[] Items()
+        {
+            double rate = group.LearningRate;
+            if (_items is null || BitConverter.DoubleToInt64Bits(rate) != BitConverter.DoubleToInt64Bits(_rate) || state.Step != _step)
+                (_items, _rate, _step) = ([$"lr={rate:R}", $"step={state.Step}"], rate, state.Step);
+            return _items;
+        }
+    }
 }

@@ -74,6 +74,9 @@ public sealed class ParamGroup
     /// <summary>The options as set now (a copy).</summary>
     public IReadOnlyDictionary<string, double> Options => new Dictionary<string, double>(_options, StringComparer.Ordinal);
 
+    /// <summary>How many options are set (a compiled step's guard compares them without copying).</summary>
+    internal int OptionCount => _options.Count;
+
     internal bool Flag(string option) => this[option] != 0;
 
     /// <summary>Called by the optimizer when the group is added: checks names, fills defaults, fixes the owner.</summary>

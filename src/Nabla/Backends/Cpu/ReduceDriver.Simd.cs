@@ -21,14 +21,25 @@ internal static partial class ReduceDriver
     /// <summary>Reduces <paramref name="axes"/> of <paramref name="x"/> with <typeparamref name="TOp"/>, keeping them as size 1.</summary>
     public static Tensor Run<T, TOp>(Tensor x, int[] axes) where T : unmanaged, INumber<T> where TOp : IReduceOp<T>
     {
-        using var raw = Backends.RawAccess.Enter();
-        int rank = x.Rank;
-        var isReduced = new bool[rank];
-        foreach (var a in axes) isReduced[a] = true;
-        var outShape = new int[rank];
-        for (int d = 0; d < rank; d++) outShape[d] = isReduced[d] ? 1 : x.Shape[d];
+        var outShape = new int[x.Rank];
+        for (int d = 0; d < outShape.Length; d++) outShape[d] = axes.Contains(d) ? 1 : x.Shape[d];
         var y = CpuTensor.Empty(x.DType, new Shape(outShape));
-        if (y.NumElements == 0) return y;
+        using (Backends.RawAccess.Enter()) Into<T, TOp>(x, axes, y.Data<T>());
+        return y;
+    }
+
+    /// <summary>
+    /// <see cref="Run{T, TOp}"/> written into <paramref name="dst"/> from index 0 (the output's elements in
+    /// order, as many as the kept axes hold); the caller holds raw access.
+    /// </summary>
+    public static void Into<T, TOp>(Tensor x, int[] axes, T[] dst) where T : unmanaged, INumber<T> where TOp : IReduceOp<T>
+    {
+        int rank = x.Rank;
+        Span<bool> isReduced = stackalloc bool[rank];
+        foreach (var a in axes) isReduced[a] = true;
+        int count = 1;
+        for (int d = 0; d < rank; d++) if (!isReduced[d]) count *= x.Shape[d];
+        if (count == 0) return;
 
         int first = -1, last = -1;
         for (int d = 0; d < rank; d++)
@@ -42,23 +53,22 @@ internal static partial class ReduceDriver
             for (int d = 0; d < first; d++) outer *= x.Shape[d];
             for (int d = first; d <= last; d++) r *= x.Shape[d];
             for (int d = last + 1; d < rank; d++) inner *= x.Shape[d];
-            Reduce3<T, TOp>(x.Data<T>(), x.Offset, (int)outer, (int)r, (int)inner, y.Data<T>());
+            Reduce3<T, TOp>(x.Data<T>(), x.Offset, (int)outer, (int)r, (int)inner, dst);
         }
         else if (first < 0)
         {
             // Only size-1 axes are reduced: the result is the input's values.
-            CopyKernel.CopyInto(x, y.Data<T>(), 0);
+            CopyKernel.CopyInto(x, dst, 0);
         }
         else
         {
             var laid = LayOutReducedLast(x, isReduced, out int rowLength);
-            Reduce3<T, TOp>(laid.Data<T>(), laid.Offset, y.NumElements, rowLength, 1, y.Data<T>());
+            Reduce3<T, TOp>(laid.Data<T>(), laid.Offset, count, rowLength, 1, dst);
         }
-        return y;
     }
 
     // x viewed with kept axes first and reduced axes last, made contiguous (a copy unless it already is).
-    static Tensor LayOutReducedLast(Tensor x, bool[] isReduced, out int rowLength)
+    static Tensor LayOutReducedLast(Tensor x, ReadOnlySpan<bool> isReduced, out int rowLength)
     {
         int rank = x.Rank, k = 0;
         var order = new int[rank];

@@ -7,8 +7,8 @@ internal static class ReduceKernels
 {
     public static void Register(KernelTable table)
     {
-        table.Add<Sum>(KernelDTypes.Numeric, (op, x) => SumKernel.Run(op, x[0]));
-        table.Add<Max>(KernelDTypes.Numeric, (op, x) => MaxKernel.Run(op, x[0]));
+        table.Add<Sum>(KernelDTypes.Numeric, (op, x) => SumKernel.Run(op, x[0]), (op, x, y) => SumKernel.RunInto(op, x[0], y));
+        table.Add<Max>(KernelDTypes.Numeric, (op, x) => MaxKernel.Run(op, x[0]), (op, x, y) => MaxKernel.RunInto(op, x[0], y));
         table.Add<ArgMax>(KernelDTypes.Numeric, (op, x) => ArgMaxKernel.Run(op, x[0]));
         table.Add<Prod>(KernelDTypes.Numeric, (op, x) => ProdKernel.Run(op, x[0]));
         table.Add<MedianIndex>(KernelDTypes.Numeric, (op, x) => MedianIndexKernel.Run(op, x[0]));

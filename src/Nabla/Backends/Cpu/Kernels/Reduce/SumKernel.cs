@@ -13,6 +13,21 @@ internal static class SumKernel
         return kept.View(new Shape(shape), Shape.ContiguousStrides(shape), kept.Offset);
     }
 
+    /// <summary>The same sum written into <paramref name="y"/> (see <see cref="KernelEntry.Into"/>); false when y does not fit.</summary>
+    public static bool RunInto(Sum op, Tensor x, Tensor y)
+    {
+        if (!ReduceOutput.Fits(x, y, op.Axes, op.KeepDim)) return false;
+        switch (x.DType)
+        {
+            case DType.Float32: ReduceDriver.Into<float, ReduceOps.Sum<float>>(x, op.Axes, y.Data<float>()); break;
+            case DType.Float64: ReduceDriver.Into<double, ReduceOps.Sum<double>>(x, op.Axes, y.Data<double>()); break;
+            case DType.Int32: ReduceDriver.Into<int, ReduceOps.Sum<int>>(x, op.Axes, y.Data<int>()); break;
+            case DType.Int64: ReduceDriver.Into<long, ReduceOps.Sum<long>>(x, op.Axes, y.Data<long>()); break;
+            default: return false;
+        }
+        return true;
+    }
+
     static Tensor Reduce(Tensor x, int[] axes) => x.DType switch
     {
         DType.Float32 => ReduceDriver.Run<float, ReduceOps.Sum<float>>(x, axes),
