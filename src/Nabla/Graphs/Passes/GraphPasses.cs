@@ -33,6 +33,12 @@ public enum GraphPasses
     /// </summary>
     Fusion = 16,
 
+    /// <summary>
+    /// Runs each group of elementwise ops and last-dim reductions over the same rows (softmax, log-softmax, layer norm
+    /// written from primitives) as one op that reads each row once (same rules on grad, writes and results as Fusion).
+    /// </summary>
+    RowFusion = 32,
+
     /// <summary>Every pass (the default).</summary>
-    All = ConstantFolding | AlgebraicSimplification | CommonSubexpressions | DeadCode | Fusion,
+    All = ConstantFolding | AlgebraicSimplification | CommonSubexpressions | DeadCode | Fusion | RowFusion,
 }
