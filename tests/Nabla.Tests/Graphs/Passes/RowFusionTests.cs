@@ -32,9 +32,16 @@ public class RowFusionTests
 
     static Tensor MinShift(Tensor x) => (x - x.Min(-1, keepDim: true)) * 2.0;
 
+    /// <summary>A group whose result is one value per row ([rows, 1]): log Σ exp from primitives.</summary>
+    static Tensor LogSumExpPrimitives(Tensor x)
+    {
+        var m = x.Max(-1, keepDim: true);
+        return m + (x - m).Exp().Sum(-1, keepDim: true).Log();
+    }
+
     static readonly Func<Tensor, Tensor>[] Chains =
     [
-        SoftmaxPrimitives, LogSoftmaxPrimitives, LayerNormPrimitives, MinShift,
+        SoftmaxPrimitives, LogSoftmaxPrimitives, LayerNormPrimitives, MinShift, LogSumExpPrimitives,
         x => x.Softmax(-1), x => x.LogSoftmax(-1), x => Nabla.NN.Functional.LayerNorm(x, [x.Shape[^1]]),
     ];
 
