@@ -6,7 +6,7 @@ namespace Nabla.Bench;
 /// L1), per call, no grad. GB/s counts each input and the output once (8 bytes per element: x read, y written; the
 /// broadcast scalars are single elements), so it reads directly against <c>copy_bandwidth</c>, which counts the same.
 /// </summary>
-internal static class FusionBenchmarks
+internal static partial class FusionBenchmarks
 {
     static readonly (string Name, Func<Tensor, Tensor> Chain)[] Chains =
     [

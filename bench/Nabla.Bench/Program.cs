@@ -26,6 +26,7 @@ var benchmarks = new (string Name, Action<int, bool> Run)[]
     ("compiled_partition", CompiledGradBenchmarks.CompiledPartition),
     ("compiled_alloc", MemoryPlanBenchmarks.CompiledAlloc),
     ("compiled_peak_memory", MemoryPlanBenchmarks.CompiledPeakMemory),
+    ("compiled_rows", FusionBenchmarks.CompiledRows),
 };
 int[] threadCounts = [1, 2];
 // Side-by-side workloads and child modes (bench/compare.sh): see SideBySide.cs.

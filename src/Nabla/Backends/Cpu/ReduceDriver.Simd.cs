@@ -86,6 +86,18 @@ internal static partial class ReduceDriver
         return CopyKernel.AsContiguous(x.View(new Shape(shape), strides, x.Offset));
     }
 
+    /// <summary>
+    /// One contiguous row reduced in the order <see cref="Reduce3"/> gives it (chunks of <see cref="ChunkLength"/>
+    /// combined from the first), for kernels that reduce rows themselves and must give eager code's bits.
+    /// </summary>
+    internal static T ReduceRow<T, TOp>(ReadOnlySpan<T> row) where T : unmanaged where TOp : IReduceOp<T>
+    {
+        T acc = RowReducer.Reduce<T, TOp>(row[..Math.Min(ChunkLength, row.Length)]);
+        for (int start = ChunkLength; start < row.Length; start += ChunkLength)
+            acc = TOp.Invoke(acc, RowReducer.Reduce<T, TOp>(row.Slice(start, Math.Min(ChunkLength, row.Length - start))));
+        return acc;
+    }
+
     /// <summary>dst[o*inner + j] = reduce over i of src[offset + (o*r + i)*inner + j].</summary>
     internal static void Reduce3<T, TOp>(T[] src, int offset, int outer, int r, int inner, T[] dst)
         where T : unmanaged where TOp : IReduceOp<T>

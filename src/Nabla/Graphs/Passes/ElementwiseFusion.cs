@@ -23,7 +23,8 @@ internal sealed class ElementwiseFusion : GraphPass
     public override GraphPasses Flag => GraphPasses.Fusion;
     public override string Name => "fuse";
 
-    static readonly Dictionary<Type, FusedStep> Steps = new()
+    /// <summary>The step each fusable elementwise primitive is (also <see cref="RowFusion"/>'s).</summary>
+    internal static readonly Dictionary<Type, FusedStep> Steps = new()
     {
         [typeof(Add)] = FusedStep.Add, [typeof(Sub)] = FusedStep.Sub, [typeof(Mul)] = FusedStep.Mul, [typeof(Div)] = FusedStep.Div,
         [typeof(Maximum)] = FusedStep.Maximum, [typeof(Minimum)] = FusedStep.Minimum, [typeof(Pow)] = FusedStep.Pow,

@@ -45,6 +45,12 @@ public enum GraphPasses
     /// </summary>
     GradientCopies = 64,
 
+    /// <summary>
+    /// Runs each group of elementwise ops and last-dim reductions over the same rows (softmax, log-softmax, layer norm
+    /// written from primitives) as one op that reads each row once (same rules on grad, writes and results as Fusion).
+    /// </summary>
+    RowFusion = 128,
+
     /// <summary>Every pass (the default).</summary>
-    All = ConstantFolding | AlgebraicSimplification | CommonSubexpressions | DeadCode | Fusion | Recompute | GradientCopies,
+    All = ConstantFolding | AlgebraicSimplification | CommonSubexpressions | DeadCode | Fusion | Recompute | GradientCopies | RowFusion,
 }

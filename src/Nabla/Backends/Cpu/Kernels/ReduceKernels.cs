@@ -11,6 +11,7 @@ internal static class ReduceKernels
         table.Add<Max>(KernelDTypes.Numeric, (op, x) => MaxKernel.Run(op, x[0]), (op, x, y) => MaxKernel.RunInto(op, x[0], y));
         table.Add<ArgMax>(KernelDTypes.Numeric, (op, x) => ArgMaxKernel.Run(op, x[0]));
         table.Add<Prod>(KernelDTypes.Numeric, (op, x) => ProdKernel.Run(op, x[0]));
+        table.Add<FusedRows>(KernelDTypes.Floating, (op, x) => FusedRowsKernel.Run(op, x));
         table.Add<MedianIndex>(KernelDTypes.Numeric, (op, x) => MedianIndexKernel.Run(op, x[0]));
         table.Add<SizeOf>(KernelDTypes.All, (op, x) =>
         {

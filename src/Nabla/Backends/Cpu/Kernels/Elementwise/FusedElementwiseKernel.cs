@@ -105,7 +105,7 @@ internal static class FusedElementwiseKernel
         });
     }
 
-    static void Binary<T>(FusedStep step, ReadOnlySpan<T> a, int sa, ReadOnlySpan<T> b, int sb, Span<T> y) where T : unmanaged, INumber<T>
+    internal static void Binary<T>(FusedStep step, ReadOnlySpan<T> a, int sa, ReadOnlySpan<T> b, int sb, Span<T> y) where T : unmanaged, INumber<T>
     {
         switch (step)
         {
@@ -120,7 +120,7 @@ internal static class FusedElementwiseKernel
         }
     }
 
-    static void Unary<T>(FusedStep step, ReadOnlySpan<T> x, Span<T> y, double scalar) where T : unmanaged, INumber<T>
+    internal static void Unary<T>(FusedStep step, ReadOnlySpan<T> x, Span<T> y, double scalar) where T : unmanaged, INumber<T>
     {
         switch (step)
         {

@@ -1,0 +1,97 @@
+using Nabla.Primitives.Reduce;
+
+namespace Nabla.Backends.Cpu.Kernels;
+
+/// <summary>How a block of a <see cref="FusedRows"/> slot lies in memory.</summary>
+internal enum RowAccess
+{
+    /// <summary>Contiguous rows (or cells): the block is one run.</summary>
+    Dense,
+
+    /// <summary>One value for every element (a broadcast scalar): a stride-0 operand.</summary>
+    Scalar,
+
+    /// <summary>One row for every row (a broadcast [n], as layer norm's weight): the same run in each row.</summary>
+    Vector,
+
+    /// <summary>One value per row (contiguous cells), read as a stride-0 operand along each row.</summary>
+    Cell,
+}
+
+/// <summary>A block of a slot as a step reads it.</summary>
+internal readonly ref struct Operand<T>(ReadOnlySpan<T> span, RowAccess access) where T : unmanaged
+{
+    /// <summary>The block (for a scalar: its one value; for a vector: its one row).</summary>
+    public ReadOnlySpan<T> Span { get; } = span;
+
+    /// <summary>1, or 0 for a broadcast scalar.</summary>
+    public int Stride => access == RowAccess.Scalar ? 0 : 1;
+
+    /// <summary>Whether a row step may read the block as one run (a dense block or a scalar).</summary>
+    public bool Whole => access is RowAccess.Dense or RowAccess.Scalar;
+
+    /// <summary>Row <paramref name="r"/> of the block (a run, or a stride-0 value), for a row step walking row by row.</summary>
+    public Operand<T> Row(int r, int n) => access switch
+    {
+        RowAccess.Dense => new(Span.Slice(r * n, n), RowAccess.Dense),
+        RowAccess.Cell => new(Span.Slice(r, 1), RowAccess.Scalar),
+        RowAccess.Vector => new(Span, RowAccess.Dense),
+        _ => new(Span[..1], RowAccess.Scalar),
+    };
+}
+
+/// <summary>
+/// An input of a <see cref="FusedRows"/> op seen as its slot (a row or a cell): dense, a broadcast scalar, a broadcast
+/// vector or cell (read in place), or else (strided, or read by a unary step or a reduction) a contiguous copy.
+/// </summary>
+internal readonly struct RowInput<T>(T[] data, int offset, RowAccess access) where T : unmanaged
+{
+    /// <summary>Rows [<paramref name="first"/>, first+count) of the input.</summary>
+    public Operand<T> Block(int first, int count, int n) => access switch
+    {
+        RowAccess.Dense when IsCellSlot => new(data.AsSpan(offset + first, count), n > 1 ? RowAccess.Cell : RowAccess.Dense),
+        RowAccess.Dense => new(data.AsSpan(offset + first * n, count * n), RowAccess.Dense),
+        RowAccess.Cell => new(data.AsSpan(offset + first, count), RowAccess.Cell),
+        RowAccess.Vector => new(data.AsSpan(offset, n), RowAccess.Vector),
+        _ => new(data.AsSpan(offset, 1), RowAccess.Scalar),
+    };
+
+    /// <summary>Whether the input's slot is a cell slot (one value per row).</summary>
+    bool IsCellSlot { get; init; }
+
+    public static RowInput<T> Of(Tensor x, FusedRows op, bool isRow, bool needsDense)
+    {
+        var target = isRow ? op.RowShape : op.CellShape();
+        var strides = BroadcastStrides(x, target);
+        int n = op.RowShape[^1];
+        var contiguous = Shape.ContiguousStrides(target);
+        var access = Same(target, strides, contiguous) ? RowAccess.Dense
+            : needsDense ? (RowAccess?)null
+            : Same(target, strides, new int[target.Length]) ? RowAccess.Scalar
+            : !isRow || n == 1 ? null
+            : strides[^1] == 1 && Same(target[..^1], strides[..^1], new int[target.Length - 1]) ? RowAccess.Vector
+            : strides[^1] == 0 && Same(target[..^1], strides[..^1], Shape.ContiguousStrides(target[..^1])) ? RowAccess.Cell
+            : null;
+        if (access is { } found) return new RowInput<T>(x.Data<T>(), x.Offset, found) { IsCellSlot = !isRow };
+        var dense = CopyKernel.AsContiguous(x.View(new Shape(target), strides, x.Offset));
+        return new RowInput<T>(dense.Data<T>(), dense.Offset, RowAccess.Dense) { IsCellSlot = !isRow };
+    }
+
+    /// <summary>x's strides as a view of the larger <paramref name="target"/> shape (0 along each broadcast dim).</summary>
+    static int[] BroadcastStrides(Tensor x, int[] target)
+    {
+        var strides = new int[target.Length];
+        int lead = target.Length - x.Rank;
+        for (int d = lead; d < target.Length; d++)
+            strides[d] = x.Shape[d - lead] == 1 && target[d] != 1 ? 0 : x.Strides[d - lead];
+        return strides;
+    }
+
+    /// <summary>Whether <paramref name="strides"/> equal <paramref name="expected"/> along every dim longer than 1.</summary>
+    static bool Same(int[] shape, int[] strides, int[] expected)
+    {
+        for (int d = 0; d < shape.Length; d++)
+            if (shape[d] != 1 && strides[d] != expected[d]) return false;
+        return true;
+    }
+}
