@@ -1,13 +1,14 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Nabla.Backends.Cpu.Kernels.Codegen;
 using Nabla.Primitives.Elementwise;
 
 namespace Nabla.Backends.Cpu.Kernels;
 
 /// <summary>
 /// CPU kernel of <see cref="FusedElementwise"/>: a kernel generated for the program where each step has a vector
-/// form (<see cref="Codegen.FusedKernelGenerator"/>; <see cref="Codegen.FusedKernelMode"/> switches), else a tile interpreter: the output is walked in tiles of a few KB, each
+/// form (<see cref="FusedKernelGenerator"/>; <see cref="FusedKernelMode"/> switches), else a tile interpreter: the output is walked in tiles of a few KB, each
 /// step runs its own span kernel (the structs <see cref="ElementwiseRuns"/> registers) on the tile, intermediates stay
 /// in per-thread scratch tiles (reused once a slot is read for the last time, so a chain needs a few tiles, in L1),
 /// and only the last step writes the output. The span kernels give every element the same bits wherever it sits in
@@ -26,10 +27,13 @@ internal static class FusedElementwiseKernel
     /// </summary>
     const int MinTile = 64;
 
-    public static Tensor Run(FusedElementwise op, Tensor[] x)
+    public static Tensor Run(FusedElementwise op, Tensor[] x) => Run(op, x, FusedKernelMode.Kind);
+
+    /// <summary><see cref="Run(FusedElementwise, Tensor[])"/> with the kernel kind given (tests compare the two).</summary>
+    internal static Tensor Run(FusedElementwise op, Tensor[] x, FusedKernelKind kind)
     {
         var y = CpuTensor.Empty(x[0].DType, x[0].Shape);
-        return Tiled(op, x, y) ? y : OneByOne(op, x);
+        return Tiled(op, x, y, kind) ? y : OneByOne(op, x);
     }
 
     /// <summary>The into-form (<see cref="KernelEntry.Into"/>): false, with nothing written, when y or an input does not fit.</summary>
@@ -37,10 +41,10 @@ internal static class FusedElementwiseKernel
     {
         if (y.DType != x[0].DType || !ReferenceEquals(y.Storage.Backend, CpuBackend.Instance) || !y.IsContiguous || !y.Shape.Equals(x[0].Shape))
             return false;
-        return Tiled(op, x, y);
+        return Tiled(op, x, y, FusedKernelMode.Kind);
     }
 
-    static bool Tiled(FusedElementwise op, Tensor[] x, Tensor y)
+    static bool Tiled(FusedElementwise op, Tensor[] x, Tensor y, FusedKernelKind kind)
     {
         // A bit per input read as a broadcast scalar; a program with more inputs than bits runs one step at a time.
         if (x.Length > 64) return false;
@@ -54,8 +58,8 @@ internal static class FusedElementwiseKernel
             if (!AllZero(t.Strides)) return false;
             broadcast |= 1UL << i;
         }
-        if (y.DType == DType.Float32) return FusedRun<float>.Run(op, x, broadcast, y);
-        if (y.DType == DType.Float64) return FusedRun<double>.Run(op, x, broadcast, y);
+        if (y.DType == DType.Float32) return FusedRun<float>.Run(op, x, broadcast, y, kind);
+        if (y.DType == DType.Float64) return FusedRun<double>.Run(op, x, broadcast, y, kind);
         return false;
     }
 

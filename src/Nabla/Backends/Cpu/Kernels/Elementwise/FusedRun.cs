@@ -32,9 +32,9 @@ internal sealed class FusedRun<T> where T : unmanaged, INumber<T>
 
     /// <summary>Runs <paramref name="op"/> into <paramref name="y"/>; false, with nothing written, when neither a
     /// generated kernel nor the interpreter can read the inputs as they are laid out.</summary>
-    public static bool Run(FusedElementwise op, Tensor[] x, ulong broadcast, Tensor y)
+    public static bool Run(FusedElementwise op, Tensor[] x, ulong broadcast, Tensor y, FusedKernelKind kind)
     {
-        var kernel = FusedKernelMode.TryGenerated ? FusedProgramKernels.For<T>(op, x.Length, broadcast) : null;
+        var kernel = kind != FusedKernelKind.Interpreter ? FusedProgramKernels.For<T>(op, x.Length, broadcast) : null;
         if (kernel is null && !FusedElementwiseKernel.Interpretable(op, x.Length, broadcast)) return false;
         // A nested call on this thread (none today) takes a fresh instance rather than the one in use.
         var run = idle ?? new FusedRun<T>();

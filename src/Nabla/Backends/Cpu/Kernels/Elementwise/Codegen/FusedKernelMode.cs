@@ -32,9 +32,6 @@ internal static class FusedKernelMode
         "codegen" => FusedKernelKind.Codegen,
         _ => FusedKernelKind.Auto,
     };
-
-    /// <summary>Whether a fused op should try a generated kernel first.</summary>
-    public static bool TryGenerated => Kind != FusedKernelKind.Interpreter;
 }
 
 /// <summary>
