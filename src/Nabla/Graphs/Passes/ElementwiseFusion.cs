@@ -6,8 +6,8 @@ namespace Nabla.Graphs.Passes;
 
 /// <summary>
 /// Replaces each group of two or more elementwise ops on one float dtype (float32 or float64) and one shape by one
-/// <see cref="FusedElementwise"/> op, whose CPU kernel runs the same span kernels tile by tile with the intermediates
-/// in L1 (so results are eager code's bits). A group is grown backwards from its last op: a value made inside the
+/// <see cref="FusedElementwise"/> op, whose CPU kernel computes each step as its eager kernel does (a generated vector
+/// loop with the intermediates in registers, or the span kernels tile by tile in L1), so results are eager code's bits. A group is grown backwards from its last op: a value made inside the
 /// group becomes internal only if nothing outside the group reads it, it is no result, nothing writes its storage and it
 /// does not require grad. An op may read a value that requires grad only where it ran with grad off (under NoGrad), and
 /// a group with such reads runs in one grad mode. No group spans a write, a control-flow op or a custom op (its reads would move past them).

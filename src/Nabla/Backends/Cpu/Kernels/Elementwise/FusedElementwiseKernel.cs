@@ -7,14 +7,17 @@ using Nabla.Primitives.Elementwise;
 namespace Nabla.Backends.Cpu.Kernels;
 
 /// <summary>
-/// CPU kernel of <see cref="FusedElementwise"/>: a kernel generated for the program where each step has a vector
-/// form (<see cref="FusedKernelGenerator"/>; <see cref="FusedKernelMode"/> switches), else a tile interpreter: the output is walked in tiles of a few KB, each
-/// step runs its own span kernel (the structs <see cref="ElementwiseRuns"/> registers) on the tile, intermediates stay
-/// in per-thread scratch tiles (reused once a slot is read for the last time, so a chain needs a few tiles, in L1),
-/// and only the last step writes the output. The span kernels give every element the same bits wherever it sits in
-/// its run, so the result is eager code's, whatever the tiles and the thread count.
-/// Inputs must each be contiguous in the output's shape or one broadcast scalar (all strides 0, read as a stride-0
-/// operand of a binary step, as the eager driver passes it); otherwise the steps run one by one, each its own kernel.
+/// CPU kernel of <see cref="FusedElementwise"/>. Where every step has a vector form giving eager code's bits, a kernel
+/// generated for the program (<see cref="FusedKernelGenerator"/>; <see cref="FusedKernelMode"/> can force either way).
+/// Otherwise a tile interpreter: the output is walked in tiles of a few KB, each step runs its own span kernel (the
+/// structs <see cref="ElementwiseRuns"/> registers) on the tile, intermediates stay in per-thread scratch tiles (reused
+/// once a slot is read for the last time, so a chain needs a few tiles, in L1), and only the last step writes the
+/// output. The span kernels are meant to give every element the same bits wherever it sits in its run (TensorPrimitives'
+/// sin/cos/tan were seen to differ from eager code in a last bit: FusedCodegenTests), so the result is eager code's,
+/// whatever the tiles and the thread count.
+/// Inputs must each be contiguous in the output's shape or one broadcast scalar (all strides 0; the interpreter reads
+/// one only as a stride-0 operand of a binary step, as the eager driver passes it); otherwise the steps run one by one,
+/// each its own kernel.
 /// </summary>
 internal static class FusedElementwiseKernel
 {
