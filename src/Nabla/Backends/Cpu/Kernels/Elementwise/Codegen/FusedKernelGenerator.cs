@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using System.Reflection.Emit;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Text;
 using Nabla.Primitives.Elementwise;
@@ -52,6 +53,8 @@ internal static class FusedKernelGenerator
 
     static FusedBody<T>? Generate<T>(FusedElementwise op, int inputs, ulong broadcast) where T : unmanaged
     {
+        // Without a JIT (NativeAOT) IL would be interpreted, if it runs at all: the tile interpreter is the better choice.
+        if (!RuntimeFeature.IsDynamicCodeCompiled) return null;
         var vector = FusedVectorSteps.VectorOf(typeof(T));
         var calls = new MethodInfo[op.Steps.Length][];
         for (int k = 0; k < calls.Length; k++)
