@@ -22,6 +22,12 @@ internal static class CpuParallel
             if (n > 0) body(0, n);
             return;
         }
+        Split(n, body);
+    }
+
+    // Apart so a small range allocates nothing: the lambda's captures are allocated on entry to the method holding it.
+    static void Split(int n, Action<int, int> body)
+    {
         int chunks = Math.Min(Threads, (n + Threshold - 1) / Threshold);
         int size = (n + chunks - 1) / chunks;
         CpuWorkers.For(chunks, Threads - 1, c =>

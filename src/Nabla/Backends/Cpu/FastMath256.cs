@@ -68,6 +68,7 @@ internal static class FastMath256
     /// tanh(x) = ±h/(1 + h), h = (e^(2|x|) - 1)/2 from |x| = k·ln2/2 + r, r ≥ 0 (see <see cref="FastMath"/>
     /// for the constants and the error). One division, no table; NaN stays NaN, ±Inf give ±1, -0 gives -0.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]   // into the generated fused kernels
     public static V Tanh(V x)
     {
         // NaN as the second operand of vminps comes out as NaN and then propagates.
@@ -87,6 +88,7 @@ internal static class FastMath256
     /// with a degree-6 polynomial (S2..S6); NaN goes through every step (vmaxps returns its second
     /// operand for NaN), so no select is spent on it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]   // into the generated fused kernels
     public static V Sigmoid(V x)
     {
         var n = Vector256.MaxNative(C(ExpMin), -Vector256.Abs(x));
@@ -113,6 +115,7 @@ internal static class FastMath256
     }
 
     /// <summary>erf(x): x·P(x²) for |x| &lt; ErfSmall, else ±(1 - erfc(|x|)).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]   // into the generated fused kernels
     public static V Erf(V x)
     {
         var a = Vector256.Abs(x);

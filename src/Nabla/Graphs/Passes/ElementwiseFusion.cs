@@ -6,10 +6,11 @@ namespace Nabla.Graphs.Passes;
 
 /// <summary>
 /// Replaces each group of two or more elementwise ops on one float dtype (float32 or float64) and one shape by one
-/// <see cref="FusedElementwise"/> op, whose CPU kernel runs the same span kernels tile by tile with the intermediates
-/// in L1 (so results are eager code's bits). A group is grown backwards from its last op: a value made inside the
+/// <see cref="FusedElementwise"/> op, whose CPU kernel computes each step as its eager kernel does (a generated vector
+/// loop with the intermediates in registers, or the span kernels tile by tile in L1), so results are eager code's bits. A group is grown backwards from its last op: a value made inside the
 /// group becomes internal only if nothing outside the group reads it, it is no result, nothing writes its storage and it
-/// does not require grad. No group spans a write, a control-flow op or a custom op (its reads would move past them).
+/// does not require grad. An op may read a value that requires grad only where it ran with grad off (under NoGrad), and
+/// a group with such reads runs in one grad mode. No group spans a write, a control-flow op or a custom op (its reads would move past them).
 /// The kernel checks at run time that each input is contiguous or a broadcast scalar, else it runs the steps one by one.
 /// </summary>
 /// <example>
@@ -63,9 +64,9 @@ internal sealed class ElementwiseFusion : GraphPass
         {
             if (group[last] >= 0 || !Fusable(ops[last], context, storage)) continue;
             var members = Grow(last, ops, context, storage, readers, producer, barrier, group);
-            if (members.Count < 2)
+            if (members.Count < 2 || !OneGradMode(members, ops, context))
             {
-                group[last] = -1;
+                foreach (int k in members) group[k] = -1;
                 continue;
             }
             fused[last] = Fuse(members, ops);
@@ -121,9 +122,21 @@ internal sealed class ElementwiseFusion : GraphPass
         foreach (int id in op.Inputs)
         {
             var x = context.Graph.Values[id];
-            if (x.DType != y.DType || !x.Shape.Equals(y.Shape) || context.RequiresGrad[id]) return false;
+            // An input that requires grad only where the op ran with grad off (as under NoGrad): no tape sees it.
+            if (x.DType != y.DType || !x.Shape.Equals(y.Shape) || (context.RequiresGrad[id] && op.GradEnabled)) return false;
         }
         return true;
+    }
+
+    /// <summary>
+    /// Whether the group may run as one op with its last op's grad mode: every member ran in the same mode, or none reads
+    /// a value that requires grad (a fused op recorded with grad on would put such a read on the caller's tape).
+    /// </summary>
+    static bool OneGradMode(List<int> members, List<GraphOp> ops, PassContext context)
+    {
+        bool mode = ops[members[^1]].GradEnabled;
+        if (members.All(k => ops[k].GradEnabled == mode)) return true;
+        return !members.Any(k => ops[k].Inputs.Any(id => context.RequiresGrad[id]));
     }
 
     /// <summary>One op running <paramref name="members"/> (program order) as a program: inputs first, then one slot per step.</summary>

@@ -15,7 +15,8 @@ internal enum FusedStep
 /// <c>ElementwiseFusion</c>, never by user code): a small program held as plain data, so a graph file can save it.
 /// Slots 0..inputs-1 are the op's inputs; step k reads <see cref="Operands"/>[2k] (and [2k+1] for a binary step, -1
 /// otherwise) and writes slot inputs+k; the last step's slot is the result. Each step is exactly its primitive: the
-/// CPU kernel runs the same span kernels tile by tile, the reference and the derivatives run the steps' own rules.
+/// CPU kernel runs a kernel generated for the program from the vector methods the steps' eager kernels use, or the same
+/// span kernels tile by tile; the reference and the derivatives run the steps' own rules.
 /// </summary>
 internal sealed class FusedElementwise(FusedStep[] steps, int[] operands, double[] scalars) : Primitive
 {

@@ -1,18 +1,23 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Nabla.Backends.Cpu.Kernels.Codegen;
 using Nabla.Primitives.Elementwise;
 
 namespace Nabla.Backends.Cpu.Kernels;
 
 /// <summary>
-/// CPU kernel of <see cref="FusedElementwise"/>, a tile interpreter: the output is walked in tiles of a few KB, each
-/// step runs its own span kernel (the structs <see cref="ElementwiseRuns"/> registers) on the tile, intermediates stay
-/// in per-thread scratch tiles (reused once a slot is read for the last time, so a chain needs a few tiles, in L1),
-/// and only the last step writes the output. The span kernels give every element the same bits wherever it sits in
-/// its run, so the result is eager code's, whatever the tiles and the thread count.
-/// Inputs must each be contiguous in the output's shape or one broadcast scalar (all strides 0, read as a stride-0
-/// operand of a binary step, as the eager driver passes it); otherwise the steps run one by one, each its own kernel.
+/// CPU kernel of <see cref="FusedElementwise"/>. Where every step has a vector form giving eager code's bits, a kernel
+/// generated for the program (<see cref="FusedKernelGenerator"/>; <see cref="FusedKernelMode"/> can force either way).
+/// Otherwise a tile interpreter: the output is walked in tiles of a few KB, each step runs its own span kernel (the
+/// structs <see cref="ElementwiseRuns"/> registers) on the tile, intermediates stay in per-thread scratch tiles (reused
+/// once a slot is read for the last time, so a chain needs a few tiles, in L1), and only the last step writes the
+/// output. The span kernels are meant to give every element the same bits wherever it sits in its run (TensorPrimitives'
+/// sin/cos/tan were seen to differ from eager code in a last bit: FusedCodegenTests), so the result is eager code's,
+/// whatever the tiles and the thread count.
+/// Inputs must each be contiguous in the output's shape or one broadcast scalar (all strides 0; the interpreter reads
+/// one only as a stride-0 operand of a binary step, as the eager driver passes it); otherwise the steps run one by one,
+/// each its own kernel.
 /// </summary>
 internal static class FusedElementwiseKernel
 {
@@ -25,10 +30,13 @@ internal static class FusedElementwiseKernel
     /// </summary>
     const int MinTile = 64;
 
-    public static Tensor Run(FusedElementwise op, Tensor[] x)
+    public static Tensor Run(FusedElementwise op, Tensor[] x) => Run(op, x, FusedKernelMode.Kind);
+
+    /// <summary><see cref="Run(FusedElementwise, Tensor[])"/> with the kernel kind given (tests compare the two).</summary>
+    internal static Tensor Run(FusedElementwise op, Tensor[] x, FusedKernelKind kind)
     {
         var y = CpuTensor.Empty(x[0].DType, x[0].Shape);
-        return Tiled(op, x, y) ? y : OneByOne(op, x);
+        return Tiled(op, x, y, kind) ? y : OneByOne(op, x);
     }
 
     /// <summary>The into-form (<see cref="KernelEntry.Into"/>): false, with nothing written, when y or an input does not fit.</summary>
@@ -36,26 +44,26 @@ internal static class FusedElementwiseKernel
     {
         if (y.DType != x[0].DType || !ReferenceEquals(y.Storage.Backend, CpuBackend.Instance) || !y.IsContiguous || !y.Shape.Equals(x[0].Shape))
             return false;
-        return Tiled(op, x, y);
+        return Tiled(op, x, y, FusedKernelMode.Kind);
     }
 
-    static bool Tiled(FusedElementwise op, Tensor[] x, Tensor y)
+    static bool Tiled(FusedElementwise op, Tensor[] x, Tensor y, FusedKernelKind kind)
     {
-        var broadcast = new bool[x.Length];
+        // A bit per input read as a broadcast scalar; a program with more inputs than bits runs one step at a time.
+        if (x.Length > 64) return false;
+        ulong broadcast = 0;
         for (int i = 0; i < x.Length; i++)
         {
             var t = x[i];
             if (t.DType != y.DType || !ReferenceEquals(t.Storage.Backend, CpuBackend.Instance) || !t.Shape.Equals(y.Shape) || t.SharesStorage(y))
                 return false;
-            broadcast[i] = !t.IsContiguous;
-            if (broadcast[i] && !AllZero(t.Strides)) return false;
+            if (t.IsContiguous) continue;
+            if (!AllZero(t.Strides)) return false;
+            broadcast |= 1UL << i;
         }
-        for (int k = 0; k < op.Steps.Length; k++)
-            if (!op.IsBinary(k) && op.Operands[2 * k] < x.Length && broadcast[op.Operands[2 * k]]) return false;
-        if (y.DType == DType.Float32) Run<float>(op, x, broadcast, y);
-        else if (y.DType == DType.Float64) Run<double>(op, x, broadcast, y);
-        else return false;
-        return true;
+        if (y.DType == DType.Float32) return FusedRun<float>.Run(op, x, broadcast, y, kind);
+        if (y.DType == DType.Float64) return FusedRun<double>.Run(op, x, broadcast, y, kind);
+        return false;
     }
 
     static bool AllZero(ReadOnlySpan<int> strides)
@@ -65,44 +73,52 @@ internal static class FusedElementwiseKernel
         return true;
     }
 
-    static void Run<T>(FusedElementwise op, Tensor[] x, bool[] broadcast, Tensor y) where T : unmanaged, INumber<T>
+    /// <summary>Whether the tile interpreter can run <paramref name="op"/>: its span kernels read a broadcast scalar
+    /// only as a binary step's stride-0 operand.</summary>
+    internal static bool Interpretable(FusedElementwise op, int inputs, ulong broadcast)
     {
-        using var raw = Backends.RawAccess.Enter();
-        var plan = TilePlan.For(op, x.Length);
-        var data = new T[x.Length][];
-        var offsets = new int[x.Length];
-        for (int i = 0; i < x.Length; i++) (data[i], offsets[i]) = (x[i].Data<T>(), x[i].Offset);
-        var yd = y.Data<T>();
-        int yOffset = y.Offset;
-        int tile = TileBytes / Unsafe.SizeOf<T>();
-        CpuParallel.ForRange(y.NumElements, (start, count) =>
-        {
-            int stride = tile + MinTile;
-            var scratch = Scratch<T>.Get(plan.Buffers * stride, 0);
-            for (int s = start, m; s < start + count; s += m)
-            {
-                int rest = start + count - s;
-                m = rest < tile + MinTile ? rest : tile;
-                for (int k = 0; k < op.Steps.Length; k++)
-                {
-                    var a = Operand(op.Operands[2 * k], s, m, scratch, stride, out int sa);
-                    var dst = plan.Buffer[k] < 0 ? yd.AsSpan(yOffset + s, m) : scratch.Slice(plan.Buffer[k] * stride, m);
-                    if (op.IsBinary(k))
-                    {
-                        var b = Operand(op.Operands[2 * k + 1], s, m, scratch, stride, out int sb);
-                        Binary(op.Steps[k], a, sa, b, sb, dst);
-                    }
-                    else Unary(op.Steps[k], a, dst, op.Scalars[k]);
-                }
-            }
+        for (int k = 0; k < op.Steps.Length; k++)
+            if (!op.IsBinary(k) && op.Operands[2 * k] < inputs && (broadcast >> op.Operands[2 * k] & 1) != 0) return false;
+        return true;
+    }
 
-            ReadOnlySpan<T> Operand(int slot, int s, int m, Span<T> scratch, int tileStride, out int step)
+    /// <summary>One tile of the interpreter: elements [start, start + count) through every step in turn.</summary>
+    internal static void Interpret<T>(FusedElementwise op, TilePlan plan, T[][] data, int[] offsets, int inputs, ulong broadcast,
+        int start, int count) where T : unmanaged, INumber<T>
+    {
+        int tile = TileBytes / Unsafe.SizeOf<T>();
+        int stride = tile + MinTile;
+        var scratch = Scratch<T>.Get(plan.Buffers * stride, 0);
+        var yd = data[inputs];
+        int yOffset = offsets[inputs];
+        for (int s = start, m; s < start + count; s += m)
+        {
+            int rest = start + count - s;
+            m = rest < tile + MinTile ? rest : tile;
+            for (int k = 0; k < op.Steps.Length; k++)
             {
-                step = slot < data.Length && broadcast[slot] ? 0 : 1;
-                if (slot >= data.Length) return scratch.Slice(plan.Buffer[slot - data.Length] * tileStride, m);
-                return step == 0 ? data[slot].AsSpan(offsets[slot], 1) : data[slot].AsSpan(offsets[slot] + s, m);
+                var a = Operand(op.Operands[2 * k], s, m, out int sa, data, offsets, inputs, broadcast, plan, scratch, stride);
+                var dst = plan.Buffer[k] < 0 ? yd.AsSpan(yOffset + s, m) : scratch.Slice(plan.Buffer[k] * stride, m);
+                if (op.IsBinary(k))
+                {
+                    var b = Operand(op.Operands[2 * k + 1], s, m, out int sb, data, offsets, inputs, broadcast, plan, scratch, stride);
+                    Binary(op.Steps[k], a, sa, b, sb, dst);
+                }
+                else Unary(op.Steps[k], a, dst, op.Scalars[k]);
             }
-        });
+        }
+    }
+
+    static ReadOnlySpan<T> Operand<T>(int slot, int s, int m, out int step, T[][] data, int[] offsets, int inputs, ulong broadcast,
+        TilePlan plan, Span<T> scratch, int stride)
+    {
+        if (slot >= inputs)
+        {
+            step = 1;
+            return scratch.Slice(plan.Buffer[slot - inputs] * stride, m);
+        }
+        step = (broadcast >> slot & 1) != 0 ? 0 : 1;
+        return step == 0 ? data[slot].AsSpan(offsets[slot], 1) : data[slot].AsSpan(offsets[slot] + s, m);
     }
 
     internal static void Binary<T>(FusedStep step, ReadOnlySpan<T> a, int sa, ReadOnlySpan<T> b, int sb, Span<T> y) where T : unmanaged, INumber<T>

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Nabla.Primitives.Elementwise;
 
 namespace Nabla.Backends.Cpu.Kernels;
@@ -48,9 +49,9 @@ internal readonly struct PowKernel : IBinaryKernel
 }
 
 /// <summary>
-/// CPU kernel of <see cref="PowScalar"/>: x^p for the op's constant p. Floats take TensorPrimitives (the
-/// common squares and roots on their exactly rounded paths); integers, for a whole p ≥ 0 only, repeated
-/// squaring.
+/// CPU kernel of <see cref="PowScalar"/>: x^p for the op's constant p. Floats take plain IEEE operations for the
+/// exponents PyTorch's pow_tensor_scalar_optimized_kernel and pow_tensor_scalar_kernel special-case (see
+/// <see cref="PowForms"/>), TensorPrimitives.Pow otherwise; integers, for a whole p ≥ 0 only, repeated squaring.
 /// </summary>
 internal static class PowScalarKernel
 {
@@ -75,12 +76,83 @@ internal static class PowScalarKernel
         for (int i = 0; i < y.Length; i++) y[i] = PowKernel.IntegerPow(x[i], e);
     }
 
-    internal static void Floats<F>(ReadOnlySpan<F> x, F p, Span<F> y) where F : IPowerFunctions<F>, IRootFunctions<F>
+    /// <summary>y = x^p on floats (float32 passes p rounded to float, as the op's kernel does); y may be x.</summary>
+    internal static void Floats<F>(ReadOnlySpan<F> x, F p, Span<F> y) where F : unmanaged, INumber<F>, IPowerFunctions<F>
     {
-        // The common squares and roots take the exactly rounded paths.
-        if (p == F.One) x.CopyTo(y);
-        else if (p == F.One + F.One) TensorPrimitives.Multiply(x, x, y);
-        else if (p == F.One / (F.One + F.One)) TensorPrimitives.Sqrt(x, y);
-        else TensorPrimitives.Pow(x, p, y);
+        switch (PowForms.Of(double.CreateTruncating(p)))
+        {
+            case PowForm.Identity: x.CopyTo(y); break;
+            case PowForm.Square: SimdDriver.Unary<F, PowForms.Square<F>>(x, y); break;
+            case PowForm.Cube: SimdDriver.Unary<F, PowForms.Cube<F>>(x, y); break;
+            case PowForm.Sqrt: SimdDriver.Unary<F, SqrtKernel.Op<F>>(x, y); break;
+            case PowForm.Reciprocal: SimdDriver.Unary<F, PowForms.Reciprocal<F>>(x, y); break;
+            case PowForm.InverseSquare: SimdDriver.Unary<F, PowForms.InverseSquare<F>>(x, y); break;
+            case PowForm.InverseSqrt: SimdDriver.Unary<F, PowForms.InverseSqrt<F>>(x, y); break;
+            default: TensorPrimitives.Pow(x, p, y); break;
+        }
+    }
+}
+
+/// <summary>How <see cref="PowScalarKernel"/> computes x^p on floats for a given p.</summary>
+internal enum PowForm { General, Identity, Square, Cube, Sqrt, Reciprocal, InverseSquare, InverseSqrt }
+
+/// <summary>
+/// The exponents x^p takes with plain IEEE operations, as PyTorch's CPU pow(tensor, scalar) does: 2 → x·x,
+/// 3 → x·x·x, 0.5 → √x, -1 → 1/x, -2 → 1/(x·x), -0.5 → 1/√x (each lane on its own, so the scalar tail and the
+/// vector lanes agree and the fused kernels can run the same vector forms); 1 copies x.
+/// </summary>
+internal static class PowForms
+{
+    /// <summary>The form for exponent <paramref name="p"/> (float32 callers pass p already rounded to float).</summary>
+    public static PowForm Of(double p) => p switch
+    {
+        1 => PowForm.Identity,
+        2 => PowForm.Square,
+        3 => PowForm.Cube,
+        0.5 => PowForm.Sqrt,
+        -1 => PowForm.Reciprocal,
+        -2 => PowForm.InverseSquare,
+        -0.5 => PowForm.InverseSqrt,
+        _ => PowForm.General,
+    };
+
+    public readonly struct Square<T> : IUnaryOp<T> where T : unmanaged, INumber<T>
+    {
+        public static T Invoke(T x) => x * x;
+        public static Vector128<T> Invoke(Vector128<T> x) => x * x;
+        public static Vector256<T> Invoke(Vector256<T> x) => x * x;
+        public static Vector512<T> Invoke(Vector512<T> x) => x * x;
+    }
+
+    public readonly struct Cube<T> : IUnaryOp<T> where T : unmanaged, INumber<T>
+    {
+        public static T Invoke(T x) => x * x * x;
+        public static Vector128<T> Invoke(Vector128<T> x) => x * x * x;
+        public static Vector256<T> Invoke(Vector256<T> x) => x * x * x;
+        public static Vector512<T> Invoke(Vector512<T> x) => x * x * x;
+    }
+
+    public readonly struct Reciprocal<T> : IUnaryOp<T> where T : unmanaged, INumber<T>
+    {
+        public static T Invoke(T x) => T.One / x;
+        public static Vector128<T> Invoke(Vector128<T> x) => Vector128<T>.One / x;
+        public static Vector256<T> Invoke(Vector256<T> x) => Vector256<T>.One / x;
+        public static Vector512<T> Invoke(Vector512<T> x) => Vector512<T>.One / x;
+    }
+
+    public readonly struct InverseSquare<T> : IUnaryOp<T> where T : unmanaged, INumber<T>
+    {
+        public static T Invoke(T x) => T.One / (x * x);
+        public static Vector128<T> Invoke(Vector128<T> x) => Vector128<T>.One / (x * x);
+        public static Vector256<T> Invoke(Vector256<T> x) => Vector256<T>.One / (x * x);
+        public static Vector512<T> Invoke(Vector512<T> x) => Vector512<T>.One / (x * x);
+    }
+
+    public readonly struct InverseSqrt<T> : IUnaryOp<T> where T : unmanaged, INumber<T>
+    {
+        public static T Invoke(T x) => T.One / SqrtKernel.Op<T>.Invoke(x);
+        public static Vector128<T> Invoke(Vector128<T> x) => Vector128<T>.One / Vector128.Sqrt(x);
+        public static Vector256<T> Invoke(Vector256<T> x) => Vector256<T>.One / Vector256.Sqrt(x);
+        public static Vector512<T> Invoke(Vector512<T> x) => Vector512<T>.One / Vector512.Sqrt(x);
     }
 }

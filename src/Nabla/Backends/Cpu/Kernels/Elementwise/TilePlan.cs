@@ -18,7 +18,11 @@ internal sealed class TilePlan
 
     static readonly ConditionalWeakTable<int[], TilePlan> Plans = new();
 
-    public static TilePlan For(FusedElementwise op, int inputs) => Plans.GetValue(op.Operands, _ => Make(op, inputs));
+    public static TilePlan For(FusedElementwise op, int inputs) =>
+        Plans.TryGetValue(op.Operands, out var plan) ? plan : Add(op, inputs);
+
+    // Apart from For, whose calls would otherwise allocate the lambda's captures every time.
+    static TilePlan Add(FusedElementwise op, int inputs) => Plans.GetValue(op.Operands, _ => Make(op, inputs));
 
     static TilePlan Make(FusedElementwise op, int inputs)
     {
