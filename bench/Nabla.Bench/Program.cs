@@ -22,6 +22,7 @@ var benchmarks = new (string Name, Action<int, bool> Run)[]
     ("compiled_mlp_train_step", GraphBenchmarks.CompiledMlpTrainStep),
     ("compiled_cnn_train_step", GraphBenchmarks.CompiledCnnTrainStep),
     ("compiled_elementwise", FusionBenchmarks.CompiledElementwise),
+    ("matmul_transposed_b", GemmEpilogueBenchmarks.MatMulTransposedB),
 };
 int[] threadCounts = [1, 2];
 // Side-by-side workloads and child modes (bench/compare.sh): see SideBySide.cs.
