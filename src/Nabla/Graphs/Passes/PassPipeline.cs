@@ -12,7 +12,7 @@ internal static class PassPipeline
 {
     static readonly GraphPass[] Passes =
         [new ConstantFolding(), new AlgebraicSimplification(), new CommonSubexpressionElimination(), new DeadCodeElimination(),
-         new ElementwiseFusion()];
+         new EpilogueFusion(), new ElementwiseFusion()];
 
     /// <summary>Each rewritten trace as it was traced, for <c>GraphFor(args, optimized: false)</c>.</summary>
     static readonly ConditionalWeakTable<TracedGraph, TracedGraph> Unoptimized = new();
