@@ -31,4 +31,41 @@ internal static class GemmEpilogueBenchmarks
             Report("ratio", "a_bT/a_b", transposed / plain, false);
         }
     }
+
+    /// <summary>
+    /// Linear + bias + ReLU on [batch, 512] -> 512, and a 784-256-256-10 ReLU MLP, batch 64 and 256: eager vs compiled
+    /// (all passes on), per call under no-grad; the compiled graph must hold matmul_epilogue ops.
+    /// </summary>
+    public static void CompiledLinearEpilogue(int threads, bool quick)
+    {
+        int reps = quick ? 9 : 21;
+        using var noGrad = Autograd.NoGrad();
+        var l1 = new Nabla.NN.Linear(512, 512, seed: 1);
+        var mlp = new Nabla.NN.Sequential(new Nabla.NN.Linear(784, 256, seed: 2), new Nabla.NN.ReLU(),
+            new Nabla.NN.Linear(256, 256, seed: 3), new Nabla.NN.ReLU(), new Nabla.NN.Linear(256, 10, seed: 4));
+        var workloads = new (string Name, Func<Tensor, Tensor> F, int In)[]
+        {
+            ("linear_relu_512", x => l1.Forward(x).Relu(), 512),
+            ("mlp_784_256_256_10", mlp.Forward, 784),
+        };
+        foreach (var (name, f, inFeatures) in workloads)
+            foreach (int batch in new[] { 64, 256 })
+            {
+                var x = Harness.Uniform(5, [batch, inFeatures]);
+                var compiled = Graph.Compile(f);
+                compiled.Call(x);
+                if (!compiled.GraphFor(x).Contains("matmul_epilogue"))
+                    throw new InvalidOperationException($"compiled_linear_epilogue: {name} was not fused:\n{compiled.GraphFor(x)}");
+                int inner = Math.Max(1, 4_000_000 / (batch * inFeatures * 256));
+                Harness.WarmUp(() => { f(x); compiled.Call(x); }, minSeconds: quick ? 0.3 : 1);
+                double eager = Harness.Median(reps, () => { for (int i = 0; i < inner; i++) f(x); }) / inner;
+                double fused = Harness.Median(reps, () => { for (int i = 0; i < inner; i++) compiled.Call(x); }) / inner;
+                void Report(string mode, string unit, double value, bool higherIsBetter) =>
+                    Harness.Report("compiled_linear_epilogue", unit, value, higherIsBetter,
+                        ("workload", name), ("batch", batch), ("mode", mode), ("dtype", "float32"), ("threads", threads), ("reps", reps));
+                Report("eager", "us/call", eager * 1e6, false);
+                Report("compiled", "us/call", fused * 1e6, false);
+                Report("ratio", "compiled/eager", fused / eager, false);
+            }
+    }
 }

@@ -23,6 +23,7 @@ var benchmarks = new (string Name, Action<int, bool> Run)[]
     ("compiled_cnn_train_step", GraphBenchmarks.CompiledCnnTrainStep),
     ("compiled_elementwise", FusionBenchmarks.CompiledElementwise),
     ("matmul_transposed_b", GemmEpilogueBenchmarks.MatMulTransposedB),
+    ("compiled_linear_epilogue", GemmEpilogueBenchmarks.CompiledLinearEpilogue),
 };
 int[] threadCounts = [1, 2];
 // Side-by-side workloads and child modes (bench/compare.sh): see SideBySide.cs.
