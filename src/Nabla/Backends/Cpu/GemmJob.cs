@@ -53,10 +53,15 @@ internal sealed class GemmJob<T, TV, TOps>
         if (counters.Length < need) counters = new int[need];
         else Array.Clear(counters, 0, need);
 
-        int kc = Math.Min(kc0, k), slivers = (Math.Min(nc0, n) + nr - 1) / nr;
-        int len = kc * slivers * nr;                   // a multiple of 16 elements: 64-byte aligned halves
-        bufB = GemmBuffers<T>.TakeB(blocks > 1 ? 2 * len : len, out startB0);
-        startB1 = startB0 + len;
+        prepacked = epilogue?.ReusableB is { } reuse
+            ? GemmPackedB<T>.For(reuse.Storage, reuse.Version, b, bOff, rsB, csB, k, n, nr, kc0, nc0) : null;
+        if (prepacked is null)
+        {
+            int kc = Math.Min(kc0, k), slivers = (Math.Min(nc0, n) + nr - 1) / nr;
+            int len = kc * slivers * nr;                   // a multiple of 16 elements: 64-byte aligned halves
+            bufB = GemmBuffers<T>.TakeB(blocks > 1 ? 2 * len : len, out startB0);
+            startB1 = startB0 + len;
+        }
         // Per row unit only when units are whole rows (one column group, one column part) and each row's run is long
         // enough that the epilogue's span kernels take their full-width paths, as on eager code's whole tensor.
         this.epilogue = epilogue is not null && n <= nc0 && ColParts(n) == 1 && n >= GemmEpilogue<T>.MinSpan ? epilogue : null;
@@ -64,6 +69,7 @@ internal sealed class GemmJob<T, TV, TOps>
     }
 
     GemmEpilogue<T>? epilogue;
+    GemmPackedB<T>? prepacked;                  // B's blocks packed by an earlier product: no packing here
 
     int parties;
 
@@ -72,6 +78,7 @@ internal sealed class GemmJob<T, TV, TOps>
         if (bufB is not null) GemmBuffers<T>.ReturnB(bufB);
         bufB = null;
         epilogue = null;
+        prepacked = null;
         a = b = c = null!;
     }
 
@@ -96,7 +103,7 @@ internal sealed class GemmJob<T, TV, TOps>
     public void Work()
     {
         const int mr = GemmBlocked<T, TV, TOps>.MR;
-        var bufB = this.bufB!;
+        var bufB = prepacked?.Data ?? this.bufB!;
         for (int i = 0; i < blocks; i++)
         {
             int jc = i / kBlocks * nc0, pcIndex = i % kBlocks, pc = pcIndex * kc0;
@@ -104,9 +111,9 @@ internal sealed class GemmJob<T, TV, TOps>
             int slivers = (nc + nr - 1) / nr;
             int colParts = ColParts(nc), units = rowUnits * colParts;
             if (Volatile.Read(ref Counter(i, CompNext)) >= units) continue;  // all handed out
-            int startB = (i & 1) == 0 ? startB0 : startB1;
+            int startB = prepacked is not null ? prepacked.Start + prepacked.Offsets[i] : (i & 1) == 0 ? startB0 : startB1;
 
-            int packUnits = parties == 1 ? 1 : Math.Min(slivers, 4 * parties);
+            int packUnits = prepacked is not null ? 0 : parties == 1 ? 1 : Math.Min(slivers, 4 * parties);
             int u;
             while ((u = Interlocked.Increment(ref Counter(i, PackNext)) - 1) < packUnits)
             {

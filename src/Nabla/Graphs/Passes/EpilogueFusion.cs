@@ -136,7 +136,7 @@ internal sealed class EpilogueFusion : GraphPass
         // Gradients never flow through ops that ran with grad mode off; with it on, an input needing grad is left alone.
         bool gradOff = members.All(m => !ops[m].GradEnabled);
         if (!gradOff && inputs.Any(id => context.RequiresGrad[id])) return null;
-        var fused = last.ReadingFrom(inputs, new MatMulEpilogue(biasFirst, activation, residual));
+        var fused = last.ReadingFrom(inputs, new MatMulEpilogue(biasFirst, activation, residual, IsWeight(matmul.Inputs[1], ops, context, storage, producer)));
         string text = "[matmul bias" + (activation == EpilogueActivation.None ? "" : " " + activation.ToString().ToLowerInvariant())
             + (residual == EpilogueResidual.None ? "" : " residual") + "]";
         return new Found(lastIndex, members, fused, text);
@@ -151,6 +151,14 @@ internal sealed class EpilogueFusion : GraphPass
         var next = ops[reader];
         if (!Pure(next) || next.Outputs.Length != 1 || next.Outputs[0] < 0) return null;
         return reader;
+    }
+
+    /// <summary>Whether <paramref name="id"/> is a capture (a layer's weight), or a view op's result on one, that the graph never writes.</summary>
+    static bool IsWeight(int id, List<GraphOp> ops, PassContext context, StorageClasses storage, int[] producer)
+    {
+        while (producer[id] >= 0 && Pure(ops[producer[id]]) && ops[producer[id]].Op is Permute or Reshape && ops[producer[id]].Inputs.Length == 1)
+            id = ops[producer[id]].Inputs[0];
+        return producer[id] < 0 && !storage.Written(id) && context.Graph.Captures.Any(c => c.Id == id);
     }
 
     static bool Pure(GraphOp op) => op.Kind == GraphOpKind.Call && PassContext.IsPureCall(op);

@@ -16,9 +16,15 @@ internal enum EpilogueActivation { None, Relu, Gelu, Tanh, Sigmoid }
 /// the CPU kernel, which runs them on each block of output rows right after the GEMM completes it, gives eager's bits.
 /// Derivatives follow the steps' own rules, written with Tensor ops.
 /// </summary>
-internal sealed class MatMulEpilogue(bool biasFirst, EpilogueActivation activation, EpilogueResidual residual) : Primitive
+internal sealed class MatMulEpilogue(bool biasFirst, EpilogueActivation activation, EpilogueResidual residual, bool reuseB = false) : Primitive
 {
     public override string Name => "matmul_epilogue";
+
+    /// <summary>
+    /// Whether b is a weight (a capture of the graph, or a view of one, never written by it) whose packed GEMM panels the
+    /// CPU kernel keeps between calls, keyed on its storage and version, so a write or optimizer step repacks it.
+    /// </summary>
+    public bool ReuseB => reuseB;
 
     /// <summary>Whether the traced bias add was bias + product (operand order matters only for NaN payloads).</summary>
     public bool BiasFirst => biasFirst;

@@ -213,4 +213,31 @@ public class EpilogueFusionTests
         double forward = acc.Jvp(Nabla.Engine.Dispatch.Call(op, inputs))!.Sum().Item<double>();
         Assert.Equal(reverse, forward, 1e-10);
     }
+
+    [Fact]
+    public void PackedWeightsAreNeverStaleAfterAWriteOrAnOptimizerStep()
+    {
+        // n = 96 and k = 40: the blocked GEMM (whose packed B panels are kept) with per-row-unit epilogues.
+        var layer = new Nabla.NN.Linear(40, 96, seed: 3);
+        Tensor Layer(Tensor x) => layer.Forward(x).Relu();
+        var cf = Graph.Compile(Layer);
+        var x = Data(4, [50, 40], DType.Float32);
+        void Same()
+        {
+            using var noGrad = Autograd.NoGrad();
+            Assert.Equal(Bits(Layer(x)), Bits(cf.Call(x)));
+        }
+        Same();
+        using (Autograd.NoGrad()) Assert.Contains("matmul_epilogue", cf.GraphFor(x));
+        Same();                                                   // the kept panels, unchanged weight
+        using (Autograd.NoGrad()) layer.Weight.MulInPlace(-0.5);  // an in-place write
+        Same();
+        using (Autograd.NoGrad()) layer.Weight.CopyFrom(Data(5, [96, 40], DType.Float32));
+        Same();
+        var opt = new Nabla.Optim.Sgd(layer.Parameters(), learningRate: 0.1);
+        F.Linear(x, layer.Weight, layer.Bias).Square().Sum().Backward();
+        opt.Step();                                               // an optimizer step
+        Same();
+        Same();
+    }
 }

@@ -58,7 +58,8 @@ internal static class MatMulEpilogueKernel
         }
         var residual = residualApart ? EpilogueResidual.None : op.Residual;
         var epilogue = new Epilogue<T>(biasData, biasOffset, op.BiasFirst, op.Activation,
-            residual == EpilogueResidual.None ? null : x[3].Data<T>(), residual == EpilogueResidual.None ? 0 : x[3].Offset, residual);
+            residual == EpilogueResidual.None ? null : x[3].Data<T>(), residual == EpilogueResidual.None ? 0 : x[3].Offset, residual,
+            op.ReuseB ? (b.Storage, b.Version) : null);
         Gemm.Run(a.Data<T>(), new GemmOperand(a.Offset, a.Strides[0], a.Strides[1], 0),
             b.Data<T>(), new GemmOperand(b.Offset, b.Strides[0], b.Strides[1], 0),
             y.Data<T>(), new GemmOperand(y.Offset, n, 1, m * n), 1, m, k, n, epilogue);
@@ -66,8 +67,10 @@ internal static class MatMulEpilogueKernel
 
     /// <summary>The steps on whole output rows, each by its primitive's span kernel, in the traced order and operand order.</summary>
     sealed class Epilogue<T>(T[] bias, int biasOffset, bool biasFirst, EpilogueActivation activation,
-        T[]? residual, int residualOffset, EpilogueResidual side) : GemmEpilogue<T> where T : unmanaged, INumber<T>
+        T[]? residual, int residualOffset, EpilogueResidual side, (object, int)? reusableB) : GemmEpilogue<T> where T : unmanaged, INumber<T>
     {
+        public override (object Storage, int Version)? ReusableB => reusableB;
+
         public override void Apply(T[] c, int cOff, int row0, int rows, int n)
         {
             ReadOnlySpan<T> b = bias.AsSpan(biasOffset, n);
