@@ -81,6 +81,28 @@ public class GemmTransposedBTests
         Assert.Equal(viaCopies, viaViews);
     }
 
+    [Theory]
+    [InlineData(256)]
+    [InlineData(128)]
+    public void NarrowerKernelsPackTheTransposedViewToTheSameBits(int bits)
+    {
+        // 256-bit: slivers of 16 columns (two 8x8 blocks); 128-bit: 8 columns (one block).
+        Gemm.ForceVectorBits = bits;
+        try
+        {
+            foreach (var (m, k, n) in new[] { (7, 5, 33), (13, 70, 17), (65, 400, 47) })
+            {
+                var x = Tensor.Randn([m, k], seed: m + k);
+                var w = Tensor.Randn([n, k], seed: n + 3);
+                Assert.Equal(x.MatMul(w.T.Contiguous()).ToArray<float>(), x.MatMul(w.T).ToArray<float>());
+            }
+        }
+        finally
+        {
+            Gemm.ForceVectorBits = 0;
+        }
+    }
+
     [Fact]
     public void TransposedBProductMatchesHandValues()
     {
