@@ -5,7 +5,7 @@ namespace Nabla.Graphs.Passes;
 /// <summary>
 /// Runs the graph passes of <see cref="CompileOptions.Passes"/> on a trace after it is finished and before its first
 /// replay (so the joint backward, the dynamic-dims generalization, the replay buffers and a saved file all see the
-/// rewritten graph). Folding and simplification come first because they leave ops that merge or die; then dead code; fusion last, on
+/// rewritten graph). Folding and simplification come first because they leave ops that merge or die; then dead code; epilogue fusion (before elementwise fusion, which would take its bias add and activation); fusion last, on
 /// the ops that are left.
 /// </summary>
 internal static class PassPipeline
