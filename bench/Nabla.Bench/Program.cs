@@ -27,6 +27,8 @@ var benchmarks = new (string Name, Action<int, bool> Run)[]
     ("compiled_alloc", MemoryPlanBenchmarks.CompiledAlloc),
     ("compiled_peak_memory", MemoryPlanBenchmarks.CompiledPeakMemory),
     ("compiled_rows", FusionBenchmarks.CompiledRows),
+    ("matmul_transposed_b", GemmEpilogueBenchmarks.MatMulTransposedB),
+    ("compiled_linear_epilogue", GemmEpilogueBenchmarks.CompiledLinearEpilogue),
 };
 int[] threadCounts = [1, 2];
 // Side-by-side workloads and child modes (bench/compare.sh): see SideBySide.cs.

@@ -38,10 +38,14 @@ internal static class Gemm
             c, GemmOperand.RowMajor(0, m, n), batch, m, k, n);
 
     /// <summary>General strides for A and B; C must have unit column stride (its rows may be spaced).</summary>
+    /// <remarks>
+    /// An <paramref name="epilogue"/> (one product only, C rows contiguous) runs on C's rows once their sum is complete.
+    /// </remarks>
     public static void Run<T>(T[] a, GemmOperand ga, T[] b, GemmOperand gb, T[] c, GemmOperand gc,
-        int batch, int m, int k, int n) where T : unmanaged, INumber<T>
+        int batch, int m, int k, int n, GemmEpilogue<T>? epilogue = null) where T : unmanaged, INumber<T>
     {
         if (gc.ColStride != 1) throw new ArgumentException("internal: GEMM output needs unit column stride");
+        if (epilogue is not null && (batch != 1 || gc.RowStride != n)) throw new ArgumentException("internal: a GEMM epilogue needs one product with contiguous rows");
         if (batch == 0 || m == 0 || n == 0) return;
         long macs = (long)m * n * Math.Max(k, 1);
         bool parallel = CpuParallel.Threads > 1 && macs * batch >= ParallelThreshold;
@@ -49,7 +53,7 @@ internal static class Gemm
 
         void One(int bi, bool inner) => Single(a, ga.Offset + bi * ga.BatchStride, ga.RowStride, ga.ColStride,
             b, gb.Offset + bi * gb.BatchStride, gb.RowStride, gb.ColStride,
-            c, gc.Offset + bi * gc.BatchStride, gc.RowStride, m, k, n, inner);
+            c, gc.Offset + bi * gc.BatchStride, gc.RowStride, m, k, n, inner, epilogue);
 
         if (acrossBatches)
             CpuWorkers.For(batch, CpuParallel.Threads - 1, bi => One(bi, false));
@@ -58,28 +62,34 @@ internal static class Gemm
     }
 
     static void Single<T>(T[] a, int aOff, int rsA, int csA, T[] b, int bOff, int rsB, int csB,
-        T[] c, int cOff, int ldc, int m, int k, int n, bool parallel) where T : unmanaged, INumber<T>
+        T[] c, int cOff, int ldc, int m, int k, int n, bool parallel, GemmEpilogue<T>? epilogue) where T : unmanaged, INumber<T>
     {
         if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
         {
             Naive(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n);
+            epilogue?.Apply(c, cOff, 0, m, n);
             return;
         }
-        if (GemmVector.TryRun(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n, parallel)) return;
+        if (GemmVector.TryRun(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n, parallel))
+        {
+            epilogue?.Apply(c, cOff, 0, m, n);
+            return;
+        }
         int bits = ForceVectorBits;
         if (bits == 0) bits = Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 128;
         int chunk = GemmSplitKRule.ChunkLength(m, k, n);
         if (chunk > 0)
         {
             GemmSplitK.Run(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n, chunk, bits, parallel);
+            epilogue?.Apply(c, cOff, 0, m, n);
             return;
         }
         if (bits == 512)
-            GemmBlocked<T, Vector512<T>, GemmVec512<T>>.Run(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n, parallel);
+            GemmBlocked<T, Vector512<T>, GemmVec512<T>>.Run(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n, parallel, epilogue);
         else if (bits == 256)
-            GemmBlocked<T, Vector256<T>, GemmVec256<T>>.Run(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n, parallel);
+            GemmBlocked<T, Vector256<T>, GemmVec256<T>>.Run(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n, parallel, epilogue);
         else
-            GemmBlocked<T, Vector128<T>, GemmVec128<T>>.Run(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n, parallel);
+            GemmBlocked<T, Vector128<T>, GemmVec128<T>>.Run(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n, parallel, epilogue);
     }
 
     // Integers: exact arithmetic (wrapping like C#/PyTorch), so a plain loop in k order is enough.

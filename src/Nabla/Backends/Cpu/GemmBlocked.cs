@@ -33,12 +33,13 @@ internal static class GemmBlocked<T, TV, TOps>
     [ThreadStatic] static GemmJob<T, TV, TOps>? cachedJob;
 
     public static void Run(T[] a, int aOff, int rsA, int csA, T[] b, int bOff, int rsB, int csB,
-        T[] c, int cOff, int ldc, int m, int k, int n, bool parallel)
+        T[] c, int cOff, int ldc, int m, int k, int n, bool parallel, GemmEpilogue<T>? epilogue = null)
     {
         if (m == 0 || n == 0) return;
         if (k == 0)
         {
             for (int i = 0; i < m; i++) c.AsSpan(cOff + i * ldc, n).Clear();
+            epilogue?.Apply(c, cOff, 0, m, n);
             return;
         }
         int parties = parallel ? Math.Max(1, CpuParallel.Threads) : 1;
@@ -46,9 +47,10 @@ internal static class GemmBlocked<T, TV, TOps>
         cachedJob = null; // a re-entrant call on this thread builds its own
         try
         {
-            job.Start(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n, parties);
+            bool perUnit = job.Start(a, aOff, rsA, csA, b, bOff, rsB, csB, c, cOff, ldc, m, k, n, parties, epilogue);
             if (parties > 1) CpuWorkers.Share(parties - 1, job.WorkAction);
             else job.Work();
+            if (epilogue is not null && !perUnit) epilogue.Apply(c, cOff, 0, m, n);
         }
         finally
         {

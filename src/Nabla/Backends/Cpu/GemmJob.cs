@@ -27,8 +27,9 @@ internal sealed class GemmJob<T, TV, TOps>
 
     public GemmJob() => WorkAction = Work;
 
-    public void Start(T[] a, int aOff, int rsA, int csA, T[] b, int bOff, int rsB, int csB,
-        T[] c, int cOff, int ldc, int m, int k, int n, int parties)
+    /// <summary>Sets up one product; true when the <paramref name="epilogue"/> will run per row unit (else the caller runs it on all of C).</summary>
+    public bool Start(T[] a, int aOff, int rsA, int csA, T[] b, int bOff, int rsB, int csB,
+        T[] c, int cOff, int ldc, int m, int k, int n, int parties, GemmEpilogue<T>? epilogue = null)
     {
         (this.a, this.aOff, this.rsA, this.csA, this.b, this.bOff, this.rsB, this.csB) = (a, aOff, rsA, csA, b, bOff, rsB, csB);
         (this.c, this.cOff, this.ldc, this.m, this.k, this.n) = (c, cOff, ldc, m, k, n);
@@ -52,11 +53,23 @@ internal sealed class GemmJob<T, TV, TOps>
         if (counters.Length < need) counters = new int[need];
         else Array.Clear(counters, 0, need);
 
-        int kc = Math.Min(kc0, k), slivers = (Math.Min(nc0, n) + nr - 1) / nr;
-        int len = kc * slivers * nr;                   // a multiple of 16 elements: 64-byte aligned halves
-        bufB = GemmBuffers<T>.TakeB(blocks > 1 ? 2 * len : len, out startB0);
-        startB1 = startB0 + len;
+        prepacked = epilogue?.ReusableB is { } reuse
+            ? GemmPackedB<T>.For(reuse.Storage, reuse.Version, b, bOff, rsB, csB, k, n, nr, kc0, nc0) : null;
+        if (prepacked is null)
+        {
+            int kc = Math.Min(kc0, k), slivers = (Math.Min(nc0, n) + nr - 1) / nr;
+            int len = kc * slivers * nr;                   // a multiple of 16 elements: 64-byte aligned halves
+            bufB = GemmBuffers<T>.TakeB(blocks > 1 ? 2 * len : len, out startB0);
+            startB1 = startB0 + len;
+        }
+        // Per row unit only when units are whole rows (one column group, one column part) and each row's run is long
+        // enough that the epilogue's span kernels take their full-width paths, as on eager code's whole tensor.
+        this.epilogue = epilogue is not null && n <= nc0 && ColParts(n) == 1 && n >= GemmEpilogue<T>.MinSpan ? epilogue : null;
+        return this.epilogue is not null;
     }
+
+    GemmEpilogue<T>? epilogue;
+    GemmPackedB<T>? prepacked;                  // B's blocks packed by an earlier product: no packing here
 
     int parties;
 
@@ -64,6 +77,8 @@ internal sealed class GemmJob<T, TV, TOps>
     {
         if (bufB is not null) GemmBuffers<T>.ReturnB(bufB);
         bufB = null;
+        epilogue = null;
+        prepacked = null;
         a = b = c = null!;
     }
 
@@ -88,7 +103,7 @@ internal sealed class GemmJob<T, TV, TOps>
     public void Work()
     {
         const int mr = GemmBlocked<T, TV, TOps>.MR;
-        var bufB = this.bufB!;
+        var bufB = prepacked?.Data ?? this.bufB!;
         for (int i = 0; i < blocks; i++)
         {
             int jc = i / kBlocks * nc0, pcIndex = i % kBlocks, pc = pcIndex * kc0;
@@ -96,9 +111,9 @@ internal sealed class GemmJob<T, TV, TOps>
             int slivers = (nc + nr - 1) / nr;
             int colParts = ColParts(nc), units = rowUnits * colParts;
             if (Volatile.Read(ref Counter(i, CompNext)) >= units) continue;  // all handed out
-            int startB = (i & 1) == 0 ? startB0 : startB1;
+            int startB = prepacked is not null ? prepacked.Start + prepacked.Offsets[i] : (i & 1) == 0 ? startB0 : startB1;
 
-            int packUnits = parties == 1 ? 1 : Math.Min(slivers, 4 * parties);
+            int packUnits = prepacked is not null ? 0 : parties == 1 ? 1 : Math.Min(slivers, 4 * parties);
             int u;
             while ((u = Interlocked.Increment(ref Counter(i, PackNext)) - 1) < packUnits)
             {
@@ -126,6 +141,7 @@ internal sealed class GemmJob<T, TV, TOps>
                         GemmPack.PackA(a, aOff + ic * rsA + pc * csA, rsA, csA, mc, kc, mr, bufA.AsSpan(startA, aLen));
                         GemmBlocked<T, TV, TOps>.Tiles(bufA, startA, bufB, startB, c, cOff + ic * ldc + jc, ldc,
                             mc, kc, nc, part * slivers / colParts, (part + 1) * slivers / colParts, pcIndex > 0);
+                        if (pcIndex == kBlocks - 1) epilogue?.Apply(c, cOff, ic, mc, n);
                     }
                     finally
                     {

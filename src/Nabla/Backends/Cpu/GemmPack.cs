@@ -73,6 +73,11 @@ internal static class GemmPack
                         .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref d, p * nr), nr));
                 continue;
             }
+            if (typeof(T) == typeof(float) && rs == 1 && cols == nr && nr % 8 == 0 && GemmPackTransposed.Supported)
+            {
+                GemmPackTransposed.Pack(Unsafe.As<float[]>(b), off + (nint)j0 * cs, cs, kc, nr, ref Unsafe.As<T, float>(ref d));
+                continue;
+            }
             for (int j = 0; j < cols; j++)
             {
                 nint o = off + (nint)(j0 + j) * cs;

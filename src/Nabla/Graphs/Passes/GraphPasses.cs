@@ -51,6 +51,12 @@ public enum GraphPasses
     /// </summary>
     RowFusion = 128,
 
+    /// <summary>
+    /// Runs a 2-D matrix product and its row-broadcast bias add, optional relu/gelu/tanh/sigmoid and optional residual add
+    /// as one op that applies them to each block of output rows right after the GEMM computes it (same refusals as <see cref="Fusion"/>).
+    /// </summary>
+    Epilogues = 256,
+
     /// <summary>Every pass (the default).</summary>
-    All = ConstantFolding | AlgebraicSimplification | CommonSubexpressions | DeadCode | Fusion | Recompute | GradientCopies | RowFusion,
+    All = ConstantFolding | AlgebraicSimplification | CommonSubexpressions | DeadCode | Fusion | Recompute | GradientCopies | RowFusion | Epilogues,
 }

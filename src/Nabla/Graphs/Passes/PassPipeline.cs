@@ -6,13 +6,15 @@ namespace Nabla.Graphs.Passes;
 /// Runs the graph passes of <see cref="CompileOptions.Passes"/> on a trace after it is finished and before its first
 /// replay (so the joint backward, the dynamic-dims generalization, the replay buffers and a saved file all see the
 /// rewritten graph). Folding and simplification come first because they leave ops that merge or die; then dead code; then
-/// gradient copies (counting only live readers); fusion last, on the ops that are left.
+/// gradient copies (counting only live readers); then epilogue fusion (before the other fusions, which would take its
+/// bias add and activation), row fusion (before elementwise fusion, which would take a row group's elementwise ops);
+/// elementwise fusion last, on the ops that are left.
 /// </summary>
 internal static class PassPipeline
 {
     static readonly GraphPass[] Passes =
         [new ConstantFolding(), new AlgebraicSimplification(), new CommonSubexpressionElimination(), new DeadCodeElimination(),
-         new GradientCopyElision(), new RowFusion(), new ElementwiseFusion()];
+         new GradientCopyElision(), new EpilogueFusion(), new RowFusion(), new ElementwiseFusion()];
 
     /// <summary>Each rewritten trace as it was traced, for <c>GraphFor(args, optimized: false)</c>.</summary>
     static readonly ConditionalWeakTable<TracedGraph, TracedGraph> Unoptimized = new();

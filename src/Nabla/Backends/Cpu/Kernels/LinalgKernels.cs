@@ -8,5 +8,6 @@ internal static class LinalgKernels
     public static void Register(KernelTable table)
     {
         table.Add<MatMul>(KernelDTypes.Numeric, (_, x) => MatMulKernel.Run(x[0], x[1]), (_, x, y) => MatMulKernel.RunInto(x[0], x[1], y));
+        table.Add<MatMulEpilogue>(KernelDTypes.Floating, MatMulEpilogueKernel.Run, MatMulEpilogueKernel.Into);
     }
 }

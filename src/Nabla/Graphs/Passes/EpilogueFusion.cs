@@ -1,0 +1,165 @@
+using Nabla.Primitives;
+using Nabla.Primitives.Elementwise;
+using Nabla.Primitives.Linalg;
+using Nabla.Primitives.Movement;
+using Nabla.Primitives.Special;
+
+namespace Nabla.Graphs.Passes;
+
+/// <summary>
+/// Replaces a 2-D float MatMul followed by the add of a row-broadcast bias (an expand of a [1, n] value), then optionally
+/// relu, gelu, tanh or sigmoid, then optionally the add of a residual of the output's shape, by one
+/// <see cref="MatMulEpilogue"/> op, whose CPU kernel applies the epilogue to each block of output rows right after the
+/// GEMM completes it (eager's bits: the epilogue runs after the full k sum, each step by its own span kernel). Runs
+/// before elementwise fusion, which would otherwise take the add and the activation. Refuses as that pass does: each
+/// value inside the chain must be read only by the next step, be no result, not be written and not require grad; no
+/// write, control-flow or custom op may sit between the ops. Inputs that require grad (a layer's parameters) are allowed
+/// only when every op of the chain ran with grad mode off, so no gradient can flow through the fused op in a replay.
+/// </summary>
+/// <example>
+/// <code>
+/// before:  %3 = matmul(%0, %2) ; %5 = reshape(%1) ; %6 = expand(%5) ; %7 = add(%3, %6) ; %8 = relu(%7)
+/// after:   %5 = reshape(%1) ; %8 = matmul_epilogue(%0, %2, %5)
+/// </code>
+/// </example>
+internal sealed class EpilogueFusion : GraphPass
+{
+    public override GraphPasses Flag => GraphPasses.Epilogues;
+    public override string Name => "epilogue";
+
+    static readonly Dictionary<Type, EpilogueActivation> Activations = new()
+    {
+        [typeof(Relu)] = EpilogueActivation.Relu, [typeof(Gelu)] = EpilogueActivation.Gelu,
+        [typeof(Tanh)] = EpilogueActivation.Tanh, [typeof(Sigmoid)] = EpilogueActivation.Sigmoid,
+    };
+
+    public override string? Run(PassContext context)
+    {
+        // A graph generalized over dynamic dims afterwards rebuilds its ops per size; its ops stay as traced.
+        if (context.DynamicDims) return null;
+        var ops = context.Graph.Ops;
+        var storage = context.Storage();
+        var readers = new List<int>?[context.Graph.Values.Count];
+        for (int k = 0; k < ops.Count; k++)
+            foreach (int id in ops[k].Inputs)
+                if (id >= 0) (readers[id] ??= []).Add(k);
+        var producer = new int[context.Graph.Values.Count];
+        Array.Fill(producer, -1);
+        for (int k = 0; k < ops.Count; k++)
+            foreach (int id in ops[k].Outputs)
+                if (id >= 0) producer[id] = k;
+        var barrier = new int[ops.Count + 1];
+        for (int k = 0; k < ops.Count; k++)
+            barrier[k + 1] = barrier[k] + (ops[k].Kind is GraphOpKind.Write or GraphOpKind.ControlFlow or GraphOpKind.Custom ? 1 : 0);
+
+        var replaced = new Dictionary<int, GraphOp>();
+        var removed = new HashSet<int>();
+        var done = new List<string>();
+        for (int k = 0; k < ops.Count; k++)
+        {
+            if (removed.Contains(k) || Chain(k, ops, context, storage, readers, producer, barrier) is not { } chain) continue;
+            replaced[chain.Last] = chain.Fused;
+            foreach (int member in chain.Members)
+                if (member != chain.Last) removed.Add(member);
+            done.Add(chain.Text);
+        }
+        if (replaced.Count == 0) return null;
+        var kept = new List<GraphOp>(ops.Count);
+        for (int k = 0; k < ops.Count; k++)
+            if (!removed.Contains(k)) kept.Add(replaced.TryGetValue(k, out var op) ? op : ops[k]);
+        ops.Clear();
+        ops.AddRange(kept);
+        return $"fused {replaced.Count} matmul(s) with their epilogue: {string.Join(", ", done)}";
+    }
+
+    sealed record Found(int Last, List<int> Members, GraphOp Fused, string Text);
+
+    /// <summary>The chain that starts at the MatMul <paramref name="k"/>, or null when there is none to fuse.</summary>
+    static Found? Chain(int k, List<GraphOp> ops, PassContext context, StorageClasses storage, List<int>?[] readers,
+        int[] producer, int[] barrier)
+    {
+        var values = context.Graph.Values;
+        var matmul = ops[k];
+        if (!Pure(matmul) || matmul.Op is not MatMul || matmul.Outputs.Length != 1) return null;
+        var product = values[matmul.Outputs[0]];
+        if (product.Shape.Rank != 2 || product.DType is not (DType.Float32 or DType.Float64) || product.Device != Device.Cpu) return null;
+        int n = product.Shape[1];
+
+        // The bias add: add(product, expand(s)) or add(expand(s), product), s of shape [1, n].
+        if (Next(matmul, ops, context, storage, readers) is not { } addIndex || ops[addIndex].Op is not Add) return null;
+        var add = ops[addIndex];
+        bool biasFirst = add.Inputs[1] == matmul.Outputs[0];
+        int broadcast = add.Inputs[biasFirst ? 0 : 1];
+        if (broadcast == matmul.Outputs[0]) return null;
+        var members = new List<int> { k, addIndex };
+        int bias = broadcast;
+        int expand = producer[broadcast];
+        // The broadcast view goes with the add. A view made with grad mode off can still report requires-grad (it views a
+        // parameter), but no gradient flows through it then.
+        if (expand >= 0 && Pure(ops[expand]) && ops[expand].Op is Expand && readers[broadcast]!.Count == 1 && !context.IsOutput[broadcast]
+            && !storage.Written(broadcast) && (!context.RequiresGrad[broadcast] || !ops[expand].GradEnabled))
+        {
+            bias = ops[expand].Inputs[0];
+            members.Add(expand);
+        }
+        var biasValue = values[bias];
+        if (biasValue.Shape.Rank != 2 || biasValue.Shape[0] != 1 || biasValue.Shape[1] != n || biasValue.DType != product.DType) return null;
+
+        var activation = EpilogueActivation.None;
+        var residual = EpilogueResidual.None;
+        var last = add;
+        int lastIndex = addIndex;
+        if (Next(last, ops, context, storage, readers) is { } actIndex && Activations.TryGetValue(ops[actIndex].Op!.GetType(), out var act))
+        {
+            (activation, last, lastIndex) = (act, ops[actIndex], actIndex);
+            members.Add(actIndex);
+        }
+        int? residualInput = null;
+        if (Next(last, ops, context, storage, readers) is { } resIndex && ops[resIndex].Op is Add)
+        {
+            var resAdd = ops[resIndex];
+            bool before = resAdd.Inputs[1] == last.Outputs[0];
+            int other = resAdd.Inputs[before ? 0 : 1];
+            var r = values[other];
+            if (other != last.Outputs[0] && r.Shape.Equals(product.Shape) && r.DType == product.DType && r.Device == Device.Cpu)
+            {
+                (residual, last, lastIndex, residualInput) = (before ? EpilogueResidual.Before : EpilogueResidual.After, resAdd, resIndex, other);
+                members.Add(resIndex);
+            }
+        }
+
+        members.Sort();
+        if (barrier[members[0]] != barrier[lastIndex]) return null;
+        var result = values[last.Outputs[0]];
+        if (context.RequiresGrad[result.Id] || storage.Written(result.Id) || result.Shape.Rank != 2) return null;
+        int[] inputs = residualInput is { } res ? [matmul.Inputs[0], matmul.Inputs[1], bias, res] : [matmul.Inputs[0], matmul.Inputs[1], bias];
+        // Gradients never flow through ops that ran with grad mode off; with it on, an input needing grad is left alone.
+        bool gradOff = members.All(m => !ops[m].GradEnabled);
+        if (!gradOff && inputs.Any(id => context.RequiresGrad[id])) return null;
+        var fused = last.ReadingFrom(inputs, new MatMulEpilogue(biasFirst, activation, residual, IsWeight(matmul.Inputs[1], ops, context, storage, producer)));
+        string text = "[matmul bias" + (activation == EpilogueActivation.None ? "" : " " + activation.ToString().ToLowerInvariant())
+            + (residual == EpilogueResidual.None ? "" : " residual") + "]";
+        return new Found(lastIndex, members, fused, text);
+    }
+
+    /// <summary>The only op reading <paramref name="op"/>'s single output, when that output may become internal; else null.</summary>
+    static int? Next(GraphOp op, List<GraphOp> ops, PassContext context, StorageClasses storage, List<int>?[] readers)
+    {
+        if (op.Outputs.Length != 1 || op.Outputs[0] < 0) return null;
+        int id = op.Outputs[0];
+        if (!context.Free(id, storage) || readers[id] is not [int reader]) return null;
+        var next = ops[reader];
+        if (!Pure(next) || next.Outputs.Length != 1 || next.Outputs[0] < 0) return null;
+        return reader;
+    }
+
+    /// <summary>Whether <paramref name="id"/> is a capture (a layer's weight), or a view op's result on one, that the graph never writes.</summary>
+    static bool IsWeight(int id, List<GraphOp> ops, PassContext context, StorageClasses storage, int[] producer)
+    {
+        while (producer[id] >= 0 && Pure(ops[producer[id]]) && ops[producer[id]].Op is Permute or Reshape && ops[producer[id]].Inputs.Length == 1)
+            id = ops[producer[id]].Inputs[0];
+        return producer[id] < 0 && !storage.Written(id) && context.Graph.Captures.Any(c => c.Id == id);
+    }
+
+    static bool Pure(GraphOp op) => op.Kind == GraphOpKind.Call && PassContext.IsPureCall(op);
+}
