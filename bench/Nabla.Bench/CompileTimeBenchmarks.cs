@@ -1,0 +1,59 @@
+namespace Nabla.Bench;
+
+/// <summary>
+/// Compile time: one trace, the graph passes and the first replay (<c>Graph.Compile(f)</c>, then two calls: the first
+/// traces and runs eagerly, the second plans and runs the replay; with grad on it also traces the joint backward) of
+/// functions of 100, 1,000 and 10,000 ops on 16-element float32 tensors, in ms and as a ratio to one eager call of the
+/// same function. Two shapes: the <c>compiled_overhead</c> chain (each op reads the last, b or c), and a fan-out /
+/// fan-in (branches that all read x, b and c, half of them alike, summed one by one) where CSE, fusion and DCE see
+/// values with many readers. One thread only (nothing of a compile runs in parallel).
+/// </summary>
+internal static class CompileTimeBenchmarks
+{
+    public static void CompileTime(int threads, bool quick)
+    {
+        if (threads != 1) return;   // 16-element tensors: nothing runs in parallel, a second thread count would repeat the row
+        var b = Harness.Uniform(4, [16], requiresGrad: true);
+        var c = Harness.Uniform(5, [16], 0.5f, 1.5f, requiresGrad: true);
+        var x = Harness.Uniform(3, [16]);
+        Func<Tensor, Tensor> Chain(int ops) => y =>
+        {
+            for (int i = 0; i < ops; i++)
+                y = (i % 3) switch { 0 => y + b, 1 => y * c, _ => y.Tanh() };
+            return y;
+        };
+        Func<Tensor, Tensor> FanOut(int ops) => y =>
+        {
+            // 4 ops per branch: 3 for the branch, 1 to add it to the sum.
+            Tensor? sum = null;
+            for (int k = 0; k < ops / 4; k++)
+            {
+                var branch = k % 2 == 0 ? (y * c + b).Tanh() : (y + b).Tanh() * c;
+                sum = sum is null ? branch : sum + branch;
+            }
+            return sum!;
+        };
+
+        foreach (var (shape, make) in new (string, Func<int, Func<Tensor, Tensor>>)[] { ("chain", Chain), ("fan_out", FanOut) })
+            foreach (int ops in new[] { 100, 1000, 10_000 })
+            {
+                var f = make(ops);
+                int reps = ops switch { <= 100 => quick ? 9 : 21, <= 1000 => quick ? 5 : 9, _ => 3 };
+                foreach (bool grad in new[] { false, true })
+                {
+                    IDisposable Scope() => Autograd.SetGradEnabled(grad);
+                    void Compile() { using var s = Scope(); var cf = Graph.Compile(f); cf.Call(x); cf.Call(x); }
+                    Compile();   // JIT of every path the timed compiles take
+                    int inner = Math.Max(1, 1000 / ops);
+                    double eager = Harness.Median(reps, () => { using var s = Scope(); for (int k = 0; k < inner; k++) f(x); }) / inner;
+                    double compile = Harness.Median(reps, Compile);
+                    void Report(string mode, string unit, double value) =>
+                        Harness.Report("compile_time", unit, value, false,
+                            ("shape", shape), ("ops", ops), ("mode", mode), ("grad", grad), ("elements", 16), ("threads", threads), ("reps", reps));
+                    Report("compile", "ms", compile * 1e3);
+                    Report("eager_call", "ms", eager * 1e3);
+                    Report("compile_vs_eager_call", "ratio", compile / eager);
+                }
+            }
+    }
+}
