@@ -30,7 +30,7 @@ internal sealed class CommonSubexpressionElimination : GraphPass
         if (context.DynamicDims) return null;
         var graph = context.Graph;
         var storage = context.Storage();
-        var seen = new Dictionary<string, GraphOp>(StringComparer.Ordinal);
+        var seen = new Dictionary<string, GraphOp>(graph.Ops.Count, StringComparer.Ordinal);   // sized once: no rehash of every key as it grows
         var replaced = new Dictionary<int, int>();
         var kept = new List<GraphOp>(graph.Ops.Count);
         var buffer = new ArrayBufferWriter<byte>(256);
