@@ -21,6 +21,7 @@ var benchmarks = new (string Name, Action<int, bool> Run)[]
     ("compiled_overhead", GraphBenchmarks.CompiledOverhead),
     ("compiled_mlp_train_step", GraphBenchmarks.CompiledMlpTrainStep),
     ("compiled_cnn_train_step", GraphBenchmarks.CompiledCnnTrainStep),
+    ("compile_time", CompileTimeBenchmarks.CompileTime),
     ("compiled_elementwise", FusionBenchmarks.CompiledElementwise),
     ("compiled_second_derivative", CompiledGradBenchmarks.CompiledSecondDerivative),
     ("compiled_partition", CompiledGradBenchmarks.CompiledPartition),

@@ -28,35 +28,29 @@ internal static class CallSite
     public static string Describe()
     {
         if (_replaying is { } traced) return traced;
-        if (NearUserFrame() is { } near) return Text(near);
+        // The user's frame is usually among the top frames: walk only those (TopFrames). Here, not in a helper method:
+        // the walk's cost grows with each frame above the user's, and a trace walks once per op it records.
+        // How deep the walk goes adapts per thread: it grows when the user's frame was deeper than the limit,
+        // and shrinks back slowly, so code that calls from a deep stack pays one full walk, not one per call.
+        int limit = Math.Max(_nearLimit, MinNearLimit);
+        if (TopFrames.Walk(limit) is { } top)
+        {
+            int i = 0;
+            while (i < top.Count && KindAt(top, i) != FrameKind.Nabla) i++;   // the runtime's own walking frames
+            for (; i < top.Count; i++)
+            {
+                if (KindAt(top, i) != FrameKind.User) continue;
+                _nearLimit = Math.Max(i + 1 + NearMargin, limit - 1);
+                return Text((top.Handle(i), top.ILOffset(i)));
+            }
+            // Not found: the whole stack was walked (it is short and has no user frame) or the user is deeper.
+            _nearLimit = Math.Min(limit * 2, MaxNearLimit);
+        }
         var trace = new StackTrace(1, fNeedFileInfo: false);
         int index = UserFrame(trace);
         if (index < 0) return "unknown location";
         var frame = trace.GetFrame(index)!;   // NB: GetFrame(i), not GetFrames(), which copies the array each call
         return Text((frame.GetMethod()!.MethodHandle.Value, frame.GetILOffset()));
-    }
-
-    /// <summary>
-    /// The user's frame when it is among the top frames (the common case), found by walking only those
-    /// (<see cref="TopFrames"/>); null when it is deeper or the runtime lacks the short walk.
-    /// </summary>
-    static (IntPtr Method, int ILOffset)? NearUserFrame()
-    {
-        // How deep the walk goes adapts per thread: it grows when the user's frame was deeper than the limit,
-        // and shrinks back slowly, so code that calls from a deep stack pays one full walk, not one per call.
-        int limit = Math.Max(_nearLimit, MinNearLimit);
-        if (TopFrames.Walk(limit) is not { } top) return null;
-        int i = 0;
-        while (i < top.Count && KindAt(top, i) != FrameKind.Nabla) i++;   // the runtime's own walking frames
-        for (; i < top.Count; i++)
-        {
-            if (KindAt(top, i) != FrameKind.User) continue;
-            _nearLimit = Math.Max(i + 1 + NearMargin, limit - 1);
-            return (top.Handle(i), top.ILOffset(i));
-        }
-        // Not found: the whole stack was walked (it is short and has no user frame) or the user is deeper.
-        _nearLimit = Math.Min(limit * 2, MaxNearLimit);
-        return null;
     }
 
     /// <summary>
@@ -86,7 +80,7 @@ internal static class CallSite
     }
 
     [ThreadStatic] static int _nearLimit;
-    const int MinNearLimit = 12, NearMargin = 2, MaxNearLimit = 256;
+    const int MinNearLimit = 8, NearMargin = 2, MaxNearLimit = 256;
 
     /// <summary>
     /// "Type.Method (File.cs:line)" of the user frame found, <paramref name="key"/> its method handle and IL offset.

@@ -135,16 +135,23 @@ internal static class PrimitiveCodec
             if (!seen.Contains(name)) throw fail($"{what} lacks its field '{name}'");
     }
 
-    /// <summary>The instance fields of <paramref name="type"/> and its bases, by readable name (<c>&lt;shape&gt;P</c> is "shape").</summary>
-    static IEnumerable<(string Name, FieldInfo Field)> Fields(Type type)
+    /// <summary>
+    /// The instance fields of <paramref name="type"/> and its bases, by readable name (<c>&lt;shape&gt;P</c> is "shape").
+    /// Remembered per type: common-subexpression elimination writes every pure op it sees.
+    /// </summary>
+    static (string Name, FieldInfo Field)[] Fields(Type type) => FieldsOf.GetOrAdd(type, FieldsUncached);
+
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, (string Name, FieldInfo Field)[]> FieldsOf = new();
+
+    static (string Name, FieldInfo Field)[] FieldsUncached(Type type)
     {
         const BindingFlags flags = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
+        var fields = new List<(string Name, FieldInfo Field)>();
         for (var t = type; t is not null && t != typeof(object); t = t.BaseType)
             foreach (var f in t.GetFields(flags).OrderBy(f => f.MetadataToken))
-            {
-                if (t == typeof(Primitive) && f.Name.Contains(nameof(Primitive.SideOutputs), StringComparison.Ordinal)) continue;
-                yield return (ReadableName(f.Name), f);
-            }
+                if (!(t == typeof(Primitive) && f.Name.Contains(nameof(Primitive.SideOutputs), StringComparison.Ordinal)))
+                    fields.Add((ReadableName(f.Name), f));
+        return [.. fields];
     }
 
     /// <summary>"shape" for a primary constructor's <c>&lt;shape&gt;P</c>, "K" for <c>&lt;K&gt;k__BackingField</c>.</summary>

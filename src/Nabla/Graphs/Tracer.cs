@@ -118,7 +118,7 @@ internal sealed partial class Tracer : Interpreter
             Op = op.ForReplay(),   // the traced instance stays this call's record (its side outputs serve this call's backward)
             Inputs = ids,
             Outputs = outs,
-            Site = Site(),
+            Site = Backprop.InPass ? Site() : CallSite.Describe(),   // NB: not Site(), one frame less for each op's stack walk
             GradEnabled = GradMode.Enabled,
             Device = outputs[0].Device,
             DrawSource = op is IRandomDraws draws ? SourceOf(draws) : null,

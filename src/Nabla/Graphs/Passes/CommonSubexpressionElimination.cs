@@ -30,14 +30,16 @@ internal sealed class CommonSubexpressionElimination : GraphPass
         if (context.DynamicDims) return null;
         var graph = context.Graph;
         var storage = context.Storage();
-        var seen = new Dictionary<string, GraphOp>(StringComparer.Ordinal);
+        var seen = new Dictionary<string, GraphOp>(graph.Ops.Count, StringComparer.Ordinal);   // sized once: no rehash of every key as it grows
         var replaced = new Dictionary<int, int>();
         var kept = new List<GraphOp>(graph.Ops.Count);
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using var json = new Utf8JsonWriter(buffer);
         foreach (var traced in graph.Ops)
         {
             var op = PassContext.Rewired(traced.Inputs, replaced) is { } inputs ? traced.ReadingFrom(inputs) : traced;
             if (op.Kind is GraphOpKind.Write or GraphOpKind.ControlFlow or GraphOpKind.Custom) seen.Clear();
-            if (!Mergeable(op, context, storage) || Key(op) is not { } key)
+            if (!Mergeable(op, context, storage) || Key(op, buffer, json) is not { } key)
             {
                 kept.Add(op);
                 continue;
@@ -65,18 +67,18 @@ internal sealed class CommonSubexpressionElimination : GraphPass
     }
 
     /// <summary>What makes two ops the same computation: kind, device, the primitive's type and fields, the inputs.</summary>
-    static string? Key(GraphOp op)
+    /// <remarks>Written with <paramref name="json"/> into <paramref name="buffer"/>, both reused for every op of the graph.</remarks>
+    static string? Key(GraphOp op, ArrayBufferWriter<byte> buffer, Utf8JsonWriter json)
     {
-        var buffer = new ArrayBufferWriter<byte>(128);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartArray();
-            json.WriteStringValue(op.Kind.ToString());
-            json.WriteStringValue(op.Kind == GraphOpKind.Create ? op.Device.ToString() : "");
-            foreach (int id in op.Inputs) json.WriteNumberValue(id);
-            PrimitiveCodec.Write(json, op.Op!, "common subexpressions");
-            json.WriteEndArray();
-        }
+        buffer.ResetWrittenCount();
+        json.Reset(buffer);
+        json.WriteStartArray();
+        json.WriteNumberValue((int)op.Kind);   // NB: not the kind's name, Enum.ToString makes a string per op
+        json.WriteStringValue(op.Kind == GraphOpKind.Create ? op.Device.ToString() : "");
+        foreach (int id in op.Inputs) json.WriteNumberValue(id);
+        PrimitiveCodec.Write(json, op.Op!, "common subexpressions");
+        json.WriteEndArray();
+        json.Flush();
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 }

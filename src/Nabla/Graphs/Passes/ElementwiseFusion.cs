@@ -84,30 +84,41 @@ internal sealed class ElementwiseFusion : GraphPass
     }
 
     /// <summary>The ops of the group that ends at <paramref name="last"/> (marked in <paramref name="group"/>), in program order.</summary>
+    /// <remarks>
+    /// A worklist: each member's inputs are looked at when it joins. Whether a producer may join only grows with the group
+    /// (its value's readers must all be members; the other conditions are fixed), so a value turned down because a reader
+    /// was still outside is looked at again when that reader joins, and the group ends as the same closure a rescan of
+    /// all members until nothing grows finds, in time linear in the group's reads instead of quadratic along a chain.
+    /// Readers already in the group are counted per value, so a value with many readers costs one look per reader.
+    /// </remarks>
     static List<int> Grow(int last, List<GraphOp> ops, PassContext context, StorageClasses storage, List<int>?[] readers,
         int[] producer, int[] barrier, int[] group)
     {
-        var members = new SortedSet<int> { last };
+        var members = new List<int> { last };
         group[last] = last;
         var shape = context.Graph.Values[ops[last].Outputs[0]].Shape;
         var dtype = context.Graph.Values[ops[last].Outputs[0]].DType;
-        for (bool grew = true; grew;)
+        var readersInGroup = new Dictionary<int, int>();   // value id -> reads of it by members (an op reading it twice counts twice)
+        var pending = new Stack<int>();
+        pending.Push(last);
+        while (pending.Count > 0)
         {
-            grew = false;
-            foreach (int k in members.ToList())
-                foreach (int id in ops[k].Inputs)
-                {
-                    int p = producer[id];
-                    if (p < 0 || group[p] >= 0 || !Fusable(ops[p], context, storage) || !context.Free(id, storage)) continue;
-                    var value = context.Graph.Values[id];
-                    if (value.DType != dtype || !value.Shape.Equals(shape) || barrier[last] != barrier[p]) continue;
-                    if (!readers[id]!.All(r => group[r] == last)) continue;
-                    group[p] = last;
-                    members.Add(p);
-                    grew = true;
-                }
+            int k = pending.Pop();
+            foreach (int id in ops[k].Inputs)
+            {
+                int read = readersInGroup[id] = readersInGroup.GetValueOrDefault(id) + 1;
+                int p = producer[id];
+                if (p < 0 || group[p] >= 0 || read < readers[id]!.Count) continue;
+                if (!Fusable(ops[p], context, storage) || !context.Free(id, storage)) continue;
+                var value = context.Graph.Values[id];
+                if (value.DType != dtype || !value.Shape.Equals(shape) || barrier[last] != barrier[p]) continue;
+                group[p] = last;
+                members.Add(p);
+                pending.Push(p);
+            }
         }
-        return [.. members];
+        members.Sort();
+        return members;
     }
 
     static string Text(FusedStep step) => step == FusedStep.PowScalar ? "pow_scalar" : step.ToString().ToLowerInvariant();
