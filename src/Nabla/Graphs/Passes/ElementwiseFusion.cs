@@ -83,6 +83,13 @@ internal sealed class ElementwiseFusion : GraphPass
         return $"fused {fused.Count} group(s) of {removed.Count + fused.Count} ops: {string.Join(", ", programs)}";
     }
 
+    /// <summary>
+    /// The most steps one group takes (a longer chain becomes several groups): a generated kernel keeps every step's
+    /// value in a local, and the JIT's time on one method grows much faster than its locals (a 10,000-step program
+    /// took minutes to compile).
+    /// </summary>
+    internal const int MaxSteps = 64;
+
     /// <summary>The ops of the group that ends at <paramref name="last"/> (marked in <paramref name="group"/>), in program order.</summary>
     /// <remarks>
     /// A worklist: each member's inputs are looked at when it joins. Whether a producer may join only grows with the group
@@ -90,6 +97,7 @@ internal sealed class ElementwiseFusion : GraphPass
     /// was still outside is looked at again when that reader joins, and the group ends as the same closure a rescan of
     /// all members until nothing grows finds, in time linear in the group's reads instead of quadratic along a chain.
     /// Readers already in the group are counted per value, so a value with many readers costs one look per reader.
+    /// A group stops at <see cref="MaxSteps"/> members; the producers left out start groups of their own.
     /// </remarks>
     static List<int> Grow(int last, List<GraphOp> ops, PassContext context, StorageClasses storage, List<int>?[] readers,
         int[] producer, int[] barrier, int[] group)
@@ -112,6 +120,7 @@ internal sealed class ElementwiseFusion : GraphPass
                 if (!Fusable(ops[p], context, storage) || !context.Free(id, storage)) continue;
                 var value = context.Graph.Values[id];
                 if (value.DType != dtype || !value.Shape.Equals(shape) || barrier[last] != barrier[p]) continue;
+                if (members.Count == MaxSteps) continue;
                 group[p] = last;
                 members.Add(p);
                 pending.Push(p);

@@ -33,13 +33,14 @@ internal sealed class RowFusion : GraphPass
         var ops = context.Graph.Ops;
         int moved = MoveSizeReads(context);
         var index = new Index(context);
+        var near = NearReduction(index);
         var group = new int[ops.Count];
         Array.Fill(group, -1);
         var fused = new Dictionary<int, GraphOp>();
         var removed = new HashSet<int>();
         for (int last = ops.Count - 1; last >= 0; last--)
         {
-            if (group[last] >= 0 || RowShapeFrom(last, index) is not { } rowShape || Classify(ops[last], rowShape, index) is Role.None or Role.Broadcast) continue;
+            if (group[last] >= 0 || !near[last] || RowShapeFrom(last, index) is not { } rowShape || Classify(ops[last], rowShape, index) is Role.None or Role.Broadcast) continue;
             var members = Grow(last, rowShape, index, group);
             var op = members.Count >= 2 && members.Any(k => Classify(ops[k], rowShape, index) == Role.Reduction)
                 ? Fuse(members, rowShape, index) : null;
@@ -183,28 +184,53 @@ internal sealed class RowFusion : GraphPass
     }
 
     /// <summary>The ops of the group that ends at <paramref name="last"/> (marked in <paramref name="group"/>), in program order.</summary>
+    /// <remarks>A worklist, as <c>ElementwiseFusion.Grow</c>: a producer is looked at each time one more of its value's
+    /// readers joins, and joins once all have, so a long chain costs time linear in its reads.</remarks>
     static List<int> Grow(int last, int[] rowShape, Index index, int[] group)
     {
         var ops = index.Context.Graph.Ops;
-        var members = new SortedSet<int> { last };
+        var members = new List<int> { last };
         group[last] = last;
         var dtype = index.Value(ops[last].Outputs[0]).DType;
-        for (bool grew = true; grew;)
+        var readersInGroup = new Dictionary<int, int>();
+        var pending = new Stack<int>();
+        pending.Push(last);
+        while (pending.Count > 0)
         {
-            grew = false;
-            foreach (int k in members.ToList())
-                foreach (int id in ops[k].Inputs)
-                {
-                    int p = index.Producer[id];
-                    if (p < 0 || group[p] >= 0 || index.Barrier[last] != index.Barrier[p] || !index.Context.Free(id, index.Storage)) continue;
-                    if (index.Value(id).DType != dtype || Classify(ops[p], rowShape, index) == Role.None) continue;
-                    if (!index.Readers[id]!.All(r => group[r] == last)) continue;
-                    group[p] = last;
-                    members.Add(p);
-                    grew = true;
-                }
+            int k = pending.Pop();
+            foreach (int id in ops[k].Inputs)
+            {
+                int read = readersInGroup[id] = readersInGroup.GetValueOrDefault(id) + 1;
+                int p = index.Producer[id];
+                if (p < 0 || group[p] >= 0 || read < index.Readers[id]!.Count) continue;
+                if (index.Barrier[last] != index.Barrier[p] || !index.Context.Free(id, index.Storage)) continue;
+                if (index.Value(id).DType != dtype || Classify(ops[p], rowShape, index) == Role.None) continue;
+                group[p] = last;
+                members.Add(p);
+                pending.Push(p);
+            }
         }
-        return [.. members];
+        members.Sort();
+        return members;
+    }
+
+    /// <summary>
+    /// Per op: whether it is a last-dim reduction or an elementwise op or expand with one behind it (through such ops).
+    /// Only such an op can end a group (a group needs a reduction), so a long chain without one is not grown from
+    /// every op in turn.
+    /// </summary>
+    static bool[] NearReduction(Index index)
+    {
+        var ops = index.Context.Graph.Ops;
+        var near = new bool[ops.Count];
+        for (int k = 0; k < ops.Count; k++)
+        {
+            if (ReducedShape(ops[k]) is not null) near[k] = true;
+            else if (ops[k].Op is { } op && (op is Expand || ElementwiseFusion.Steps.ContainsKey(op.GetType())))
+                foreach (int id in ops[k].Inputs)
+                    if (id >= 0 && index.Producer[id] is int p && p >= 0 && near[p]) near[k] = true;
+        }
+        return near;
     }
 
     /// <summary>
