@@ -12,7 +12,7 @@ sealed record Options
     public int? Limit { get; init; }
     public string OutputDirectory { get; init; } = ".";
     public string? DataDirectory { get; init; }
-    public bool Compile { get; init; }
+    public bool Compile { get; init; } = true;
     public string Schedule { get; init; } = "cosine";
 
     public const string Usage = """
@@ -29,8 +29,9 @@ sealed record Options
           --seed N               seed for initialization and shuffling (default 0)
           --style torch|tf       Backward()/Step() or GradientTape/ApplyGradients (same numbers)
           --limit N              train on the first N training images only (quick runs)
-          --compile              run the training step (forward, loss, gradients, Adam update) as one
-                                 compiled graph (Graph.Compile), replayed every step; same numbers as eager
+          --eager                run the training step op by op instead of compiled (the default: forward,
+                                 loss, gradients and Adam update as one graph, Graph.Compile, replayed every
+                                 step; the same numbers bit for bit, and faster); --compile is the default
           --out DIR              where mnist-model.safetensors and mnist-training.png go (default .)
           --data DIR             folder with the MNIST files (default: the repo's data/mnist)
         """;
@@ -43,9 +44,9 @@ sealed record Options
         {
             string name = args[i];
             if (name is "-h" or "--help") return (null, "");
-            if (name == "--compile")
+            if (name is "--compile" or "--eager")
             {
-                o = o with { Compile = true };
+                o = o with { Compile = name == "--compile" };
                 continue;
             }
             if (i + 1 >= args.Length) return (null, $"option {name} needs a value");

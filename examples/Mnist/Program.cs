@@ -29,7 +29,7 @@ var optimizer = new Adam(model.Parameters(), learningRate: options.LearningRate)
 LRScheduler? schedule = options.Schedule == "cosine" ? new CosineAnnealingLR(optimizer, tMax: options.Epochs * loader.Count) : null;
 var trainer = new Trainer(model, optimizer, options.Style, options.Compile, trainImages.Shape.ToArray()[1..]);
 int parameters = model.Parameters().Sum(p => p.NumElements);
-AnsiConsole.MarkupLine($"[bold]Nabla MNIST[/]: {options.Model} ({parameters:N0} parameters), {options.Style} style{(options.Compile ? ", compiled" : "")}, " +
+AnsiConsole.MarkupLine($"[bold]Nabla MNIST[/]: {options.Model} ({parameters:N0} parameters), {options.Style} style{(options.Compile ? ", compiled" : ", eager")}, " +
     $"{trainImages.Shape[0]:N0} training images, batch {options.BatchSize}, Adam lr {options.LearningRate} ({options.Schedule}), " +
     $"{options.Epochs} epoch(s), {Environment.ProcessorCount} cores");
 
