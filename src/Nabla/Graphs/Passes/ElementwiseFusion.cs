@@ -42,19 +42,8 @@ internal sealed class ElementwiseFusion : GraphPass
         var graph = context.Graph;
         var ops = graph.Ops;
         var storage = context.Storage();
-        var readers = new List<int>?[graph.Values.Count];
-        for (int k = 0; k < ops.Count; k++)
-            foreach (int id in ops[k].Inputs)
-                if (id >= 0) (readers[id] ??= []).Add(k);
-        var producer = new int[graph.Values.Count];
-        Array.Fill(producer, -1);
-        for (int k = 0; k < ops.Count; k++)
-            foreach (int id in ops[k].Outputs)
-                if (id >= 0) producer[id] = k;
-        // Ops a group may not span: its reads would move past their effects.
-        var barrier = new int[ops.Count + 1];
-        for (int k = 0; k < ops.Count; k++)
-            barrier[k + 1] = barrier[k] + (ops[k].Kind is GraphOpKind.Write or GraphOpKind.ControlFlow or GraphOpKind.Custom ? 1 : 0);
+        var graphIndex = new GraphIndex(graph);
+        var (readers, producer, barrier) = (graphIndex.Readers, graphIndex.Producer, graphIndex.Barrier);
 
         var group = new int[ops.Count];
         Array.Fill(group, -1);

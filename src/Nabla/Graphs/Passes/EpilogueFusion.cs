@@ -39,18 +39,8 @@ internal sealed class EpilogueFusion : GraphPass
         if (context.DynamicDims) return null;
         var ops = context.Graph.Ops;
         var storage = context.Storage();
-        var readers = new List<int>?[context.Graph.Values.Count];
-        for (int k = 0; k < ops.Count; k++)
-            foreach (int id in ops[k].Inputs)
-                if (id >= 0) (readers[id] ??= []).Add(k);
-        var producer = new int[context.Graph.Values.Count];
-        Array.Fill(producer, -1);
-        for (int k = 0; k < ops.Count; k++)
-            foreach (int id in ops[k].Outputs)
-                if (id >= 0) producer[id] = k;
-        var barrier = new int[ops.Count + 1];
-        for (int k = 0; k < ops.Count; k++)
-            barrier[k + 1] = barrier[k] + (ops[k].Kind is GraphOpKind.Write or GraphOpKind.ControlFlow or GraphOpKind.Custom ? 1 : 0);
+        var graphIndex = new GraphIndex(context.Graph);
+        var (readers, producer, barrier) = (graphIndex.Readers, graphIndex.Producer, graphIndex.Barrier);
 
         var replaced = new Dictionary<int, GraphOp>();
         var removed = new HashSet<int>();

@@ -110,19 +110,8 @@ internal sealed class RowFusion : GraphPass
         {
             Context = context;
             Storage = context.Storage();
-            var (values, ops) = (context.Graph.Values, context.Graph.Ops);
-            Readers = new List<int>?[values.Count];
-            Producer = new int[values.Count];
-            Array.Fill(Producer, -1);
-            Barrier = new int[ops.Count + 1];
-            for (int k = 0; k < ops.Count; k++)
-            {
-                foreach (int id in ops[k].Inputs)
-                    if (id >= 0) (Readers[id] ??= []).Add(k);
-                foreach (int id in ops[k].Outputs)
-                    if (id >= 0) Producer[id] = k;
-                Barrier[k + 1] = Barrier[k] + (ops[k].Kind is GraphOpKind.Write or GraphOpKind.ControlFlow or GraphOpKind.Custom ? 1 : 0);
-            }
+            var index = new GraphIndex(context.Graph);
+            (Readers, Producer, Barrier) = (index.Readers, index.Producer, index.Barrier);
         }
 
         public GraphValue Value(int id) => Context.Graph.Values[id];
