@@ -74,6 +74,11 @@ public partial class Tensor
     /// <summary>True when both tensors view the same memory (writing one may change the other).</summary>
     internal bool SharesStorage(Tensor other) => ReferenceEquals(Storage, other.Storage);
 
+    /// <summary>True when both tensors are the same elements in the same order: one storage, offset, shape and strides.</summary>
+    internal bool IsSameView(Tensor other) =>
+        ReferenceEquals(Storage, other.Storage) && Offset == other.Offset && Shape.Span.SequenceEqual(other.Shape.Span) &&
+        Strides.AsSpan().SequenceEqual(other.Strides);
+
     /// <summary>True when the elements are laid out row-major without gaps.</summary>
     internal bool IsContiguous
     {

@@ -26,6 +26,20 @@ internal static partial class Replay
             for (int i = 0; i < inputs.Length; i++) inputs[i] = env[op.Inputs[i]];
             keep = buffers is not null && buffers.KeepFilled(index, op, inputs);
         }
+        int target = buffers?.WriteTargetOf(index) ?? -1;
+        if (target >= 0)
+        {
+            // Straight into the destination of the assignment that follows (which then moves nothing).
+            batch.Close();
+            var destination = env[target];
+            var made = Dispatch.CallUnobserved(op.Rebuild is { } remake ? remake() : op.Op!, inputs, ref op.Kernel, destination);
+            if (!ReferenceEquals(made, destination)) buffers!.DropWriteTarget(index);
+            buffers!.AfterOp(index, made, null);
+            env[op.Outputs[0]] = made;
+            if (reuseInputs && !keep)
+                for (int i = 0; i < inputs.Length; i++) inputs[i] = null!;
+            return;
+        }
         var into = buffers?.Into(index, op);
         if (into is not null) batch.Open();
         else batch.Close();

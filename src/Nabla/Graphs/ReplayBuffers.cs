@@ -39,6 +39,7 @@ internal sealed class ReplayBuffers
         public int[]? InputSlots;   // per input: its buffer, or -1 (null when no input has one)
         public bool StableInputs;   // every input is a buffer or a capture: its filled input array stays right
         public bool PlannedView;    // a view of a buffer whose every use the plan counted in the buffer's lifetime
+        public int WriteTarget;     // the value an assignment right after writes this op's value into (see WriteTargetOf), or -1
     }
 
     readonly OpPlan[] _ops;
@@ -109,6 +110,17 @@ internal sealed class ReplayBuffers
         op.InputsKeptAt = _generation;
         return true;
     }
+
+    /// <summary>
+    /// The value id op number <paramref name="index"/> may write its output straight into, or -1: the destination of
+    /// the assignment that runs right after it and is its value's only reader (an optimizer's <c>p.AddInPlace(...)</c>),
+    /// for an op whose kernel may write over an input that is exactly its output's view (binary arithmetic, fused
+    /// elementwise). The assignment then finds its source already in place and moves nothing.
+    /// </summary>
+    public int WriteTargetOf(int index) => _ops[index].WriteTarget;
+
+    /// <summary>After the kernel did not write into the write target (a layout it does not take): ask no more.</summary>
+    public void DropWriteTarget(int index) => _ops[index].WriteTarget = -1;
 
     /// <summary>The buffer op number <paramref name="index"/> may write its output into, or null.</summary>
     public Tensor? Into(int index, GraphOp op)
@@ -227,6 +239,19 @@ internal sealed class ReplayBuffers
                 }
             if (step.OutputSlot >= 0 && lastUse[op.Outputs[0]] <= i) Free(op.Outputs[0]);   // never read
         }
+        var reads = new int[valueCount];
+        foreach (var op in ops)
+            foreach (int id in op.Inputs) reads[id]++;
+        for (int i = 0; i < ops.Count; i++)
+        {
+            plan[i].WriteTarget = -1;
+            if (i + 1 < ops.Count && plan[i].Quiet && WritesInPlaceSafely(ops[i]) && ops[i].Outputs.Length == 1 &&
+                ops[i + 1] is { Kind: GraphOpKind.Write, Op: Nabla.Primitives.Write.Assign } assign && CopiesFrom(assign, 1, recording) &&
+                assign.Inputs[1] == ops[i].Outputs[0] && reads[ops[i].Outputs[0]] == 1 && !graph.Outputs.Contains(ops[i].Outputs[0]) &&
+                graph.Values[assign.Inputs[0]] is var target && graph.Values[ops[i].Outputs[0]] is var value &&
+                target.DType == value.DType && target.Device == value.Device && target.Shape.Equals(value.Shape))
+                plan[i].WriteTarget = assign.Inputs[0];
+        }
         return new ReplayBuffers(plan, [.. layouts], valueCount, pooledCount);
 
         static (Shape, DType, Device) Key(GraphValue v) => (v.Shape, v.DType, v.Device);
@@ -251,6 +276,11 @@ internal sealed class ReplayBuffers
             stack.Push(slotOf[id]);
         }
     }
+
+    /// <summary>Whether op's kernel may take an input that is exactly its output's view (see <see cref="WriteTargetOf"/>).</summary>
+    static bool WritesInPlaceSafely(GraphOp op) => op.Op is Nabla.Primitives.Elementwise.Add or Nabla.Primitives.Elementwise.Sub
+        or Nabla.Primitives.Elementwise.Mul or Nabla.Primitives.Elementwise.Div or Nabla.Primitives.Elementwise.Maximum
+        or Nabla.Primitives.Elementwise.Minimum or Nabla.Primitives.Elementwise.FusedElementwise;
 
     /// <summary>
     /// Whether <paramref name="op"/> only copies its input number <paramref name="k"/> and keeps nothing of it: the

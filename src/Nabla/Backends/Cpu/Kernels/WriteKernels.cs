@@ -13,6 +13,8 @@ internal static class WriteKernels
 
     static void Assign(Tensor dst, Tensor src)
     {
+        // The very elements (a replay that wrote the new value straight into its destination): nothing to move.
+        if (src.IsSameView(dst)) return;
         // A source sharing the destination's storage may overlap it: read it out first.
         if (ReferenceEquals(src.Storage, dst.Storage)) src = CopyKernel.Contiguous(src);
         ViewCopy.Copy(src, dst);

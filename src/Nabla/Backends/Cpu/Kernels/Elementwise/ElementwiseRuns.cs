@@ -103,7 +103,7 @@ internal static class ElementwiseRuns
 
     static bool BinaryInto<T, TKernel>(Tensor[] x, Tensor y, BinaryRun<T> run) where T : unmanaged, INumber<T> where TKernel : IBinaryKernel
     {
-        if (!FitsOutput(x, y)) return false;
+        if (!FitsOutput(x, y, sameViewInput: true)) return false;
         var (a, b) = (x[0], x[1]);
         int n = y.NumElements;
         if (n < CpuParallel.Threshold && a.IsContiguous && b.IsContiguous && SameShape(b.Shape, y.Shape))
@@ -128,15 +128,17 @@ internal static class ElementwiseRuns
     /// Whether <paramref name="y"/> is what <see cref="Unary{T}"/>/<see cref="Binary{T}"/> would have made for
     /// <paramref name="x"/>: a contiguous CPU tensor of the first input's shape and dtype (so the one-run checks
     /// above need not ask again about y). NB: it must share no memory with an input, since a run kernel's output
-    /// is never its input.
+    /// is never its input; except, with <paramref name="sameViewInput"/> (binary kernels: SimdDriver loads each
+    /// vector before it stores it and never steps back over a tail), an input that is exactly y's view, which a
+    /// replay passes to write an in-place update straight into its destination.
     /// </summary>
-    static bool FitsOutput(Tensor[] x, Tensor y)
+    static bool FitsOutput(Tensor[] x, Tensor y, bool sameViewInput = false)
     {
         var first = x[0];
         if (y.DType != first.DType || !ReferenceEquals(y.Storage.Backend, CpuBackend.Instance) || !SameShape(y.Shape, first.Shape) || !y.IsContiguous)
             return false;
         foreach (var input in x)
-            if (input.SharesStorage(y)) return false;
+            if (input.SharesStorage(y) && !(sameViewInput && input.IsSameView(y))) return false;
         return true;
     }
 }

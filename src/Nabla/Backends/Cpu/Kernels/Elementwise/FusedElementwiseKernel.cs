@@ -55,7 +55,7 @@ internal static class FusedElementwiseKernel
         for (int i = 0; i < x.Length; i++)
         {
             var t = x[i];
-            if (t.DType != y.DType || !ReferenceEquals(t.Storage.Backend, CpuBackend.Instance) || !t.Shape.Equals(y.Shape) || t.SharesStorage(y))
+            if (t.DType != y.DType || !ReferenceEquals(t.Storage.Backend, CpuBackend.Instance) || !t.Shape.Equals(y.Shape) || (t.SharesStorage(y) && !t.IsSameView(y)))
                 return false;
             if (t.IsContiguous) continue;
             if (!AllZero(t.Strides)) return false;
