@@ -26,25 +26,14 @@ internal static partial class Replay
             for (int i = 0; i < inputs.Length; i++) inputs[i] = env[op.Inputs[i]];
             keep = buffers is not null && buffers.KeepFilled(index, op, inputs);
         }
+        // A write target: straight into the destination of the assignment that follows (which then moves nothing).
         int target = buffers?.WriteTargetOf(index) ?? -1;
-        if (target >= 0)
-        {
-            // Straight into the destination of the assignment that follows (which then moves nothing).
-            batch.Close();
-            var destination = env[target];
-            var made = Dispatch.CallUnobserved(op.Rebuild is { } remake ? remake() : op.Op!, inputs, ref op.Kernel, destination);
-            if (!ReferenceEquals(made, destination)) buffers!.DropWriteTarget(index);
-            buffers!.AfterOp(index, made, null);
-            env[op.Outputs[0]] = made;
-            if (reuseInputs && !keep)
-                for (int i = 0; i < inputs.Length; i++) inputs[i] = null!;
-            return;
-        }
-        var into = buffers?.Into(index, op);
-        if (into is not null) batch.Open();
+        var into = target >= 0 ? env[target] : buffers?.Into(index, op);
+        if (into is not null && target < 0) batch.Open();
         else batch.Close();
         var y = Dispatch.CallUnobserved(op.Rebuild is { } make ? make() : op.Op!, inputs, ref op.Kernel, into);
-        buffers?.AfterOp(index, y, into);
+        if (target >= 0 && !ReferenceEquals(y, into)) buffers!.DropWriteTarget(index);
+        buffers?.AfterOp(index, y, target >= 0 ? null : into);
         env[op.Outputs[0]] = y;
         if (reuseInputs && !keep)
             for (int i = 0; i < inputs.Length; i++) inputs[i] = null!;   // the graph must not keep this call's tensors alive

@@ -42,8 +42,7 @@ internal sealed class ElementwiseFusion : GraphPass
         var graph = context.Graph;
         var ops = graph.Ops;
         var storage = context.Storage();
-        var graphIndex = new GraphIndex(graph);
-        var (readers, producer, barrier) = (graphIndex.Readers, graphIndex.Producer, graphIndex.Barrier);
+        var index = new GraphIndex(graph);
 
         var group = new int[ops.Count];
         Array.Fill(group, -1);
@@ -52,7 +51,7 @@ internal sealed class ElementwiseFusion : GraphPass
         for (int last = ops.Count - 1; last >= 0; last--)
         {
             if (group[last] >= 0 || !Fusable(ops[last], context, storage)) continue;
-            var members = Grow(last, ops, context, storage, readers, producer, barrier, group);
+            var members = Grow(last, index, context, storage, group);
             if (members.Count < 2 || !OneGradMode(members, ops, context))
             {
                 foreach (int k in members) group[k] = -1;
@@ -63,11 +62,7 @@ internal sealed class ElementwiseFusion : GraphPass
                 if (k != last) removed.Add(k);
         }
         if (fused.Count == 0) return null;
-        var kept = new List<GraphOp>(ops.Count);
-        for (int k = 0; k < ops.Count; k++)
-            if (!removed.Contains(k)) kept.Add(fused.TryGetValue(k, out var op) ? op : ops[k]);
-        ops.Clear();
-        ops.AddRange(kept);
+        context.ReplaceOps(fused, removed);
         var programs = fused.OrderBy(f => f.Key).Select(f => "[" + string.Join(" ", ((FusedElementwise)f.Value.Op!).Steps.Select(Text)) + "]");
         return $"fused {fused.Count} group(s) of {removed.Count + fused.Count} ops: {string.Join(", ", programs)}";
     }
@@ -79,44 +74,16 @@ internal sealed class ElementwiseFusion : GraphPass
     /// </summary>
     internal const int MaxSteps = 64;
 
-    /// <summary>The ops of the group that ends at <paramref name="last"/> (marked in <paramref name="group"/>), in program order.</summary>
-    /// <remarks>
-    /// A worklist: each member's inputs are looked at when it joins. Whether a producer may join only grows with the group
-    /// (its value's readers must all be members; the other conditions are fixed), so a value turned down because a reader
-    /// was still outside is looked at again when that reader joins, and the group ends as the same closure a rescan of
-    /// all members until nothing grows finds, in time linear in the group's reads instead of quadratic along a chain.
-    /// Readers already in the group are counted per value, so a value with many readers costs one look per reader.
-    /// A group stops at <see cref="MaxSteps"/> members; the producers left out start groups of their own.
-    /// </remarks>
-    static List<int> Grow(int last, List<GraphOp> ops, PassContext context, StorageClasses storage, List<int>?[] readers,
-        int[] producer, int[] barrier, int[] group)
+    /// <summary>The ops of the group that ends at <paramref name="last"/> (marked in <paramref name="group"/>), in program
+    /// order: fusable producers of free values of the last op's dtype and shape, at most <see cref="MaxSteps"/> (the
+    /// producers left out start groups of their own).</summary>
+    static List<int> Grow(int last, GraphIndex index, PassContext context, StorageClasses storage, int[] group)
     {
-        var members = new List<int> { last };
-        group[last] = last;
-        var shape = context.Graph.Values[ops[last].Outputs[0]].Shape;
-        var dtype = context.Graph.Values[ops[last].Outputs[0]].DType;
-        var readersInGroup = new Dictionary<int, int>();   // value id -> reads of it by members (an op reading it twice counts twice)
-        var pending = new Stack<int>();
-        pending.Push(last);
-        while (pending.Count > 0)
-        {
-            int k = pending.Pop();
-            foreach (int id in ops[k].Inputs)
-            {
-                int read = readersInGroup[id] = readersInGroup.GetValueOrDefault(id) + 1;
-                int p = producer[id];
-                if (p < 0 || group[p] >= 0 || read < readers[id]!.Count) continue;
-                if (!Fusable(ops[p], context, storage) || !context.Free(id, storage)) continue;
-                var value = context.Graph.Values[id];
-                if (value.DType != dtype || !value.Shape.Equals(shape) || barrier[last] != barrier[p]) continue;
-                if (members.Count == MaxSteps) continue;
-                group[p] = last;
-                members.Add(p);
-                pending.Push(p);
-            }
-        }
-        members.Sort();
-        return members;
+        var ops = context.Graph.Ops;
+        var (shape, dtype) = (context.Graph.Values[ops[last].Outputs[0]].Shape, context.Graph.Values[ops[last].Outputs[0]].DType);
+        return index.Grow(ops, last, group, (p, id) =>
+            Fusable(ops[p], context, storage) && context.Free(id, storage) &&
+            context.Graph.Values[id] is var value && value.DType == dtype && value.Shape.Equals(shape), MaxSteps);
     }
 
     static string Text(FusedStep step) => step == FusedStep.PowScalar ? "pow_scalar" : step.ToString().ToLowerInvariant();

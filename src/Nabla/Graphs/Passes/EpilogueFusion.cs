@@ -54,11 +54,7 @@ internal sealed class EpilogueFusion : GraphPass
             done.Add(chain.Text);
         }
         if (replaced.Count == 0) return null;
-        var kept = new List<GraphOp>(ops.Count);
-        for (int k = 0; k < ops.Count; k++)
-            if (!removed.Contains(k)) kept.Add(replaced.TryGetValue(k, out var op) ? op : ops[k]);
-        ops.Clear();
-        ops.AddRange(kept);
+        context.ReplaceOps(replaced, removed);
         return $"fused {replaced.Count} matmul(s) with their epilogue: {string.Join(", ", done)}";
     }
 

@@ -34,4 +34,40 @@ internal sealed class GraphIndex
             Barrier[k + 1] = Barrier[k] + (ops[k].Kind is GraphOpKind.Write or GraphOpKind.ControlFlow or GraphOpKind.Custom ? 1 : 0);
         }
     }
+
+    /// <summary>
+    /// The group that ends at op <paramref name="last"/> (marked with <paramref name="last"/> in
+    /// <paramref name="group"/>), in program order: the producer of a value joins once every reader of that value is a
+    /// member and <paramref name="mayJoin"/>(producer, value id) says it may, up to <paramref name="maxMembers"/>.
+    /// </summary>
+    /// <remarks>
+    /// A worklist: each member's inputs are looked at when it joins. Whether a producer may join only grows with the group
+    /// (its value's readers must all be members; <paramref name="mayJoin"/> is fixed), so a value turned down because a
+    /// reader was still outside is looked at again when that reader joins, and the group ends as the same closure a
+    /// rescan of all members until nothing grows finds, in time linear in the group's reads instead of quadratic along a
+    /// chain. Reads by members are counted per value (an op reading it twice counts twice, as <see cref="Readers"/> lists it).
+    /// </remarks>
+    public List<int> Grow(List<GraphOp> ops, int last, int[] group, Func<int, int, bool> mayJoin, int maxMembers = int.MaxValue)
+    {
+        var members = new List<int> { last };
+        group[last] = last;
+        var readsInGroup = new Dictionary<int, int>();
+        var pending = new Stack<int>();
+        pending.Push(last);
+        while (pending.Count > 0)
+        {
+            foreach (int id in ops[pending.Pop()].Inputs)
+            {
+                int read = readsInGroup[id] = readsInGroup.GetValueOrDefault(id) + 1;
+                int p = Producer[id];
+                if (p < 0 || group[p] >= 0 || read < Readers[id]!.Count || Barrier[last] != Barrier[p]) continue;
+                if (members.Count == maxMembers || !mayJoin(p, id)) continue;
+                group[p] = last;
+                members.Add(p);
+                pending.Push(p);
+            }
+        }
+        members.Sort();
+        return members;
+    }
 }

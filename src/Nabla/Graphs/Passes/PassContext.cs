@@ -60,6 +60,20 @@ internal sealed class PassContext
     /// <summary>Whether a pass may replace or merge <paramref name="id"/>: not a result, not requiring grad, no write to its storage.</summary>
     public bool Free(int id, StorageClasses storage) => !IsOutput[id] && !RequiresGrad[id] && !storage.Written(id);
 
+    /// <summary>
+    /// Rewrites the op list: op k becomes <paramref name="replaced"/>[k] where there is one, and the ops in
+    /// <paramref name="removed"/> go (indices into the list as it stands).
+    /// </summary>
+    public void ReplaceOps(Dictionary<int, GraphOp> replaced, HashSet<int> removed)
+    {
+        var ops = Graph.Ops;
+        var kept = new List<GraphOp>(ops.Count - removed.Count);
+        for (int k = 0; k < ops.Count; k++)
+            if (!removed.Contains(k)) kept.Add(replaced.TryGetValue(k, out var op) ? op : ops[k]);
+        ops.Clear();
+        ops.AddRange(kept);
+    }
+
     /// <summary>Every op reading a key of <paramref name="replaced"/> reads its value instead (chains followed).</summary>
     public void Substitute(Dictionary<int, int> replaced)
     {

@@ -55,11 +55,7 @@ internal sealed class RowFusion : GraphPass
         }
         string sizes = moved > 0 ? $"; moved {moved} size read(s) to earlier values of their shapes" : "";
         if (fused.Count == 0) return moved > 0 ? sizes[2..] : null;
-        var kept = new List<GraphOp>(ops.Count);
-        for (int k = 0; k < ops.Count; k++)
-            if (!removed.Contains(k)) kept.Add(fused.TryGetValue(k, out var op) ? op : ops[k]);
-        ops.Clear();
-        ops.AddRange(kept);
+        context.ReplaceOps(fused, removed);
         var programs = fused.OrderBy(f => f.Key).Select(f => "[" + Text((FusedRows)f.Value.Op!) + "]");
         return $"fused {fused.Count} group(s) of {removed.Count + fused.Count} ops: {string.Join(", ", programs)}{sizes}";
     }
@@ -72,11 +68,12 @@ internal sealed class RowFusion : GraphPass
     static int MoveSizeReads(PassContext context)
     {
         var (values, ops) = (context.Graph.Values, context.Graph.Ops);
-        var producer = new int[values.Count];
-        Array.Fill(producer, -1);
-        for (int k = 0; k < ops.Count; k++)
-            foreach (int id in ops[k].Outputs)
-                if (id >= 0) producer[id] = k;
+        if (!ops.Any(op => op.Op is SizeOf)) return 0;
+        var producer = new GraphIndex(context.Graph).Producer;
+        // Per shape, the values a size read may move to, in the order it prefers them: arguments, then by id.
+        var candidates = new Dictionary<Shape, List<int>>();
+        foreach (int id in context.Graph.Parameters.Concat(Enumerable.Range(0, values.Count).Where(id => producer[id] >= 0)))
+            (candidates.TryGetValue(values[id].Shape, out var list) ? list : candidates[values[id].Shape] = []).Add(id);
         int moved = 0;
         for (int k = 0; k < ops.Count; k++)
         {
@@ -85,9 +82,8 @@ internal sealed class RowFusion : GraphPass
             if (producer[read] < 0 || ops[producer[read]].Op is not { } made || !(made is Sum or Max || ElementwiseFusion.Steps.ContainsKey(made.GetType())))
                 continue;
             // An argument of that shape, else the first value an earlier op made.
-            var same = context.Graph.Parameters.Concat(Enumerable.Range(0, values.Count).Where(id => producer[id] >= 0 && producer[id] < k));
-            foreach (int id in same)
-                if (id != read && values[id].Shape.Equals(values[read].Shape))
+            foreach (int id in candidates[values[read].Shape])
+                if (id != read && producer[id] < k)
                 {
                     ops[k] = ops[k].ReadingFrom([id]);
                     moved++;
@@ -102,16 +98,14 @@ internal sealed class RowFusion : GraphPass
     {
         public readonly PassContext Context;
         public readonly StorageClasses Storage;
-        public readonly List<int>?[] Readers;
-        public readonly int[] Producer;
-        public readonly int[] Barrier;
+        public readonly GraphIndex Graph;
+        public int[] Producer => Graph.Producer;
 
         public Index(PassContext context)
         {
             Context = context;
             Storage = context.Storage();
-            var index = new GraphIndex(context.Graph);
-            (Readers, Producer, Barrier) = (index.Readers, index.Producer, index.Barrier);
+            Graph = new GraphIndex(context.Graph);
         }
 
         public GraphValue Value(int id) => Context.Graph.Values[id];
@@ -172,35 +166,14 @@ internal sealed class RowFusion : GraphPass
         return op.Inputs.All(id => index.Value(id).Shape.Equals(y.Shape)) ? Role.Elementwise : Role.None;
     }
 
-    /// <summary>The ops of the group that ends at <paramref name="last"/> (marked in <paramref name="group"/>), in program order.</summary>
-    /// <remarks>A worklist, as <c>ElementwiseFusion.Grow</c>: a producer is looked at each time one more of its value's
-    /// readers joins, and joins once all have, so a long chain costs time linear in its reads.</remarks>
+    /// <summary>The ops of the group that ends at <paramref name="last"/> (marked in <paramref name="group"/>), in program
+    /// order: producers of free values of the last op's dtype that can be steps over rows of <paramref name="rowShape"/>.</summary>
     static List<int> Grow(int last, int[] rowShape, Index index, int[] group)
     {
         var ops = index.Context.Graph.Ops;
-        var members = new List<int> { last };
-        group[last] = last;
         var dtype = index.Value(ops[last].Outputs[0]).DType;
-        var readersInGroup = new Dictionary<int, int>();
-        var pending = new Stack<int>();
-        pending.Push(last);
-        while (pending.Count > 0)
-        {
-            int k = pending.Pop();
-            foreach (int id in ops[k].Inputs)
-            {
-                int read = readersInGroup[id] = readersInGroup.GetValueOrDefault(id) + 1;
-                int p = index.Producer[id];
-                if (p < 0 || group[p] >= 0 || read < index.Readers[id]!.Count) continue;
-                if (index.Barrier[last] != index.Barrier[p] || !index.Context.Free(id, index.Storage)) continue;
-                if (index.Value(id).DType != dtype || Classify(ops[p], rowShape, index) == Role.None) continue;
-                group[p] = last;
-                members.Add(p);
-                pending.Push(p);
-            }
-        }
-        members.Sort();
-        return members;
+        return index.Graph.Grow(ops, last, group, (p, id) =>
+            index.Context.Free(id, index.Storage) && index.Value(id).DType == dtype && Classify(ops[p], rowShape, index) != Role.None);
     }
 
     /// <summary>
