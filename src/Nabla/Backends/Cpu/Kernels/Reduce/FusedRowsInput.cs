@@ -57,7 +57,16 @@ internal readonly struct RowInput<T>(T[] data, int offset, RowAccess access) whe
     };
 
     /// <summary>Whether the input's slot is a cell slot (one value per row).</summary>
-    bool IsCellSlot { get; init; }
+    public bool IsCellSlot { get; init; }
+
+    /// <summary>The array the input is read from.</summary>
+    public T[] Data => data;
+
+    /// <summary>Where the input's first element lies in <see cref="Data"/>.</summary>
+    public int Offset => offset;
+
+    /// <summary>How the input lies in memory (a strided input was copied to a dense one).</summary>
+    public RowAccess Access => access;
 
     public static RowInput<T> Of(Tensor x, FusedRows op, bool isRow, bool needsDense)
     {

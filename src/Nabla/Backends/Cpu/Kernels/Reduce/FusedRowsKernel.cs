@@ -1,4 +1,5 @@
 using System.Numerics;
+using Nabla.Backends.Cpu.Kernels.Codegen;
 using Nabla.Primitives.Elementwise;
 using Nabla.Primitives.Reduce;
 
@@ -29,6 +30,7 @@ internal static class FusedRowsKernel
 
     static void Run<T>(FusedRows op, FusedRowsPlan plan, Tensor[] x, Tensor y) where T : unmanaged, INumber<T>
     {
+        if (FusedKernelMode.Kind != FusedKernelKind.Interpreter && FusedRowsGenerated<T>.Run(op, plan, x, y)) return;
         using var raw = Backends.RawAccess.Enter();
         int n = op.RowShape[^1];
         int rows = y.NumElements / (plan.IsRow[^1] ? n : 1);

@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Reflection.Emit;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Text;
+using Nabla.Primitives.Elementwise;
+using Nabla.Primitives.Reduce;
+
+namespace Nabla.Backends.Cpu.Kernels.Codegen;
+
+/// <summary>
+/// One row loop of a generated row kernel: elements [start, start + count) of the current row, count a multiple of the
+/// vector width (of four vectors for a loop with accumulators). Entry i of the phase (<see cref="RowPhase.Entries"/>) is
+/// read at arrays[i][offsets[i] + start + e] (a load or a store), arrays[i][offsets[i]] (a splat, or a fold's result),
+/// or arrays[i][offsets[i] + e] (a tail).
+/// </summary>
+internal delegate void RowPhaseBody<T>(T[][] arrays, int[] offsets, int start, int count);
+
+/// <summary>A program's generated row loops per phase: <see cref="Main"/> with four accumulators per reduction (null
+/// for a phase without reductions or rows), <see cref="Vector"/> one vector at a time, storing reduced values to the
+/// tail entries (null for a phase without rows).</summary>
+internal sealed record RowKernels<T>(RowPhaseBody<T>?[] Main, RowPhaseBody<T>?[] Vector);
+
+/// <summary>
+/// Generates the row loops of a <see cref="FusedRows"/> program (<see cref="RowKernelPlan"/>) as IL over Vector512/256,
+/// each step one call of the vector method its eager kernel calls (<see cref="FusedVectorSteps"/>, as
+/// <see cref="FusedKernelGenerator"/>), so every lane gets eager code's bits. A reduction is accumulated in the loop in
+/// <see cref="RowReducer"/>'s order: four accumulators taking vectors 0, 1, 2, 3 of each group of four (the first group
+/// loaded, not combined with an identity), folded by <see cref="RowFold"/>; the rest of the row goes through the
+/// one-vector loop, its values stored to the tail entry for the caller to add one by one. Cached process-wide by the
+/// program's signature, dtype and which row inputs are splatted (broadcast along the row). Null when a row step has no vector form.
+/// </summary>
+internal static class RowKernelGenerator
+{
+    static readonly ConcurrentDictionary<string, object?> Cache = new();
+
+    /// <summary>How many generated row kernels the process holds (tests check the cache is shared).</summary>
+    public static int Count => Cache.Count;
+
+    /// <summary>The row loops of <paramref name="op"/> on <typeparamref name="T"/>, with the row inputs whose bit is set
+    /// in <paramref name="splatInputs"/> splatted; null when a row step has no vector form.</summary>
+    public static RowKernels<T>? For<T>(FusedRows op, RowKernelPlan plan, ulong splatInputs) where T : unmanaged =>
+        (RowKernels<T>?)Cache.GetOrAdd(Signature(op, typeof(T), splatInputs), _ => Generate<T>(op, plan, splatInputs));
+
+    /// <summary>The kind a phase's code reads entry <paramref name="entry"/> as: a row input broadcast along the row (a scalar, or one value per row) is splatted.</summary>
+    public static RowEntryKind KindOf(RowEntry entry, int inputs, ulong splatInputs) =>
+        entry.Kind == RowEntryKind.Load && entry.Slot < inputs && (splatInputs >> entry.Slot & 1) != 0 ? RowEntryKind.Splat : entry.Kind;
+
+    static string Signature(FusedRows op, Type dtype, ulong splatInputs)
+    {
+        var text = new StringBuilder("rows;").Append(dtype.Name).Append(';').Append(splatInputs).Append(';');
+        foreach (bool row in op.InputIsRow) text.Append(row ? 'r' : 'c');
+        text.Append(';');
+        for (int k = 0; k < op.Steps.Length; k++)
+        {
+            text.Append((int)op.Steps[k]).Append(',').Append((int)op.Reductions[k]).Append(',')
+                .Append(op.Operands[2 * k]).Append(',').Append(op.Operands[2 * k + 1]);
+            if (op.Steps[k] == FusedStep.PowScalar) text.Append(',').Append(BitConverter.DoubleToInt64Bits(op.Scalars[k]));
+            text.Append(';');
+        }
+        return text.ToString();
+    }
+
+    static RowKernels<T>? Generate<T>(FusedRows op, RowKernelPlan plan, ulong splatInputs) where T : unmanaged
+    {
+        if (!RuntimeFeature.IsDynamicCodeCompiled || op.InputIsRow.Length > 64) return null;
+        var vector = FusedVectorSteps.VectorOf(typeof(T));
+        var steps = new FusedElementwise(op.Steps, op.Operands, op.Scalars);
+        var calls = new MethodInfo[op.Steps.Length][];
+        var isRow = op.SlotIsRow();
+        for (int k = 0; k < calls.Length; k++)
+            if (isRow[op.InputIsRow.Length + k] && (calls[k] = FusedVectorSteps.For(steps, k, typeof(T), vector)!) is null) return null;
+        int phases = plan.Phases.Length;
+        var main = new RowPhaseBody<T>?[phases];
+        var vec = new RowPhaseBody<T>?[phases];
+        for (int p = 0; p < phases; p++)
+        {
+            if (!plan.Phases[p].HasRows) continue;
+            var emitter = new RowLoopEmitter(op, plan.Phases[p], calls, typeof(T), vector, splatInputs);
+            vec[p] = emitter.Emit<T>(accumulate: false);
+            if (plan.Phases[p].Reductions.Length > 0) main[p] = emitter.Emit<T>(accumulate: true);
+        }
+        return new RowKernels<T>(main, vec);
+    }
+}
+
+/// <summary>
+/// Per row program (keyed by its operands array, which the op instances a replay makes share), the generated kernels
+/// last looked up for one dtype and scalar-input pattern, so a call finds them without building the cache's key.
+/// </summary>
+internal sealed class FusedRowKernels
+{
+    static readonly ConditionalWeakTable<int[], FusedRowKernels> Table = new();
+
+    sealed record Entry(Type DType, ulong ScalarInputs, object? Kernels);
+
+    Entry? last;
+
+    /// <summary>The generated row kernels of <paramref name="op"/> (null: none, the interpreter runs it).</summary>
+    public static RowKernels<T>? For<T>(FusedRows op, RowKernelPlan plan, ulong splatInputs) where T : unmanaged
+    {
+        var program = Table.GetValue(op.Operands, _ => new FusedRowKernels());
+        var entry = program.last;
+        if (entry is null || entry.DType != typeof(T) || entry.ScalarInputs != splatInputs)
+            program.last = entry = new Entry(typeof(T), splatInputs, RowKernelGenerator.For<T>(op, plan, splatInputs));
+        return (RowKernels<T>?)entry.Kernels;
+    }
+}
