@@ -39,7 +39,7 @@ internal sealed class FusedRowsGenerated<T> where T : unmanaged, INumber<T>
     /// written, when a row step has no vector form (the interpreter runs it).</summary>
     public static bool Run(FusedRows op, FusedRowsPlan rowsPlan, Tensor[] x, Tensor y)
     {
-        if (x.Length > 64) return false;
+        if (x.Length > 64 || op.RowShape[^1] < RowKernelGenerator.MinRowVectors * Width) return false;
         var plan = RowKernelPlan.For(op);
         var run = idle ?? new FusedRowsGenerated<T>();
         idle = null;

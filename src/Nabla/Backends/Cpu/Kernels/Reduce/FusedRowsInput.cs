@@ -68,39 +68,58 @@ internal readonly struct RowInput<T>(T[] data, int offset, RowAccess access) whe
     /// <summary>How the input lies in memory (a strided input was copied to a dense one).</summary>
     public RowAccess Access => access;
 
+    /// <summary>
+    /// <paramref name="x"/> read as the row (or cell) slot of <paramref name="op"/>; a layout no access fits (or one that
+    /// must be dense) is copied. Allocates nothing but that copy (shapes and strides are compared on the stack).
+    /// </summary>
     public static RowInput<T> Of(Tensor x, FusedRows op, bool isRow, bool needsDense)
     {
-        var target = isRow ? op.RowShape : op.CellShape();
-        var strides = BroadcastStrides(x, target);
-        int n = op.RowShape[^1];
-        var contiguous = Shape.ContiguousStrides(target);
-        var access = Same(target, strides, contiguous) ? RowAccess.Dense
+        var rowShape = op.RowShape;
+        int rank = rowShape.Length, n = rowShape[^1];
+        Span<int> target = stackalloc int[rank];
+        rowShape.CopyTo(target);
+        if (!isRow) target[^1] = 1;
+        Span<int> strides = stackalloc int[rank];
+        BroadcastStrides(x, target, strides);
+        var access = IsContiguous(target, strides) ? RowAccess.Dense
             : needsDense ? (RowAccess?)null
-            : Same(target, strides, new int[target.Length]) ? RowAccess.Scalar
+            : AllZero(target, strides, rank) ? RowAccess.Scalar
             : !isRow || n == 1 ? null
-            : strides[^1] == 1 && Same(target[..^1], strides[..^1], new int[target.Length - 1]) ? RowAccess.Vector
-            : strides[^1] == 0 && Same(target[..^1], strides[..^1], Shape.ContiguousStrides(target[..^1])) ? RowAccess.Cell
+            : strides[^1] == 1 && AllZero(target, strides, rank - 1) ? RowAccess.Vector
+            : strides[^1] == 0 && IsContiguous(target[..^1], strides[..^1]) ? RowAccess.Cell
             : null;
         if (access is { } found) return new RowInput<T>(x.Data<T>(), x.Offset, found) { IsCellSlot = !isRow };
-        var dense = CopyKernel.AsContiguous(x.View(new Shape(target), strides, x.Offset));
+        var shape = target.ToArray();
+        var dense = CopyKernel.AsContiguous(x.View(new Shape(shape), strides.ToArray(), x.Offset));
         return new RowInput<T>(dense.Data<T>(), dense.Offset, RowAccess.Dense) { IsCellSlot = !isRow };
     }
 
     /// <summary>x's strides as a view of the larger <paramref name="target"/> shape (0 along each broadcast dim).</summary>
-    static int[] BroadcastStrides(Tensor x, int[] target)
+    static void BroadcastStrides(Tensor x, ReadOnlySpan<int> target, Span<int> strides)
     {
-        var strides = new int[target.Length];
+        strides.Clear();
         int lead = target.Length - x.Rank;
         for (int d = lead; d < target.Length; d++)
             strides[d] = x.Shape[d - lead] == 1 && target[d] != 1 ? 0 : x.Strides[d - lead];
-        return strides;
     }
 
-    /// <summary>Whether <paramref name="strides"/> equal <paramref name="expected"/> along every dim longer than 1.</summary>
-    static bool Same(int[] shape, int[] strides, int[] expected)
+    /// <summary>Whether <paramref name="strides"/> are the contiguous strides of <paramref name="shape"/> along every dim longer than 1.</summary>
+    static bool IsContiguous(ReadOnlySpan<int> shape, ReadOnlySpan<int> strides)
     {
-        for (int d = 0; d < shape.Length; d++)
-            if (shape[d] != 1 && strides[d] != expected[d]) return false;
+        int expected = 1;
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            if (shape[d] != 1 && strides[d] != expected) return false;
+            expected *= shape[d];
+        }
+        return true;
+    }
+
+    /// <summary>Whether the first <paramref name="dims"/> strides are 0 along every dim longer than 1.</summary>
+    static bool AllZero(ReadOnlySpan<int> shape, ReadOnlySpan<int> strides, int dims)
+    {
+        for (int d = 0; d < dims; d++)
+            if (shape[d] != 1 && strides[d] != 0) return false;
         return true;
     }
 }

@@ -39,7 +39,12 @@ internal sealed class FusedRowsPlan
 
     static readonly ConditionalWeakTable<int[], FusedRowsPlan> Plans = new();
 
-    public static FusedRowsPlan For(FusedRows op) => Plans.GetValue(op.Operands, _ => Make(op));
+    public static FusedRowsPlan For(FusedRows op) =>
+        // TryGetValue first, the capturing lambda in another method: its closure is allocated on entry to the method
+        // that holds it, so on every call if it were here.
+        Plans.TryGetValue(op.Operands, out var plan) ? plan : Add(op);
+
+    static FusedRowsPlan Add(FusedRows op) => Plans.GetValue(op.Operands, _ => Make(op));
 
     /// <summary>Steps whose kernels give each element correctly rounded (so the same bits on a run of any length).</summary>
     static bool Exact(FusedStep step) => step is FusedStep.Add or FusedStep.Sub or FusedStep.Mul or FusedStep.Div

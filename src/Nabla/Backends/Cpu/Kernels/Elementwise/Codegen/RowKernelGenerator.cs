@@ -35,6 +35,13 @@ internal static class RowKernelGenerator
 {
     static readonly ConcurrentDictionary<string, object?> Cache = new();
 
+    /// <summary>
+    /// Rows shorter than this many vectors run on the interpreter: a generated loop pays a few calls and a padded tail
+    /// per row and phase, more than a row of a few vectors costs (bench/README.md compiled_rows, [64, 10]); the
+    /// interpreter's span kernels take a whole block of short rows per call. Tests lower it to run short rows too.
+    /// </summary>
+    public static int MinRowVectors { get; set; } = 4;
+
     /// <summary>How many generated row kernels the process holds (tests check the cache is shared).</summary>
     public static int Count => Cache.Count;
 

@@ -76,11 +76,17 @@ internal sealed class RowKernelPlan
     public required int CellBuffers { get; init; }
 
     /// <summary>The most entries a phase has (the size of the per-thread arrays).</summary>
-    public int MaxEntries => Phases.Max(p => p.Entries.Length);
+    public required int MaxEntries { get; init; }
 
     static readonly ConditionalWeakTable<int[], RowKernelPlan> Plans = new();
 
-    public static RowKernelPlan For(FusedRows op) => Plans.GetValue(op.Operands, _ => Make(op));
+    /// <summary>The plan of <paramref name="op"/>'s program (shared by the op instances a replay makes).</summary>
+    public static RowKernelPlan For(FusedRows op) =>
+        // TryGetValue first, the capturing lambda in another method: its closure is allocated on entry to the method
+        // that holds it, so on every call if it were here.
+        Plans.TryGetValue(op.Operands, out var plan) ? plan : Add(op);
+
+    static RowKernelPlan Add(FusedRows op) => Plans.GetValue(op.Operands, _ => Make(op));
 
     static RowKernelPlan Make(FusedRows op)
     {
@@ -130,7 +136,7 @@ internal sealed class RowKernelPlan
             entries.AddRange(reductions.Select(k => new RowEntry(RowEntryKind.Fold, k)));
             plans[p] = new RowPhase { CellSteps = cellSteps, RowSteps = rowSteps, Reductions = reductions, Entries = [.. entries] };
         }
-        return new RowKernelPlan { Phases = plans, RowBuffer = rowBuffer, CellBuffer = cellBuffer, RowBuffers = rowBuffers, CellBuffers = cells };
+        return new RowKernelPlan { Phases = plans, MaxEntries = plans.Max(p => p.Entries.Length), RowBuffer = rowBuffer, CellBuffer = cellBuffer, RowBuffers = rowBuffers, CellBuffers = cells };
     }
 
     /// <summary>
