@@ -90,9 +90,22 @@ internal static partial class FusionBenchmarks
         }
         Harness.WarmUp(() => { chain(x); compiled.Call(In(FusedKernelKind.Interpreter)); compiled.Call(In(FusedKernelKind.Codegen)); },
             minSeconds: 0.5);
-        double eager = Harness.Median(reps, () => { for (int k = 0; k < inner; k++) chain(x); }) / inner;
-        double interpreter = Harness.Median(reps, () => { var a = In(FusedKernelKind.Interpreter); for (int k = 0; k < inner; k++) compiled.Call(a); }) / inner;
-        double codegen = Harness.Median(reps, () => { var a = In(FusedKernelKind.Codegen); for (int k = 0; k < inner; k++) compiled.Call(a); }) / inner;
+        // The three timed in turn, rep by rep, so a change of load on this shared machine falls on all of them alike.
+        var times = new double[3][];
+        for (int m = 0; m < 3; m++) times[m] = new double[reps];
+        var watch = new System.Diagnostics.Stopwatch();
+        for (int r = 0; r < reps; r++)
+            for (int m = 0; m < 3; m++)
+            {
+                var a = In(m == 1 ? FusedKernelKind.Interpreter : FusedKernelKind.Codegen);
+                watch.Restart();
+                for (int k = 0; k < inner; k++)
+                    if (m == 0) chain(a);
+                    else compiled.Call(a);
+                times[m][r] = watch.Elapsed.TotalSeconds / inner;
+            }
+        double Median(double[] t) => t.Order().ElementAt(t.Length / 2);
+        double eager = Median(times[0]), interpreter = Median(times[1]), codegen = Median(times[2]);
         double BytesPerCall(FusedKernelKind kind)
         {
             var a = In(kind);
