@@ -6,7 +6,10 @@ using Nabla.Primitives.Reduce;
 namespace Nabla.Backends.Cpu.Kernels;
 
 /// <summary>
-/// CPU kernel of <see cref="FusedRows"/>: the rows are walked in blocks of a few rows (about 32 KB, parallel over
+/// CPU kernel of <see cref="FusedRows"/>. Where every row step has a vector form (and rows are at least
+/// <see cref="RowKernelGenerator.MinRowVectors"/> vectors long), the program's generated row kernel
+/// (<see cref="FusedRowsGenerated{T}"/>; <see cref="FusedKernelMode"/> can force the interpreter). Otherwise an
+/// interpreter: the rows are walked in blocks of a few rows (about 32 KB, parallel over
 /// blocks), each step runs on the block with the intermediates in per-thread scratch blocks (so a row is read from
 /// memory once and stays in L1/L2 while its reductions and the steps after them run), and only the last step writes
 /// the output. The bits are eager code's: an elementwise step runs the span kernel eager code runs (a row step on the
