@@ -12,7 +12,8 @@ namespace Nabla.Tests.Graphs.Passes;
 /// shorter than a group), 1024, 3071 and 16,400 (a second reduction chunk of 16 elements), rows holding -inf, +inf,
 /// NaN, ±1e30 and -0, keepDim and broadcast shapes (a cell and a [n] vector read from outside), in both kernel modes.
 /// Kernel-level tests check that the generated kernel is the one that ran, that a program with a row step without a
-/// vector form falls back to the interpreter, and that a call below the parallel threshold allocates nothing.
+/// vector form or with more than <see cref="RowKernelGenerator.MaxSteps"/> steps falls back to the interpreter, and that
+/// a call below the parallel threshold allocates nothing.
 /// </summary>
 public class RowCodegenTests
 {
@@ -207,6 +208,23 @@ public class RowCodegenTests
         Assert.False(FusedRowsGenerated<float>.Run(op, FusedRowsPlan.For(op), [x], Tensor.Zeros([4, 100])));
         var e = (x - x.Max(-1, keepDim: true)).Sin();
         AssertBits(e / e.Sum(-1, keepDim: true), Engine.Dispatch.Call(op, [x]), "log program");
+    }
+
+    [Fact]
+    public void AProgramOfMoreThanMaxStepsRunsOnTheInterpreter()
+    {
+        // max_row(x), then x - max subtracted again and again: 1 + 69 steps.
+        int steps = RowKernelGenerator.MaxSteps + 6;
+        var operands = new List<int> { 0, -1 };
+        for (int k = 1; k < steps; k++) operands.AddRange([k == 1 ? 0 : k, 1]);
+        var op = new FusedRows([4, 100], [true], [.. Enumerable.Repeat(FusedStep.Sub, steps)],
+            [RowReduction.Max, .. Enumerable.Repeat(RowReduction.None, steps - 1)], [.. operands], new double[steps]);
+        var x = Data(4, 100, DType.Float32, 9, specials: false);
+        Assert.False(FusedRowsGenerated<float>.Run(op, FusedRowsPlan.For(op), [x], Tensor.Zeros([4, 100])));
+        var m = x.Max(-1, keepDim: true);
+        var expected = x - m;
+        for (int k = 2; k < steps; k++) expected -= m;
+        AssertBits(expected, Engine.Dispatch.Call(op, [x]), "long program");
     }
 
     [Fact]

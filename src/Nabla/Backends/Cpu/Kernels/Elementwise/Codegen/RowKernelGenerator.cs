@@ -42,6 +42,13 @@ internal static class RowKernelGenerator
     /// </summary>
     public static int MinRowVectors { get; set; } = 4;
 
+    /// <summary>
+    /// Programs with more steps run on the interpreter: the four-accumulator loop holds each row step four times, and
+    /// the JIT's time grows faster than the method (a 10,000-step generated elementwise method took minutes; elementwise
+    /// groups are capped at 64 steps for that reason, row groups are not).
+    /// </summary>
+    public const int MaxSteps = 64;
+
     /// <summary>How many generated row kernels the process holds (tests check the cache is shared).</summary>
     public static int Count => Cache.Count;
 
@@ -71,7 +78,7 @@ internal static class RowKernelGenerator
 
     static RowKernels<T>? Generate<T>(FusedRows op, RowKernelPlan plan, ulong splatInputs) where T : unmanaged
     {
-        if (!RuntimeFeature.IsDynamicCodeCompiled || op.InputIsRow.Length > 64) return null;
+        if (!RuntimeFeature.IsDynamicCodeCompiled || op.InputIsRow.Length > 64 || op.Steps.Length > MaxSteps) return null;
         var vector = FusedVectorSteps.VectorOf(typeof(T));
         var steps = new FusedElementwise(op.Steps, op.Operands, op.Scalars);
         var calls = new MethodInfo[op.Steps.Length][];
