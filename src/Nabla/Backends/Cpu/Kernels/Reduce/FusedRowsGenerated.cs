@@ -101,7 +101,7 @@ internal sealed class FusedRowsGenerated<T> where T : unmanaged, INumber<T>
     {
         int blocks = Math.Max(1, rows / block);
         int first = b * block, count = b == blocks - 1 ? rows - first : block;
-        var worker = RowWorker<T>.For(plan, n, widest, Width);
+        var worker = FusedRowsWorker<T>.For(plan, n, widest, Width);
         for (int p = 0; p < plan.Phases.Length; p++)
         {
             var phase = plan.Phases[p];
@@ -114,7 +114,7 @@ internal sealed class FusedRowsGenerated<T> where T : unmanaged, INumber<T>
     }
 
     /// <summary>Cell step <paramref name="k"/> over the block's cells, by the span kernel eager code runs.</summary>
-    void CellStep(RowWorker<T> worker, int k, int first, int count)
+    void CellStep(FusedRowsWorker<T> worker, int k, int first, int count)
     {
         int slot = op.InputIsRow.Length + k;
         var dst = plan.CellBuffer[slot] < 0 ? y.AsSpan(first, count) : worker.Cells.AsSpan(plan.CellBuffer[slot] * widest, count);
@@ -127,7 +127,7 @@ internal sealed class FusedRowsGenerated<T> where T : unmanaged, INumber<T>
         }
     }
 
-    ReadOnlySpan<T> CellOperand(RowWorker<T> worker, int slot, int first, int count, out int stride)
+    ReadOnlySpan<T> CellOperand(FusedRowsWorker<T> worker, int slot, int first, int count, out int stride)
     {
         if (slot < op.InputIsRow.Length)
         {
@@ -140,7 +140,7 @@ internal sealed class FusedRowsGenerated<T> where T : unmanaged, INumber<T>
     }
 
     /// <summary>Where entry data of a phase lies for row r: (array, offset at row 0, elements per row).</summary>
-    internal (T[] Array, int Base, int PerRow) Home(RowEntry entry, RowWorker<T> worker, int first)
+    internal (T[] Array, int Base, int PerRow) Home(RowEntry entry, FusedRowsWorker<T> worker, int first)
     {
         int inputCount = op.InputIsRow.Length;
         switch (entry.Kind)
@@ -166,7 +166,7 @@ internal sealed class FusedRowsGenerated<T> where T : unmanaged, INumber<T>
         return buffer == RowKernelPlan.Output ? (y, 0, n) : (worker.RowScratch, (buffer * widest - first) * n, n);
     }
 
-    void Row(RowWorker<T> worker, int p, RowPhase phase, int r, int first)
+    void Row(FusedRowsWorker<T> worker, int p, RowPhase phase, int r, int first)
     {
         worker.AtRow(r);
         var vec = kernels.Vector[p]!;

@@ -8,9 +8,9 @@ namespace Nabla.Backends.Cpu.Kernels;
 /// from a base and a per-row step), the cell and row scratch blocks, the reductions' tail values and folds, and the
 /// zero-padded copies a row's last partial vector runs on. Grown as programs need, never shrunk.
 /// </summary>
-internal sealed class RowWorker<T> where T : unmanaged, INumber<T>
+internal sealed class FusedRowsWorker<T> where T : unmanaged, INumber<T>
 {
-    [ThreadStatic] static RowWorker<T>? current;
+    [ThreadStatic] static FusedRowsWorker<T>? current;
 
     public T[][] Arrays { get; private set; } = new T[8][];
     public int[] Offsets { get; private set; } = new int[8];
@@ -28,9 +28,9 @@ internal sealed class RowWorker<T> where T : unmanaged, INumber<T>
     public T[] Chunk = [];
 
     /// <summary>The calling thread's worker, with room for <paramref name="plan"/> on blocks of up to <paramref name="widest"/> rows of <paramref name="n"/>.</summary>
-    public static RowWorker<T> For(RowKernelPlan plan, int n, int widest, int width)
+    public static FusedRowsWorker<T> For(RowKernelPlan plan, int n, int widest, int width)
     {
-        var w = current ??= new RowWorker<T>();
+        var w = current ??= new FusedRowsWorker<T>();
         w.width = width;
         int entries = plan.MaxEntries, steps = plan.RowBuffer.Length;
         if (w.Arrays.Length < entries)
