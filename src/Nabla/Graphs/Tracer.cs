@@ -192,6 +192,7 @@ internal sealed partial class Tracer : Interpreter
     {
         if (Ignoring) return;
         int[] inputs = value is null ? [Id(t)] : [Id(t), Id(value)];
+        if (value is not null) _mayHoldGrad.Add(inputs[0]);
         _graph.Ops.Add(new GraphOp { Kind = GraphOpKind.SetGrad, Inputs = inputs, Site = Site() });
         _gradKnown[inputs[0]] = value is not null;
     }
@@ -201,6 +202,7 @@ internal sealed partial class Tracer : Interpreter
         if (Ignoring) return;
         int id = Id(t);
         bool present = t.GradUnobserved is not null;
+        if (present) _mayHoldGrad.Add(id);
         if (_gradKnown.TryGetValue(id, out var known) && known == present) return;   // guarded or set already
         _gradKnown[id] = present;
         _graph.Ops.Add(new GraphOp
@@ -217,72 +219,6 @@ internal sealed partial class Tracer : Interpreter
     {
         if (_fullGraph) throw Errors.State("Graph.Compile", $"with FullGraph, the function can't be compiled: {reason}.");
         Untraceable ??= reason;
-    }
-
-    int Bind(Tensor t, int id, bool madeHere = false)
-    {
-        _ids[t] = id;
-        while (_tensors.Count <= id) _tensors.Add(t);
-        _tensors[id] = t;
-        _byStorage.TryAdd(t.Storage, id);
-        if (madeHere) _madeInside.Add(t.Storage);
-        return id;
-    }
-
-    /// <summary>The value ids of <paramref name="inputs"/>, in order (a loop: a trace asks it for every op it records).</summary>
-    int[] Ids(Tensor[] inputs)
-    {
-        var ids = new int[inputs.Length];
-        for (int i = 0; i < ids.Length; i++) ids[i] = Id(inputs[i]);
-        return ids;
-    }
-
-    /// <summary>The value of <paramref name="t"/>: known, a raw alias of a known value's memory, or a capture.</summary>
-    int Id(Tensor t)
-    {
-        if (_ids.TryGetValue(t, out var id)) return id;
-        if (_insideBodies?.Contains(t) == true) throw ControlFlow.UsedOutside(t);
-        if (_madeInCustomCode?.TryGetValue(t, out var custom) == true) NotTraceable(CustomCalls.UsedOutside(t, custom));
-        // A gradient read from .Grad (an optimizer step): read .Grad again at this point of each run.
-        for (int k = 0; k < _tensors.Count; k++)
-            if (ReferenceEquals(_tensors[k].GradUnobserved, t))
-            {
-                var read = new GraphOp { Kind = GraphOpKind.GradOf, Inputs = [k], Site = Site(), Outputs = [Bind(t, _graph.NewValue(t))] };
-                _graph.Ops.Add(read);
-                return read.Outputs[0];
-            }
-        if (t is Variable v)
-        {
-            if (!_firstTrace && _madeInside.Contains(t.Storage))
-                throw Errors.State("Graph.Compile", $"the function created the Variable '{v.Name}' ({Errors.Describe(t)}) while being traced again; " +
-                    "as in tf.function, a compiled function may create Variables only on its first trace. Create it outside the function and use it inside.");
-            return Capture(t);
-        }
-        if (_byStorage.TryGetValue(t.Storage, out var source))
-        {
-            var src = _tensors[source];
-            var layout = (t.Shape, (int[])t.Strides.Clone(), t.Offset - src.Offset);
-            var node = new GraphOp
-            {
-                Kind = GraphOpKind.Alias, Inputs = [source], Site = Site(), Cut = t.Cut, Layout = layout,
-                SameLayoutAsSource = t.Shape.Equals(src.Shape) && t.Offset == src.Offset && t.Strides.AsSpan().SequenceEqual(src.Strides),
-                ReshapesSource = t.Offset == src.Offset && t.NumElements == src.NumElements && t.IsContiguous && src.IsContiguous,
-                Outputs = [Bind(t, _graph.NewValue(t), madeHere: _madeInside.Contains(t.Storage))],
-                RequiresGrad = t.RequiresGrad && t.IsLeaf,   // Detach() then RequiresGrad = true: a fresh leaf
-            };
-            _graph.Ops.Add(node);
-            return node.Outputs[0];
-        }
-        return Capture(t);
-    }
-
-    int Capture(Tensor t)
-    {
-        int id = Bind(t, _graph.NewValue(t));
-        _captureIds.Add(id);
-        _graph.Captures.Add((id, t));
-        _graph.CaptureRequiresGrad.Add(t.RequiresGrad);
-        return id;
     }
 
     /// <summary>
