@@ -37,7 +37,7 @@ internal sealed partial class Tracer
         // A gradient read from .Grad (an optimizer step): read .Grad again at this point of each run.
         if (GradOwner(t) is int owner)
         {
-            var read = new GraphOp { Kind = GraphOpKind.GradOf, Inputs = [owner], Site = Site(), Outputs = [Bind(t, _graph.NewValue(t))] };
+            var read = new GraphOp { Kind = GraphOpKind.GradOf, Inputs = [owner], SiteSource = Site(), Outputs = [Bind(t, _graph.NewValue(t))] };
             _graph.Ops.Add(read);
             return read.Outputs[0];
         }
@@ -54,7 +54,7 @@ internal sealed partial class Tracer
             var layout = (t.Shape, (int[])t.Strides.Clone(), t.Offset - src.Offset);
             var node = new GraphOp
             {
-                Kind = GraphOpKind.Alias, Inputs = [source], Site = Site(), Cut = t.Cut, Layout = layout,
+                Kind = GraphOpKind.Alias, Inputs = [source], SiteSource = Site(), Cut = t.Cut, Layout = layout,
                 SameLayoutAsSource = t.Shape.Equals(src.Shape) && t.Offset == src.Offset && t.Strides.AsSpan().SequenceEqual(src.Strides),
                 ReshapesSource = t.Offset == src.Offset && t.NumElements == src.NumElements && t.IsContiguous && src.IsContiguous,
                 Outputs = [Bind(t, _graph.NewValue(t), madeHere: _madeInside.Contains(t.Storage))],
