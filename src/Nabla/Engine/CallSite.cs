@@ -11,13 +11,13 @@ internal static class CallSite
 {
     static readonly Assembly Self = typeof(CallSite).Assembly;
 
-    [ThreadStatic] static string? _replaying;
+    [ThreadStatic] static SourceSite? _replaying;
 
     /// <summary>
     /// While a compiled function replays an op, the user's line it was traced from: errors, anomaly checks and
     /// nested traces name that line, not the line that called the compiled function. Null otherwise.
     /// </summary>
-    public static string? Replaying { get => _replaying; set => _replaying = value; }
+    public static SourceSite? Replaying { get => _replaying; set => _replaying = value; }
 
     /// <summary>
     /// "File.cs:line" of the nearest caller outside Nabla and outside the .NET libraries, or "unknown location".
@@ -25,7 +25,10 @@ internal static class CallSite
     /// validates a dim): stopping at the first non-Nabla frame would name System.Linq instead of the user.
     /// When no frame is left (Nabla called only from .NET code), the first non-Nabla frame is named.
     /// </summary>
-    public static string Describe()
+    public static string Describe() => Here().Text;
+
+    /// <summary><see cref="Describe"/>'s site, made into text only when shown (a trace records one per op and shows few).</summary>
+    public static SourceSite Here()
     {
         if (_replaying is { } traced) return traced;
         // The user's frame is usually among the top frames: walk only those (TopFrames). Here, not in a helper method:
@@ -41,17 +44,19 @@ internal static class CallSite
             {
                 if (KindAt(top, i) != FrameKind.User) continue;
                 _nearLimit = Math.Max(i + 1 + NearMargin, limit - 1);
-                return Text((top.Handle(i), top.ILOffset(i)));
+                return Site((top.Handle(i), top.ILOffset(i)), top, i);
             }
             // Not found: the whole stack was walked (it is short and has no user frame) or the user is deeper.
             _nearLimit = Math.Min(limit * 2, MaxNearLimit);
         }
         var trace = new StackTrace(1, fNeedFileInfo: false);
         int index = UserFrame(trace);
-        if (index < 0) return "unknown location";
+        if (index < 0) return Unknown;
         var frame = trace.GetFrame(index)!;   // NB: GetFrame(i), not GetFrames(), which copies the array each call
-        return Text((frame.GetMethod()!.MethodHandle.Value, frame.GetILOffset()));
+        return Site((frame.GetMethod()!.MethodHandle.Value, frame.GetILOffset()), method: frame.GetMethod());
     }
+
+    static readonly SourceSite Unknown = SourceSite.Known("unknown location");
 
     /// <summary>
     /// Whether the method that called <paramref name="callee"/> (skipping frames of <paramref name="passThrough"/>, such
@@ -83,22 +88,29 @@ internal static class CallSite
     const int MinNearLimit = 8, NearMargin = 2, MaxNearLimit = 256;
 
     /// <summary>
-    /// "Type.Method (File.cs:line)" of the user frame found, <paramref name="key"/> its method handle and IL offset.
-    /// Walking the stack without file information is about a third of the cost with it, and the same frame always
-    /// formats the same: its text is looked up, and the walk with file information runs once per distinct line.
+    /// The site of the user frame found, <paramref name="key"/> its method handle and IL offset; the frame's method is
+    /// <paramref name="top"/>'s frame <paramref name="frame"/>, else <paramref name="method"/>. The same frame always
+    /// gives the same site: it is looked up, and made once per distinct line, lazily (<see cref="SourceSite"/>) when the
+    /// method's assembly is a file whose symbols can be read later; else now, from the stack with file information.
     /// </summary>
-    static string Text((IntPtr Method, int ILOffset) key)
+    static SourceSite Site((IntPtr Method, int ILOffset) key, TopFrames? top = null, int frame = -1, MethodBase? method = null)
     {
         if (Described.TryGetValue(key, out var known)) return known;
-        // The same stack again, with file information: the frames above the caller's are Nabla's, which UserFrame skips.
-        var withFile = new StackTrace(fNeedFileInfo: true);
-        var text = UserFrame(withFile) is var i and >= 0 ? Format(withFile.GetFrame(i)!) : "unknown location";
-        if (Described.Count < MaxDescribed) Described[key] = text;
-        return text;
+        method ??= top?.Method(frame);
+        SourceSite site;
+        if (method is not null && SourceSite.CanResolveLater(method)) site = SourceSite.At(method, key.ILOffset);
+        else
+        {
+            // The same stack again, with file information: the frames above the caller's are Nabla's, which UserFrame skips.
+            var withFile = new StackTrace(fNeedFileInfo: true);
+            site = SourceSite.Known(UserFrame(withFile) is var i and >= 0 ? Format(withFile.GetFrame(i)!) : "unknown location");
+        }
+        if (Described.Count < MaxDescribed) Described[key] = site;
+        return site;
     }
 
     const int MaxDescribed = 1 << 16;
-    static readonly System.Collections.Concurrent.ConcurrentDictionary<(IntPtr Method, int ILOffset), string> Described = new();
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<(IntPtr Method, int ILOffset), SourceSite> Described = new();
 
     /// <summary>The first frame outside Nabla and the .NET libraries, else the first outside Nabla, else -1.</summary>
     static int UserFrame(StackTrace trace)
@@ -155,7 +167,7 @@ internal static class CallSite
     }
 
     /// <summary>"Type.Method", with lambdas, local functions and async methods named after the method that contains them.</summary>
-    static string Readable(MethodBase method)
+    internal static string Readable(MethodBase method)
     {
         var type = method.DeclaringType!;
         string name = method.Name;

@@ -63,7 +63,14 @@ internal sealed class GraphOp
     public int[] Outputs { get; init; } = [];
 
     /// <summary>The user's code that made this op when traced ("Type.Method (File.cs:12)").</summary>
-    public required string Site { get; init; }
+    /// <remarks>Set as text, or as a <see cref="Engine.SourceSite"/> (a trace's ops), whose text is made when first read.</remarks>
+    public string Site { get => _site ??= _source?.Text ?? "unknown location"; init => _site = value; }
+
+    string? _site;
+    Engine.SourceSite? _source;
+
+    /// <summary><see cref="Site"/> as a <see cref="Engine.SourceSite"/> (what a replay hands <see cref="Engine.CallSite.Replaying"/>).</summary>
+    public Engine.SourceSite SiteSource { get => _source ??= Engine.SourceSite.Known(Site); init => _source = value; }
 
     /// <summary>Whether grad mode was on at this op when traced (an optimizer step runs under NoGrad, and so must its replay).</summary>
     public bool GradEnabled { get; init; } = true;

@@ -35,7 +35,7 @@ internal static partial class Replay
         // call that re-enters the same graph (from a hook) gets its own.
         bool owns = Interlocked.Exchange(ref graph.EnvInUse, 1) == 0;
         var env = owns ? graph.Env ??= new Tensor[graph.Values.Count] : new Tensor[graph.Values.Count];
-        string? outerSite = CallSite.Replaying;
+        var outerSite = CallSite.Replaying;
         try { return RunOps(graph, args, env, owns, joint, out failure); }
         finally
         {
@@ -119,7 +119,7 @@ internal static partial class Replay
                     continue;
                 }
                 batch.Close();
-                CallSite.Replaying = op.Site;
+                CallSite.Replaying = op.SiteSource;
                 if (op.Kind is GraphOpKind.Guard or GraphOpKind.GradGuard)
                 {
                     if (GuardHolds(graph, op, env, effectsDone, out string now)) continue;

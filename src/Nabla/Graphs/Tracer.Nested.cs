@@ -32,9 +32,9 @@ internal sealed partial class Tracer
     internal void HostEffect(HostAction effect)
     {
         if (Ignoring) return;
-        var node = new GraphOp { Kind = GraphOpKind.HostEffect, Effect = effect, Site = Site() };
+        var node = new GraphOp { Kind = GraphOpKind.HostEffect, Effect = effect, SiteSource = Site() };
         _graph.Ops.Add(node);
-        _firstWrite ??= node.Site;
+        _firstWrite ??= node.SiteSource;
     }
 
     /// <summary>Records a guard on C# state the traced code reads now (see <see cref="HostStateGuard"/>).</summary>
@@ -44,7 +44,7 @@ internal sealed partial class Tracer
         // one method on one object are equal.
         foreach (var g in _graph.HostGuards)
             if (g.Probe.Equals(probe)) return;
-        _graph.HostGuards.Add(new HostStateGuard(what, Site(), probe, probe()));
+        _graph.HostGuards.Add(new HostStateGuard(what, Site().Text, probe, probe()));
     }
 
     // Hooks for Graph.Cond / WhileLoop / Scan (ControlFlow.cs): they pause the tracers, trace their bodies
@@ -107,6 +107,6 @@ internal sealed partial class Tracer
             Outputs = [.. outputs.Select(y => Bind(y, _graph.NewValue(y), madeHere: !_byStorage.ContainsKey(y.Storage)))],
         };
         _graph.Ops.Add(node);
-        if (custom.Writes) _firstWrite ??= node.Site;   // MarkDirty: an in-place update, kept in program order
+        if (custom.Writes) _firstWrite ??= node.SiteSource;   // MarkDirty: an in-place update, kept in program order
     }
 }

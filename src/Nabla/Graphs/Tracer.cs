@@ -24,7 +24,7 @@ internal sealed partial class Tracer : Interpreter
     readonly Dictionary<int, bool> _gradKnown = [];             // value id -> whether its .Grad is known present
     readonly bool _firstTrace;
     readonly bool _fullGraph;
-    string? _firstWrite;
+    SourceSite? _firstWrite;
     int _paused;
 
     /// <summary>Starts a trace whose parameters are <paramref name="args"/>, named <paramref name="names"/>.</summary>
@@ -59,16 +59,16 @@ internal sealed partial class Tracer : Interpreter
     /// <summary>Why the function cannot be replayed from a graph (null while it can).</summary>
     public string? Untraceable { get; private set; }
 
-    string? _passSite;
+    SourceSite? _passSite;
 
     /// <summary>
     /// The user's line an op comes from. One stack walk per op is most of a trace's cost, so the ops of a
     /// backward pass, which all come from the line that started it, share one walk.
     /// </summary>
-    string Site()
+    SourceSite Site()
     {
-        if (!Backprop.InPass) return CallSite.Describe();
-        return _passSite ??= CallSite.Describe();
+        if (!Backprop.InPass) return CallSite.Here();
+        return _passSite ??= CallSite.Here();
     }
 
     /// <summary>Why <paramref name="op"/> holds more than plain data a replay can reuse (a tensor, a delegate), or null.</summary>
@@ -118,7 +118,7 @@ internal sealed partial class Tracer : Interpreter
             Op = op.ForReplay(),   // the traced instance stays this call's record (its side outputs serve this call's backward)
             Inputs = ids,
             Outputs = outs,
-            Site = Backprop.InPass ? Site() : CallSite.Describe(),   // NB: not Site(), one frame less for each op's stack walk
+            SiteSource = Backprop.InPass ? Site() : CallSite.Here(),   // NB: not Site(), one frame less for each op's stack walk
             GradEnabled = GradMode.Enabled,
             Device = outputs[0].Device,
             DrawSource = op is IRandomDraws draws ? SourceOf(draws) : null,
@@ -137,15 +137,15 @@ internal sealed partial class Tracer : Interpreter
             NotTraceable($"the write {op.Name} holds more than plain data ({why}), so a replay could not give it this call's values");
             return;
         }
-        var node = new GraphOp { Kind = GraphOpKind.Write, Op = op.ForReplay(), Inputs = Ids(inputs), Site = Site(), GradEnabled = GradMode.Enabled, Rebuild = rebuild };
+        var node = new GraphOp { Kind = GraphOpKind.Write, Op = op.ForReplay(), Inputs = Ids(inputs), SiteSource = Site(), GradEnabled = GradMode.Enabled, Rebuild = rebuild };
         _graph.Ops.Add(node);
-        _firstWrite ??= node.Site;
+        _firstWrite ??= node.SiteSource;
     }
 
     public override void HostRead(Tensor t)
     {
         if (Ignoring) return;
-        string site = Site();
+        var site = Site();
         var bytes = HostValues.Bytes(t, observed: false);
         string text = HostValues.Format(bytes, t.DType);
         if (_fullGraph && t.DType.IsFloating())
@@ -158,13 +158,13 @@ internal sealed partial class Tracer : Interpreter
             NotTraceable($"it reads a value to the host at {site} after an in-place update at {_firstWrite}; a failed guard could not undo the update");
             return;
         }
-        _graph.Ops.Add(new GraphOp { Kind = GraphOpKind.Guard, Inputs = [Id(t)], Site = site, Expected = bytes, ExpectedText = text });
+        _graph.Ops.Add(new GraphOp { Kind = GraphOpKind.Guard, Inputs = [Id(t)], SiteSource = site, Expected = bytes, ExpectedText = text });
     }
 
     public override void Checked(Tensor t, ValueCheck check)
     {
         if (Ignoring) return;
-        _graph.Ops.Add(new GraphOp { Kind = GraphOpKind.Check, Inputs = [Id(t)], Site = Site(), Check = check });
+        _graph.Ops.Add(new GraphOp { Kind = GraphOpKind.Check, Inputs = [Id(t)], SiteSource = Site(), Check = check });
     }
 
     public override void HostWrite(Tensor t)
@@ -174,7 +174,7 @@ internal sealed partial class Tracer : Interpreter
         _paused++;
         try { using (Autograd.NoGrad()) copy = t.CopyData(); }
         finally { _paused--; }
-        var node = new GraphOp { Kind = GraphOpKind.Constant, Outputs = [Bind(t, _graph.NewValue(t), madeHere: true)], Site = Site(), Constant = copy };
+        var node = new GraphOp { Kind = GraphOpKind.Constant, Outputs = [Bind(t, _graph.NewValue(t), madeHere: true)], SiteSource = Site(), Constant = copy };
         _graph.Ops.Add(node);
         _leaves.Add((node, t));
     }
@@ -185,14 +185,15 @@ internal sealed partial class Tracer : Interpreter
         // the backward itself, built from the primitives' VJP rules, not a call back into the engine.
         _passSite = null;   // the outermost pass ended: the next one may start at another line
         if (Ignoring) return;
-        if (call.Accumulate) _firstWrite ??= CallSite.Describe();   // a later host read could not undo the .Grad updates
+        if (call.Accumulate) _firstWrite ??= CallSite.Here();   // a later host read could not undo the .Grad updates
     }
 
     public override void GradAssigned(Tensor t, Tensor? value)
     {
         if (Ignoring) return;
         int[] inputs = value is null ? [Id(t)] : [Id(t), Id(value)];
-        _graph.Ops.Add(new GraphOp { Kind = GraphOpKind.SetGrad, Inputs = inputs, Site = Site() });
+        if (value is not null) _mayHoldGrad.Add(inputs[0]);
+        _graph.Ops.Add(new GraphOp { Kind = GraphOpKind.SetGrad, Inputs = inputs, SiteSource = Site() });
         _gradKnown[inputs[0]] = value is not null;
     }
 
@@ -201,11 +202,12 @@ internal sealed partial class Tracer : Interpreter
         if (Ignoring) return;
         int id = Id(t);
         bool present = t.GradUnobserved is not null;
+        if (present) _mayHoldGrad.Add(id);
         if (_gradKnown.TryGetValue(id, out var known) && known == present) return;   // guarded or set already
         _gradKnown[id] = present;
         _graph.Ops.Add(new GraphOp
         {
-            Kind = GraphOpKind.GradGuard, Inputs = [id], Site = Site(),
+            Kind = GraphOpKind.GradGuard, Inputs = [id], SiteSource = Site(),
             Expected = [present ? (byte)1 : (byte)0], ExpectedText = present ? ".grad present" : ".grad null",
         });
     }
@@ -217,72 +219,6 @@ internal sealed partial class Tracer : Interpreter
     {
         if (_fullGraph) throw Errors.State("Graph.Compile", $"with FullGraph, the function can't be compiled: {reason}.");
         Untraceable ??= reason;
-    }
-
-    int Bind(Tensor t, int id, bool madeHere = false)
-    {
-        _ids[t] = id;
-        while (_tensors.Count <= id) _tensors.Add(t);
-        _tensors[id] = t;
-        _byStorage.TryAdd(t.Storage, id);
-        if (madeHere) _madeInside.Add(t.Storage);
-        return id;
-    }
-
-    /// <summary>The value ids of <paramref name="inputs"/>, in order (a loop: a trace asks it for every op it records).</summary>
-    int[] Ids(Tensor[] inputs)
-    {
-        var ids = new int[inputs.Length];
-        for (int i = 0; i < ids.Length; i++) ids[i] = Id(inputs[i]);
-        return ids;
-    }
-
-    /// <summary>The value of <paramref name="t"/>: known, a raw alias of a known value's memory, or a capture.</summary>
-    int Id(Tensor t)
-    {
-        if (_ids.TryGetValue(t, out var id)) return id;
-        if (_insideBodies?.Contains(t) == true) throw ControlFlow.UsedOutside(t);
-        if (_madeInCustomCode?.TryGetValue(t, out var custom) == true) NotTraceable(CustomCalls.UsedOutside(t, custom));
-        // A gradient read from .Grad (an optimizer step): read .Grad again at this point of each run.
-        for (int k = 0; k < _tensors.Count; k++)
-            if (ReferenceEquals(_tensors[k].GradUnobserved, t))
-            {
-                var read = new GraphOp { Kind = GraphOpKind.GradOf, Inputs = [k], Site = Site(), Outputs = [Bind(t, _graph.NewValue(t))] };
-                _graph.Ops.Add(read);
-                return read.Outputs[0];
-            }
-        if (t is Variable v)
-        {
-            if (!_firstTrace && _madeInside.Contains(t.Storage))
-                throw Errors.State("Graph.Compile", $"the function created the Variable '{v.Name}' ({Errors.Describe(t)}) while being traced again; " +
-                    "as in tf.function, a compiled function may create Variables only on its first trace. Create it outside the function and use it inside.");
-            return Capture(t);
-        }
-        if (_byStorage.TryGetValue(t.Storage, out var source))
-        {
-            var src = _tensors[source];
-            var layout = (t.Shape, (int[])t.Strides.Clone(), t.Offset - src.Offset);
-            var node = new GraphOp
-            {
-                Kind = GraphOpKind.Alias, Inputs = [source], Site = Site(), Cut = t.Cut, Layout = layout,
-                SameLayoutAsSource = t.Shape.Equals(src.Shape) && t.Offset == src.Offset && t.Strides.AsSpan().SequenceEqual(src.Strides),
-                ReshapesSource = t.Offset == src.Offset && t.NumElements == src.NumElements && t.IsContiguous && src.IsContiguous,
-                Outputs = [Bind(t, _graph.NewValue(t), madeHere: _madeInside.Contains(t.Storage))],
-                RequiresGrad = t.RequiresGrad && t.IsLeaf,   // Detach() then RequiresGrad = true: a fresh leaf
-            };
-            _graph.Ops.Add(node);
-            return node.Outputs[0];
-        }
-        return Capture(t);
-    }
-
-    int Capture(Tensor t)
-    {
-        int id = Bind(t, _graph.NewValue(t));
-        _captureIds.Add(id);
-        _graph.Captures.Add((id, t));
-        _graph.CaptureRequiresGrad.Add(t.RequiresGrad);
-        return id;
     }
 
     /// <summary>

@@ -85,7 +85,7 @@ internal static class RecomputePartition
             ops.Add(new GraphOp
             {
                 Kind = GraphOpKind.Call, Op = op.Op, Inputs = [.. op.Inputs.Select(ValueFor)], Outputs = [ValueFor(id)],
-                Site = op.Site, GradEnabled = op.GradEnabled,
+                SiteSource = op.SiteSource, GradEnabled = op.GradEnabled,
             });
         }
         backward.Ops.InsertRange(0, ops);

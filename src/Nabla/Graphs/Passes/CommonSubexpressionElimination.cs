@@ -30,28 +30,44 @@ internal sealed class CommonSubexpressionElimination : GraphPass
         if (context.DynamicDims) return null;
         var graph = context.Graph;
         var storage = context.Storage();
-        var seen = new Dictionary<string, GraphOp>(graph.Ops.Count, StringComparer.Ordinal);   // sized once: no rehash of every key as it grows
+        // Two ops can merge only when their primitive types and inputs are equal: ops are first grouped by that, which costs
+        // a hash of a few ids, and the full key (every field of the primitive, written as text) is made only for an op that
+        // meets an earlier one of its group. In a chain no two ops read the same values, and no key is written at all.
+        var groups = new Dictionary<Candidate, List<Seen>>(graph.Ops.Count);   // sized once: no rehash as it grows
         var replaced = new Dictionary<int, int>();
         var kept = new List<GraphOp>(graph.Ops.Count);
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using var json = new Utf8JsonWriter(buffer);
+        KeyWriter? keys = null;
         foreach (var traced in graph.Ops)
         {
             var op = PassContext.Rewired(traced.Inputs, replaced) is { } inputs ? traced.ReadingFrom(inputs) : traced;
-            if (op.Kind is GraphOpKind.Write or GraphOpKind.ControlFlow or GraphOpKind.Custom) seen.Clear();
-            if (!Mergeable(op, context, storage) || Key(op, buffer, json) is not { } key)
+            if (op.Kind is GraphOpKind.Write or GraphOpKind.ControlFlow or GraphOpKind.Custom) groups.Clear();
+            if (!Mergeable(op, context, storage))
             {
                 kept.Add(op);
                 continue;
             }
-            if (seen.TryGetValue(key, out var first) && !op.Outputs.Any(id => context.IsOutput[id]))
+            var candidate = new Candidate(op);
+            if (!groups.TryGetValue(candidate, out var group))
             {
-                for (int i = 0; i < op.Outputs.Length; i++) replaced[op.Outputs[i]] = first.Outputs[i];
+                groups.Add(candidate, [new Seen(op)]);
+                kept.Add(op);
                 continue;
             }
-            seen.TryAdd(key, op);
+            keys ??= new KeyWriter();
+            string key = keys.Of(op);
+            if (group.FindIndex(s => (s.Key ??= keys.Of(s.Op)) == key) is var at and >= 0)
+            {
+                if (!op.Outputs.Any(id => context.IsOutput[id]))
+                {
+                    var first = group[at].Op;
+                    for (int i = 0; i < op.Outputs.Length; i++) replaced[op.Outputs[i]] = first.Outputs[i];
+                    continue;
+                }
+            }
+            else group.Add(new Seen(op) { Key = key });
             kept.Add(op);
         }
+        keys?.Dispose();
         if (replaced.Count == 0) return null;
         graph.Ops.Clear();
         graph.Ops.AddRange(kept);
@@ -66,19 +82,58 @@ internal sealed class CommonSubexpressionElimination : GraphPass
         return true;
     }
 
-    /// <summary>What makes two ops the same computation: kind, device, the primitive's type and fields, the inputs.</summary>
-    /// <remarks>Written with <paramref name="json"/> into <paramref name="buffer"/>, both reused for every op of the graph.</remarks>
-    static string? Key(GraphOp op, ArrayBufferWriter<byte> buffer, Utf8JsonWriter json)
+    /// <summary>What two ops that may merge must share, cheap to hash: the primitive's type, the op's kind and its inputs.</summary>
+    readonly struct Candidate(GraphOp op) : IEquatable<Candidate>
     {
-        buffer.ResetWrittenCount();
-        json.Reset(buffer);
-        json.WriteStartArray();
-        json.WriteNumberValue((int)op.Kind);   // NB: not the kind's name, Enum.ToString makes a string per op
-        json.WriteStringValue(op.Kind == GraphOpKind.Create ? op.Device.ToString() : "");
-        foreach (int id in op.Inputs) json.WriteNumberValue(id);
-        PrimitiveCodec.Write(json, op.Op!, "common subexpressions");
-        json.WriteEndArray();
-        json.Flush();
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        readonly GraphOp _op = op;
+
+        public bool Equals(Candidate other) => _op.Op!.GetType() == other._op.Op!.GetType() && _op.Kind == other._op.Kind
+            && _op.Inputs.AsSpan().SequenceEqual(other._op.Inputs);
+
+        public override bool Equals(object? obj) => obj is Candidate other && Equals(other);
+
+        public override int GetHashCode()
+        {
+            var hash = new HashCode();
+            hash.Add(_op.Op!.GetType());
+            hash.Add(_op.Kind);
+            foreach (int id in _op.Inputs) hash.Add(id);
+            return hash.ToHashCode();
+        }
+    }
+
+    /// <summary>An op kept so far, and its full key once one was needed.</summary>
+    sealed class Seen(GraphOp op)
+    {
+        public GraphOp Op { get; } = op;
+        public string? Key;
+    }
+
+    /// <summary>
+    /// What makes two ops the same computation: kind, device, the primitive's type and fields, the inputs; one JSON
+    /// writer and buffer reused for every key of a graph.
+    /// </summary>
+    sealed class KeyWriter : IDisposable
+    {
+        readonly ArrayBufferWriter<byte> _buffer = new(256);
+        readonly Utf8JsonWriter _json;
+
+        public KeyWriter() => _json = new Utf8JsonWriter(_buffer);
+
+        public string Of(GraphOp op)
+        {
+            _buffer.ResetWrittenCount();
+            _json.Reset(_buffer);
+            _json.WriteStartArray();
+            _json.WriteNumberValue((int)op.Kind);   // NB: not the kind's name, Enum.ToString makes a string per op
+            _json.WriteStringValue(op.Kind == GraphOpKind.Create ? op.Device.ToString() : "");
+            foreach (int id in op.Inputs) _json.WriteNumberValue(id);
+            PrimitiveCodec.Write(_json, op.Op!, "common subexpressions");
+            _json.WriteEndArray();
+            _json.Flush();
+            return Encoding.UTF8.GetString(_buffer.WrittenSpan);
+        }
+
+        public void Dispose() => _json.Dispose();
     }
 }

@@ -46,7 +46,7 @@ internal sealed class ConstantFolding : GraphPass
             else if (PassContext.MayView(op.Op!)) pending[y] = op;
             else if (Foldable(op, context) && Compute(op, known, pending) is { } result && Matches(result, graph.Values[y]))
             {
-                graph.Ops[k] = new GraphOp { Kind = GraphOpKind.Constant, Outputs = op.Outputs, Site = op.Site, GradEnabled = op.GradEnabled, Constant = result };
+                graph.Ops[k] = new GraphOp { Kind = GraphOpKind.Constant, Outputs = op.Outputs, SiteSource = op.SiteSource, GradEnabled = op.GradEnabled, Constant = result };
                 known[y] = result;
                 folded++;
             }

@@ -55,7 +55,13 @@ internal sealed class PassContext
     }
 
     /// <summary>Which values share storage with each other and which storage something writes, for the graph as it is now.</summary>
-    public StorageClasses Storage() => new(Graph);
+    /// <remarks>Built once and kept until a pass changes the graph (<see cref="GraphChanged"/>): most passes change nothing in a small graph.</remarks>
+    public StorageClasses Storage() => _storage ??= new(Graph);
+
+    StorageClasses? _storage;
+
+    /// <summary>A pass rewrote the ops: what was derived from them (<see cref="Storage"/>) is built again when next asked.</summary>
+    public void GraphChanged() => _storage = null;
 
     /// <summary>Whether a pass may replace or merge <paramref name="id"/>: not a result, not requiring grad, no write to its storage.</summary>
     public bool Free(int id, StorageClasses storage) => !IsOutput[id] && !RequiresGrad[id] && !storage.Written(id);
@@ -72,12 +78,14 @@ internal sealed class PassContext
             if (!removed.Contains(k)) kept.Add(replaced.TryGetValue(k, out var op) ? op : ops[k]);
         ops.Clear();
         ops.AddRange(kept);
+        GraphChanged();
     }
 
     /// <summary>Every op reading a key of <paramref name="replaced"/> reads its value instead (chains followed).</summary>
     public void Substitute(Dictionary<int, int> replaced)
     {
         if (replaced.Count == 0) return;
+        GraphChanged();
         var ops = Graph.Ops;
         for (int k = 0; k < ops.Count; k++)
             if (Rewired(ops[k].Inputs, replaced) is { } inputs) ops[k] = ops[k].ReadingFrom(inputs);

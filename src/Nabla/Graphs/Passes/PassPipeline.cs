@@ -30,7 +30,11 @@ internal static class PassPipeline
         var context = new PassContext(graph, traced, dynamicDims);
         var done = new List<string>();
         foreach (var pass in Passes)
-            if ((enabled & pass.Flag) != 0 && pass.Run(context) is { } what) done.Add($"{pass.Name}: {what}");
+            if ((enabled & pass.Flag) != 0 && pass.Run(context) is { } what)
+            {
+                done.Add($"{pass.Name}: {what}");
+                context.GraphChanged();   // a pass that says it did nothing left the ops as they were
+            }
         if (done.Count == 0) return "";
         Unoptimized.AddOrUpdate(graph, before);
         return $"passes ({before.Ops.Count} -> {graph.Ops.Count} ops): {string.Join(", ", done)}";
