@@ -51,7 +51,8 @@ internal sealed partial class EpilogueFusion : GraphPass
         for (int k = 0; k < ops.Count; k++)
         {
             if (removed.Contains(k) || (Chain(k, ops, context, storage, readers, producer, barrier)
-                ?? ConvChain(k, ops, context, storage, readers, producer, barrier)) is not { } chain) continue;
+                ?? ConvChain(k, ops, context, storage, readers, producer, barrier)
+                ?? ReluGradientRows(k, ops, context, storage, readers, barrier)) is not { } chain) continue;
             replaced[chain.Last] = chain.Fused;
             foreach (int member in chain.Members)
                 if (member != chain.Last) removed.Add(member);
@@ -59,7 +60,12 @@ internal sealed partial class EpilogueFusion : GraphPass
         }
         if (replaced.Count == 0) return null;
         context.ReplaceOps(replaced, removed);
-        return $"fused {replaced.Count} matmul(s) with their epilogue: {string.Join(", ", done)}";
+        int gradients = replaced.Values.Count(op => op.Op is ReluBackwardRows), matmuls = replaced.Count - gradients;
+        return string.Join("; ", new[]
+        {
+            matmuls == 0 ? "" : $"fused {matmuls} matmul(s) with their epilogue: {string.Join(", ", done.Where(t => !t.Contains("rows")))}",
+            gradients == 0 ? "" : $"masked {gradients} relu gradient(s) straight into conv gradient rows",
+        }.Where(t => t.Length > 0));
     }
 
     sealed record Found(int Last, List<int> Members, GraphOp Fused, string Text);

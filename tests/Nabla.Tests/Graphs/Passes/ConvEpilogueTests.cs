@@ -175,6 +175,46 @@ public class ConvEpilogueTests
         var explain = compiled.Explain();
         Assert.Contains("[conv bias relu], [conv bias relu]", explain);
         Assert.Contains("[matmul bias relu]", explain);
+        // The backward masks each conv's relu gradient straight into the rows its weight gradient reads.
+        Assert.Contains("masked 2 relu gradient(s) straight into conv gradient rows", explain);
+        var text = compiled.GraphFor(Data(0, [5, 1, 8, 8], DType.Float32), labels);
+        // Two conv relu gradients become rows; the linear layer's relu gradient stays as traced.
+        Assert.Equal(2, text.Split("= relu_backward_rows(").Length - 1);
+        Assert.Equal(1, text.Split("= relu_backward(").Length - 1);
+    }
+
+    [Theory]
+    [InlineData(1, DType.Float32, true)]
+    [InlineData(2, DType.Float32, false)]
+    [InlineData(2, DType.Float64, true)]
+    public void ReluGradientRowsAreEagersBitsAndDerivatives(int threads, DType dtype, bool contiguous)
+    {
+        // g and r [B, O, OH, OW] = [3, 4, 5, 6]; r has exact zeros and a NaN (the mask's edge cases); 5,760 rows elements
+        // with two threads, and a large case over the parallel threshold.
+        foreach (var shape in new[] { new[] { 3, 4, 5, 6 }, new[] { 16, 8, 16, 16 } })
+        {
+            var g = contiguous ? Data(1, shape, dtype) : Data(1, [shape[1], shape[0], shape[2], shape[3]], dtype).Permute(1, 0, 2, 3);
+            var rv = Data(2, shape, DType.Float64).Relu().ToArray<double>();
+            rv[7] = double.NaN;
+            var r = Tensor.FromArray(rv, shape).To(dtype);
+            var op = new ReluBackwardRows();
+            CpuState.WithThreads(threads, () =>
+            {
+                var eager = Nabla.Engine.Dispatch.Call(new Nabla.Primitives.Elementwise.ReluBackward(), g, r)
+                    .Permute(1, 0, 2, 3).Reshape(shape[1], shape[0] * shape[2] * shape[3]);
+                Assert.Equal(Bits(eager), Bits(Nabla.Engine.Dispatch.Call(op, g, r)));
+                return 0;
+            });
+        }
+        if (dtype != DType.Float64) return;
+        var (gs, rs) = (Data(3, [2, 3, 2, 2], dtype, requiresGrad: true), Data(4, [2, 3, 2, 2], dtype));
+        Assert.True(GradCheck.Check(xs => Nabla.Engine.Dispatch.Call(new ReluBackwardRows(), xs[0], rs), [gs]));
+        var tangent = Data(5, [2, 3, 2, 2], dtype);
+        var weights = Data(6, [3, 8], dtype);
+        var grad = Autograd.Grad([(Nabla.Engine.Dispatch.Call(new ReluBackwardRows(), gs, rs) * weights).Sum()], [gs])[0]!;
+        using var acc = new ForwardAccumulator([gs], [tangent]);
+        double forward = (acc.Jvp(Nabla.Engine.Dispatch.Call(new ReluBackwardRows(), gs, rs))! * weights).Sum().Item<double>();
+        Assert.Equal((grad * tangent).Sum().Item<double>(), forward, 1e-12);
     }
 
     [Fact]
