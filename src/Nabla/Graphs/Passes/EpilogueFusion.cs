@@ -52,6 +52,7 @@ internal sealed partial class EpilogueFusion : GraphPass
         {
             if (removed.Contains(k) || (Chain(k, ops, context, storage, readers, producer, barrier)
                 ?? ConvChain(k, ops, context, storage, readers, producer, barrier)
+                ?? ConvInputGradient(k, ops, context, storage, readers, barrier)
                 ?? ReluGradientRows(k, ops, context, storage, readers, barrier)) is not { } chain) continue;
             replaced[chain.Last] = chain.Fused;
             foreach (int member in chain.Members)
@@ -60,10 +61,12 @@ internal sealed partial class EpilogueFusion : GraphPass
         }
         if (replaced.Count == 0) return null;
         context.ReplaceOps(replaced, removed);
-        int gradients = replaced.Values.Count(op => op.Op is ReluBackwardRows), matmuls = replaced.Count - gradients;
+        int gradients = replaced.Values.Count(op => op.Op is ReluBackwardRows), folds = replaced.Values.Count(op => op.Op is MatMulFold);
+        int matmuls = replaced.Count - gradients - folds;
         return string.Join("; ", new[]
         {
-            matmuls == 0 ? "" : $"fused {matmuls} matmul(s) with their epilogue: {string.Join(", ", done.Where(t => !t.Contains("rows")))}",
+            matmuls == 0 ? "" : $"fused {matmuls} matmul(s) with their epilogue: {string.Join(", ", done.Where(t => !t.Contains("rows") && !t.Contains("fold")))}",
+            folds == 0 ? "" : $"folded {folds} conv input gradient(s) per image after their GEMM",
             gradients == 0 ? "" : $"masked {gradients} relu gradient(s) straight into conv gradient rows",
         }.Where(t => t.Length > 0));
     }

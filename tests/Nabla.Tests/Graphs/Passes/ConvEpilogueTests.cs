@@ -175,12 +175,56 @@ public class ConvEpilogueTests
         var explain = compiled.Explain();
         Assert.Contains("[conv bias relu], [conv bias relu]", explain);
         Assert.Contains("[matmul bias relu]", explain);
+        // The second conv's input gradient is folded per image after its GEMM (the first conv's input needs none).
+        Assert.Contains("folded 1 conv input gradient(s) per image after their GEMM", explain);
         // The backward masks each conv's relu gradient straight into the rows its weight gradient reads.
         Assert.Contains("masked 2 relu gradient(s) straight into conv gradient rows", explain);
         var text = compiled.GraphFor(Data(0, [5, 1, 8, 8], DType.Float32), labels);
         // Two conv relu gradients become rows; the linear layer's relu gradient stays as traced.
         Assert.Equal(2, text.Split("= relu_backward_rows(").Length - 1);
         Assert.Equal(1, text.Split("= relu_backward(").Length - 1);
+    }
+
+    public static TheoryData<int, int, int, int, int, int, DType> FoldCases() => new()
+    {
+        // (batch, channels, size, kernel, stride, padding, dtype): "same" convs take the flat fold, strided ones the row
+        // loop; a 1x1 output (L = 1) falls back to one GEMM and fold.
+        { 3, 4, 6, 3, 1, 1, DType.Float32 }, { 2, 3, 7, 3, 2, 0, DType.Float64 }, { 5, 2, 9, 5, 2, 2, DType.Float32 },
+        { 2, 3, 3, 3, 1, 0, DType.Float32 }, { 40, 3, 8, 3, 1, 1, DType.Float64 },
+    };
+
+    [Theory]
+    [MemberData(nameof(FoldCases))]
+    public void TheInputGradientFoldedPerImageIsEagersBits(int batch, int channels, int size, int kernel, int stride, int padding, DType dtype)
+    {
+        var w = Data(1, [5, channels, kernel, kernel], dtype, requiresGrad: true);
+        var x = Data(2, [batch, channels, size, size], dtype, requiresGrad: true);
+        var gy = Data(3, F.Conv2d(x, w, stride: stride, padding: padding).Shape.ToArray(), dtype);
+        // The input gradient of a conv, inside a compiled function (its backward is part of the graph).
+        Tensor InputGradient(Tensor input, Tensor g) => Autograd.Grad([(F.Conv2d(input, w, stride: stride, padding: padding) * g).Sum()], [input])[0]!;
+        var cf = Graph.Compile(InputGradient);
+        foreach (int threads in new[] { 1, 2 })
+            CpuState.WithThreads(threads, () =>
+            {
+                Assert.Equal(Bits(InputGradient(x, gy)), Bits(cf.Call(x, gy)));
+                return 0;
+            });
+        Assert.Contains("= matmul_fold(", cf.GraphFor(x, gy));
+        Assert.DoesNotContain("= fold(", cf.GraphFor(x, gy));
+        if (dtype != DType.Float64) return;
+        // The fused primitive's derivatives against finite differences and forward mode against reverse mode.
+        var op = new MatMulFold(new Nabla.Primitives.Movement.Im2Col(2, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, RowsOuter: true));
+        Tensor[] inputs = [Data(4, [1, 18, 3], dtype, true), Data(5, [1, 3, 2 * 16], dtype, true)];
+        Assert.True(GradCheck.Check(xs => Nabla.Engine.Dispatch.Call(op, xs), inputs));
+        var tangents = inputs.Select((t, i) => Data(10 + i, t.Shape.ToArray(), dtype)).ToArray();
+        var weights = Data(20, [2, 2, 4, 4], dtype);
+        var grads = Autograd.Grad([(Nabla.Engine.Dispatch.Call(op, inputs) * weights).Sum()], inputs);
+        using var acc = new ForwardAccumulator(inputs, tangents);
+        double forward = (acc.Jvp(Nabla.Engine.Dispatch.Call(op, inputs))! * weights).Sum().Item<double>();
+        Assert.Equal(grads.Select((g, i) => (g! * tangents[i]).Sum().Item<double>()).Sum(), forward, 1e-10);
+        var reference = op.Reference([.. inputs.Select(Nabla.Backends.Reference.RefArray.From)]);
+        var got = Nabla.Engine.Dispatch.Call(op, inputs).ToArray<double>();
+        for (int i = 0; i < got.Length; i++) Assert.Equal(reference.Data[i], got[i], 1e-12);
     }
 
     [Theory]
