@@ -12,7 +12,8 @@ namespace Nabla.Graphs.Passes;
 /// <see cref="MatMulEpilogue"/> op, whose CPU kernel applies the epilogue to each block of output rows right after the
 /// GEMM completes it (eager's bits: the epilogue runs after the full k sum, each step by its own span kernel); and a
 /// convolution's GEMM with its per-channel bias, reorder and activation by one <see cref="ConvEpilogue"/> op (see
-/// <c>ConvChain</c>). Runs before elementwise fusion, which would otherwise take the add and the activation. Refuses as
+/// <c>ConvChain</c>); in a conv's backward, the input gradient's GEMM and col2im by one <see cref="MatMulFold"/> and relu's
+/// gradient mask with the reorder to the GEMM's rows by one <see cref="ReluBackwardRows"/> (EpilogueFusion.ConvGrad.cs). Runs before elementwise fusion, which would otherwise take the add and the activation. Refuses as
 /// that pass does: each value inside the chain must be read only by the next step, be no result, not be written and not
 /// require grad; no write, control-flow or custom op may sit between the ops. Inputs that require grad (a layer's
 /// parameters) are allowed when every op of the chain ran with grad mode off, or when a replay records no node for any
