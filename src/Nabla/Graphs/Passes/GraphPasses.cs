@@ -53,7 +53,9 @@ public enum GraphPasses
 
     /// <summary>
     /// Runs a 2-D matrix product and its row-broadcast bias add, optional relu/gelu/tanh/sigmoid and optional residual add
-    /// as one op that applies them to each block of output rows right after the GEMM computes it (same refusals as <see cref="Fusion"/>).
+    /// as one op that applies them to each block of output rows right after the GEMM computes it, and a convolution's GEMM with
+    /// its per-channel bias and activation as one op that writes the conv's layout (same refusals as <see cref="Fusion"/>, but
+    /// allowed in a training step whose backward is inside the function, where a replay records no node for them).
     /// </summary>
     Epilogues = 256,
 

@@ -36,7 +36,10 @@ internal sealed class MatMulEpilogue(bool biasFirst, EpilogueActivation activati
     public EpilogueResidual Residual => residual;
 
     /// <summary>The activation's own primitive (null for None), a fresh instance.</summary>
-    public Primitive? ActivationPrimitive() => activation switch
+    public Primitive? ActivationPrimitive() => PrimitiveOf(activation);
+
+    /// <summary>The primitive of <paramref name="activation"/> (null for None), a fresh instance.</summary>
+    internal static Primitive? PrimitiveOf(EpilogueActivation activation) => activation switch
     {
         EpilogueActivation.None => null,
         EpilogueActivation.Relu => new Relu(),

@@ -9,5 +9,8 @@ internal static class LinalgKernels
     {
         table.Add<MatMul>(KernelDTypes.Numeric, (_, x) => MatMulKernel.Run(x[0], x[1]), (_, x, y) => MatMulKernel.RunInto(x[0], x[1], y));
         table.Add<MatMulEpilogue>(KernelDTypes.Floating, MatMulEpilogueKernel.Run, MatMulEpilogueKernel.Into);
+        table.Add<ConvEpilogue>(KernelDTypes.Floating, ConvEpilogueKernel.Run, ConvEpilogueKernel.Into);
+        table.Add<MatMulFold>(KernelDTypes.Floating, MatMulFoldKernel.Run, MatMulFoldKernel.Into);
+        table.Add<ReluBackwardRows>(KernelDTypes.Numeric, ReluBackwardRowsKernel.Run, ReluBackwardRowsKernel.Into);
     }
 }

@@ -79,13 +79,13 @@ internal static partial class Im2ColKernel
     }
 
     /// <summary>img planes += the shifted flat runs of their column rows, (i, j) in order (see the type's remarks).</summary>
-    static void FoldFlat<T>(Im2Col g, T[] cols, int colsOffset, T[] img, int batch) where T : unmanaged, INumber<T>
+    static void FoldFlat<T>(Im2Col g, T[] cols, int colsOffset, T[] img, int batch, int imgOffset) where T : unmanaged, INumber<T>
     {
         var masks = ColumnMasks<T>(g, -1);
         int oh = g.OH, w = g.W, hw = g.H * g.W;
         ForPlanes(g, batch, (b, c) =>
         {
-            var plane = img.AsSpan((b * g.C + c) * hw, hw);
+            var plane = img.AsSpan(imgOffset + (b * g.C + c) * hw, hw);
             for (int i = 0; i < g.Kh; i++)
             {
                 // Image rows read by output row ih + Ph - i·Dh inside [0, OH): [rLo, rHi).

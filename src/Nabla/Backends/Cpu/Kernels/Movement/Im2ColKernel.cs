@@ -94,14 +94,17 @@ internal static partial class Im2ColKernel
         });
     }
 
-    /// <summary>The transpose: img[b, c, ih, iw] += cols[...] over every window position that reads it. img starts zeroed.</summary>
-    public static void Fold<T>(Im2Col g, T[] cols, int colsOffset, T[] img, int batch) where T : unmanaged, INumber<T>
+    /// <summary>
+    /// The transpose: img[b, c, ih, iw] += cols[...] over every window position that reads it. img (from
+    /// <paramref name="imgOffset"/>) starts zeroed.
+    /// </summary>
+    public static void Fold<T>(Im2Col g, T[] cols, int colsOffset, T[] img, int batch, int imgOffset = 0) where T : unmanaged, INumber<T>
     {
-        if (Flat(g)) { FoldFlat(g, cols, colsOffset, img, batch); return; }
+        if (Flat(g)) { FoldFlat(g, cols, colsOffset, img, batch, imgOffset); return; }
         int oh = g.OH, ow = g.OW;
         ForPlanes(g, batch, (b, c) =>
         {
-            int dstBase = (b * g.C + c) * g.H * g.W;
+            int dstBase = imgOffset + (b * g.C + c) * g.H * g.W;
             for (int i = 0; i < g.Kh; i++)
                 for (int j = 0; j < g.Kw; j++)
                 {
