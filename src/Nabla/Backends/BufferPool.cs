@@ -63,7 +63,6 @@ internal static class BufferPool
         // The largest array of the cycle that ends here and of the one before: a size the program stopped asking
         // for (a compiled function's replays keep their own buffers) stops raising the limit after two cycles.
         Volatile.Write(ref largestBefore, Interlocked.Exchange(ref largest, 0));
-        EvictUnrented();
         GC.Collect();
     }
 
@@ -79,32 +78,6 @@ internal static class BufferPool
         ForgetLargest();   // what was in use before the buffers took over sets no limit from now on
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        lock (Gate) evictBefore = returns;
-    }
-
-    static long returns, evictBefore;
-
-    /// <summary>Numbers an array coming back (caller holds <see cref="Gate"/>).</summary>
-    internal static long NextReturn() => ++returns;
-
-    /// <summary>
-    /// At the first collection after <see cref="Reclaim"/>: lets the GC have the arrays that were pooled then and not
-    /// rented since (a size only the tracing call used), rather than keep them beside the graph's buffers.
-    /// </summary>
-    static void EvictUnrented()
-    {
-        lock (Gate)
-        {
-            if (evictBefore == 0) return;
-            while (Order.TryPeek(out var old) && (old.Gone || old.Serial <= evictBefore))
-            {
-                Order.Dequeue();
-                if (old.Gone) continue;
-                old.RemoveFromBucket();
-                Taken(old);
-            }
-            evictBefore = 0;
-        }
     }
 
     [ThreadStatic] static bool _keeping;
@@ -182,7 +155,6 @@ internal abstract class PoolEntry
 {
     public long Bytes;
     public long Freed;      // RawAccess.Now when its storage was found dead
-    public long Serial;     // BufferPool.NextReturn when it came back
     public bool Gone;
     public abstract void RemoveFromBucket();
 }
@@ -275,7 +247,7 @@ internal static class BufferPool<T> where T : unmanaged
     {
         lock (BufferPool.Gate)
         {
-            var entry = new Entry(array, freed) { Serial = BufferPool.NextReturn() };
+            var entry = new Entry(array, freed);
             if (!BufferPool.Admit(entry)) return;
             if (!Free.TryGetValue(array.Length, out var list)) Free[array.Length] = list = [];
             else if (list.Count == 0) emptyBuckets--;

@@ -61,15 +61,11 @@ internal sealed partial class ReplayBuffers
     /// <summary>Whether op number <paramref name="index"/> is a several-output call that reads buffers and keeps none of them (see <see cref="AfterReader"/>).</summary>
     public bool ReadsBuffers(int index) => _ops[index].ReadsOnly && _ops[index].InputSlots is not null;
 
-    /// <summary>The bytes of the buffers the plan makes that the buffer pool would serve.</summary>
-    long PooledBytes()
+    /// <summary>The bytes of the buffers the plan makes.</summary>
+    long Bytes()
     {
         long bytes = 0;
-        foreach (var v in _slotLayout)
-        {
-            long size = (long)v.Shape.NumElements * v.DType.ElementSize();
-            if (size >= BufferPool.MinBytes) bytes += size;
-        }
+        foreach (var v in _slotLayout) bytes += (long)v.Shape.NumElements * v.DType.ElementSize();
         return bytes;
     }
 

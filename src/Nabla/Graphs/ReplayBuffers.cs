@@ -94,7 +94,7 @@ internal sealed partial class ReplayBuffers
             plan._copies = copies;
             // Many megabytes kept for good: let them be the arrays the tracing call's temporaries leave (found dead
             // by a collection now), not new ones beside those (compiled_peak_memory, bench/README.md).
-            if (plan.PooledBytes() >= BufferPool.LimitBytes / 8) BufferPool.Reclaim();
+            Backend.ReclaimBeforeKeeping(plan.Bytes());
         }
         return plan;
     }
@@ -151,7 +151,7 @@ internal sealed partial class ReplayBuffers
         {
             _generation++;
             _made = step.OutputSlot;
-            using (BufferPool.ForKeeps()) buffer = _slots[_made] = Backend.For(_slotLayout[_made].Device).Empty(_slotLayout[_made].DType, _slotLayout[_made].Shape);
+            buffer = _slots[_made] = Backend.For(_slotLayout[_made].Device).EmptyForKeeps(_slotLayout[_made].DType, _slotLayout[_made].Shape);
         }
         if (step.ViewShape is not { } shape) return buffer;
         if (_views[index] is { } view && ReferenceEquals(view.Storage, buffer.Storage)) return view;

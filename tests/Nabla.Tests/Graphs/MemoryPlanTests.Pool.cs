@@ -21,7 +21,7 @@ public class MemoryPlanPoolTests
         try
         {
             BufferPool.LimitBytes = limit;
-            BufferPool.ForgetLargest();
+            BufferPool.Reclaim();   // forgets the largest array and starts counting handouts from zero
             body();
         }
         finally
@@ -53,10 +53,13 @@ public class MemoryPlanPoolTests
         {
             BufferPool.NoteHandout(2 * MiB);   // limit 16 MiB: a collection after 8 MiB handed out
             Assert.Equal(16L * MiB, BufferPool.EffectiveLimit);
-            for (int i = 0; i < 8; i++) BufferPool.NoteHandout(MiB);   // cycle 1 ends: its largest was 2 MiB
+            for (int i = 0; i < 8; i++) BufferPool.NoteHandout(MiB);   // cycle 1 ends at 8 MiB (its largest 2 MiB); cycle 2 starts with 1 MiB
             Assert.Equal(16L * MiB, BufferPool.EffectiveLimit);
-            for (int i = 0; i < 8 * 16 && BufferPool.EffectiveLimit > MiB; i++) BufferPool.NoteHandout(64 * 1024);   // cycle 2: nothing above 64 KB
+            // 64 KB handouts: cycle 2 ends (largest 1 MiB: limit 8 MiB), then cycle 3 (largest 64 KB: back to the 1 MiB floor).
+            int calls = 0;
+            while (BufferPool.EffectiveLimit > MiB && calls < 1000) { BufferPool.NoteHandout(64 * 1024); calls++; }
             Assert.Equal(MiB, BufferPool.EffectiveLimit);
+            Assert.Equal(96 + 64, calls);   // 6 MiB to end cycle 2 (limit 16), 4 MiB to end cycle 3 (limit 8)
         });
     }
 
