@@ -23,8 +23,11 @@ internal enum ReplayRecording
 /// itself: its readers are the value's readers, so the buffer lives until the last of them and stays pooled;
 /// a view that leaves the call, or is read by anything else, keeps the value out of the plan. The new value of
 /// an in-place assignment that records nothing (an optimizer's update) may have a buffer too: the write copies
-/// it. Values whose lifetimes do not overlap share a buffer (same shape, dtype and device), freed after their
-/// last reader. A view or alias of a buffer the plan did not foresee (a kernel that returns its input) may
+/// it. Values whose lifetimes do not overlap share a buffer (same element count, dtype and device; an op
+/// whose value has another shape than the buffer writes into a view of it, made once), freed after their last
+/// reader. A call with several outputs that records nothing (max pooling) only reads its inputs, which may be
+/// buffers; an op planned as a view that copies in a replay (a reshape of a strided value) gets a buffer of its own
+/// when the plan is built again. A view or alias of a buffer the plan did not foresee (a kernel that returns its input) may
 /// outlive that plan: the buffer then leaves the pool (<see cref="AfterOp"/>), and a later value that was to
 /// share it gets a new one. The graph holds its buffers between calls: as much memory as the pooled values
 /// alive at once.
