@@ -1,4 +1,4 @@
-using Nabla.Backends;
+using Nabla.Primitives;
 
 namespace Nabla.Graphs;
 
@@ -76,5 +76,25 @@ internal sealed partial class ReplayBuffers
     /// </summary>
     static bool ReadsOnly(GraphOp op, ReplayRecording recording) =>
         op.Kind == GraphOpKind.Call && op.Outputs.Length > 1 && op.Op!.OutputCount == op.Outputs.Length && !HasViewForm(op.Op.GetType()) &&
+        !(recording == ReplayRecording.PerOp && op.GradEnabled && op.RecordsForCaller);
+
+    /// <summary>
+    /// Whether <paramref name="op"/> may return a view of its first input: an alias, or a primitive with a view
+    /// form (<see cref="Primitive.TryView"/>: reshape, permute, expand, slice, ...).
+    /// </summary>
+    static bool MayView(GraphOp op) =>
+        op.Kind == GraphOpKind.Alias || op.Kind == GraphOpKind.Call && op.Outputs.Length == 1 && op.Op is { } p && HasViewForm(p.GetType());
+
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, bool> ViewForms = new();
+
+    static bool HasViewForm(Type type) => ViewForms.GetOrAdd(type, static t =>
+        t.GetMethod(nameof(Primitive.TryView), [typeof(Tensor[])])!.DeclaringType != typeof(Primitive));
+
+    /// <summary>
+    /// Whether a quiet replay of this kind runs <paramref name="op"/> straight to its kernel with nothing kept
+    /// (the condition of Replay's quiet path): a one-output primitive call that records no node.
+    /// </summary>
+    static bool Quiet(GraphOp op, ReplayRecording recording) =>
+        op.Kind == GraphOpKind.Call && op.Outputs.Length == 1 && op.Op!.OutputCount == 1 &&
         !(recording == ReplayRecording.PerOp && op.GradEnabled && op.RecordsForCaller);
 }
