@@ -87,6 +87,21 @@ internal abstract class Backend(Device device)
     /// <summary>A fresh contiguous tensor on this backend.</summary>
     public Tensor Empty(DType dtype, Shape shape, bool zeroed = false) => new(Allocate(dtype, shape.NumElements, zeroed), shape);
 
+    /// <summary>A fresh contiguous tensor kept for good (a compiled graph's buffer): not paced as the pool's handouts (<see cref="BufferPool.ForKeeps"/>).</summary>
+    public Tensor EmptyForKeeps(DType dtype, Shape shape)
+    {
+        using (BufferPool.ForKeeps()) return Empty(dtype, shape);
+    }
+
+    /// <summary>
+    /// Before <paramref name="bytes"/> are rented for keeps: when that is many megabytes (an eighth of the pool's
+    /// limit), brings dead storages' arrays back to the pool first (<see cref="BufferPool.Reclaim"/>).
+    /// </summary>
+    public static void ReclaimBeforeKeeping(long bytes)
+    {
+        if (bytes >= BufferPool.LimitBytes / 8) BufferPool.Reclaim();
+    }
+
     /// <summary>The backend of a device (one instance each).</summary>
     public static Backend For(Device device) =>
         device.Equals(Device.Cpu) ? Cpu.CpuBackend.Instance

@@ -56,26 +56,70 @@ internal static class BufferPool
     /// </summary>
     internal static void NoteHandout(long bytes)
     {
+        if (_keeping) return;
         if (bytes > Volatile.Read(ref largest)) Volatile.Write(ref largest, bytes);
         if (Interlocked.Add(ref handedOut, bytes) < EffectiveLimit / 2) return;
         Interlocked.Exchange(ref handedOut, 0);
+        // The largest array of the cycle that ends here and of the one before: a size the program stopped asking
+        // for (a compiled function's replays keep their own buffers) stops raising the limit after two cycles.
+        Volatile.Write(ref largestBefore, Interlocked.Exchange(ref largest, 0));
         GC.Collect();
     }
 
-    static long largest;
+    /// <summary>
+    /// Collects now and waits for the dead storages' arrays to come back: before something that will hold many
+    /// pooled-size arrays for good (a compiled graph's kept buffers, made on its first replay) takes them, so
+    /// it takes the arrays of what just died (the tracing call's temporaries) instead of new ones beside them.
+    /// </summary>
+    internal static void Reclaim()
+    {
+        if (!Enabled) return;
+        Interlocked.Exchange(ref handedOut, 0);
+        ForgetLargest();   // what was in use before the buffers took over sets no limit from now on
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+    }
+
+    [ThreadStatic] static bool _keeping;
+
+    /// <summary>
+    /// While open, arrays this thread rents are kept for good (a compiled graph's buffers): they are not handouts,
+    /// so they neither bring the next collection closer nor raise <see cref="EffectiveLimit"/>, which pace the
+    /// arrays that come and go.
+    /// </summary>
+    internal static KeepScope ForKeeps()
+    {
+        bool outer = _keeping;
+        _keeping = true;
+        return new KeepScope(outer);
+    }
+
+    /// <summary>The scope of <see cref="ForKeeps"/>.</summary>
+    internal readonly struct KeepScope(bool outer) : IDisposable
+    {
+        public void Dispose() => _keeping = outer;
+    }
+
+    static long largest, largestBefore;
     internal static readonly long MemoryCap = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4;
 
     /// <summary>Forgets the largest array seen (tests that set a small <see cref="LimitBytes"/>).</summary>
-    internal static void ForgetLargest() => Volatile.Write(ref largest, 0);
+    internal static void ForgetLargest()
+    {
+        Volatile.Write(ref largest, 0);
+        Volatile.Write(ref largestBefore, 0);
+    }
 
     /// <summary>
-    /// <see cref="LimitBytes"/>, raised to eight times the largest pooled array seen (at most a quarter
-    /// of the machine's memory). A collection runs after half of it is handed out, so this keeps several
+    /// <see cref="LimitBytes"/>, raised to eight times the largest pooled array handed out in this cycle or
+    /// the one before (at most a quarter of the machine's memory; a cycle ends with a collection of
+    /// <see cref="NoteHandout"/>). A collection runs after half of it is handed out, so this keeps several
     /// of the largest tensors per collection: a loop over a few 40 MB tensors (the eager elementwise
     /// benchmark) keeps them all instead of evicting what the next step reuses, and the CNN training
     /// step (14 MB im2col buffers) needs fewer collections (bench/README.md, "Memory pool").
     /// </summary>
-    public static long EffectiveLimit => Math.Max(LimitBytes, Math.Min(8 * Volatile.Read(ref largest), MemoryCap));
+    public static long EffectiveLimit =>
+        Math.Max(LimitBytes, Math.Min(8 * Math.Max(Volatile.Read(ref largest), Volatile.Read(ref largestBefore)), MemoryCap));
 
     /// <summary>Adds an entry, evicting the oldest ones while the limit would be exceeded (caller holds <see cref="Gate"/>).</summary>
     internal static bool Admit(PoolEntry entry)

@@ -33,7 +33,7 @@ internal static partial class Replay
         else batch.Close();
         var y = Dispatch.CallUnobserved(op.Rebuild is { } make ? make() : op.Op!, inputs, ref op.Kernel, into);
         if (target >= 0 && !ReferenceEquals(y, into)) buffers!.DropWriteTarget(index);
-        buffers?.AfterOp(index, y, target >= 0 ? null : into);
+        buffers?.AfterOp(index, y, target >= 0 ? null : into, inputs.Length > 0 ? inputs[0] : y);
         env[op.Outputs[0]] = y;
         if (reuseInputs && !keep)
             for (int i = 0; i < inputs.Length; i++) inputs[i] = null!;   // the graph must not keep this call's tensors alive

@@ -139,6 +139,7 @@ internal static partial class Replay
                     else if (records || !GradMode.Enabled) RunOp(op, env);
                     else
                         using (Autograd.NoGrad()) RunOp(op, env);
+                    if (buffers is not null && buffers.ReadsBuffers(index)) buffers.AfterReader(index, op.Outputs, env);
                 }
                 catch (Exception e) when (NamesNoSite(op, e)) { throw ReplayError(op, e); }
             }

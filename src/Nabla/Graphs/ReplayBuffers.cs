@@ -23,13 +23,16 @@ internal enum ReplayRecording
 /// itself: its readers are the value's readers, so the buffer lives until the last of them and stays pooled;
 /// a view that leaves the call, or is read by anything else, keeps the value out of the plan. The new value of
 /// an in-place assignment that records nothing (an optimizer's update) may have a buffer too: the write copies
-/// it. Values whose lifetimes do not overlap share a buffer (same shape, dtype and device), freed after their
-/// last reader. A view or alias of a buffer the plan did not foresee (a kernel that returns its input) may
+/// it. Values whose lifetimes do not overlap share a buffer (same element count, dtype and device; an op
+/// whose value has another shape than the buffer writes into a view of it, made once), freed after their last
+/// reader. A call with several outputs that records nothing (max pooling) only reads its inputs, which may be
+/// buffers; an op planned as a view that copies in a replay (a reshape of a strided value) gets a buffer of its own
+/// when the plan is built again. A view or alias of a buffer the plan did not foresee (a kernel that returns its input) may
 /// outlive that plan: the buffer then leaves the pool (<see cref="AfterOp"/>), and a later value that was to
 /// share it gets a new one. The graph holds its buffers between calls: as much memory as the pooled values
 /// alive at once.
 /// </summary>
-internal sealed class ReplayBuffers
+internal sealed partial class ReplayBuffers
 {
     /// <summary>What the plan says of one op.</summary>
     struct OpPlan
@@ -40,11 +43,15 @@ internal sealed class ReplayBuffers
         public bool StableInputs;   // every input is a buffer or a capture: its filled input array stays right
         public bool PlannedView;    // a view of a buffer whose every use the plan counted in the buffer's lifetime
         public int WriteTarget;     // the value an assignment right after writes this op's value into (see WriteTargetOf), or -1
+        public bool ReadsOnly;      // a several-output call that records nothing: it reads its inputs' buffers and keeps nothing
+        public Shape? ViewShape;    // the output's shape where it differs from its buffer's (same element count): a view of the buffer
+        public bool AssumedView;    // planned as a view of its first input (see NoteCopies)
     }
 
     readonly OpPlan[] _ops;
     readonly GraphValue[] _slotLayout;
     readonly Tensor?[] _slots;
+    readonly Tensor?[] _views;   // per op with a ViewShape: its view of the buffer, made once per buffer
     readonly int _valueCount;
     // Goes up whenever a buffer is made or leaves the pool, or an op's value is not its buffer: input arrays
     // filled before hold other tensors than a fill would now.
@@ -56,6 +63,7 @@ internal sealed class ReplayBuffers
         _ops = ops;
         _slotLayout = slotLayout;
         _slots = new Tensor?[slotLayout.Length];
+        _views = new Tensor?[ops.Length];
         _valueCount = valueCount;
         PooledValues = pooledValues;
     }
@@ -81,7 +89,16 @@ internal sealed class ReplayBuffers
         var plans = graph.BufferPlans ??= new ReplayBuffers?[3];
         ref var plan = ref plans[(int)recording];
         // NB: a pass that rewrites the graph after it replayed makes the plan stale; it is then made again.
-        if (plan is null || plan._ops.Length != graph.Ops.Count || plan._valueCount != graph.Values.Count) plan = Build(graph, recording);
+        if (plan is null || plan._stale || plan._ops.Length != graph.Ops.Count || plan._valueCount != graph.Values.Count)
+        {
+            var copies = plan?._ops.Length == graph.Ops.Count ? plan._copies : null;
+            if (plan is not null) Release(graph, plan);
+            plan = Build(graph, recording, copies);
+            plan._copies = copies;
+            // Many megabytes kept for good: let them be the arrays the tracing call's temporaries leave (found dead
+            // by a collection now), not new ones beside those (compiled_peak_memory, bench/README.md).
+            Backend.ReclaimBeforeKeeping(plan.Bytes());
+        }
         return plan;
     }
 
@@ -105,7 +122,7 @@ internal sealed class ReplayBuffers
         if (!step.StableInputs) return false;
         if (step.InputSlots is { } slots)
             for (int i = 0; i < slots.Length; i++)
-                if (slots[i] >= 0 && !ReferenceEquals(inputs[i], _slots[slots[i]])) return false;
+                if (slots[i] >= 0 && !ReferenceEquals(inputs[i].Storage, _slots[slots[i]]?.Storage)) return false;
         op.InputsKeptBy = this;
         op.InputsKeptAt = _generation;
         return true;
@@ -133,10 +150,16 @@ internal sealed class ReplayBuffers
             GiveUpSlot(ref step);   // its kernel (known from an earlier run) has no into-form
             return null;
         }
-        if (_slots[step.OutputSlot] is { } buffer) return buffer;
-        _generation++;
-        _made = step.OutputSlot;
-        return _slots[_made] = Backend.For(_slotLayout[_made].Device).Empty(_slotLayout[_made].DType, _slotLayout[_made].Shape);
+        if (_slots[step.OutputSlot] is not { } buffer)
+        {
+            _generation++;
+            _made = step.OutputSlot;
+            buffer = _slots[_made] = Backend.For(_slotLayout[_made].Device).EmptyForKeeps(_slotLayout[_made].DType, _slotLayout[_made].Shape);
+        }
+        if (step.ViewShape is not { } shape) return buffer;
+        if (_views[index] is { } view && ReferenceEquals(view.Storage, buffer.Storage)) return view;
+        _generation++;   // a new tensor for this value: input arrays kept with the old one must be filled again
+        return _views[index] = buffer.View(shape, Shape.ContiguousStrides(shape.Span), 0);
     }
 
     /// <summary>
@@ -145,10 +168,11 @@ internal sealed class ReplayBuffers
     /// shares memory with a buffer the op read (a view, a kernel that returned its input), that buffer leaves
     /// the pool, since the result may outlive the plan.
     /// </summary>
-    public void AfterOp(int index, Tensor result, Tensor? into)
+    public void AfterOp(int index, Tensor result, Tensor? into, Tensor source)
     {
         if (ReferenceEquals(result, into)) return;
         ref var step = ref _ops[index];
+        if (step.AssumedView) NoteCopies(index, result, source);
         if (into is not null)
         {
             GiveUpSlot(ref step);
@@ -170,7 +194,7 @@ internal sealed class ReplayBuffers
         _generation++;
     }
 
-    static ReplayBuffers Build(TracedGraph graph, ReplayRecording recording)
+    static ReplayBuffers Build(TracedGraph graph, ReplayRecording recording, bool[]? copies)
     {
         var ops = graph.Ops;
         int valueCount = graph.Values.Count;
@@ -186,15 +210,17 @@ internal sealed class ReplayBuffers
         {
             var op = ops[i];
             plan[i].Quiet = Quiet(op, recording);
-            if ((isView[i] = MayView(op) && op.Inputs.Length > 0 && (plan[i].Quiet || op.Kind == GraphOpKind.Alias))) root[op.Outputs[0]] = root[op.Inputs[0]];
+            plan[i].ReadsOnly = ReadsOnly(op, recording);
+            if ((isView[i] = MayView(op) && copies?[i] != true && op.Inputs.Length > 0 && (plan[i].Quiet || op.Kind == GraphOpKind.Alias))) root[op.Outputs[0]] = root[op.Inputs[0]];
             else if (plan[i].Quiet) pooled[op.Outputs[0]] = true;
+            plan[i].AssumedView = isView[i] && plan[i].Quiet;
         }
         for (int i = 0; i < ops.Count; i++)
             for (int k = 0; k < ops[i].Inputs.Length; k++)
             {
                 int id = ops[i].Inputs[k];
                 lastUse[root[id]] = i;
-                if (!plan[i].Quiet && !isView[i] && !CopiesFrom(ops[i], k, recording)) pooled[root[id]] = false;
+                if (!plan[i].Quiet && !isView[i] && !plan[i].ReadsOnly && !CopiesFrom(ops[i], k, recording)) pooled[root[id]] = false;
             }
         foreach (int id in graph.Outputs) pooled[root[id]] = false;
         if (recording == ReplayRecording.Joint && graph.Backward is { } backward)
@@ -207,7 +233,7 @@ internal sealed class ReplayBuffers
 
         var slotOf = new int[valueCount];
         var layouts = new List<GraphValue>();
-        var free = new Dictionary<(Shape, DType, Device), Stack<int>>();
+        var free = new Dictionary<(int, DType, Device), Stack<int>>();
         var freedAt = new List<int>();
         int pooledCount = 0;
         for (int i = 0; i < ops.Count; i++)
@@ -219,6 +245,7 @@ internal sealed class ReplayBuffers
             {
                 var value = graph.Values[op.Outputs[0]];
                 step.OutputSlot = slotOf[value.Id] = free.TryGetValue(Key(value), out var stack) && stack.Count > 0 ? stack.Pop() : NewSlot(value);
+                if (!layouts[step.OutputSlot].Shape.Equals(value.Shape)) step.ViewShape = value.Shape;
                 pooledCount++;
             }
             step.StableInputs = step.Quiet;
@@ -254,7 +281,8 @@ internal sealed class ReplayBuffers
         }
         return new ReplayBuffers(plan, [.. layouts], valueCount, pooledCount);
 
-        static (Shape, DType, Device) Key(GraphValue v) => (v.Shape, v.DType, v.Device);
+        // Values of one element count share a buffer whatever their shapes: each op writes into a view of it shaped as its value.
+        static (int, DType, Device) Key(GraphValue v) => (v.Shape.NumElements, v.DType, v.Device);
 
         static int[] NoSlots(int n)
         {
@@ -290,24 +318,4 @@ internal sealed class ReplayBuffers
     /// </summary>
     static bool CopiesFrom(GraphOp op, int k, ReplayRecording recording) =>
         k == 1 && op.Kind == GraphOpKind.Write && op.Op is Nabla.Primitives.Write.Assign && (recording != ReplayRecording.PerOp || !op.GradEnabled);
-
-    /// <summary>
-    /// Whether <paramref name="op"/> may return a view of its first input: an alias, or a primitive with a view
-    /// form (<see cref="Primitive.TryView"/>: reshape, permute, expand, slice, ...).
-    /// </summary>
-    static bool MayView(GraphOp op) =>
-        op.Kind == GraphOpKind.Alias || op.Kind == GraphOpKind.Call && op.Outputs.Length == 1 && op.Op is { } p && HasViewForm(p.GetType());
-
-    static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, bool> ViewForms = new();
-
-    static bool HasViewForm(Type type) => ViewForms.GetOrAdd(type, static t =>
-        t.GetMethod(nameof(Primitive.TryView), [typeof(Tensor[])])!.DeclaringType != typeof(Primitive));
-
-    /// <summary>
-    /// Whether a quiet replay of this kind runs <paramref name="op"/> straight to its kernel with nothing kept
-    /// (the condition of Replay's quiet path): a one-output primitive call that records no node.
-    /// </summary>
-    static bool Quiet(GraphOp op, ReplayRecording recording) =>
-        op.Kind == GraphOpKind.Call && op.Outputs.Length == 1 && op.Op!.OutputCount == 1 &&
-        !(recording == ReplayRecording.PerOp && op.GradEnabled && op.RecordsForCaller);
 }

@@ -10,7 +10,7 @@ internal static class IndexKernels
 {
     public static void Register(KernelTable table)
     {
-        table.Add<Gather>(KernelDTypes.All, GatherKernel.Run);
-        table.Add<ScatterAdd>(KernelDTypes.Numeric, ScatterAddKernel.Run);
+        table.Add<Gather>(KernelDTypes.All, GatherKernel.Run, GatherKernel.RunInto);
+        table.Add<ScatterAdd>(KernelDTypes.Numeric, ScatterAddKernel.Run, ScatterAddKernel.RunInto);
     }
 }

@@ -11,8 +11,30 @@ internal static class ScatterAddKernel
 {
     public static Tensor Run(ScatterAdd op, Tensor[] x)
     {
-        var (input, index, src) = (x[0], x[1], x[2]);
-        var y = CopyKernel.Contiguous(input);
+        var y = CopyKernel.Contiguous(x[0]);
+        Add(op, x, y);
+        return y;
+    }
+
+    /// <summary>The same scatter-add written into <paramref name="y"/> (x[0] copied in first; see <see cref="KernelEntry.Into"/>); false when y does not fit.</summary>
+    public static bool RunInto(ScatterAdd op, Tensor[] x, Tensor y)
+    {
+        if (!IntoOutput.Fits(y, x[0].DType, x[0].Shape.Span, x)) return false;
+        switch (y.DType)
+        {
+            case DType.Float32: CopyKernel.CopyView<float>(x[0], y); break;
+            case DType.Float64: CopyKernel.CopyView<double>(x[0], y); break;
+            case DType.Int32: CopyKernel.CopyView<int>(x[0], y); break;
+            case DType.Int64: CopyKernel.CopyView<long>(x[0], y); break;
+            default: return false;
+        }
+        Add(op, x, y);
+        return true;
+    }
+
+    static void Add(ScatterAdd op, Tensor[] x, Tensor y)
+    {
+        var (index, src) = (x[1], x[2]);
         var values = IndexOffsets.Values(index);
         var dstOffsets = IndexOffsets.Of(y, op.Dim, index.Shape, values);
         var window = Tensor.Window(src, index.Shape.ToArray());
@@ -24,7 +46,6 @@ internal static class ScatterAddKernel
             case DType.Int64: Run<long>(window, dstOffsets, y); break;
             default: throw new NotSupportedException($"scatter_add: no kernel for {y.DType.TorchName()}");
         }
-        return y;
     }
 
     static void Run<T>(Tensor src, int[] dstOffsets, Tensor y) where T : unmanaged, System.Numerics.INumber<T>

@@ -12,32 +12,62 @@ internal static partial class Im2ColKernel
 {
     public static Tensor RunUnfold(Unfold op, Tensor x)
     {
-        var g = op.Geometry;
         var input = CopyKernel.AsContiguous(x);
+        var y = CpuTensor.Empty(input.DType, new Shape(op.Geometry.ColumnShape(input.Shape[0])));
+        Unfold(op.Geometry, input, y);
+        return y;
+    }
+
+    /// <summary>The same unfold written into <paramref name="y"/> (see <see cref="KernelEntry.Into"/>); false when y does not fit.</summary>
+    public static bool RunUnfoldInto(Unfold op, Tensor x, Tensor y)
+    {
+        var g = op.Geometry;
+        int batch = x.Shape[0];
+        ReadOnlySpan<int> shape = g.RowsOuter ? [g.Rows, batch, g.L] : [batch, g.Rows, g.L];
+        if (!IntoOutput.Fits(y, x.DType, shape, x)) return false;
+        Unfold(g, CopyKernel.AsContiguous(x), y);
+        return true;
+    }
+
+    static void Unfold(Im2Col g, Tensor input, Tensor y)
+    {
         int batch = input.Shape[0];
-        var y = CpuTensor.Empty(input.DType, new Shape(g.ColumnShape(batch)));
         switch (input.DType)
         {
             case DType.Float32: Unfold(g, input.Data<float>(), input.Offset, y.Data<float>(), batch); break;
             case DType.Float64: Unfold(g, input.Data<double>(), input.Offset, y.Data<double>(), batch); break;
             default: throw new NotSupportedException($"unfold: no kernel for {input.DType.TorchName()}");
         }
-        return y;
     }
 
     public static Tensor RunFold(Fold op, Tensor x)
     {
-        var g = op.Geometry;
         var cols = CopyKernel.AsContiguous(x);
+        var y = CpuTensor.Empty(cols.DType, new Shape(op.Geometry.ImageShape(op.Geometry.ColumnBatch(cols.Shape))), zeroed: true);
+        Fold(op.Geometry, cols, y);
+        return y;
+    }
+
+    /// <summary>The same fold written into <paramref name="y"/> (cleared first; see <see cref="KernelEntry.Into"/>); false when y does not fit.</summary>
+    public static bool RunFoldInto(Fold op, Tensor x, Tensor y)
+    {
+        var g = op.Geometry;
+        if (!IntoOutput.Fits(y, x.DType, [g.ColumnBatch(x.Shape), g.C, g.H, g.W], x)) return false;
+        if (y.DType == DType.Float32) y.ContiguousSpan<float>().Clear();
+        else if (y.DType == DType.Float64) y.ContiguousSpan<double>().Clear();
+        Fold(g, CopyKernel.AsContiguous(x), y);
+        return true;
+    }
+
+    static void Fold(Im2Col g, Tensor cols, Tensor y)
+    {
         int batch = g.ColumnBatch(cols.Shape);
-        var y = CpuTensor.Empty(cols.DType, new Shape(g.ImageShape(batch)), zeroed: true);
         switch (cols.DType)
         {
             case DType.Float32: Fold(g, cols.Data<float>(), cols.Offset, y.Data<float>(), batch); break;
             case DType.Float64: Fold(g, cols.Data<double>(), cols.Offset, y.Data<double>(), batch); break;
             default: throw new NotSupportedException($"fold: no kernel for {cols.DType.TorchName()}");
         }
-        return y;
     }
 
     /// <summary>Output columns ow whose input column ow·Sw - Pw + j·Dw lies inside [0, W): [lo, hi).</summary>

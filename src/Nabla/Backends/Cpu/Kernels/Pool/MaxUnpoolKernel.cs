@@ -12,19 +12,37 @@ internal static class MaxUnpoolKernel
 {
     public static Tensor Run(MaxUnpool op, Tensor x, Tensor positions)
     {
+        // Each plane is cleared by the thread that scatters into it (in parallel); with no positions
+        // there is nothing to scatter and the output is zeroed here.
+        var y = CpuTensor.Empty(x.DType, new Shape([x.Shape[0], x.Shape[1], op.PlaneSize]), zeroed: x.Shape[2] == 0);
+        Run(op, x, positions, y);
+        return y;
+    }
+
+    /// <summary>The same unpooling written into <paramref name="y"/> (see <see cref="KernelEntry.Into"/>); false when y does not fit.</summary>
+    public static bool RunInto(MaxUnpool op, Tensor x, Tensor positions, Tensor y)
+    {
+        if (!IntoOutput.Fits(y, x.DType, [x.Shape[0], x.Shape[1], op.PlaneSize], x, positions)) return false;
+        if (x.Shape[2] == 0)
+        {
+            if (y.DType == DType.Float32) y.ContiguousSpan<float>().Clear();
+            else if (y.DType == DType.Float64) y.ContiguousSpan<double>().Clear();
+        }
+        Run(op, x, positions, y);
+        return true;
+    }
+
+    static void Run(MaxUnpool op, Tensor x, Tensor positions, Tensor y)
+    {
         var src = CopyKernel.AsContiguous(x);
         var index = CopyKernel.AsContiguous(positions);
         int n = src.Shape[0], c = src.Shape[1];
-        // Each plane is cleared by the thread that scatters into it (in parallel); with no positions
-        // there is nothing to scatter and the output is zeroed here.
-        var y = CpuTensor.Empty(src.DType, new Shape([n, c, op.PlaneSize]), zeroed: src.Shape[2] == 0);
         switch (src.DType)
         {
             case DType.Float32: Run(index, op.PlaneSize, src.Data<float>(), src.Offset, y.Data<float>(), n * c, src.Shape[2]); break;
             case DType.Float64: Run(index, op.PlaneSize, src.Data<double>(), src.Offset, y.Data<double>(), n * c, src.Shape[2]); break;
             default: throw new NotSupportedException($"max_unpool: no kernel for {src.DType.TorchName()}");
         }
-        return y;
     }
 
     static void Run<T>(Tensor index, int planeSize, T[] x, int offset, T[] y, int planes, int l) where T : unmanaged, INumber<T>

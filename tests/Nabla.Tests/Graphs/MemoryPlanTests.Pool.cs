@@ -1,0 +1,80 @@
+using Nabla.Backends;
+using Nabla.Tests.Autodiff;
+using static Nabla.Tests.Backends.PoolProbe;
+
+namespace Nabla.Tests.Graphs;
+
+/// <summary>
+/// How the buffer pool paces itself beside a compiled graph's kept buffers: arrays rented for keeps (a plan's
+/// buffers) neither raise the pool's limit nor bring a collection closer; the limit follows the largest array of
+/// the last two cycles, not the largest ever; <see cref="BufferPool.Reclaim"/> brings dead storages' arrays back at
+/// once, so the next rent of that length is served from the pool. Runs alone: it forces collections.
+/// </summary>
+[Collection(nameof(MemoryCollection))]
+public class MemoryPlanPoolTests
+{
+    const int MiB = 1 << 20;
+
+    static void WithLimit(long limit, Action body)
+    {
+        long before = BufferPool.LimitBytes;
+        try
+        {
+            BufferPool.LimitBytes = limit;
+            BufferPool.Reclaim();   // forgets the largest array and starts counting handouts from zero
+            body();
+        }
+        finally
+        {
+            BufferPool.LimitBytes = before;
+            BufferPool.ForgetLargest();
+        }
+    }
+
+    [Fact]
+    public void ArraysRentedForKeepsDoNotRaiseTheLimit()
+    {
+        WithLimit(MiB, () =>
+        {
+            Tensor kept;
+            using (BufferPool.ForKeeps()) kept = Tensor.Zeros(MiB / 2);   // 2 MiB
+            Assert.Equal(MiB, BufferPool.EffectiveLimit);
+            var churn = Tensor.Zeros(MiB / 2);
+            Assert.Equal(Math.Min(16L * MiB, BufferPool.MemoryCap), BufferPool.EffectiveLimit);   // eight times the largest handout
+            GC.KeepAlive(kept);
+            GC.KeepAlive(churn);
+        });
+    }
+
+    [Fact]
+    public void TheLimitForgetsALargeArrayAfterTwoCyclesWithoutOne()
+    {
+        WithLimit(MiB, () =>
+        {
+            BufferPool.NoteHandout(2 * MiB);   // limit 16 MiB: a collection after 8 MiB handed out
+            Assert.Equal(16L * MiB, BufferPool.EffectiveLimit);
+            for (int i = 0; i < 8; i++) BufferPool.NoteHandout(MiB);   // cycle 1 ends at 8 MiB (its largest 2 MiB); cycle 2 starts with 1 MiB
+            Assert.Equal(16L * MiB, BufferPool.EffectiveLimit);
+            // 64 KB handouts: cycle 2 ends (largest 1 MiB: limit 8 MiB), then cycle 3 (largest 64 KB: back to the 1 MiB floor).
+            int calls = 0;
+            while (BufferPool.EffectiveLimit > MiB && calls < 1000) { BufferPool.NoteHandout(64 * 1024); calls++; }
+            Assert.Equal(MiB, BufferPool.EffectiveLimit);
+            Assert.Equal(96 + 64, calls);   // 6 MiB to end cycle 2 (limit 16), 4 MiB to end cycle 3 (limit 8)
+        });
+    }
+
+    [Fact]
+    public void ReclaimServesTheNextRentFromWhatJustDied()
+    {
+        WithLimit(64L * MiB, () =>
+        {
+            const int length = 300_007;   // a length no other test uses
+            DropFilledTensor(length, 1);
+            long hits = BufferPool.Hits;
+            BufferPool.Reclaim();
+            var t = Tensor.Zeros(length);
+            Assert.Equal(hits + 1, BufferPool.Hits);
+            GC.KeepAlive(t);
+        });
+    }
+}
