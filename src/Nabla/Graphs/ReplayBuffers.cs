@@ -40,6 +40,7 @@ internal sealed class ReplayBuffers
         public bool StableInputs;   // every input is a buffer or a capture: its filled input array stays right
         public bool PlannedView;    // a view of a buffer whose every use the plan counted in the buffer's lifetime
         public int WriteTarget;     // the value an assignment right after writes this op's value into (see WriteTargetOf), or -1
+        public int[]? WriteTargets; // per output of a several-output fused op: as WriteTarget (see WriteTargetsOf)
     }
 
     readonly OpPlan[] _ops;
@@ -121,6 +122,15 @@ internal sealed class ReplayBuffers
 
     /// <summary>After the kernel did not write into the write target (a layout it does not take): ask no more.</summary>
     public void DropWriteTarget(int index) => _ops[index].WriteTarget = -1;
+
+    /// <summary>
+    /// <see cref="WriteTargetOf"/> for a fused program with several outputs (null: none): per output, the destination of
+    /// the assignment among those right after it that is its value's only reader, or -1.
+    /// </summary>
+    public int[]? WriteTargetsOf(int index) => _ops[index].WriteTargets;
+
+    /// <summary>After the kernel did not take the write targets (a layout or overlap it refuses): ask no more.</summary>
+    public void DropWriteTargets(int index) => _ops[index].WriteTargets = null;
 
     /// <summary>The buffer op number <paramref name="index"/> may write its output into, or null.</summary>
     public Tensor? Into(int index, GraphOp op)
@@ -251,6 +261,7 @@ internal sealed class ReplayBuffers
                 graph.Values[assign.Inputs[0]] is var target && graph.Values[ops[i].Outputs[0]] is var value &&
                 target.DType == value.DType && target.Device == value.Device && target.Shape.Equals(value.Shape))
                 plan[i].WriteTarget = assign.Inputs[0];
+            plan[i].WriteTargets = ManyWriteTargets(graph, i, reads, recording);
         }
         return new ReplayBuffers(plan, [.. layouts], valueCount, pooledCount);
 
@@ -275,6 +286,27 @@ internal sealed class ReplayBuffers
             if (!free.TryGetValue(key, out var stack)) free[key] = stack = new Stack<int>();
             stack.Push(slotOf[id]);
         }
+    }
+
+    /// <summary>
+    /// The write targets of op <paramref name="i"/> when it is a fused program with several outputs: the assignments that
+    /// run right after it, each the only reader of one of its outputs, give that output their destination.
+    /// </summary>
+    static int[]? ManyWriteTargets(TracedGraph graph, int i, int[] reads, ReplayRecording recording)
+    {
+        var (ops, op) = (graph.Ops, graph.Ops[i]);
+        if (op is not { Kind: GraphOpKind.Call, Op: Nabla.Primitives.Elementwise.FusedElementwise { OutputCount: > 1 } }) return null;
+        int[]? targets = null;
+        for (int j = i + 1; j < ops.Count && ops[j] is { Kind: GraphOpKind.Write, Op: Nabla.Primitives.Write.Assign } assign && CopiesFrom(assign, 1, recording); j++)
+        {
+            int k = Array.IndexOf(op.Outputs, assign.Inputs[1]);
+            if (k < 0 || targets?[k] >= 0 || reads[assign.Inputs[1]] != 1 || graph.Outputs.Contains(assign.Inputs[1])) break;
+            var (target, value) = (graph.Values[assign.Inputs[0]], graph.Values[assign.Inputs[1]]);
+            if (target.DType != value.DType || target.Device != value.Device || !target.Shape.Equals(value.Shape)) break;
+            if (targets is null) Array.Fill(targets = new int[op.Outputs.Length], -1);
+            targets[k] = assign.Inputs[0];
+        }
+        return targets;
     }
 
     /// <summary>Whether op's kernel may take an input that is exactly its output's view (see <see cref="WriteTargetOf"/>).</summary>
