@@ -71,10 +71,14 @@ public class MultiOutputFusionTests
         var cf = Graph.Compile(Adam);
         var x = AdamInputs(5, DType.Float32, 1);
         AssertBitwise(Adam(x), cf.Call(x));
-        Assert.Equal("""
-            x
+        // m' and v' are returned and read by p's step: one program makes all three, reading p, g, m, v once.
+        Assert.EndsWith("""
+              %12, %22, %41 = fused_elementwise(%6, %2, %10, %1, %15, %3, %20, %25, %29, %33, %38, %0) : [5] float32, [5] float32, [5] float32
+              return %41, %12, %22
+
             """.Replace("\r", ""), PassText.Ops(cf.GraphFor(x)));
-        Assert.Contains("fuse: fused 1 group(s) of 15 ops: [mul mul add mul mul mul add div div sqrt add mul div sub] (3 outputs)", cf.Explain());
+        Assert.Equal(1, PassText.Ops(cf.GraphFor(x)).Split('\n').Count(l => l.Contains("fused_elementwise")));
+        Assert.Contains("fuse: fused 1 group(s) of 14 ops: [mul mul add mul mul mul add div div mul sqrt add div sub] (3 outputs)", cf.Explain());
     }
 
     [Fact]
@@ -84,8 +88,29 @@ public class MultiOutputFusionTests
         var x = new[] { Data(7, DType.Float64, 2), Data(7, DType.Float64, 3) };
         AssertBitwise(TwoOutputs(x), cf.Call(x));
         Assert.Equal("""
-            x
+            graph TwoOutputs(%0 args[0]: [7] float64, %1 args[1]: [7] float64)
+              %2 = mul(%0, %1) : [7] float64
+              %3 = exp(%2) : [7] float64
+              %4 = mul(%3, %0) : [7] float64
+              %5 = full() : [] float64
+              %6 = reshape(%5) : [1] float64
+              %7 = expand(%6) : [7] float64
+              %8 = sub(%4, %7) : [7] float64
+              %9 = abs(%8) : [7] float64
+              %10 = sqrt(%9) : [7] float64
+              return %10, %3
+
+            """.Replace("\r", ""), PassText.Ops(cf.TracedGraphFor(x)));
+        Assert.Equal("""
+            graph TwoOutputs(%0 args[0]: [7] float64, %1 args[1]: [7] float64)
+              %5 = full() : [] float64
+              %6 = reshape(%5) : [1] float64
+              %7 = expand(%6) : [7] float64
+              %3, %10 = fused_elementwise(%0, %1, %7) : [7] float64, [7] float64
+              return %10, %3
+
             """.Replace("\r", ""), PassText.Ops(cf.GraphFor(x)));
+        Assert.Contains("fuse: fused 1 group(s) of 6 ops: [mul exp mul sub abs sqrt] (2 outputs)", cf.Explain());
     }
 
     public static TheoryData<DType, int, bool> Cases()
@@ -119,5 +144,228 @@ public class MultiOutputFusionTests
             Assert.Contains("(4 outputs)", four.Explain());
         }
         finally { FusedKernelMode.Kind = saved; }
+    }
+
+    /// <summary>Adam's update written by hand into its state: m, v and p are assigned from the new values at the end.</summary>
+    sealed class AdamInPlace(Tensor p, Tensor m, Tensor v)
+    {
+        public Tensor P => p;
+        public Tensor M => m;
+        public Tensor V => v;
+
+        public Tensor Step(Tensor g)
+        {
+            using var noGrad = Autograd.NoGrad();
+            var updated = Adam([p, g, m, v]);
+            m.CopyFrom(updated[1]);
+            v.CopyFrom(updated[2]);
+            p.CopyFrom(updated[0]);
+            return p;
+        }
+    }
+
+    /// <summary>A trace of <paramref name="f"/> rewritten by every pass, as Graph.Compile makes it, to replay by hand.</summary>
+    static TracedGraph Optimized(Func<Tensor, Tensor> f, Tensor x)
+    {
+        var tracer = new Tracer([x], ["x"], firstTrace: true, fullGraph: false);
+        Tensor y;
+        using (Dispatch.Observe(tracer)) y = f(x);
+        var graph = tracer.Finish([y]);
+        Nabla.Graphs.Passes.PassPipeline.Run(graph, tracer.TracedTensors, GraphPasses.All, dynamicDims: false);
+        return graph;
+    }
+
+    [Theory]
+    [InlineData(1023, false)]
+    [InlineData(100_003, false)]
+    [InlineData(1023, true)]
+    public void WrittenOutputsAreComputedIntoTheirDestinations(int n, bool interpreter)
+    {
+        var saved = FusedKernelMode.Kind;
+        FusedKernelMode.Kind = interpreter ? FusedKernelKind.Interpreter : FusedKernelKind.Codegen;
+        using var noGrad = Autograd.NoGrad();   // the replays use the no-grad plan, checked below
+        try
+        {
+            var start = AdamInputs(n, DType.Float32, 40);
+            var eager = new AdamInPlace(start[0].CopyData(), start[2].CopyData(), start[3].CopyData());
+            var compiled = new AdamInPlace(start[0].CopyData(), start[2].CopyData(), start[3].CopyData());
+            var graph = Optimized(compiled.Step, Data(n, DType.Float32, 49));
+            eager.Step(Data(n, DType.Float32, 49));   // the trace ran one step on the compiled side
+            for (int call = 0; call < 4; call++)
+            {
+                var g = Data(n, DType.Float32, 50 + call);
+                Assert.Equal(Bits(eager.Step(g)), Bits(Replay.Run(graph, [g], out _)![0]));
+                Assert.Equal(Bits(eager.M), Bits(compiled.M));
+                Assert.Equal(Bits(eager.V), Bits(compiled.V));
+                Assert.Equal(Bits(eager.P), Bits(compiled.P));
+            }
+            int fusedAt = graph.Ops.FindIndex(op => op.Op is FusedElementwise { OutputCount: 3 });
+            var targets = ReplayBuffers.For(graph, ReplayRecording.None).WriteTargetsOf(fusedAt);
+            // m', v', p' each go straight into m, v, p: the kernel took all three (else the plan would have dropped them).
+            Assert.NotNull(targets);
+            Assert.All(targets, t => Assert.True(t >= 0));
+            Assert.Equal(3, targets.Distinct().Count());
+        }
+        finally { FusedKernelMode.Kind = saved; }
+    }
+
+    [Fact]
+    public void OverlappingDestinationsAreRefusedAndCopiedAsBefore()
+    {
+        // m and v are overlapping windows of one buffer: the kernel refuses to write both, the assignments copy in
+        // program order as eager code does (v's copy lands over m's last elements).
+        const int n = 300;
+        using var noGrad = Autograd.NoGrad();
+        Tensor Buffer() => Data(n + 1, DType.Float32, 60, 0, 2);
+        var (eagerBuffer, compiledBuffer) = (Buffer(), Buffer());
+        var eager = new AdamInPlace(Data(n, DType.Float32, 61), eagerBuffer.Narrow(0, 0, n), eagerBuffer.Narrow(0, 1, n));
+        var compiled = new AdamInPlace(Data(n, DType.Float32, 61), compiledBuffer.Narrow(0, 0, n), compiledBuffer.Narrow(0, 1, n));
+        var graph = Optimized(compiled.Step, Data(n, DType.Float32, 61));
+        eager.Step(Data(n, DType.Float32, 61));
+        int fusedAt = graph.Ops.FindIndex(op => op.Op is FusedElementwise { OutputCount: > 1 });
+        Assert.True(fusedAt >= 0);
+        Assert.NotNull(ReplayBuffers.For(graph, ReplayRecording.None).WriteTargetsOf(fusedAt));
+        for (int call = 0; call < 3; call++)
+        {
+            var g = Data(n, DType.Float32, 62 + call);
+            Assert.Equal(Bits(eager.Step(g)), Bits(Replay.Run(graph, [g], out _)![0]));
+            Assert.Equal(Bits(eagerBuffer), Bits(compiledBuffer));
+        }
+        Assert.Null(ReplayBuffers.For(graph, ReplayRecording.None).WriteTargetsOf(fusedAt));
+    }
+
+    [Fact]
+    public void TheKernelRefusesADestinationOverlappingAnInputThatIsNotItsView()
+    {
+        // y0 = x + 1, y1 = y0 * x; y1's destination is x shifted by one element: refused, nothing written.
+        var op = new FusedElementwise([FusedStep.Add, FusedStep.Mul], [0, 1, 2, 0], [0, 0], [0, 1]);
+        var storage = Data(9, DType.Float64, 70);
+        var x = storage.Narrow(0, 0, 8);
+        var one = Tensor.OnesLike(x);
+        var before = Bits(storage);
+        Assert.Null(FusedElementwiseKernel.IntoMany(op, [x, one], [null, storage.Narrow(0, 1, 8)]));
+        Assert.Equal(before, Bits(storage));
+        // Exactly x's view is fine: every element is read before it is written.
+        var expected = new[] { x + one, (x + one) * x };   // before x is overwritten
+        var got = FusedElementwiseKernel.IntoMany(op, [x, one], [null, x])!;
+        Assert.Same(x, got[1]);
+        AssertBitwise(expected, [got[0], storage.Narrow(0, 0, 8)]);
+    }
+
+    [Fact]
+    public void OutputsOfDifferentShapesStayApart()
+    {
+        // r.Exp() has r's shape [5]; the [4, 5] chain reads it through an expand (a view), so the groups do not merge.
+        static Tensor[] F(Tensor[] a)
+        {
+            var u = (a[1] * 2.0).Exp();
+            return [(a[0] * u + 1.0).Sqrt(), u];
+        }
+        var cf = Graph.Compile(F);
+        var x = new[] { Data(20, DType.Float32, 80, 0, 2).Reshape(4, 5), Data(5, DType.Float32, 81) };
+        AssertBitwise(F(x), cf.Call(x));
+        AssertBitwise(F(x), cf.Call(x));
+        Assert.DoesNotContain("outputs)", cf.Explain());
+        Assert.Equal(2, PassText.Ops(cf.GraphFor(x)).Split('\n').Count(l => l.Contains("fused_elementwise")));
+    }
+
+    [Fact]
+    public void AValueReadBeforeTheLaterGroupEndsIsNotMerged()
+    {
+        // e's sum is read by the chain: the chain can only run after the sum, which needs e first.
+        static Tensor F(Tensor x)
+        {
+            var e = x.Exp() * 2.0;
+            return (e + 1.0) * e.Sum();
+        }
+        var cf = Graph.Compile(F);
+        var x = Data(33, DType.Float32, 90);
+        Assert.Equal(Bits(F(x)), Bits(cf.Call(x)));
+        Assert.Equal(Bits(F(x)), Bits(cf.Call(x)));
+        Assert.DoesNotContain("outputs)", cf.Explain());
+    }
+
+    [Fact]
+    public void ASavedAndLoadedMultiOutputGraphGivesTheSameBits()
+    {
+        var cf = Graph.Compile(Adam);
+        var x = AdamInputs(1025, DType.Float64, 100);
+        cf.Call(x);
+        Assert.Contains("(3 outputs)", cf.Explain());
+        using var stream = new MemoryStream();
+        cf.Save(stream);
+        stream.Position = 0;
+        var loaded = CompiledFunction.Load(stream);
+        var y = AdamInputs(1025, DType.Float64, 200);
+        AssertBitwise(Adam(y), loaded.CallMany(y));
+        Assert.Contains("%12, %22, %41 = fused_elementwise(", loaded.GraphFor(y));
+    }
+
+    sealed class Close(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double a, double b) => Math.Abs(a - b) <= tolerance * Math.Max(1, Math.Abs(a));
+        public int GetHashCode(double v) => 0;
+    }
+
+    [Fact]
+    public void EachOutputHasItsOwnDerivativeRules()
+    {
+        // y0 = exp(a·b), y1 = sqrt(|y0·a − 1|) as one op; reverse and forward mode through both outputs, against the
+        // same expression in eager ops and against the hand derivative of y0.
+        var op = new FusedElementwise([FusedStep.Mul, FusedStep.Exp, FusedStep.Mul, FusedStep.Sub, FusedStep.Abs, FusedStep.Sqrt],
+            [0, 1, 3, -1, 4, 0, 5, 2, 6, -1, 7, -1], [0, 0, 0, 0, 0, 0], [1, 5]);
+        var a = Tensor.FromArray(new[] { 0.5, -1.0, 2.0, 0.25 }, [4], requiresGrad: true);
+        var b = Tensor.FromArray(new[] { 1.5, 0.5, -0.75, 2.0 }, [4], requiresGrad: true);
+        var one = Tensor.OnesLike(a);
+        var ys = Dispatch.CallMany(op, a, b, one);
+        var eager = TwoOutputs([a, b]);
+        AssertBitwise([eager[1], eager[0]], ys);
+        var fused = Autograd.Grad([ys[0].Sum() + (ys[1] * 3.0).Sum()], [a, b], retainGraph: true);
+        var reference = Autograd.Grad([eager[1].Sum() + (eager[0] * 3.0).Sum()], [a, b]);
+        for (int i = 0; i < 2; i++) Assert.Equal(reference[i]!.ToArray<double>(), fused[i]!.ToArray<double>(), new Close(1e-14));
+        var y0Only = Autograd.Grad([ys[0].Sum()], [a])[0]!.ToArray<double>();
+        Assert.Equal(a.ToArray<double>().Zip(b.ToArray<double>(), (x, y) => Math.Exp(x * y) * y), y0Only, new Close(1e-14));
+        var v = Tensor.FromArray(new[] { 1.0, -2.0, 0.5, 3.0 }, [4]);
+        Tensor[] fusedTangents, eagerTangents;
+        using (var acc = new ForwardAccumulator(a, v))
+        {
+            var outs = Dispatch.CallMany(op, a, b, one);
+            fusedTangents = [acc.Jvp(outs[0])!, acc.Jvp(outs[1])!];
+        }
+        using (var acc = new ForwardAccumulator(a, v))
+        {
+            var outs = TwoOutputs([a, b]);
+            eagerTangents = [acc.Jvp(outs[1])!, acc.Jvp(outs[0])!];
+        }
+        for (int i = 0; i < 2; i++) Assert.Equal(eagerTangents[i].ToArray<double>(), fusedTangents[i].ToArray<double>(), new Close(1e-14));
+    }
+
+    [Fact]
+    public void ATapeAroundAReplayGetsEagersGradientsThroughEveryOutput()
+    {
+        // Traced without a tape (so fused, two outputs); a tape around later calls records the fused op, one node per output.
+        var cf = Graph.Compile(TwoOutputs);
+        var first = new[] { Data(9, DType.Float64, 110), Data(9, DType.Float64, 111) };
+        cf.Call(first);
+        Assert.Contains("(2 outputs)", cf.Explain());
+        for (int call = 0; call < 2; call++)
+        {
+            var x = new[] { Data(9, DType.Float64, 120 + call), Data(9, DType.Float64, 130 + call) };
+            Tensor?[] compiled, eager;
+            using (var tape = new GradientTape())
+            {
+                tape.Watch((IEnumerable<Tensor>)x);
+                var ys = cf.Call(x);
+                compiled = tape.Gradient(ys[0].Sum() + (ys[1] * 2.0).Sum(), (IEnumerable<Tensor>)x);
+            }
+            using (var tape = new GradientTape())
+            {
+                tape.Watch((IEnumerable<Tensor>)x);
+                var ys = TwoOutputs(x);
+                eager = tape.Gradient(ys[0].Sum() + (ys[1] * 2.0).Sum(), (IEnumerable<Tensor>)x);
+            }
+            for (int i = 0; i < 2; i++) Assert.Equal(eager[i]!.ToArray<double>(), compiled[i]!.ToArray<double>(), new Close(1e-14));
+        }
+        Assert.Equal(1, cf.TraceCount);
     }
 }
