@@ -204,7 +204,7 @@ internal sealed class ReplayBuffers
             {
                 int id = ops[i].Inputs[k];
                 lastUse[root[id]] = i;
-                if (!plan[i].Quiet && !isView[i] && !CopiesFrom(ops[i], k, recording)) pooled[root[id]] = false;
+                if (!plan[i].Quiet && !isView[i] && !CopiesFrom(ops[i], k, recording) && !QuietMany(ops[i], recording)) pooled[root[id]] = false;
             }
         foreach (int id in graph.Outputs) pooled[root[id]] = false;
         if (recording == ReplayRecording.Joint && graph.Backward is { } backward)
@@ -308,6 +308,15 @@ internal sealed class ReplayBuffers
         }
         return targets;
     }
+
+    /// <summary>
+    /// Whether a replay of this kind runs <paramref name="op"/>, a fused program with several outputs, straight to its
+    /// kernel (Replay.RunQuietMany: as <see cref="Quiet"/>, nothing keeps its inputs), so what it reads may be pooled.
+    /// Its outputs get no buffer: each is new, or its write target's destination.
+    /// </summary>
+    static bool QuietMany(GraphOp op, ReplayRecording recording) =>
+        op is { Kind: GraphOpKind.Call, Op: Nabla.Primitives.Elementwise.FusedElementwise { OutputCount: > 1 } } &&
+        !(recording == ReplayRecording.PerOp && op.GradEnabled && op.RecordsForCaller);
 
     /// <summary>Whether op's kernel may take an input that is exactly its output's view (see <see cref="WriteTargetOf"/>).</summary>
     static bool WritesInPlaceSafely(GraphOp op) => op.Op is Nabla.Primitives.Elementwise.Add or Nabla.Primitives.Elementwise.Sub

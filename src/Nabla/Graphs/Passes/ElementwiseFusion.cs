@@ -11,12 +11,16 @@ namespace Nabla.Graphs.Passes;
 /// group becomes internal only if nothing outside the group reads it, it is no result, nothing writes its storage and it
 /// does not require grad. An op may read a value that requires grad only where it ran with grad off (under NoGrad), and
 /// a group with such reads runs in one grad mode. No group spans a write, a control-flow op or a custom op (its reads would move past them).
+/// Then a group joins a later group that reads its value (<see cref="MergeGroups"/>): the merged op has several outputs,
+/// every member value read outside it or returned, all made in one pass.
 /// The kernel checks at run time that each input is contiguous or a broadcast scalar, else it runs the steps one by one.
 /// </summary>
 /// <example>
 /// <code>
 /// before:  %1 = exp(%0) ; %2 = mul(%1, %0) ; %5 = add(%2, %4)
 /// after:   %5 = fused_elementwise(%0, %4)
+/// before:  %1 = mul(%0, %0) ; %2 = add(%1, %4) ; %3 = sqrt(%2) ; return %1, %3
+/// after:   %1, %3 = fused_elementwise(%0, %4)
 /// </code>
 /// </example>
 internal sealed partial class ElementwiseFusion : GraphPass

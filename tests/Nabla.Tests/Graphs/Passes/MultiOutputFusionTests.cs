@@ -12,7 +12,7 @@ namespace Nabla.Tests.Graphs.Passes;
 /// kinds, float32 and float64, odd lengths), outputs written by assignments right after the op are computed into their
 /// destinations, what may not merge or be written in place stays as it was, and gradients through such an op are eager's.
 /// </summary>
-public class MultiOutputFusionTests
+public partial class MultiOutputFusionTests
 {
     const float Lr = 1e-3f, Beta1 = 0.9f, Beta2 = 0.999f, Eps = 1e-8f;
 
@@ -283,89 +283,5 @@ public class MultiOutputFusionTests
         Assert.Equal(Bits(F(x)), Bits(cf.Call(x)));
         Assert.Equal(Bits(F(x)), Bits(cf.Call(x)));
         Assert.DoesNotContain("outputs)", cf.Explain());
-    }
-
-    [Fact]
-    public void ASavedAndLoadedMultiOutputGraphGivesTheSameBits()
-    {
-        var cf = Graph.Compile(Adam);
-        var x = AdamInputs(1025, DType.Float64, 100);
-        cf.Call(x);
-        Assert.Contains("(3 outputs)", cf.Explain());
-        using var stream = new MemoryStream();
-        cf.Save(stream);
-        stream.Position = 0;
-        var loaded = CompiledFunction.Load(stream);
-        var y = AdamInputs(1025, DType.Float64, 200);
-        AssertBitwise(Adam(y), loaded.CallMany(y));
-        Assert.Contains("%12, %22, %41 = fused_elementwise(", loaded.GraphFor(y));
-    }
-
-    sealed class Close(double tolerance) : IEqualityComparer<double>
-    {
-        public bool Equals(double a, double b) => Math.Abs(a - b) <= tolerance * Math.Max(1, Math.Abs(a));
-        public int GetHashCode(double v) => 0;
-    }
-
-    [Fact]
-    public void EachOutputHasItsOwnDerivativeRules()
-    {
-        // y0 = exp(a·b), y1 = sqrt(|y0·a − 1|) as one op; reverse and forward mode through both outputs, against the
-        // same expression in eager ops and against the hand derivative of y0.
-        var op = new FusedElementwise([FusedStep.Mul, FusedStep.Exp, FusedStep.Mul, FusedStep.Sub, FusedStep.Abs, FusedStep.Sqrt],
-            [0, 1, 3, -1, 4, 0, 5, 2, 6, -1, 7, -1], [0, 0, 0, 0, 0, 0], [1, 5]);
-        var a = Tensor.FromArray(new[] { 0.5, -1.0, 2.0, 0.25 }, [4], requiresGrad: true);
-        var b = Tensor.FromArray(new[] { 1.5, 0.5, -0.75, 2.0 }, [4], requiresGrad: true);
-        var one = Tensor.OnesLike(a);
-        var ys = Dispatch.CallMany(op, a, b, one);
-        var eager = TwoOutputs([a, b]);
-        AssertBitwise([eager[1], eager[0]], ys);
-        var fused = Autograd.Grad([ys[0].Sum() + (ys[1] * 3.0).Sum()], [a, b], retainGraph: true);
-        var reference = Autograd.Grad([eager[1].Sum() + (eager[0] * 3.0).Sum()], [a, b]);
-        for (int i = 0; i < 2; i++) Assert.Equal(reference[i]!.ToArray<double>(), fused[i]!.ToArray<double>(), new Close(1e-14));
-        var y0Only = Autograd.Grad([ys[0].Sum()], [a])[0]!.ToArray<double>();
-        Assert.Equal(a.ToArray<double>().Zip(b.ToArray<double>(), (x, y) => Math.Exp(x * y) * y), y0Only, new Close(1e-14));
-        var v = Tensor.FromArray(new[] { 1.0, -2.0, 0.5, 3.0 }, [4]);
-        Tensor[] fusedTangents, eagerTangents;
-        using (var acc = new ForwardAccumulator(a, v))
-        {
-            var outs = Dispatch.CallMany(op, a, b, one);
-            fusedTangents = [acc.Jvp(outs[0])!, acc.Jvp(outs[1])!];
-        }
-        using (var acc = new ForwardAccumulator(a, v))
-        {
-            var outs = TwoOutputs([a, b]);
-            eagerTangents = [acc.Jvp(outs[1])!, acc.Jvp(outs[0])!];
-        }
-        for (int i = 0; i < 2; i++) Assert.Equal(eagerTangents[i].ToArray<double>(), fusedTangents[i].ToArray<double>(), new Close(1e-14));
-    }
-
-    [Fact]
-    public void ATapeAroundAReplayGetsEagersGradientsThroughEveryOutput()
-    {
-        // Traced without a tape (so fused, two outputs); a tape around later calls records the fused op, one node per output.
-        var cf = Graph.Compile(TwoOutputs);
-        var first = new[] { Data(9, DType.Float64, 110), Data(9, DType.Float64, 111) };
-        cf.Call(first);
-        Assert.Contains("(2 outputs)", cf.Explain());
-        for (int call = 0; call < 2; call++)
-        {
-            var x = new[] { Data(9, DType.Float64, 120 + call), Data(9, DType.Float64, 130 + call) };
-            Tensor?[] compiled, eager;
-            using (var tape = new GradientTape())
-            {
-                tape.Watch((IEnumerable<Tensor>)x);
-                var ys = cf.Call(x);
-                compiled = tape.Gradient(ys[0].Sum() + (ys[1] * 2.0).Sum(), (IEnumerable<Tensor>)x);
-            }
-            using (var tape = new GradientTape())
-            {
-                tape.Watch((IEnumerable<Tensor>)x);
-                var ys = TwoOutputs(x);
-                eager = tape.Gradient(ys[0].Sum() + (ys[1] * 2.0).Sum(), (IEnumerable<Tensor>)x);
-            }
-            for (int i = 0; i < 2; i++) Assert.Equal(eager[i]!.ToArray<double>(), compiled[i]!.ToArray<double>(), new Close(1e-14));
-        }
-        Assert.Equal(1, cf.TraceCount);
     }
 }
