@@ -36,7 +36,8 @@ internal static class FusedElementwiseKernel
     internal static Tensor Run(FusedElementwise op, Tensor[] x, FusedKernelKind kind)
     {
         if (op.OutputCount != 1) throw new InvalidOperationException($"internal: a fused program with {op.OutputCount} outputs runs through CallMany");
-        return RunMany(op, x, kind)[0];
+        var y = CpuTensor.Empty(x[0].DType, x[0].Shape);
+        return TiledOne(op, x, y, kind) ? y : OneByOne(op, x)[0];
     }
 
     /// <summary>Every output of <paramref name="op"/> (the kernel's <see cref="KernelEntry.Many"/> form).</summary>
@@ -51,7 +52,23 @@ internal static class FusedElementwiseKernel
     }
 
     /// <summary>The into-form (<see cref="KernelEntry.Into"/>): false, with nothing written, when y or an input does not fit.</summary>
-    public static bool Into(FusedElementwise op, Tensor[] x, Tensor y) => op.OutputCount == 1 && Fits(x, y) && Tiled(op, x, [y], FusedKernelMode.Kind);
+    public static bool Into(FusedElementwise op, Tensor[] x, Tensor y) => op.OutputCount == 1 && Fits(x, y) && TiledOne(op, x, y, FusedKernelMode.Kind);
+
+    [ThreadStatic] static Tensor[]? one;
+
+    // A one-output call hands its output over in a per-thread array, so it allocates nothing but the output.
+    static bool TiledOne(FusedElementwise op, Tensor[] x, Tensor y, FusedKernelKind kind)
+    {
+        var outputs = one ?? new Tensor[1];
+        one = null;   // a nested call (none today) takes a fresh array
+        outputs[0] = y;
+        try { return Tiled(op, x, outputs, kind); }
+        finally
+        {
+            outputs[0] = null!;
+            one = outputs;
+        }
+    }
 
     /// <summary>
     /// The several-output into-form (<see cref="KernelEntry.ManyInto"/>): output k into <paramref name="into"/>[k] where
