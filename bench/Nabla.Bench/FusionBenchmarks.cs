@@ -24,14 +24,40 @@ internal static partial class FusionBenchmarks
         return [p - Lr * mHat / (vHat.Sqrt() + Eps), m1, v1];
     }
 
+    // Adam's update written into its state (p, m, v are the first, third and fourth inputs), as a hand-written optimizer
+    // step ends: the fused op's outputs are computed straight into p, m, v (ReplayBuffers.WriteTargetsOf).
+    static Tensor[] AdamInPlace(Tensor[] a)
+    {
+        var updated = Adam(a);
+        a[2].CopyFrom(updated[1]);
+        a[3].CopyFrom(updated[2]);
+        a[0].CopyFrom(updated[0]);
+        return [a[0]];
+    }
+
+    // SGD with momentum 0.9 and lr 0.01 written with tensor ops into its state (p, g, buf): buf = 0.9·buf + g, p -= lr·buf.
+    static Tensor[] SgdMomentumInPlace(Tensor[] a)
+    {
+        var (p, g, buf) = (a[0], a[1], a[2]);
+        var b1 = 0.9f * buf + g;
+        var p1 = p - 0.01f * b1;
+        buf.CopyFrom(b1);
+        p.CopyFrom(p1);
+        return [p];
+    }
+
     // Name, the chain on its inputs, how many inputs, the tensors moved per element (inputs read + outputs written).
     static readonly (string Name, Func<Tensor[], Tensor[]> Chain, int Inputs, int Tensors)[] Chains =
     [
         ("gelu_primitives", a => [0.5 * a[0] * (1.0 + (Math.Sqrt(2 / Math.PI) * (a[0] + 0.044715 * a[0].Pow(3))).Tanh())], 1, 2),
         ("exp_x_times_x_plus_1", a => [a[0].Exp() * a[0] + 1.0], 1, 2),
-        // p, g, m, v read; p, m, v written. The fused op has one output, so this is three groups (m', v', and p'
-        // reading both back): 10 tensor passes where one kernel with three outputs would make 7.
+        // p, g, m, v read; p', m', v' written: one fused op with three outputs (ElementwiseFusion merges the m' and v'
+        // groups into p's), 7 tensor passes.
         ("adam_tensor_ops", Adam, 4, 7),
+        // The same written into p, m, v: 7 passes, no new tensors.
+        ("adam_tensor_ops_in_place", AdamInPlace, 4, 7),
+        // p, g, buf read; p, buf written.
+        ("sgd_momentum_tensor_ops_in_place", SgdMomentumInPlace, 3, 5),
     ];
 
     public static void CompiledElementwise(int threads, bool quick)
@@ -45,7 +71,7 @@ internal static partial class FusionBenchmarks
         {
             foreach (var (name, chain, count, tensors) in Chains)
             {
-                var x = Enumerable.Range(0, count).Select(i => Harness.Uniform(7 + i, [n], i == 3 ? 0 : -3, 3)).ToArray();
+                var x = Enumerable.Range(0, count).Select(i => Harness.Uniform(7 + i, [n], i == 3 ? 0 : -3, 3)).ToArray();   // Adam's v >= 0
                 var compiled = Graph.Compile(chain);
                 compiled.Call(x);   // the trace, outside the timing
                 if (!compiled.GraphFor(x).Contains("fused_elementwise"))

@@ -54,6 +54,13 @@ internal abstract class Backend(Device device)
         using (RawAccess.Enter()) return kernel.Many is { } many ? many(op, x) : [kernel.Single!(op, x)];
     }
 
+    /// <summary>Runs a kernel's <see cref="KernelEntry.ManyInto"/> form; null (nothing written) when it has none or a given tensor does not fit.</summary>
+    public virtual Tensor[]? RunManyInto(KernelEntry kernel, Primitive op, Tensor[] x, Tensor?[] into)
+    {
+        if (kernel.ManyInto is not { } many) return null;
+        using (RawAccess.Enter()) return many(op, x, into);
+    }
+
     /// <summary>Runs a write kernel (it changes the inputs <see cref="Primitive.Writes"/> names).</summary>
     public virtual void RunWrite(KernelEntry kernel, Primitive op, Tensor[] x)
     {

@@ -8,12 +8,16 @@ namespace Nabla.Backends;
 /// A one-output kernel may also have an <see cref="Into"/> form: it computes the same output into a tensor
 /// the caller owns (a graph replay's reused buffer), returning false, with nothing written, when that
 /// tensor is not what <see cref="Single"/> would have made (layout, dtype, device, overlap with an input).
+/// A kernel with several outputs may have a <see cref="ManyInto"/> form: output k into into[k] where given (a
+/// new tensor where null), returning every output, or null, with nothing written, when a given tensor does not fit.
+/// (A fused elementwise program has both forms: <see cref="Single"/> for one result, <see cref="Many"/> for several.)
 /// </summary>
 internal sealed record KernelEntry(
     Func<Primitive, Tensor[], Tensor>? Single,
     Func<Primitive, Tensor[], Tensor[]>? Many,
     Action<Primitive, Tensor[]>? Write,
-    Func<Primitive, Tensor[], Tensor, bool>? Into = null);
+    Func<Primitive, Tensor[], Tensor, bool>? Into = null,
+    Func<Primitive, Tensor[], Tensor?[], Tensor[]?>? ManyInto = null);
 
 /// <summary>
 /// A backend's kernels, keyed by primitive type and the dtype <see cref="Primitive.KernelDType"/> names.

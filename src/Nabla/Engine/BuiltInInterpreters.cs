@@ -7,7 +7,10 @@ internal sealed class ForwardModeInterpreter : Interpreter
 {
     public override void Call(Primitive op, Tensor[] inputs, ReadOnlySpan<Tensor> outputs)
     {
-        if (ForwardMode.Active) ForwardMode.Propagate(op, inputs, outputs[0]);
+        if (!ForwardMode.Active) return;
+        ForwardMode.Propagate(op, inputs, outputs[0]);
+        for (int k = 1; k < outputs.Length; k++)
+            if (op.OutputRule(k) is { } rule) ForwardMode.Propagate(rule, inputs, outputs[k]);
     }
 }
 

@@ -82,7 +82,24 @@ internal static class Dispatch
         return entry.Single is null ? null : backend.Run(entry, op, inputs);
     }
 
-    /// <summary>Runs an op with several outputs (output 0 differentiable, the others side results).</summary>
+    /// <summary>
+    /// <see cref="CallMany"/> shown to no interpreter, for the same callers as <see cref="CallUnobserved"/>: output k is
+    /// written into <paramref name="into"/>[k] where one is given and the kernel's <see cref="KernelEntry.ManyInto"/> form
+    /// takes them all; otherwise every output is new, as without them.
+    /// </summary>
+    public static Tensor[] CallManyUnobserved(Primitive op, Tensor[] inputs, ref KernelCache cache, Tensor?[] into)
+    {
+        var backend = BackendOf(op, inputs);
+        var dtype = op.KernelDType(inputs);
+        if (!ReferenceEquals(cache.Backend, backend) || cache.DType != dtype || cache.Entry is null)
+            cache = new KernelCache(backend, dtype, KernelFor(op, inputs, backend));
+        var y = backend.RunManyInto(cache.Entry!, op, inputs, into) ?? backend.RunMany(cache.Entry!, op, inputs);
+        if (y.Length != op.OutputCount)
+            throw new InvalidOperationException($"internal: {op.Name}'s kernel returned {y.Length} outputs, the op declares {op.OutputCount}");
+        return y;
+    }
+
+    /// <summary>Runs an op with several outputs (output 0 differentiable, the others as <see cref="Primitive.OutputRule"/> says).</summary>
     public static Tensor[] CallMany(Primitive op, params Tensor[] inputs)
     {
         var backend = BackendOf(op, inputs);

@@ -9,7 +9,13 @@ namespace Nabla.Engine;
 /// </summary>
 internal sealed class GraphRecorder : Interpreter
 {
-    public override void Call(Primitive op, Tensor[] inputs, ReadOnlySpan<Tensor> outputs) => Record(op, inputs, outputs[0]);
+    public override void Call(Primitive op, Tensor[] inputs, ReadOnlySpan<Tensor> outputs)
+    {
+        Record(op, inputs, outputs[0]);
+        // Further differentiable outputs each get a node of their own rule; the others (an argmax) carry no gradient.
+        for (int k = 1; k < outputs.Length; k++)
+            if (op.OutputRule(k) is { } rule) Record(rule, inputs, outputs[k]);
+    }
 
     /// <summary>Records <paramref name="y"/> = <paramref name="op"/>(<paramref name="inputs"/>), already computed.</summary>
     public static void Record(Primitive op, Tensor[] inputs, Tensor y)

@@ -38,4 +38,26 @@ internal static partial class Replay
         if (reuseInputs && !keep)
             for (int i = 0; i < inputs.Length; i++) inputs[i] = null!;   // the graph must not keep this call's tensors alive
     }
+
+    /// <summary>
+    /// <see cref="RunQuiet"/> for a fused program with several outputs: each output whose value only an assignment right
+    /// after assigns (<see cref="ReplayBuffers.WriteTargetsOf"/>) is computed straight into that assignment's destination.
+    /// </summary>
+    static void RunQuietMany(GraphOp op, int index, Tensor[] env, bool reuseInputs, ReplayBuffers? buffers)
+    {
+        if (reuseInputs) op.InputsKeptBy = null;
+        var inputs = reuseInputs ? op.InputBuffer ??= new Tensor[op.Inputs.Length] : new Tensor[op.Inputs.Length];
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = env[op.Inputs[i]];
+        var targets = buffers?.WriteTargetsOf(index);
+        var into = new Tensor?[op.Outputs.Length];
+        if (targets is not null)
+            for (int j = 0; j < into.Length; j++) into[j] = targets[j] >= 0 ? env[targets[j]] : null;
+        var y = Dispatch.CallManyUnobserved(op.Op!, inputs, ref op.Kernel, into);
+        for (int j = 0; j < y.Length; j++)
+        {
+            if (into[j] is not null && !ReferenceEquals(y[j], into[j])) buffers!.DropWriteTargets(index);
+            env[op.Outputs[j]] = y[j];
+        }
+        if (reuseInputs) Array.Clear(inputs);   // the graph must not keep this call's tensors alive
+    }
 }

@@ -1,6 +1,7 @@
 using Nabla.Backends;
 using Nabla.Engine;
 using Nabla.Primitives;
+using Nabla.Primitives.Elementwise;
 using Nabla.Primitives.Random;
 using Nabla.Primitives.Write;
 
@@ -136,6 +137,8 @@ internal static partial class Replay
                 {
                     if (quiet && op.Kind == GraphOpKind.Call && op.Op!.OutputCount == 1 && !(records && AnyRequiresGrad(op, env)))
                         RunQuiet(op, index, env, reuseInputs, buffers, ref batch);
+                    else if (quiet && op.Op is FusedElementwise && !(records && AnyRequiresGrad(op, env)))
+                        RunQuietMany(op, index, env, reuseInputs, buffers);
                     else if (records || !GradMode.Enabled) RunOp(op, env);
                     else
                         using (Autograd.NoGrad()) RunOp(op, env);

@@ -46,6 +46,7 @@ internal sealed partial class ReplayBuffers
         public bool ReadsOnly;      // a several-output call that records nothing: it reads its inputs' buffers and keeps nothing
         public Shape? ViewShape;    // the output's shape where it differs from its buffer's (same element count): a view of the buffer
         public bool AssumedView;    // planned as a view of its first input (see NoteCopies)
+        public int[]? WriteTargets; // per output of a several-output fused op: as WriteTarget (see WriteTargetsOf)
     }
 
     readonly OpPlan[] _ops;
@@ -139,6 +140,15 @@ internal sealed partial class ReplayBuffers
     /// <summary>After the kernel did not write into the write target (a layout it does not take): ask no more.</summary>
     public void DropWriteTarget(int index) => _ops[index].WriteTarget = -1;
 
+    /// <summary>
+    /// <see cref="WriteTargetOf"/> for a fused program with several outputs (null: none): per output, the destination of
+    /// the assignment among those right after it that is its value's only reader, or -1.
+    /// </summary>
+    public int[]? WriteTargetsOf(int index) => _ops[index].WriteTargets;
+
+    /// <summary>After the kernel did not take the write targets (a layout or overlap it refuses): ask no more.</summary>
+    public void DropWriteTargets(int index) => _ops[index].WriteTargets = null;
+
     /// <summary>The buffer op number <paramref name="index"/> may write its output into, or null.</summary>
     public Tensor? Into(int index, GraphOp op)
     {
@@ -220,7 +230,7 @@ internal sealed partial class ReplayBuffers
             {
                 int id = ops[i].Inputs[k];
                 lastUse[root[id]] = i;
-                if (!plan[i].Quiet && !isView[i] && !plan[i].ReadsOnly && !CopiesFrom(ops[i], k, recording)) pooled[root[id]] = false;
+                if (!plan[i].Quiet && !isView[i] && !plan[i].ReadsOnly && !CopiesFrom(ops[i], k, recording) && !QuietMany(ops[i], recording)) pooled[root[id]] = false;
             }
         foreach (int id in graph.Outputs) pooled[root[id]] = false;
         if (recording == ReplayRecording.Joint && graph.Backward is { } backward)
@@ -278,6 +288,7 @@ internal sealed partial class ReplayBuffers
                 graph.Values[assign.Inputs[0]] is var target && graph.Values[ops[i].Outputs[0]] is var value &&
                 target.DType == value.DType && target.Device == value.Device && target.Shape.Equals(value.Shape))
                 plan[i].WriteTarget = assign.Inputs[0];
+            plan[i].WriteTargets = ManyWriteTargets(graph, i, reads, recording);
         }
         return new ReplayBuffers(plan, [.. layouts], valueCount, pooledCount);
 
@@ -304,6 +315,36 @@ internal sealed partial class ReplayBuffers
             stack.Push(slotOf[id]);
         }
     }
+
+    /// <summary>
+    /// The write targets of op <paramref name="i"/> when it is a fused program with several outputs: the assignments that
+    /// run right after it, each the only reader of one of its outputs, give that output their destination.
+    /// </summary>
+    static int[]? ManyWriteTargets(TracedGraph graph, int i, int[] reads, ReplayRecording recording)
+    {
+        var (ops, op) = (graph.Ops, graph.Ops[i]);
+        if (op is not { Kind: GraphOpKind.Call, Op: Nabla.Primitives.Elementwise.FusedElementwise { OutputCount: > 1 } }) return null;
+        int[]? targets = null;
+        for (int j = i + 1; j < ops.Count && ops[j] is { Kind: GraphOpKind.Write, Op: Nabla.Primitives.Write.Assign } assign && CopiesFrom(assign, 1, recording); j++)
+        {
+            int k = Array.IndexOf(op.Outputs, assign.Inputs[1]);
+            if (k < 0 || targets?[k] >= 0 || reads[assign.Inputs[1]] != 1 || graph.Outputs.Contains(assign.Inputs[1])) break;
+            var (target, value) = (graph.Values[assign.Inputs[0]], graph.Values[assign.Inputs[1]]);
+            if (target.DType != value.DType || target.Device != value.Device || !target.Shape.Equals(value.Shape)) break;
+            if (targets is null) Array.Fill(targets = new int[op.Outputs.Length], -1);
+            targets[k] = assign.Inputs[0];
+        }
+        return targets;
+    }
+
+    /// <summary>
+    /// Whether a replay of this kind runs <paramref name="op"/>, a fused program with several outputs, straight to its
+    /// kernel (Replay.RunQuietMany: as <see cref="Quiet"/>, nothing keeps its inputs), so what it reads may be pooled.
+    /// Its outputs get no buffer: each is new, or its write target's destination.
+    /// </summary>
+    static bool QuietMany(GraphOp op, ReplayRecording recording) =>
+        op is { Kind: GraphOpKind.Call, Op: Nabla.Primitives.Elementwise.FusedElementwise { OutputCount: > 1 } } &&
+        !(recording == ReplayRecording.PerOp && op.GradEnabled && op.RecordsForCaller);
 
     /// <summary>Whether op's kernel may take an input that is exactly its output's view (see <see cref="WriteTargetOf"/>).</summary>
     static bool WritesInPlaceSafely(GraphOp op) => op.Op is Nabla.Primitives.Elementwise.Add or Nabla.Primitives.Elementwise.Sub

@@ -40,6 +40,13 @@ internal abstract class Primitive
     public virtual int OutputCount => 1;
 
     /// <summary>
+    /// The one-output primitive whose derivative rules are output <paramref name="k"/>'s (reverse and forward mode record
+    /// each such output as its own node), or null where output k carries no gradient. Output 0's is the op itself;
+    /// an op whose other outputs are differentiable too (a fused elementwise program with several results) says so here.
+    /// </summary>
+    public virtual Primitive? OutputRule(int k) => k == 0 ? this : null;
+
+    /// <summary>
     /// Outputs 1.. of this call, kept on the call's record (this instance) by <c>Dispatch.CallMany</c> so
     /// the derivative rules can read them (max-pooling's argmax); empty for one-output ops. They are
     /// small, non-differentiable side results and stay after a backward, like an op's parameters.

@@ -11,15 +11,19 @@ namespace Nabla.Graphs.Passes;
 /// group becomes internal only if nothing outside the group reads it, it is no result, nothing writes its storage and it
 /// does not require grad. An op may read a value that requires grad only where it ran with grad off (under NoGrad), and
 /// a group with such reads runs in one grad mode. No group spans a write, a control-flow op or a custom op (its reads would move past them).
+/// Then a group joins a later group that reads its value (<see cref="MergeGroups"/>): the merged op has several outputs,
+/// every member value read outside it or returned, all made in one pass.
 /// The kernel checks at run time that each input is contiguous or a broadcast scalar, else it runs the steps one by one.
 /// </summary>
 /// <example>
 /// <code>
 /// before:  %1 = exp(%0) ; %2 = mul(%1, %0) ; %5 = add(%2, %4)
 /// after:   %5 = fused_elementwise(%0, %4)
+/// before:  %1 = mul(%0, %0) ; %2 = add(%1, %4) ; %3 = sqrt(%2) ; return %1, %3
+/// after:   %1, %3 = fused_elementwise(%0, %4)
 /// </code>
 /// </example>
-internal sealed class ElementwiseFusion : GraphPass
+internal sealed partial class ElementwiseFusion : GraphPass
 {
     public override GraphPasses Flag => GraphPasses.Fusion;
     public override string Name => "fuse";
@@ -46,24 +50,31 @@ internal sealed class ElementwiseFusion : GraphPass
 
         var group = new int[ops.Count];
         Array.Fill(group, -1);
-        var fused = new Dictionary<int, GraphOp>();   // the last op's index -> the fused op
-        var removed = new HashSet<int>();
+        var groups = new List<List<int>>();
         for (int last = ops.Count - 1; last >= 0; last--)
         {
             if (group[last] >= 0 || !Fusable(ops[last], context, storage)) continue;
             var members = Grow(last, index, context, storage, group);
-            if (members.Count < 2 || !OneGradMode(members, ops, context))
+            if (!OneGradMode(members, ops, context))
             {
                 foreach (int k in members) group[k] = -1;
                 continue;
             }
-            fused[last] = Fuse(members, ops);
+            groups.Add(members);   // one op alone too: it may still join a group that reads its value (MergeGroups)
+        }
+        var fused = new Dictionary<int, GraphOp>();   // the last op's index -> the fused op
+        var removed = new HashSet<int>();
+        foreach (var members in MergeGroups(groups, index, context))
+        {
+            if (members.Count < 2) continue;
+            fused[members[^1]] = Fuse(members, ops, index, context);
             foreach (int k in members)
-                if (k != last) removed.Add(k);
+                if (k != members[^1]) removed.Add(k);
         }
         if (fused.Count == 0) return null;
         context.ReplaceOps(fused, removed);
-        var programs = fused.OrderBy(f => f.Key).Select(f => "[" + string.Join(" ", ((FusedElementwise)f.Value.Op!).Steps.Select(Text)) + "]");
+        var programs = fused.OrderBy(f => f.Key).Select(f => (FusedElementwise)f.Value.Op!)
+            .Select(p => "[" + string.Join(" ", p.Steps.Select(Text)) + "]" + (p.OutputCount > 1 ? $" ({p.OutputCount} outputs)" : ""));
         return $"fused {fused.Count} group(s) of {removed.Count + fused.Count} ops: {string.Join(", ", programs)}";
     }
 
@@ -115,8 +126,11 @@ internal sealed class ElementwiseFusion : GraphPass
         return !members.Any(k => ops[k].Inputs.Any(id => context.RequiresGrad[id]));
     }
 
-    /// <summary>One op running <paramref name="members"/> (program order) as a program: inputs first, then one slot per step.</summary>
-    static GraphOp Fuse(List<int> members, List<GraphOp> ops)
+    /// <summary>
+    /// One op running <paramref name="members"/> (program order) as a program: inputs first, then one slot per step; its
+    /// outputs are the members' values read outside the group or returned (<see cref="Escapes"/>), and always the last's.
+    /// </summary>
+    static GraphOp Fuse(List<int> members, List<GraphOp> ops, GraphIndex index, PassContext context)
     {
         var slotOf = new Dictionary<int, int>();
         var inputs = new List<int>();
@@ -131,6 +145,8 @@ internal sealed class ElementwiseFusion : GraphPass
         var steps = new FusedStep[members.Count];
         var operands = new int[2 * members.Count];
         var scalars = new double[members.Count];
+        var outputs = new List<int>();
+        var memberSet = members.ToHashSet();
         for (int s = 0; s < members.Count; s++)
         {
             var op = ops[members[s]];
@@ -139,7 +155,19 @@ internal sealed class ElementwiseFusion : GraphPass
             operands[2 * s] = slotOf[op.Inputs[0]];
             operands[2 * s + 1] = op.Inputs.Length > 1 ? slotOf[op.Inputs[1]] : -1;
             slotOf[op.Outputs[0]] = inputs.Count + s;
+            if (s == members.Count - 1 || Escapes(op.Outputs[0], memberSet, index, context)) outputs.Add(s);
         }
-        return ops[members[^1]].ReadingFrom([.. inputs], new FusedElementwise(steps, operands, scalars));
+        var last = ops[members[^1]];
+        if (outputs.Count == 1) return last.ReadingFrom([.. inputs], new FusedElementwise(steps, operands, scalars));
+        return new GraphOp
+        {
+            Kind = GraphOpKind.Call, Op = new FusedElementwise(steps, operands, scalars, [.. outputs]), Inputs = [.. inputs],
+            Outputs = [.. outputs.Select(s => ops[members[s]].Outputs[0])], Site = last.Site, GradEnabled = last.GradEnabled,
+            RecordsForCaller = members.Any(k => ops[k].RecordsForCaller), Device = last.Device,
+        };
     }
+
+    /// <summary>Whether value <paramref name="id"/> is read by an op outside <paramref name="members"/> or returned.</summary>
+    static bool Escapes(int id, HashSet<int> members, GraphIndex index, PassContext context) =>
+        context.IsOutput[id] || index.Readers[id] is { } readers && readers.Any(r => !members.Contains(r));
 }

@@ -14,13 +14,32 @@ internal enum FusedStep
 /// A chain of elementwise ops on one float dtype and one shape as one op (made by the graph pass
 /// <c>ElementwiseFusion</c>, never by user code): a small program held as plain data, so a graph file can save it.
 /// Slots 0..inputs-1 are the op's inputs; step k reads <see cref="Operands"/>[2k] (and [2k+1] for a binary step, -1
-/// otherwise) and writes slot inputs+k; the last step's slot is the result. Each step is exactly its primitive: the
-/// CPU kernel runs a kernel generated for the program from the vector methods the steps' eager kernels use, or the same
-/// span kernels tile by tile; the reference and the derivatives run the steps' own rules.
+/// otherwise) and writes slot inputs+k. The results are the slots of the steps <see cref="Outputs"/> names (one or
+/// several, all of the program's shape, computed in one pass). Each step is exactly its primitive: the CPU kernel runs a
+/// kernel generated for the program from the vector methods the steps' eager kernels use, or the same span kernels tile
+/// by tile; the reference and the derivatives run the steps' own rules, output by output (<see cref="OutputRule"/>).
 /// </summary>
-internal sealed class FusedElementwise(FusedStep[] steps, int[] operands, double[] scalars) : Primitive
+/// <remarks>
+/// NB: the CPU kernel caches its tile plan and generated kernel per <see cref="Operands"/> array (the instances a replay
+/// makes share it), so two programs that differ only in <see cref="Outputs"/> must not share that array.
+/// </remarks>
+internal sealed class FusedElementwise(FusedStep[] steps, int[] operands, double[] scalars, int[] outputs) : Primitive
 {
+    /// <summary>A program with one result: its last step.</summary>
+    public FusedElementwise(FusedStep[] steps, int[] operands, double[] scalars) : this(steps, operands, scalars, [steps.Length - 1]) { }
+
     public override string Name => "fused_elementwise";
+
+    /// <summary>The step whose value each output is, in output order (the last step for a one-output program).</summary>
+    public int[] Outputs => outputs;
+
+    public override int OutputCount => outputs.Length;
+
+    public override DType[] OutputDTypes(Tensor[] x) => outputs.Length == 1 ? [x[0].DType] : [.. outputs.Select(_ => x[0].DType)];
+
+    /// <summary>Output k's rules: the same program with that one result (a copy of the operands: see the remarks).</summary>
+    public override Primitive? OutputRule(int k) =>
+        outputs.Length == 1 ? base.OutputRule(k) : new FusedElementwise(steps, (int[])operands.Clone(), scalars, [outputs[k]]);
 
     /// <summary>The primitive of each step, in order.</summary>
     public FusedStep[] Steps => steps;
@@ -66,11 +85,12 @@ internal sealed class FusedElementwise(FusedStep[] steps, int[] operands, double
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs)
     {
-        // The chain rule step by step, backwards, through each step's own Vjp (Tensor ops, so higher orders follow).
-        var values = Forward(x);
+        // The chain rule step by step, backwards from output 0's step, through each step's own Vjp (Tensor ops, so
+        // higher orders follow). Output k's rule is OutputRule(k)'s.
+        var values = Forward(x, outputs[0]);
         var grads = new Tensor?[values.Length];
-        grads[^1] = gy;
-        for (int k = steps.Length - 1; k >= 0; k--)
+        grads[x.Length + outputs[0]] = gy;
+        for (int k = outputs[0]; k >= 0; k--)
         {
             int slot = x.Length + k;
             if (grads[slot] is not { } g) continue;
@@ -84,34 +104,36 @@ internal sealed class FusedElementwise(FusedStep[] steps, int[] operands, double
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y)
     {
-        var values = Forward(x);
+        var values = Forward(x, outputs[0]);
         var tangents = new Tensor?[values.Length];
         Array.Copy(dx, tangents, x.Length);
-        for (int k = 0; k < steps.Length; k++)
+        for (int k = 0; k <= outputs[0]; k++)
         {
             var (inputs, reads) = StepInputs(k, values);
             var dIn = reads.Select(r => tangents[r]).ToArray();
             if (dIn.All(t => t is null)) continue;
             tangents[x.Length + k] = StepPrimitive(k).Jvp(dIn, inputs, values[x.Length + k]);
         }
-        return tangents[^1];
+        return tangents[x.Length + outputs[0]];
     }
 
-    public override RefArray Reference(RefArray[] x)
+    public override RefArray Reference(RefArray[] x) => ReferenceOutputs(x)[0];
+
+    public override RefArray[] ReferenceOutputs(RefArray[] x)
     {
         var slots = new RefArray[x.Length + steps.Length];
         Array.Copy(x, slots, x.Length);
         for (int k = 0; k < steps.Length; k++)
             slots[x.Length + k] = StepPrimitive(k).Reference(IsBinary(k) ? [slots[operands[2 * k]], slots[operands[2 * k + 1]]] : [slots[operands[2 * k]]]);
-        return slots[^1];
+        return [.. outputs.Select(k => slots[x.Length + k])];
     }
 
-    /// <summary>Every slot's value, computed by ordinary Tensor ops (each step dispatched as its primitive).</summary>
-    Tensor[] Forward(Tensor[] x)
+    /// <summary>The slots' values up to step <paramref name="last"/>, computed by ordinary Tensor ops (each step dispatched as its primitive).</summary>
+    Tensor[] Forward(Tensor[] x, int last)
     {
         var values = new Tensor[x.Length + steps.Length];
         Array.Copy(x, values, x.Length);
-        for (int k = 0; k < steps.Length; k++)
+        for (int k = 0; k <= last; k++)
         {
             var (inputs, _) = StepInputs(k, values);
             values[x.Length + k] = Engine.Dispatch.Call(StepPrimitive(k), inputs);

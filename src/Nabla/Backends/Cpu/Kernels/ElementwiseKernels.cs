@@ -38,7 +38,9 @@ internal static class ElementwiseKernels
         table.AddEach<Gelu>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<GeluKernel>(d));
         table.Add<PowScalar>(KernelDTypes.Numeric, (op, x) => PowScalarKernel.Run(op, x[0]));
         table.Add<Elu>(KernelDTypes.Floating, (op, x) => EluKernel.Run(op, x[0]));
-        table.Add<FusedElementwise>(KernelDTypes.Floating, FusedElementwiseKernel.Run, FusedElementwiseKernel.Into);
+        table.AddEach<FusedElementwise>(KernelDTypes.Floating, static _ => new KernelEntry((op, x) => FusedElementwiseKernel.Run((FusedElementwise)op, x),
+            (op, x) => FusedElementwiseKernel.RunMany((FusedElementwise)op, x), null, (op, x, y) => FusedElementwiseKernel.Into((FusedElementwise)op, x, y),
+            (op, x, into) => FusedElementwiseKernel.IntoMany((FusedElementwise)op, x, into)));
 
         // Other output dtypes: Bool comparisons; casts, chosen by the input's dtype.
         table.Add<Compare>(KernelDTypes.Numeric, (op, x) => CompareKernel.Run(op, x[0], x[1]));

@@ -35,34 +35,88 @@ internal static class FusedElementwiseKernel
     /// <summary><see cref="Run(FusedElementwise, Tensor[])"/> with the kernel kind given (tests compare the two).</summary>
     internal static Tensor Run(FusedElementwise op, Tensor[] x, FusedKernelKind kind)
     {
+        if (op.OutputCount != 1) throw new InvalidOperationException($"internal: a fused program with {op.OutputCount} outputs runs through CallMany");
         var y = CpuTensor.Empty(x[0].DType, x[0].Shape);
+        return TiledOne(op, x, y, kind) ? y : OneByOne(op, x)[0];
+    }
+
+    /// <summary>Every output of <paramref name="op"/> (the kernel's <see cref="KernelEntry.Many"/> form).</summary>
+    public static Tensor[] RunMany(FusedElementwise op, Tensor[] x) => RunMany(op, x, FusedKernelMode.Kind);
+
+    /// <summary><see cref="RunMany(FusedElementwise, Tensor[])"/> with the kernel kind given (tests compare the two).</summary>
+    internal static Tensor[] RunMany(FusedElementwise op, Tensor[] x, FusedKernelKind kind)
+    {
+        var y = new Tensor[op.OutputCount];
+        for (int j = 0; j < y.Length; j++) y[j] = CpuTensor.Empty(x[0].DType, x[0].Shape);
         return Tiled(op, x, y, kind) ? y : OneByOne(op, x);
     }
 
     /// <summary>The into-form (<see cref="KernelEntry.Into"/>): false, with nothing written, when y or an input does not fit.</summary>
-    public static bool Into(FusedElementwise op, Tensor[] x, Tensor y)
+    public static bool Into(FusedElementwise op, Tensor[] x, Tensor y) => op.OutputCount == 1 && Fits(x, y) && TiledOne(op, x, y, FusedKernelMode.Kind);
+
+    [ThreadStatic] static Tensor[]? one;
+
+    // A one-output call hands its output over in a per-thread array, so it allocates nothing but the output.
+    static bool TiledOne(FusedElementwise op, Tensor[] x, Tensor y, FusedKernelKind kind)
     {
-        if (y.DType != x[0].DType || !ReferenceEquals(y.Storage.Backend, CpuBackend.Instance) || !y.IsContiguous || !y.Shape.Equals(x[0].Shape))
-            return false;
-        return Tiled(op, x, y, FusedKernelMode.Kind);
+        var outputs = one ?? new Tensor[1];
+        one = null;   // a nested call (none today) takes a fresh array
+        outputs[0] = y;
+        try { return Tiled(op, x, outputs, kind); }
+        finally
+        {
+            outputs[0] = null!;
+            one = outputs;
+        }
     }
 
-    static bool Tiled(FusedElementwise op, Tensor[] x, Tensor y, FusedKernelKind kind)
+    /// <summary>
+    /// The several-output into-form (<see cref="KernelEntry.ManyInto"/>): output k into <paramref name="into"/>[k] where
+    /// given, a new tensor where null; null, with nothing written, when a given tensor or an input does not fit (an
+    /// input may be exactly a given tensor's view; any other overlap, also between outputs, refuses).
+    /// </summary>
+    public static Tensor[]? IntoMany(FusedElementwise op, Tensor[] x, Tensor?[] into)
+    {
+        if (into.Length != op.OutputCount) return null;
+        var y = new Tensor[into.Length];
+        for (int j = 0; j < y.Length; j++)
+        {
+            if (into[j] is { } given && !Fits(x, given)) return null;
+            y[j] = into[j] ?? CpuTensor.Empty(x[0].DType, x[0].Shape);
+        }
+        return Tiled(op, x, y, FusedKernelMode.Kind) ? y : null;
+    }
+
+    static bool Fits(Tensor[] x, Tensor y) =>
+        y.DType == x[0].DType && ReferenceEquals(y.Storage.Backend, CpuBackend.Instance) && y.IsContiguous && y.Shape.Equals(x[0].Shape);
+
+    static bool Tiled(FusedElementwise op, Tensor[] x, Tensor[] y, FusedKernelKind kind)
     {
         // A bit per input read as a broadcast scalar; a program with more inputs than bits runs one step at a time.
         if (x.Length > 64) return false;
+        for (int j = 0; j < y.Length; j++)
+            for (int i = 0; i < j; i++)
+                if (y[i].SharesStorage(y[j])) return false;   // two outputs into one memory: the order of the stores would decide
         ulong broadcast = 0;
         for (int i = 0; i < x.Length; i++)
         {
             var t = x[i];
-            if (t.DType != y.DType || !ReferenceEquals(t.Storage.Backend, CpuBackend.Instance) || !t.Shape.Equals(y.Shape) || (t.SharesStorage(y) && !t.IsSameView(y)))
+            if (t.DType != y[0].DType || !ReferenceEquals(t.Storage.Backend, CpuBackend.Instance) || !t.Shape.Equals(y[0].Shape) || Overlaps(t, y))
                 return false;
             if (t.IsContiguous) continue;
             if (!AllZero(t.Strides)) return false;
             broadcast |= 1UL << i;
         }
-        if (y.DType == DType.Float32) return FusedRun<float>.Run(op, x, broadcast, y, kind);
-        if (y.DType == DType.Float64) return FusedRun<double>.Run(op, x, broadcast, y, kind);
+        if (y[0].DType == DType.Float32) return FusedRun<float>.Run(op, x, broadcast, y, kind);
+        if (y[0].DType == DType.Float64) return FusedRun<double>.Run(op, x, broadcast, y, kind);
+        return false;
+    }
+
+    // Every element's inputs are read before its outputs are stored, so an input may be exactly an output's view.
+    static bool Overlaps(Tensor x, Tensor[] y)
+    {
+        foreach (var t in y)
+            if (x.SharesStorage(t) && !x.IsSameView(t)) return true;
         return false;
     }
 
@@ -89,8 +143,9 @@ internal static class FusedElementwiseKernel
         int tile = TileBytes / Unsafe.SizeOf<T>();
         int stride = tile + MinTile;
         var scratch = Scratch<T>.Get(plan.Buffers * stride, 0);
-        var yd = data[inputs];
-        int yOffset = offsets[inputs];
+        int direct = inputs + Math.Max(plan.Direct, 0);
+        var yd = data[direct];
+        int yOffset = offsets[direct];
         for (int s = start, m; s < start + count; s += m)
         {
             int rest = start + count - s;
@@ -105,6 +160,14 @@ internal static class FusedElementwiseKernel
                     Binary(op.Steps[k], a, sa, b, sb, dst);
                 }
                 else Unary(op.Steps[k], a, dst, op.Scalars[k]);
+            }
+            // The other outputs leave their tiles once every step of this tile ran (an input may be an output's view).
+            for (int j = 0; j < op.Outputs.Length; j++)
+            {
+                if (j == plan.Direct) continue;
+                int b = plan.Buffer[op.Outputs[j]];
+                ReadOnlySpan<T> value = b < 0 ? yd.AsSpan(yOffset + s, m) : scratch.Slice(b * stride, m);
+                value.CopyTo(data[inputs + j].AsSpan(offsets[inputs + j] + s, m));
             }
         }
     }
@@ -162,8 +225,8 @@ internal static class FusedElementwiseKernel
         }
     }
 
-    /// <summary>Each step's primitive run by its own registered kernel on whole tensors, as eager code runs them.</summary>
-    static Tensor OneByOne(FusedElementwise op, Tensor[] x)
+    /// <summary>Each step's primitive run by its own registered kernel on whole tensors, as eager code runs them: the outputs.</summary>
+    static Tensor[] OneByOne(FusedElementwise op, Tensor[] x)
     {
         var values = new Tensor[x.Length + op.Steps.Length];
         Array.Copy(x, values, x.Length);
@@ -175,6 +238,9 @@ internal static class FusedElementwiseKernel
                 ?? throw new InvalidOperationException($"internal: no CPU kernel for fused step {step.Name}");
             values[x.Length + k] = entry.Single!(step, inputs);
         }
-        return values[^1];
+        var y = new Tensor[op.Outputs.Length];
+        for (int j = 0; j < y.Length; j++)
+            y[j] = Array.IndexOf(op.Outputs, op.Outputs[j]) < j ? CopyKernel.Contiguous(values[x.Length + op.Outputs[j]]) : values[x.Length + op.Outputs[j]];
+        return y;
     }
 }

@@ -6,7 +6,7 @@ using Nabla.Primitives.Elementwise;
 namespace Nabla.Backends.Cpu.Kernels;
 
 /// <summary>
-/// One call of a fused kernel on <typeparamref name="T"/>: the inputs' arrays and offsets (the output last), the
+/// One call of a fused kernel on <typeparamref name="T"/>: the inputs' arrays and offsets (then the outputs'), the
 /// generated kernel or the interpreter's plan, and a delegate made once that runs a range of the output, so a call
 /// allocates nothing of its own (one reusable instance per calling thread; CpuParallel's hand-off to the worker
 /// threads allocates for tensors above its threshold).
@@ -22,7 +22,7 @@ internal sealed class FusedRun<T> where T : unmanaged, INumber<T>
     FusedElementwise op = null!;
     TilePlan? plan;
     FusedBody<T>? kernel;
-    int inputs;
+    int inputs, outputs;
     ulong broadcast;
     readonly Action<int, int> range;
 
@@ -30,9 +30,9 @@ internal sealed class FusedRun<T> where T : unmanaged, INumber<T>
 
     static int Width => Vector512.IsHardwareAccelerated ? Vector512<T>.Count : Vector256<T>.Count;
 
-    /// <summary>Runs <paramref name="op"/> into <paramref name="y"/>; false, with nothing written, when neither a
-    /// generated kernel nor the interpreter can read the inputs as they are laid out.</summary>
-    public static bool Run(FusedElementwise op, Tensor[] x, ulong broadcast, Tensor y, FusedKernelKind kind)
+    /// <summary>Runs <paramref name="op"/> into <paramref name="y"/> (one tensor per output); false, with nothing written,
+    /// when neither a generated kernel nor the interpreter can read the inputs as they are laid out.</summary>
+    public static bool Run(FusedElementwise op, Tensor[] x, ulong broadcast, Tensor[] y, FusedKernelKind kind)
     {
         var kernel = kind != FusedKernelKind.Interpreter ? FusedProgramKernels.For<T>(op, x.Length, broadcast) : null;
         if (kernel is null && !FusedElementwiseKernel.Interpretable(op, x.Length, broadcast)) return false;
@@ -43,7 +43,7 @@ internal sealed class FusedRun<T> where T : unmanaged, INumber<T>
         {
             using var raw = Backends.RawAccess.Enter();
             run.Set(op, x, broadcast, y, kernel);
-            CpuParallel.ForRange(y.NumElements, run.range);
+            CpuParallel.ForRange(y[0].NumElements, run.range);
         }
         finally
         {
@@ -53,16 +53,16 @@ internal sealed class FusedRun<T> where T : unmanaged, INumber<T>
         return true;
     }
 
-    void Set(FusedElementwise op, Tensor[] x, ulong broadcast, Tensor y, FusedBody<T>? kernel)
+    void Set(FusedElementwise op, Tensor[] x, ulong broadcast, Tensor[] y, FusedBody<T>? kernel)
     {
-        if (arrays.Length <= x.Length)
+        if (arrays.Length < x.Length + y.Length)
         {
-            arrays = new T[x.Length + 1][];
-            offsets = new int[x.Length + 1];
+            arrays = new T[x.Length + y.Length][];
+            offsets = new int[x.Length + y.Length];
         }
         for (int i = 0; i < x.Length; i++) (arrays[i], offsets[i]) = (x[i].Data<T>(), x[i].Offset);
-        (arrays[x.Length], offsets[x.Length]) = (y.Data<T>(), y.Offset);
-        (this.op, inputs, this.broadcast, this.kernel) = (op, x.Length, broadcast, kernel);
+        for (int j = 0; j < y.Length; j++) (arrays[x.Length + j], offsets[x.Length + j]) = (y[j].Data<T>(), y[j].Offset);
+        (this.op, inputs, outputs, this.broadcast, this.kernel) = (op, x.Length, y.Length, broadcast, kernel);
         plan = kernel is null ? TilePlan.For(op, x.Length) : null;
     }
 
@@ -89,7 +89,7 @@ internal sealed class FusedRun<T> where T : unmanaged, INumber<T>
     void Tail(int start, int count)
     {
         int width = Width;
-        var pad = FusedTail<T>.Get(inputs, width, out var padArrays, out var padOffsets);
+        var pad = FusedTail<T>.Get(inputs + outputs, width, out var padArrays, out var padOffsets);
         for (int i = 0; i < inputs; i++)
         {
             if ((broadcast >> i & 1) != 0)
@@ -101,9 +101,9 @@ internal sealed class FusedRun<T> where T : unmanaged, INumber<T>
             Array.Copy(arrays[i], offsets[i] + start, pad, i * width, count);
             (padArrays[i], padOffsets[i]) = (pad, i * width);
         }
-        (padArrays[inputs], padOffsets[inputs]) = (pad, inputs * width);
+        for (int j = inputs; j < inputs + outputs; j++) (padArrays[j], padOffsets[j]) = (pad, j * width);
         kernel!(padArrays, padOffsets, 0, width);
-        Array.Copy(pad, inputs * width, arrays[inputs], offsets[inputs] + start, count);
+        for (int j = inputs; j < inputs + outputs; j++) Array.Copy(pad, j * width, arrays[j], offsets[j] + start, count);
         Array.Clear(padArrays);
     }
 }
@@ -115,13 +115,14 @@ internal static class FusedTail<T> where T : unmanaged
     [ThreadStatic] static T[][]? arrays;
     [ThreadStatic] static int[]? offsets;
 
-    public static T[] Get(int inputs, int width, out T[][] padArrays, out int[] padOffsets)
+    /// <summary>A pad of <paramref name="tensors"/> vectors (inputs, then outputs) and arrays to hand the kernel.</summary>
+    public static T[] Get(int tensors, int width, out T[][] padArrays, out int[] padOffsets)
     {
-        if (pad is null || pad.Length < (inputs + 1) * width) pad = new T[(inputs + 1) * width];
-        if (arrays is null || arrays.Length <= inputs)
+        if (pad is null || pad.Length < tensors * width) pad = new T[tensors * width];
+        if (arrays is null || arrays.Length < tensors)
         {
-            arrays = new T[inputs + 1][];
-            offsets = new int[inputs + 1];
+            arrays = new T[tensors][];
+            offsets = new int[tensors];
         }
         (padArrays, padOffsets) = (arrays, offsets!);
         return pad;

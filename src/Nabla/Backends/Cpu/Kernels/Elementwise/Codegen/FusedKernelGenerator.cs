@@ -11,7 +11,7 @@ namespace Nabla.Backends.Cpu.Kernels.Codegen;
 /// <summary>
 /// The body of a generated fused kernel: runs the program over elements [start, start + count) of the output,
 /// count a multiple of the vector width. Slot i &lt; inputs is read at arrays[i][offsets[i] + e] (or, for a broadcast
-/// scalar, arrays[i][offsets[i]] for every e); the output is arrays[inputs] from offsets[inputs].
+/// scalar, arrays[i][offsets[i]] for every e); output j is arrays[inputs + j] from offsets[inputs + j].
 /// </summary>
 internal delegate void FusedBody<T>(T[][] arrays, int[] offsets, int start, int count);
 
@@ -19,10 +19,11 @@ internal delegate void FusedBody<T>(T[][] arrays, int[] offsets, int start, int 
 /// Generates a <see cref="FusedBody{T}"/> for a <see cref="FusedElementwise"/> program: one loop over the output in
 /// vectors (Vector512 where accelerated, else Vector256), each step one call of the vector method its eager kernel
 /// uses (<see cref="FusedVectorSteps"/>), every intermediate a local the JIT keeps in a register, broadcast scalars
-/// splatted once before the loop. Emitted as IL into a DynamicMethod: IL can take a managed reference to an array
+/// splatted once before the loop, every output stored at the end of each vector's steps (so an input may be exactly an
+/// output's view). Emitted as IL into a DynamicMethod: IL can take a managed reference to an array
 /// element and hand it to Vector512.LoadUnsafe/StoreUnsafe, which expression trees cannot (they have no ref locals
 /// or pointers), and a DynamicMethod is compiled straight to optimized code, the step methods inlined.
-/// Kernels are cached process-wide by the program's signature (steps, operands, exponents, dtype, broadcast inputs).
+/// Kernels are cached process-wide by the program's signature (steps, operands, exponents, outputs, dtype, broadcast inputs).
 /// </summary>
 internal static class FusedKernelGenerator
 {
@@ -48,7 +49,7 @@ internal static class FusedKernelGenerator
             if (op.Steps[k] == FusedStep.PowScalar) text.Append(',').Append(BitConverter.DoubleToInt64Bits(op.Scalars[k]));
             text.Append(';');
         }
-        return text.ToString();
+        return text.Append("->").AppendJoin(',', op.Outputs).ToString();
     }
 
     static FusedBody<T>? Generate<T>(FusedElementwise op, int inputs, ulong broadcast) where T : unmanaged
@@ -66,8 +67,9 @@ internal static class FusedKernelGenerator
             [typeof(T[][]), typeof(int[]), typeof(int), typeof(int)], typeof(FusedKernelGenerator).Module, skipVisibility: true);
         var il = method.GetILGenerator();
         var slots = new LocalBuilder[inputs + op.Steps.Length];
-        var bases = new LocalBuilder?[inputs + 1];
-        for (int i = 0; i <= inputs; i++)
+        int outputs = op.Outputs.Length;
+        var bases = new LocalBuilder?[inputs + outputs];
+        for (int i = 0; i < inputs + outputs; i++)
         {
             bool scalar = i < inputs && (broadcast >> i & 1) != 0;
             // arrays[i] and offsets[i], then the element (a broadcast scalar) or a reference to it (a run).
@@ -123,11 +125,14 @@ internal static class FusedKernelGenerator
             foreach (var call in calls[k]) il.Emit(OpCodes.Call, call);
             il.Emit(OpCodes.Stloc, slots[inputs + k] = il.DeclareLocal(vector));
         }
-        il.Emit(OpCodes.Ldloc, slots[^1]);
-        il.Emit(OpCodes.Ldloc, bases[inputs]!);
-        il.Emit(OpCodes.Ldloc, e);
-        il.Emit(OpCodes.Conv_U);
-        il.Emit(OpCodes.Call, store);
+        for (int j = 0; j < outputs; j++)
+        {
+            il.Emit(OpCodes.Ldloc, slots[inputs + op.Outputs[j]]);
+            il.Emit(OpCodes.Ldloc, bases[inputs + j]!);
+            il.Emit(OpCodes.Ldloc, e);
+            il.Emit(OpCodes.Conv_U);
+            il.Emit(OpCodes.Call, store);
+        }
         // e += width
         il.Emit(OpCodes.Ldloc, e);
         il.Emit(OpCodes.Ldc_I4, width);
