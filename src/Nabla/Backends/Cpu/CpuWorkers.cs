@@ -156,26 +156,30 @@ internal static class CpuWorkers
     // posts work and sees Sleeping set.
     static Action Take(Worker me)
     {
-        long start = Stopwatch.GetTimestamp();
-        long spinUntil = start + SpinMicroseconds * Stopwatch.Frequency / 1_000_000;
-        long yieldUntil = spinUntil + YieldMicroseconds * Stopwatch.Frequency / 1_000_000;
+        long spinUntil = 0, yieldUntil = 0;
+        void Idle()
+        {
+            spinUntil = Stopwatch.GetTimestamp() + SpinMicroseconds * Stopwatch.Frequency / 1_000_000;
+            yieldUntil = spinUntil + YieldMicroseconds * Stopwatch.Frequency / 1_000_000;
+        }
+        Idle();
         while (true)
         {
             var job = Volatile.Read(ref me.Job);
-            if (job is not null && Interlocked.CompareExchange(ref me.Job, null, job) == job) return job;
-            if (job is not null) continue;
+            if (job is not null)
+            {
+                if (Interlocked.CompareExchange(ref me.Job, null, job) == job) return job;
+                continue;
+            }
             long now = Stopwatch.GetTimestamp();
             if (now > yieldUntil)
             {
                 Interlocked.Exchange(ref me.Sleeping, 1);
                 if (Volatile.Read(ref me.Job) is null) me.Wake.Wait();
                 Interlocked.Exchange(ref me.Sleeping, 0);
-                start = Stopwatch.GetTimestamp();
-                spinUntil = start + SpinMicroseconds * Stopwatch.Frequency / 1_000_000;
-                yieldUntil = spinUntil + YieldMicroseconds * Stopwatch.Frequency / 1_000_000;
-                continue;
+                Idle();
             }
-            if (now > spinUntil) Thread.Yield();
+            else if (now > spinUntil) Thread.Yield();
             else Thread.SpinWait(8);
         }
     }
