@@ -94,7 +94,7 @@ internal static class GemmMicroKernel<T, TV, TOps>
     public static void Run(ref T a, ref T b, int kc, ref T c, nint ldc, bool accumulate)
     {
         nint w = TOps.Count;
-        if (PrefetchC) Prefetch(ref c, ldc, w);
+        if (PrefetchC && kc >= 32) Prefetch(ref c, ldc, w);
         TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         TV c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++)
@@ -125,7 +125,7 @@ internal static class GemmMicroKernel<T, TV, TOps>
 
     // The tile's C rows are read (or written) once, after the k loop: on a large product they come from
     // memory, and six rows far apart defeat the hardware prefetcher. Asking for them now hides that wait
-    // behind the kc steps of arithmetic.
+    // behind the kc steps of arithmetic (a short k loop hides little: no prefetch below 32 steps).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static unsafe void Prefetch(ref T c, nint ldc, nint w)
     {
