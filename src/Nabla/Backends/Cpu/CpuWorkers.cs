@@ -7,7 +7,10 @@ namespace Nabla.Backends.Cpu;
 /// work to <see cref="Parallel.For(int, int, Action{int})"/> costs a task per call and a thread-pool
 /// wake-up; that is tens of microseconds, as long as a whole 256 x 256 product on two cores. Here
 /// a worker that has just finished spins for <see cref="SpinMicroseconds"/> (so back-to-back kernels
-/// reach it at once), then blocks on a semaphore until the next call posts work.
+/// reach it at once), then keeps polling between yields of its core for <see cref="YieldMicroseconds"/>
+/// (a kernel after a pause of a collection or a short single-threaded stretch finds it awake: waking a
+/// blocked thread on an idle virtual core took tens to hundreds of microseconds here), then blocks on a
+/// semaphore until the next call posts work.
 /// <para>
 /// The team shares a body that claims its own work (an atomic counter, see <see cref="For"/>): the
 /// caller runs the body too, and a worker that has not started by the time the caller's body returns
@@ -20,6 +23,12 @@ internal static class CpuWorkers
 {
     /// <summary>How long an idle worker polls for new work before it blocks (a wake-up costs more).</summary>
     public static int SpinMicroseconds { get; set; } = 50;
+
+    /// <summary>
+    /// How long an idle worker then polls between yields (<see cref="Thread.Yield"/>: other runnable threads
+    /// take the core first) before it blocks. As OpenBLAS's and OpenMP's pools, which poll for milliseconds.
+    /// </summary>
+    public static int YieldMicroseconds { get; set; } = 2000;
 
     sealed class Worker
     {
@@ -143,23 +152,35 @@ internal static class CpuWorkers
         }
     }
 
-    // Poll for SpinMicroseconds, then block until a caller posts work and sees Sleeping set.
+    // Poll for SpinMicroseconds, then poll between yields for YieldMicroseconds, then block until a caller
+    // posts work and sees Sleeping set.
     static Action Take(Worker me)
     {
-        long deadline = Stopwatch.GetTimestamp() + SpinMicroseconds * Stopwatch.Frequency / 1_000_000;
+        long spinUntil = 0, yieldUntil = 0;
+        void Idle()
+        {
+            spinUntil = Stopwatch.GetTimestamp() + SpinMicroseconds * Stopwatch.Frequency / 1_000_000;
+            yieldUntil = spinUntil + YieldMicroseconds * Stopwatch.Frequency / 1_000_000;
+        }
+        Idle();
         while (true)
         {
             var job = Volatile.Read(ref me.Job);
-            if (job is not null && Interlocked.CompareExchange(ref me.Job, null, job) == job) return job;
-            if (job is null && Stopwatch.GetTimestamp() > deadline)
+            if (job is not null)
+            {
+                if (Interlocked.CompareExchange(ref me.Job, null, job) == job) return job;
+                continue;
+            }
+            long now = Stopwatch.GetTimestamp();
+            if (now > yieldUntil)
             {
                 Interlocked.Exchange(ref me.Sleeping, 1);
                 if (Volatile.Read(ref me.Job) is null) me.Wake.Wait();
                 Interlocked.Exchange(ref me.Sleeping, 0);
-                deadline = Stopwatch.GetTimestamp() + SpinMicroseconds * Stopwatch.Frequency / 1_000_000;
-                continue;
+                Idle();
             }
-            Thread.SpinWait(8);
+            else if (now > spinUntil) Thread.Yield();
+            else Thread.SpinWait(8);
         }
     }
 }

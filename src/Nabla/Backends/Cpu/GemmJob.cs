@@ -42,10 +42,8 @@ internal sealed class GemmJob<T, TV, TOps>
         blocks = kBlocks * ((n + nc0 - 1) / nc0);
         const int mr = GemmBlocked<T, TV, TOps>.MR;
         tiles = (m + mr - 1) / mr;
-        // Units of at most MCTiles register rows; with several threads at least 3 per thread, so the
-        // dynamic hand-out evens out (any split gives the same bits).
-        rowUnits = Math.Max((tiles + GemmBlocked<T, TV, TOps>.MCTiles - 1) / GemmBlocked<T, TV, TOps>.MCTiles,
-            parties > 1 ? Math.Min(tiles, 3 * parties) : 1);
+        if (unitStart.Length < tiles + 1) unitStart = new int[tiles + 1];
+        rowUnits = SplitRows(tiles, parties, unitStart);
         this.parties = parties;
         int maxUnits = rowUnits * ColParts(Math.Min(nc0, n));
         unitBase = blocks * PerBlock;
@@ -70,6 +68,34 @@ internal sealed class GemmJob<T, TV, TOps>
 
     GemmEpilogue<T>? epilogue;
     GemmPackedB<T>? prepacked;                  // B's blocks packed by an earlier product: no packing here
+    int[] unitStart = new int[8];               // first register-row tile of each row unit, then the tile count
+
+    /// <summary>
+    /// Cuts <paramref name="tiles"/> register rows into row units of at most MCTiles: unit r is tiles
+    /// [<paramref name="start"/>[r], <paramref name="start"/>[r + 1]); returns the unit count. One thread: equal
+    /// units. Several: guided sizes, each about 1/(2·parties) of the tiles not yet cut, so the first units are
+    /// large (an A unit and each B sliver serve many tiles) and the last ones small: units are claimed in order,
+    /// so the threads finish a product within a small unit of each other even when one started late (a worker
+    /// woken from sleep). Any cut gives the same bits.
+    /// </summary>
+    internal static int SplitRows(int tiles, int parties, int[] start)
+    {
+        int most = GemmBlocked<T, TV, TOps>.MCTiles, units = 0;
+        if (parties == 1)
+        {
+            units = (tiles + most - 1) / most;
+            for (int r = 0; r <= units; r++) start[r] = r * tiles / units;
+            return units;
+        }
+        int least = tiles >= 8 * parties ? 2 : 1;
+        for (int t = 0; t < tiles; units++)
+        {
+            start[units] = t;
+            t += Math.Min(tiles - t, Math.Clamp((tiles - t) / (2 * parties), least, most));
+        }
+        start[units] = tiles;
+        return units;
+    }
 
     int parties;
 
@@ -128,7 +154,7 @@ internal sealed class GemmJob<T, TV, TOps>
             while ((u = Interlocked.Increment(ref Counter(i, CompNext)) - 1) < units)
             {
                 int r = u / colParts, part = u % colParts;
-                int ic = r * tiles / rowUnits * mr, iEnd = Math.Min(m, (r + 1) * tiles / rowUnits * mr);
+                int ic = unitStart[r] * mr, iEnd = Math.Min(m, unitStart[r + 1] * mr);
                 // The same C rows from the previous k block must be complete first.
                 ref int progress = ref counters[(unitBase + u) * Line];
                 if (pcIndex > 0) WaitAtLeast(ref progress, i);

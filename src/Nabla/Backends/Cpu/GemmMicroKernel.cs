@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Nabla.Backends.Cpu;
 
@@ -85,11 +86,15 @@ internal static class GemmMicroKernel<T, TV, TOps>
 
     public static int NR => 2 * TOps.Count;
 
+    /// <summary>Benchmarks switch the C prefetch off to compare (it changes no arithmetic).</summary>
+    internal static bool PrefetchC { get; set; } = true;
+
     /// <summary>Writes (or adds, when <paramref name="accumulate"/>) the MR x NR tile at <paramref name="c"/> with row stride <paramref name="ldc"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(ref T a, ref T b, int kc, ref T c, nint ldc, bool accumulate)
     {
         nint w = TOps.Count;
+        if (PrefetchC && kc >= 32) Prefetch(ref c, ldc, w);
         TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         TV c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++)
@@ -116,6 +121,21 @@ internal static class GemmMicroKernel<T, TV, TOps>
         StoreRow(ref Unsafe.Add(ref c, 3 * ldc), w, c30, c31, accumulate);
         StoreRow(ref Unsafe.Add(ref c, 4 * ldc), w, c40, c41, accumulate);
         StoreRow(ref Unsafe.Add(ref c, 5 * ldc), w, c50, c51, accumulate);
+    }
+
+    // The tile's C rows are read (or written) once, after the k loop: on a large product they come from
+    // memory, and six rows far apart defeat the hardware prefetcher. Asking for them now hides that wait
+    // behind the kc steps of arithmetic (a short k loop hides little: no prefetch below 32 steps).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe void Prefetch(ref T c, nint ldc, nint w)
+    {
+        if (!Sse.IsSupported) return;
+        for (int r = 0; r < MR; r++)
+        {
+            ref T row = ref Unsafe.Add(ref c, r * ldc);
+            Sse.Prefetch0(Unsafe.AsPointer(ref row));
+            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref row, 2 * w - 1)));
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
