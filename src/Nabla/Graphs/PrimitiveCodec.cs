@@ -132,8 +132,20 @@ internal static class PrimitiveCodec
             field.SetValue(target, ReadValue(p.Value, field.FieldType, depth, $"{what}, field '{p.Name}'", fail));
         }
         foreach (var name in expected.Keys)
-            if (!seen.Contains(name)) throw fail($"{what} lacks its field '{name}'");
+            if (seen.Contains(name)) continue;
+            else if (AddedFields.TryGetValue((type, name), out var value)) expected[name].SetValue(target, value(target));
+            else throw fail($"{what} lacks its field '{name}'");
     }
+
+    /// <summary>
+    /// Fields added to a savable type after files of this format version were written, with the value that reads such a
+    /// file as it was meant (computed from the fields already read): a file without the field still loads.
+    /// </summary>
+    static readonly Dictionary<(Type, string), Func<object, object>> AddedFields = new()
+    {
+        // Several-output fused programs (issue 13, session 8): before them a program's one result was its last step.
+        [(typeof(Primitives.Elementwise.FusedElementwise), "outputs")] = op => new[] { ((Primitives.Elementwise.FusedElementwise)op).Steps.Length - 1 },
+    };
 
     /// <summary>
     /// The instance fields of <paramref name="type"/> and its bases, by readable name (<c>&lt;shape&gt;P</c> is "shape").

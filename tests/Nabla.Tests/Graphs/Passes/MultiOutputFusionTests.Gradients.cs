@@ -1,5 +1,6 @@
 using Nabla.Engine;
 using Nabla.Graphs;
+using Nabla.Backends.Reference;
 using Nabla.Primitives.Elementwise;
 
 namespace Nabla.Tests.Graphs.Passes;
@@ -21,6 +22,28 @@ public partial class MultiOutputFusionTests
         var y = AdamInputs(1025, DType.Float64, 200);
         AssertBitwise(Adam(y), loaded.CallMany(y));
         Assert.Contains("%12, %22, %41 = fused_elementwise(", loaded.GraphFor(y));
+    }
+
+    [Fact]
+    public void AFusedProgramWrittenBeforeSeveralOutputsReadsAsItsLastStep()
+    {
+        // Graph files of format version 1 written before several-output programs have no "outputs" field.
+        var op = new FusedElementwise([FusedStep.Mul, FusedStep.Exp], [0, 1, 2, -1], [0, 0]);
+        var stream = new MemoryStream();
+        using (var json = new System.Text.Json.Utf8JsonWriter(stream)) PrimitiveCodec.Write(json, op, "test");
+        var node = System.Text.Json.Nodes.JsonNode.Parse(stream.ToArray())!;
+        var fields = node["fields"]!.AsObject();
+        Assert.True(fields.Remove("outputs"));
+        using var old = System.Text.Json.JsonDocument.Parse(node.ToJsonString());
+        var back = Assert.IsType<FusedElementwise>(PrimitiveCodec.Read(old.RootElement, m => new InvalidDataException(m)));
+        Assert.Equal([1], back.Outputs);
+        var x = Tensor.FromArray(new[] { 0.5, -2.0 }, [2]);
+        Assert.Equal(new[] { Math.Exp(0.25), Math.Exp(4.0) }, back.Reference([RefArray.From(x), RefArray.From(x)]).Data);
+
+        fields.Remove("steps");   // a field every version writes is still required
+        using var broken = System.Text.Json.JsonDocument.Parse(node.ToJsonString());
+        var e = Assert.Throws<InvalidDataException>(() => PrimitiveCodec.Read(broken.RootElement, m => new InvalidDataException(m)));
+        Assert.Contains("lacks its field 'steps'", e.Message);
     }
 
     sealed class Close(double tolerance) : IEqualityComparer<double>
