@@ -27,10 +27,7 @@ internal sealed partial class EpilogueFusion
     {
         var values = context.Graph.Values;
         var matmul = ops[k];
-        if (!Pure(matmul) || matmul.Op is not MatMul || matmul.Outputs.Length != 1) return null;
-        var product = values[matmul.Outputs[0]];
-        var shape = product.Shape;
-        if (!(shape.Rank == 2 || shape.Rank == 3 && shape[0] == 1) || product.DType is not (DType.Float32 or DType.Float64) || product.Device != Device.Cpu) return null;
+        if (ConvProduct(matmul, values) is not { } shape) return null;
         int o = shape[shape.Rank - 2], n = shape[shape.Rank - 1];
         bool untracked = RecordsNoNode(matmul);
         var members = new List<int> { k };
@@ -55,7 +52,7 @@ internal sealed partial class EpilogueFusion
             || context.RequiresGrad[broadcast] && ops[expand].GradEnabled && !(untracked && RecordsNoNode(ops[expand]))) return null;
         int bias = ops[expand].Inputs[0];
         var biasValue = values[bias];
-        if (!Is(biasValue.Shape, o, 1) || biasValue.DType != product.DType) return null;
+        if (!Is(biasValue.Shape, o, 1) || biasValue.DType != values[matmul.Outputs[0]].DType) return null;
         members.Add(expand);
         members.Add(addIndex);
         (last, int lastIndex) = (add, addIndex);
@@ -83,4 +80,17 @@ internal sealed partial class EpilogueFusion
     }
 
     static bool Is(Shape shape, int rows, int columns) => shape.Rank == 2 && shape[0] == rows && shape[1] == columns;
+
+    /// <summary>
+    /// The shape of <paramref name="matmul"/>'s product when it can be a convolution's GEMM (a pure float CPU MatMul whose
+    /// product is [O, N] or [1, O, N], as Conv2d's weight · columns makes), else null.
+    /// </summary>
+    static Shape? ConvProduct(GraphOp matmul, IReadOnlyList<GraphValue> values)
+    {
+        if (!Pure(matmul) || matmul.Op is not MatMul || matmul.Outputs.Length != 1) return null;
+        var product = values[matmul.Outputs[0]];
+        var shape = product.Shape;
+        bool rows = shape.Rank == 2 || shape.Rank == 3 && shape[0] == 1;
+        return rows && product.DType is (DType.Float32 or DType.Float64) && product.Device == Device.Cpu ? shape : null;
+    }
 }

@@ -51,10 +51,7 @@ internal sealed partial class EpilogueFusion
     {
         var values = context.Graph.Values;
         var matmul = ops[k];
-        if (!Pure(matmul) || matmul.Op is not MatMul || matmul.Outputs.Length != 1) return null;
-        var product = values[matmul.Outputs[0]];
-        var shape = product.Shape;
-        if (!(shape.Rank == 2 || shape.Rank == 3 && shape[0] == 1) || product.DType is not (DType.Float32 or DType.Float64) || product.Device != Device.Cpu) return null;
+        if (ConvProduct(matmul, values) is not { } shape) return null;
         int r = shape[shape.Rank - 2], n = shape[shape.Rank - 1];
         bool untracked = RecordsNoNode(matmul);
         if (Next(matmul, ops, context, storage, readers, untracked) is not { } reshape || ops[reshape].Op is not Reshape) return null;
