@@ -237,9 +237,16 @@ public class RowCodegenTests
         Assert.True(FusedRowsGenerated<float>.Run(op, plan, [x], y));
         Tensor[] inputs = [x];
         for (int i = 0; i < 20; i++) FusedRowsGenerated<float>.Run(op, plan, inputs, y);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100; i++) FusedRowsGenerated<float>.Run(op, plan, inputs, y);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // The least of five rounds of 100 calls: a kernel that allocates per call allocates in every round, while the
+        // runtime may allocate once on this thread in some round (a fresh CI run saw 152 bytes in one round of 100).
+        var rounds = new long[5];
+        for (int r = 0; r < rounds.Length; r++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 100; i++) FusedRowsGenerated<float>.Run(op, plan, inputs, y);
+            rounds[r] = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        Assert.Equal(0, rounds.Min());
         AssertBits(SoftmaxPrimitives(x), y, "softmax [16, 1024]");
     }
 }
