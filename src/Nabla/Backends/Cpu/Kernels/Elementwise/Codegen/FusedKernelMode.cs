@@ -36,24 +36,36 @@ internal static class FusedKernelMode
 
 /// <summary>
 /// Per fused program (keyed by its operands array, which the op instances a replay makes share), the generated
-/// kernel last looked up for one dtype and broadcast pattern, so a call finds it without building the process-wide
-/// cache's signature key.
+/// kernel last looked up for one dtype and input pattern (broadcast or splatted inputs), so a call finds it without
+/// building the process-wide cache's signature key. Elementwise and row programs keep separate tables.
 /// </summary>
-internal sealed class FusedProgramKernels
+internal sealed class LastGeneratedKernel
 {
-    static readonly ConditionalWeakTable<int[], FusedProgramKernels> Table = new();
-
-    sealed record Entry(Type DType, ulong Broadcast, Delegate? Kernel);
+    sealed record Entry(Type DType, ulong Pattern, object? Kernel);
 
     Entry? last;
 
-    /// <summary>The generated kernel of <paramref name="op"/> (null: none, the interpreter runs it).</summary>
+    /// <summary>The kernel last stored for <paramref name="dtype"/> and <paramref name="pattern"/> (null: none, or none generated).</summary>
+    public bool TryGet(Type dtype, ulong pattern, out object? kernel)
+    {
+        var entry = last;
+        kernel = entry?.Kernel;
+        return entry is not null && entry.DType == dtype && entry.Pattern == pattern;
+    }
+
+    public void Set(Type dtype, ulong pattern, object? kernel) => last = new Entry(dtype, pattern, kernel);
+}
+
+/// <summary>The generated kernel of a fused elementwise program (null: none, the interpreter runs it).</summary>
+internal static class FusedProgramKernels
+{
+    static readonly ConditionalWeakTable<int[], LastGeneratedKernel> Table = new();
+
     public static FusedBody<T>? For<T>(FusedElementwise op, int inputs, ulong broadcast) where T : unmanaged
     {
-        var program = Table.GetValue(op.Operands, _ => new FusedProgramKernels());
-        var entry = program.last;
-        if (entry is null || entry.DType != typeof(T) || entry.Broadcast != broadcast)
-            program.last = entry = new Entry(typeof(T), broadcast, FusedKernelGenerator.For<T>(op, inputs, broadcast));
-        return (FusedBody<T>?)entry.Kernel;
+        var slot = Table.GetValue(op.Operands, static _ => new LastGeneratedKernel());
+        if (!slot.TryGet(typeof(T), broadcast, out var kernel))
+            slot.Set(typeof(T), broadcast, kernel = FusedKernelGenerator.For<T>(op, inputs, broadcast));
+        return (FusedBody<T>?)kernel;
     }
 }

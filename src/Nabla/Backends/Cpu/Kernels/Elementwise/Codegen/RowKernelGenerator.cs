@@ -99,25 +99,16 @@ internal static class RowKernelGenerator
     }
 }
 
-/// <summary>
-/// Per row program (keyed by its operands array, which the op instances a replay makes share), the generated kernels
-/// last looked up for one dtype and scalar-input pattern, so a call finds them without building the cache's key.
-/// </summary>
-internal sealed class FusedRowKernels
+/// <summary>The generated row kernels of a fused row program (null: none, the interpreter runs it); see <see cref="LastGeneratedKernel"/>.</summary>
+internal static class FusedRowKernels
 {
-    static readonly ConditionalWeakTable<int[], FusedRowKernels> Table = new();
+    static readonly ConditionalWeakTable<int[], LastGeneratedKernel> Table = new();
 
-    sealed record Entry(Type DType, ulong ScalarInputs, object? Kernels);
-
-    Entry? last;
-
-    /// <summary>The generated row kernels of <paramref name="op"/> (null: none, the interpreter runs it).</summary>
     public static RowKernels<T>? For<T>(FusedRows op, RowKernelPlan plan, ulong splatInputs) where T : unmanaged
     {
-        var program = Table.GetValue(op.Operands, _ => new FusedRowKernels());
-        var entry = program.last;
-        if (entry is null || entry.DType != typeof(T) || entry.ScalarInputs != splatInputs)
-            program.last = entry = new Entry(typeof(T), splatInputs, RowKernelGenerator.For<T>(op, plan, splatInputs));
-        return (RowKernels<T>?)entry.Kernels;
+        var slot = Table.GetValue(op.Operands, static _ => new LastGeneratedKernel());
+        if (!slot.TryGet(typeof(T), splatInputs, out var kernels))
+            slot.Set(typeof(T), splatInputs, kernels = RowKernelGenerator.For<T>(op, plan, splatInputs));
+        return (RowKernels<T>?)kernels;
     }
 }
