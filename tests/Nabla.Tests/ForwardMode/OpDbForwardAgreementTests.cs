@@ -60,7 +60,7 @@ public class OpDbForwardAgreementTests
         // A rule that returned null (zero tangent) would pass OpDbTests only where the true JVP is zero;
         // check that no differentiable entry is of that kind, so the finite-difference check has teeth.
         var zeroEverywhere = new List<string>();
-        foreach (var entry in Db.All.Where(e => e.Differentiable))
+        foreach (var entry in Db.All.Where(e => e.Differentiable && !e.ZeroDerivative))
         {
             bool nonzero = false;
             foreach (var sample in entry.Samples())

@@ -33,6 +33,12 @@ internal sealed class OpInfo
 
     public bool SecondOrder { get; init; } = true;
 
+    /// <summary>
+    /// True for step functions (floor, sign, ...): the derivative is zero wherever it exists, so the finite-difference
+    /// checks still run (and must see zero) but the guard that every entry has a nonzero JVP somewhere skips it.
+    /// </summary>
+    public bool ZeroDerivative { get; init; }
+
     /// <summary>Float32 forward tolerance (relative to magnitude); float64 uses 1e-10.</summary>
     public double Float32Tolerance { get; init; } = 1e-5;
 

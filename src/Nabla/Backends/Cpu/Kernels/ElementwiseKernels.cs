@@ -36,6 +36,11 @@ internal static class ElementwiseKernels
         table.AddEach<Sigmoid>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<SigmoidKernel>(d));
         table.AddEach<Erf>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<ErfKernel>(d));
         table.AddEach<Gelu>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<GeluKernel>(d));
+        table.AddEach<Floor>(KernelDTypes.Numeric, static d => ElementwiseRuns.UnaryEntry<FloorKernel>(d));
+        table.AddEach<Ceil>(KernelDTypes.Numeric, static d => ElementwiseRuns.UnaryEntry<CeilKernel>(d));
+        table.AddEach<Trunc>(KernelDTypes.Numeric, static d => ElementwiseRuns.UnaryEntry<TruncKernel>(d));
+        table.AddEach<Round>(KernelDTypes.Numeric, static d => ElementwiseRuns.UnaryEntry<RoundKernel>(d));
+        table.AddEach<Sign>(KernelDTypes.Numeric, static d => ElementwiseRuns.UnaryEntry<SignKernel>(d));
         table.Add<PowScalar>(KernelDTypes.Numeric, (op, x) => PowScalarKernel.Run(op, x[0]));
         table.Add<Elu>(KernelDTypes.Floating, (op, x) => EluKernel.Run(op, x[0]));
         table.AddEach<FusedElementwise>(KernelDTypes.Floating, static _ => new KernelEntry((op, x) => FusedElementwiseKernel.Run((FusedElementwise)op, x),
