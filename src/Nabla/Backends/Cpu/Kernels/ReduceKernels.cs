@@ -12,6 +12,9 @@ internal static class ReduceKernels
         table.Add<ArgMax>(KernelDTypes.Numeric, (op, x) => ArgMaxKernel.Run(op, x[0]));
         table.Add<Prod>(KernelDTypes.Numeric, (op, x) => ProdKernel.Run(op, x[0]));
         table.Add<FusedRows>(KernelDTypes.Floating, (op, x) => FusedRowsKernel.Run(op, x));
+        table.Add<CumSum>(KernelDTypes.Numeric, (op, x) => ScanKernel.Run(op, x[0]));
+        table.Add<CumProd>(KernelDTypes.Numeric, (op, x) => ScanKernel.Run(op, x[0]));
+        table.Add<LogCumSumExp>(KernelDTypes.Floating, (op, x) => ScanKernel.Run(op, x[0]));
         table.Add<MedianIndex>(KernelDTypes.Numeric, (op, x) => MedianIndexKernel.Run(op, x[0]));
         table.Add<SizeOf>(KernelDTypes.All, (op, x) =>
         {
