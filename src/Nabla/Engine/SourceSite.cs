@@ -16,14 +16,15 @@ internal sealed class SourceSite
 {
     readonly MethodBase? _method;
     readonly int _ilOffset;
-    SourceSite? _caller;
+    readonly SourceSite? _caller;
     string? _text;
 
-    SourceSite(MethodBase? method, int ilOffset, string? text)
+    SourceSite(MethodBase? method, int ilOffset, string? text, SourceSite? caller = null)
     {
         _method = method;
         _ilOffset = ilOffset;
         _text = text;
+        _caller = caller;
     }
 
     /// <summary>
@@ -43,7 +44,7 @@ internal sealed class SourceSite
     /// not recorded: what errors, anomaly reports and nested traces say while such an op replays. Its text holds
     /// <see cref="NotRecordedText"/>, the op's site: a replay error that says it keeps its type (Replay.NamesNoSite).
     /// </summary>
-    public static SourceSite CallerOfUnrecorded(SourceSite caller) => new(null, 0, null) { _caller = caller };
+    public static SourceSite CallerOfUnrecorded(SourceSite caller) => new(null, 0, null, caller);
 
     /// <summary>A site whose text is already known.</summary>
     public static SourceSite Known(string text) => new(null, 0, text);

@@ -55,6 +55,7 @@ internal sealed partial class Tracer
 
     /// <summary>Whether this trace records every op's line (a body traced inside it does too).</summary>
     internal bool AllSites => _allSites;
+
     /// <summary>The tracers observing this flow, recording or paused (null: none; nothing is allocated then).</summary>
     internal static List<Tracer>? Running()
     {
