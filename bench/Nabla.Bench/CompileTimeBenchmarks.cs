@@ -11,7 +11,7 @@ namespace Nabla.Bench;
 /// values with many readers. One thread only (nothing of a compile runs in parallel). On Linux the same medians are also
 /// given in the calling thread's CPU time (<c>*_cpu</c> modes): on a shared machine the wall time of a 0.5 ms compile
 /// moves with the other processes' load, its CPU time much less (collections on the calling thread are counted,
-/// background ones are not).
+/// background ones are not). The 100-op chain without grad is also timed by stage (<see cref="CompileTimeBreakdown"/>).
 /// </summary>
 internal static class CompileTimeBenchmarks
 {
@@ -74,6 +74,8 @@ internal static class CompileTimeBenchmarks
                     Report("compile_cpu", "ms", compileCpu * 1e3);
                     Report("eager_call_cpu", "ms", eagerCpu * 1e3);
                     Report("compile_vs_eager_call_cpu", "ratio", compileCpu / eagerCpu);
+                    if (shape == "chain" && ops == 100 && !grad)
+                        using (Scope()) CompileTimeBreakdown.Run(f, x, (mode, unit, value) => Report(mode, unit, value));
                 }
             }
     }
@@ -122,6 +124,6 @@ internal static class CompileTimeBenchmarks
 
     const int ClockThreadCpuTime = 3;   // CLOCK_THREAD_CPUTIME_ID
 
-    static double ThreadCpuSeconds() => ClockGetTime(ClockThreadCpuTime, out var t) == 0 ? t.Seconds + t.Nanoseconds * 1e-9
+    internal static double ThreadCpuSeconds() => ClockGetTime(ClockThreadCpuTime, out var t) == 0 ? t.Seconds + t.Nanoseconds * 1e-9
         : throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
 }

@@ -5,7 +5,8 @@ namespace Nabla.Engine;
 
 /// <summary>
 /// Finds the user's code on the current stack: the first frame outside the Nabla assembly. Costly (a stack
-/// walk): used when an error is being built, under anomaly detection, and for each op a trace records.
+/// walk): used when an error is being built, under anomaly detection, and for each op a trace records whose line may be
+/// needed later (Tracer).
 /// </summary>
 internal static class CallSite
 {
@@ -15,7 +16,8 @@ internal static class CallSite
 
     /// <summary>
     /// While a compiled function replays an op, the user's line it was traced from: errors, anomaly checks and
-    /// nested traces name that line, not the line that called the compiled function. Null otherwise.
+    /// nested traces name that line, not the line that called the compiled function (which they name where the trace did not
+    /// record the op's line: <see cref="SourceSite.NotRecorded"/>). Null otherwise.
     /// </summary>
     public static SourceSite? Replaying { get => _replaying; set => _replaying = value; }
 
@@ -30,7 +32,14 @@ internal static class CallSite
     /// <summary><see cref="Describe"/>'s site, made into text only when shown (a trace records one per op and shows few).</summary>
     public static SourceSite Here()
     {
-        if (_replaying is { } traced) return traced;
+        if (_replaying is { } traced)
+        {
+            if (traced.IsRecorded) return traced;
+            // An op whose trace did not record its line: the user's line that called the compiled function, from the stack.
+            _replaying = null;
+            try { return SourceSite.CallerOfUnrecorded(Here()); }
+            finally { _replaying = traced; }
+        }
         // The user's frame is usually among the top frames: walk only those (TopFrames). Here, not in a helper method:
         // the walk's cost grows with each frame above the user's, and a trace walks once per op it records.
         // How deep the walk goes adapts per thread: it grows when the user's frame was deeper than the limit,

@@ -16,14 +16,35 @@ internal sealed class SourceSite
 {
     readonly MethodBase? _method;
     readonly int _ilOffset;
+    readonly SourceSite? _caller;
     string? _text;
 
-    SourceSite(MethodBase? method, int ilOffset, string? text)
+    SourceSite(MethodBase? method, int ilOffset, string? text, SourceSite? caller = null)
     {
         _method = method;
         _ilOffset = ilOffset;
         _text = text;
+        _caller = caller;
     }
+
+    /// <summary>
+    /// The site of an op whose line a trace did not record: an op that can't fail in a replay once its shapes and dtypes are
+    /// the traced ones (<c>Primitive.MayFailInReplay</c>), traced without <c>CompileOptions.RecordAllSites</c>. Printed as such.
+    /// </summary>
+    public static readonly SourceSite NotRecorded = new(null, 0, NotRecordedText);
+
+    /// <summary><see cref="NotRecorded"/>'s text, as graph text, Explain and saved graph files show it.</summary>
+    public const string NotRecordedText = "line not recorded";
+
+    /// <summary>Whether this names a line (false only for <see cref="NotRecorded"/>).</summary>
+    public bool IsRecorded => !ReferenceEquals(this, NotRecorded);
+
+    /// <summary>
+    /// <paramref name="caller"/> (the user's line that called a compiled function), named for an op of it whose own line was
+    /// not recorded: what errors, anomaly reports and nested traces say while such an op replays. Its text holds
+    /// <see cref="NotRecordedText"/>, the op's site: a replay error that says it keeps its type (Replay.NamesNoSite).
+    /// </summary>
+    public static SourceSite CallerOfUnrecorded(SourceSite caller) => new(null, 0, null, caller);
 
     /// <summary>A site whose text is already known.</summary>
     public static SourceSite Known(string text) => new(null, 0, text);
@@ -43,7 +64,9 @@ internal sealed class SourceSite
     internal bool IsResolved => _text is not null;
 
     /// <summary>"Type.Method (File.cs:line)", or "Type.Method" when the method has no line information.</summary>
-    public string Text => _text ??= Resolve(_method!, _ilOffset);
+    public string Text => _text ??= _caller is { } caller
+        ? $"{caller.Text}, calling a compiled function (the op's {NotRecordedText}; CompileOptions.RecordAllSites records it)"
+        : Resolve(_method!, _ilOffset);
 
     public override string ToString() => Text;
 

@@ -34,4 +34,14 @@ public sealed record CompileOptions
     /// <see cref="CompiledFunction.TracedGraphFor"/> prints a trace as it was before them, <see cref="CompiledFunction.Explain"/> what each did.
     /// </summary>
     public GraphPasses Passes { get; init; } = GraphPasses.All;
+
+    /// <summary>
+    /// Record the user's line of every traced op (a stack walk per op, most of a small function's trace time). By default a
+    /// trace records it only for the ops whose replay can still fail once the shapes and dtypes are the traced ones (index
+    /// checks, guards, writes, anything not known to be total) and for every op of a trace with dynamic dims or under anomaly
+    /// detection; the others (elementwise, reductions, movement, matmul) show "line not recorded" in
+    /// <see cref="CompiledFunction.GraphFor"/>, <see cref="CompiledFunction.TracedGraphFor"/> and saved graph files, and an
+    /// error in their replay names the line that called the compiled function. Switch it on to read every op's line.
+    /// </summary>
+    public bool RecordAllSites { get; init; }
 }

@@ -182,7 +182,7 @@ public partial class CompiledFunction
     Tensor[] TraceAndRun(Tensor[] args, Signature key, Signature? dynamicKey, string why)
     {
         int number = _traces.Count + 1;
-        var tracer = new Tracer(args, _names, firstTrace: number == 1, _options.FullGraph);
+        var tracer = new Tracer(args, _names, firstTrace: number == 1, _options.FullGraph, allSites: _options.RecordAllSites || dynamicKey is { IsDynamic: true });
         var symbols = dynamicKey is { IsDynamic: true } ? Symbols(args, dynamicKey) : null;
         Tensor[] outputs;
         using (Dispatch.Observe(tracer))

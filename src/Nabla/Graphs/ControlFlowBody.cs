@@ -74,7 +74,7 @@ internal sealed class TracedBody(string api, string role, Func<Tensor[], Tensor[
         var parameters = new Tensor[args.Length];
         for (int i = 0; i < args.Length; i++) parameters[i] = args[i].Clone();
         var tracer = new Tracer(parameters, [.. Enumerable.Range(0, args.Length).Select(parameterName)],
-            firstTrace: outer.Count == 0 || outer[^1].FirstTrace, fullGraph: outer.Any(t => t.FullGraph));
+            firstTrace: outer.Count == 0 || outer[^1].FirstTrace, fullGraph: outer.Any(t => t.FullGraph), allSites: outer.Any(t => t.AllSites));
         Tensor[] outputs;
         using (Dispatch.Observe(tracer)) outputs = function(parameters);
         return (outputs, tracer);

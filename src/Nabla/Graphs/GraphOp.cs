@@ -62,7 +62,10 @@ internal sealed class GraphOp
     /// <summary>Ids of the values made (none for writes and guards).</summary>
     public int[] Outputs { get; init; } = [];
 
-    /// <summary>The user's code that made this op when traced ("Type.Method (File.cs:12)").</summary>
+    /// <summary>
+    /// The user's code that made this op when traced ("Type.Method (File.cs:12)"), or "line not recorded" for an op that
+    /// can't fail in a replay, traced without <see cref="CompileOptions.RecordAllSites"/> (<see cref="Engine.SourceSite.NotRecorded"/>).
+    /// </summary>
     /// <remarks>Set as text, or as a <see cref="Engine.SourceSite"/> (a trace's ops), whose text is made when first read.</remarks>
     public string Site { get => _site ??= _source?.Text ?? "unknown location"; init => _site = value; }
 
@@ -70,7 +73,11 @@ internal sealed class GraphOp
     Engine.SourceSite? _source;
 
     /// <summary><see cref="Site"/> as a <see cref="Engine.SourceSite"/> (what a replay hands <see cref="Engine.CallSite.Replaying"/>).</summary>
-    public Engine.SourceSite SiteSource { get => _source ??= Engine.SourceSite.Known(Site); init => _source = value; }
+    public Engine.SourceSite SiteSource
+    {
+        get => _source ??= Site == Engine.SourceSite.NotRecordedText ? Engine.SourceSite.NotRecorded : Engine.SourceSite.Known(Site);
+        init => _source = value;
+    }
 
     /// <summary>Whether grad mode was on at this op when traced (an optimizer step runs under NoGrad, and so must its replay).</summary>
     public bool GradEnabled { get; init; } = true;

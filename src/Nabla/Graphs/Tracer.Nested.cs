@@ -52,6 +52,10 @@ internal sealed partial class Tracer
     internal bool Recording => !Ignoring;
     internal bool FirstTrace => _firstTrace;
     internal bool FullGraph => _fullGraph;
+
+    /// <summary>Whether this trace records every op's line (a body traced inside it does too).</summary>
+    internal bool AllSites => _allSites;
+
     /// <summary>The tracers observing this flow, recording or paused (null: none; nothing is allocated then).</summary>
     internal static List<Tracer>? Running()
     {

@@ -24,14 +24,20 @@ internal sealed partial class Tracer : Interpreter
     readonly Dictionary<int, bool> _gradKnown = [];             // value id -> whether its .Grad is known present
     readonly bool _firstTrace;
     readonly bool _fullGraph;
+    readonly bool _allSites;
     SourceSite? _firstWrite;
     int _paused;
 
-    /// <summary>Starts a trace whose parameters are <paramref name="args"/>, named <paramref name="names"/>.</summary>
-    public Tracer(Tensor[] args, string[] names, bool firstTrace, bool fullGraph)
+    /// <summary>
+    /// Starts a trace whose parameters are <paramref name="args"/>, named <paramref name="names"/>. <paramref name="allSites"/>:
+    /// record every op's line (else only where a replay may need it, see <see cref="Primitive.MayFailInReplay"/>); also
+    /// when the trace runs under anomaly detection, whose reports name the line of the op that made a non-finite value.
+    /// </summary>
+    public Tracer(Tensor[] args, string[] names, bool firstTrace, bool fullGraph, bool allSites = false)
     {
         _firstTrace = firstTrace;
         _fullGraph = fullGraph;
+        _allSites = allSites || GradMode.AnomalyDetection;
         for (int i = 0; i < args.Length; i++)
         {
             // The same tensor passed twice is one value (the signature says which arguments alias).
@@ -118,7 +124,9 @@ internal sealed partial class Tracer : Interpreter
             Op = op.ForReplay(),   // the traced instance stays this call's record (its side outputs serve this call's backward)
             Inputs = ids,
             Outputs = outs,
-            SiteSource = Backprop.InPass ? Site() : CallSite.Here(),   // NB: not Site(), one frame less for each op's stack walk
+            // NB: not Site(), one frame less for each op's stack walk. An op that can't fail in a replay skips the walk: for
+            // a small function the walks were most of the trace's time, and its line is shown only by the graph's text.
+            SiteSource = Backprop.InPass ? Site() : _allSites || op.MayFailInReplay ? CallSite.Here() : SourceSite.NotRecorded,
             GradEnabled = GradMode.Enabled,
             Device = outputs[0].Device,
             DrawSource = op is IRandomDraws draws ? SourceOf(draws) : null,

@@ -22,6 +22,8 @@ internal abstract class ElementwiseBinary : Primitive
     /// </summary>
     public virtual bool SupportsIntegers => true;
 
+    public override bool MayFailInReplay => false;   // total on every value of its dtypes (integer division is not offered)
+
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs)
     {
         // Derivatives are built lazily by most ops (views of x), so only the products are skipped here.

@@ -21,6 +21,8 @@ internal abstract class ElementwiseUnary : Primitive
     /// </summary>
     public virtual bool SupportsIntegers => false;
 
+    public override bool MayFailInReplay => false;   // total on every value of its dtypes (integer division is not offered)
+
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [gy * Derivative(x?[0]!, y)];
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => dx[0] is null ? null : dx[0]! * Derivative(x[0], y);

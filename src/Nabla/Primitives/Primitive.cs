@@ -53,6 +53,14 @@ internal abstract class Primitive
     /// </summary>
     public Tensor[] SideOutputs { get; internal set; } = [];
 
+    /// <summary>
+    /// Whether a replay of this op may throw although its inputs have the shapes and dtypes it was traced with (a kernel
+    /// that checks values, an op whose meaning depends on more than shapes). A trace records the user's line only for such
+    /// ops (a stack walk each; <c>CompileOptions.RecordAllSites</c>, dynamic dims and anomaly detection record every line),
+    /// so replay errors still name it. True unless a primitive family opts out: a new primitive records its line.
+    /// </summary>
+    public virtual bool MayFailInReplay => true;
+
     /// <summary>The dtype a backend's kernel is chosen by (the first input's, unless the op says otherwise).</summary>
     public virtual DType KernelDType(Tensor[] x) => x.Length > 0 ? x[0].DType : OutputDType(x);
 

@@ -35,7 +35,7 @@ public class CompileCostTests
     /// <summary>Traces <paramref name="f"/> on <paramref name="x"/>, runs the passes and replays twice, as a compiled function's first calls do.</summary>
     static TracedGraph TraceAndReplay(Func<Tensor, Tensor> f, Tensor x)
     {
-        var tracer = new Tracer([x], ["x"], firstTrace: true, fullGraph: false);
+        var tracer = new Tracer([x], ["x"], firstTrace: true, fullGraph: false, allSites: true);
         Tensor y;
         using (Dispatch.Observe(tracer)) y = f(x);
         var graph = tracer.Finish([y]);
@@ -91,7 +91,7 @@ public class CompileCostTests
         {
             nested = Line(); return x.Tanh();
         };
-        var cf = Graph.Compile((Tensor x) => inner(Local(Generic<string>.Twice(x))));
+        var cf = Graph.Compile((Tensor x) => inner(Local(Generic<string>.Twice(x))), new CompileOptions { RecordAllSites = true });
         var a = Vector(4, -1, 1);
         Assert.Equal(Bits(inner(Local(Generic<string>.Twice(a)))), Bits(cf.Call(a)));
         string test = nameof(SitesOfGenericClassesLocalFunctionsAndNestedLambdasNameTheirFileAndLine);
@@ -123,7 +123,7 @@ public class CompileCostTests
     {
         // A replay error made from a lazy site: the op's traced line, in the user's module (the composite's own ops name it too).
         var model = new Picky();
-        var cf = Graph.Compile(model);
+        var cf = Graph.Compile(model, new CompileOptions { RecordAllSites = true });
         var ok = Tensor.FromArray(new long[] { 0, 1 }, [2]);
         Assert.Equal(model.Call(ok).ToArray<float>(), cf.Call(ok).ToArray<float>());
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => cf.Call(Tensor.FromArray(new long[] { 0, 9 }, [2])));

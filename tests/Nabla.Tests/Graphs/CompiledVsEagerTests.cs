@@ -103,7 +103,7 @@ public class CompiledVsEagerTests
     [Fact]
     public void GraphForPrintsOneSsaLinePerOpWithTheUsersLine()
     {
-        var cf = Graph.Compile((Tensor x, Tensor y) => (x * y).Exp(), new CompileOptions { Passes = GraphPasses.All & ~GraphPasses.Fusion });
+        var cf = Graph.Compile((Tensor x, Tensor y) => (x * y).Exp(), new CompileOptions { Passes = GraphPasses.All & ~GraphPasses.Fusion, RecordAllSites = true });
         var a = Tensor.Ones([2, 3]);
         cf.Call(a, a + 1.0);
         var text = cf.GraphFor(a, a + 2.0);

@@ -6,15 +6,19 @@ using Nabla.NN;
 namespace Nabla.Tests.Graphs;
 
 /// <summary>
-/// Every op a trace records names the user's line it came from (GraphFor prints it; replay errors and anomaly
-/// reports use it). A trace finds it with a walk of the top frames only (TopFrames), falling back to a walk of
-/// the whole stack: these check that the lines are the user's in every shape of call, shallow or deep.
+/// With CompileOptions.RecordAllSites every op a trace records names the user's line it came from (GraphFor prints it;
+/// replay errors and anomaly reports use it; without the switch only ops whose replay may fail record it: SourceSiteTests).
+/// A trace finds it with a walk of the top frames only (TopFrames), falling back to a walk of the whole stack: these check
+/// that the lines are the user's in every shape of call, shallow or deep.
 /// </summary>
 public class TraceSiteTests
 {
     static int Line([CallerLineNumber] int line = 0) => line;
 
     const string File = "TraceSiteTests.cs";
+
+    // A trace records every op's line only when asked (else only the lines a replay may need): these check how it finds them.
+    static readonly CompileOptions AllSites = new() { RecordAllSites = true };
 
     /// <summary>The site printed at the end of each op line of <paramref name="graph"/>, in program order.</summary>
     static List<string> Sites(string graph) =>
@@ -29,7 +33,7 @@ public class TraceSiteTests
         {
             first = Line(); var y = x * x;
             second = Line(); return y.Exp();
-        });
+        }, AllSites);
         var a = Tensor.Ones([3]);
         cf.Call(a);
         var sites = Sites(cf.TracedGraphFor(a));
@@ -54,7 +58,7 @@ public class TraceSiteTests
         {
             var y = Helper(x);
             line = Line(); return y * y;
-        });
+        }, AllSites);
         var a = Tensor.Ones([3]);
         cf.Call(a);
         var sites = Sites(cf.TracedGraphFor(a));
@@ -76,7 +80,7 @@ public class TraceSiteTests
     public void OpsOfAUsersModuleNameItsForward()
     {
         var model = new Scale();
-        var cf = Graph.Compile(model);
+        var cf = Graph.Compile(model, AllSites);
         var a = Tensor.Ones([3]);
         cf.Call(a);
         Assert.Equal([$"Scale.Forward ({File}:{model.ForwardLine})"], Sites(cf.GraphFor(a)));
@@ -89,7 +93,7 @@ public class TraceSiteTests
         var cf = Graph.Compile((Tensor x, Tensor labels) =>
         {
             line = Line(); return Functional.CrossEntropy(x, labels);
-        });
+        }, AllSites);
         var x = Tensor.FromArray(new float[] { 1, 2, 3, 4, 5, 6 }, [2, 3]);
         var labels = Tensor.FromArray(new long[] { 0, 2 }, [2]);
         cf.Call(x, labels);
@@ -108,7 +112,7 @@ public class TraceSiteTests
         {
             first = Line(); var y = new[] { x }.Select(Functional.Relu).ToArray()[0];
             second = Line(); return new[] { y }.Select(Functional.Relu).ToArray()[0];
-        });
+        }, AllSites);
         var a = Tensor.Ones([3]);
         cf.Call(a);
         string lambda = $"TraceSiteTests.{nameof(OpsReachedThroughDotNetLibrariesNameTheUsersLineNotTheLibrarys)} (lambda)";
@@ -127,7 +131,7 @@ public class TraceSiteTests
         {
             deep = Line(); var y = model.Call(x);
             shallow = Line(); return y.Exp();
-        });
+        }, AllSites);
         var a = Tensor.Ones([4, 3]);
         cf.Call(a);
         var sites = Sites(cf.GraphFor(a));
@@ -144,7 +148,7 @@ public class TraceSiteTests
         var cf = Graph.Compile((Tensor x) =>
         {
             line = Line(); return x.Exp();
-        });
+        }, AllSites);
         var a = Tensor.Ones([3]);
         Recurse(300, () => cf.Call(a));
         Assert.Equal([$"TraceSiteTests.{nameof(ATraceCalledFromADeepUserStackNamesTheNearestUserLine)} (lambda) ({File}:{line})"], Sites(cf.GraphFor(a)));

@@ -162,7 +162,7 @@ internal sealed partial class ElementwiseFusion : GraphPass
         return new GraphOp
         {
             Kind = GraphOpKind.Call, Op = new FusedElementwise(steps, operands, scalars, [.. outputs]), Inputs = [.. inputs],
-            Outputs = [.. outputs.Select(s => ops[members[s]].Outputs[0])], Site = last.Site, GradEnabled = last.GradEnabled,
+            Outputs = [.. outputs.Select(s => ops[members[s]].Outputs[0])], SiteSource = last.SiteSource, GradEnabled = last.GradEnabled,
             RecordsForCaller = members.Any(k => ops[k].RecordsForCaller), Device = last.Device,
         };
     }

@@ -7,6 +7,8 @@ namespace Nabla.Primitives.Creation;
 /// </summary>
 internal abstract class CreationPrimitive(int[] shape, DType dtype) : Primitive
 {
+    public override bool MayFailInReplay => false;   // fills by shape alone
+
     /// <summary>The output's shape.</summary>
     public int[] Shape => shape;
 

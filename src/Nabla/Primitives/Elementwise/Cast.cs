@@ -9,6 +9,7 @@ namespace Nabla.Primitives.Elementwise;
 internal sealed class Cast(DType from, DType to) : Primitive
 {
     public override string Name => "cast";
+    public override bool MayFailInReplay => false;   // elementwise: total on every value of its dtypes
     public override string GradName => "ToCopyBackward";
     public override bool SavesInputs => false;
 

@@ -30,6 +30,8 @@ internal sealed class FusedElementwise(FusedStep[] steps, int[] operands, double
 
     public override string Name => "fused_elementwise";
 
+    public override bool MayFailInReplay => false;   // elementwise: total on every value of its dtypes
+
     /// <summary>The step whose value each output is, in output order (the last step for a one-output program).</summary>
     public int[] Outputs => outputs;
 

@@ -13,6 +13,7 @@ namespace Nabla.Primitives.Elementwise;
 internal sealed class ReluBackward : Primitive
 {
     public override string Name => "relu_backward";
+    public override bool MayFailInReplay => false;   // elementwise: total on every value of its dtypes
     public override string GradName => "ThresholdBackwardBackward";
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [Dispatch.Call(new ReluBackward(), gy, x[1]), null];

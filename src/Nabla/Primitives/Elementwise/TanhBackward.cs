@@ -13,6 +13,7 @@ namespace Nabla.Primitives.Elementwise;
 internal sealed class TanhBackward : Primitive
 {
     public override string Name => "tanh_backward";
+    public override bool MayFailInReplay => false;   // elementwise: total on every value of its dtypes
     public override string GradName => "TanhBackwardBackward";
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) =>

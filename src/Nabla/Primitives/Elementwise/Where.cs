@@ -12,6 +12,7 @@ namespace Nabla.Primitives.Elementwise;
 internal sealed class Where : Primitive
 {
     public override string Name => "where";
+    public override bool MayFailInReplay => false;   // elementwise: total on every value of its dtypes
 
     // The condition is Bool whatever the branches hold: the output and the kernel follow a.
     public override DType OutputDType(Tensor[] x) => x[1].DType;

@@ -16,6 +16,7 @@ namespace Nabla.Primitives.Linalg;
 internal sealed class ConvEpilogue(bool biasFirst, EpilogueActivation activation, bool images, int batch, int outH, int outW) : Primitive
 {
     public override string Name => "conv_epilogue";
+    public override bool MayFailInReplay => false;   // products and their epilogues: total on every value
 
     /// <summary>Whether the traced bias add was bias + product (operand order matters only for NaN payloads).</summary>
     public bool BiasFirst => biasFirst;

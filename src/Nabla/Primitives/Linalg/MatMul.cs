@@ -10,6 +10,7 @@ namespace Nabla.Primitives.Linalg;
 internal sealed class MatMul : Primitive
 {
     public override string Name => "matmul";
+    public override bool MayFailInReplay => false;   // products and their epilogues: total on every value
     public override string GradName => "MmBackward";
 
     // A GEMM each; the one for an input that needs no gradient (the data of a first layer) is skipped.

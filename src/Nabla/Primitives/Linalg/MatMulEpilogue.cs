@@ -19,6 +19,7 @@ internal enum EpilogueActivation { None, Relu, Gelu, Tanh, Sigmoid }
 internal sealed class MatMulEpilogue(bool biasFirst, EpilogueActivation activation, EpilogueResidual residual, bool reuseB = false) : Primitive
 {
     public override string Name => "matmul_epilogue";
+    public override bool MayFailInReplay => false;   // products and their epilogues: total on every value
 
     /// <summary>
     /// Whether b is a weight (a capture of the graph, or a view of one, never written by it) whose packed GEMM panels the

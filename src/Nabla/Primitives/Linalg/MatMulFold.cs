@@ -16,6 +16,7 @@ namespace Nabla.Primitives.Linalg;
 internal sealed class MatMulFold(Im2Col g) : Primitive
 {
     public override string Name => "matmul_fold";
+    public override bool MayFailInReplay => false;   // products and their epilogues: total on every value
 
     /// <summary>The window geometry and column layout of the fold (rows outer).</summary>
     public Im2Col Geometry => g;

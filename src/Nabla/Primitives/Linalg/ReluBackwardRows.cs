@@ -15,6 +15,7 @@ namespace Nabla.Primitives.Linalg;
 internal sealed class ReluBackwardRows : Primitive
 {
     public override string Name => "relu_backward_rows";
+    public override bool MayFailInReplay => false;   // products and their epilogues: total on every value
     public override string GradName => "ThresholdBackwardBackward";
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs)

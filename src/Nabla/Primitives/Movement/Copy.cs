@@ -10,6 +10,7 @@ namespace Nabla.Primitives.Movement;
 internal sealed class Copy : Primitive
 {
     public override string Name => "clone";
+    public override bool MayFailInReplay => false;   // moves values by shape alone
     public override bool SavesInputs => false;
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs) => [gy];

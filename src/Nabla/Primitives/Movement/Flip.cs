@@ -10,6 +10,7 @@ namespace Nabla.Primitives.Movement;
 internal sealed class Flip(int[] dims) : Primitive
 {
     public override string Name => "flip";
+    public override bool MayFailInReplay => false;   // moves values by shape alone
     public override bool SavesInputs => false;
 
     /// <summary>The dims to reverse.</summary>

@@ -11,6 +11,7 @@ namespace Nabla.Primitives.Movement;
 internal sealed class Fold(Im2Col g) : Primitive
 {
     public override string Name => "fold";
+    public override bool MayFailInReplay => false;   // moves values by shape alone
     public override string GradName => "Col2ImBackward";
     public override bool SavesInputs => false;
 

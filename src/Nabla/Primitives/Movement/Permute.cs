@@ -12,6 +12,8 @@ internal sealed class Permute(int[] dims) : Primitive
     public int[] Dims => dims;
 
     public override string Name => "permute";
+    public override bool MayFailInReplay => false;   // moves values by shape alone
+
     public override bool SavesInputs => false;
 
     public override Tensor? TryView(Tensor[] x)

@@ -11,6 +11,7 @@ namespace Nabla.Primitives.Movement;
 internal sealed class Unfold(Im2Col g) : Primitive
 {
     public override string Name => "unfold";
+    public override bool MayFailInReplay => false;   // moves values by shape alone
     public override string GradName => "Im2ColBackward";
     public override bool SavesInputs => false;
 

@@ -18,6 +18,7 @@ namespace Nabla.Primitives.Pool;
 internal sealed class MaxPool2d(Im2Col g) : Primitive
 {
     public override string Name => "max_pool2d";
+    public override bool MayFailInReplay => false;   // moves values by shape alone
     public override string GradName => "MaxPool2DWithIndicesBackward";
 
     // The rules need only the argmax (a side output, kept on this record after a backward like a linear

@@ -10,6 +10,7 @@ namespace Nabla.Primitives.Random;
 internal sealed class RandomInt(int[] shape, DType dtype, long low, long high, long seed, long start) : CreationPrimitive(shape, dtype), IRandomDraws
 {
     public override string Name => "randint";
+    public override bool MayFailInReplay => false;   // draws by shape alone
 
     /// <summary>The smallest value drawn.</summary>
     public long Low => low;

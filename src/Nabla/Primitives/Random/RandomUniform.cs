@@ -10,6 +10,7 @@ namespace Nabla.Primitives.Random;
 internal sealed class RandomUniform(int[] shape, DType dtype, long seed, long start) : CreationPrimitive(shape, dtype), IRandomDraws
 {
     public override string Name => "uniform";
+    public override bool MayFailInReplay => false;   // draws by shape alone
 
     /// <summary>The stream's seed.</summary>
     public long Seed => seed;

@@ -10,6 +10,7 @@ namespace Nabla.Primitives.Reduce;
 internal sealed class ArgMax(int dim) : Primitive
 {
     public override string Name => "argmax";
+    public override bool MayFailInReplay => false;   // a reduction: total on every value
     public override bool SavesInputs => false;
 
     /// <summary>The output is the index, int64 whatever the input's dtype.</summary>

@@ -21,6 +21,7 @@ internal sealed class FusedRows(int[] rowShape, bool[] inputIsRow, FusedStep[] s
     : Primitive
 {
     public override string Name => "fused_rows";
+    public override bool MayFailInReplay => false;   // a reduction: total on every value
 
     /// <summary>The shape of a row slot; a cell slot has it with the last dim 1.</summary>
     public int[] RowShape => rowShape;

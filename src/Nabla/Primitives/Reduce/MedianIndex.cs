@@ -13,6 +13,7 @@ namespace Nabla.Primitives.Reduce;
 internal sealed class MedianIndex(int dim) : Primitive
 {
     public override string Name => "median";
+    public override bool MayFailInReplay => false;   // a reduction: total on every value
     public override bool SavesInputs => false;
 
     /// <summary>The output is the index, int64 whatever the input's dtype.</summary>

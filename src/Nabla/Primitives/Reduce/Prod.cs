@@ -14,6 +14,7 @@ namespace Nabla.Primitives.Reduce;
 internal sealed class Prod(int dim) : Primitive
 {
     public override string Name => "prod";
+    public override bool MayFailInReplay => false;   // a reduction: total on every value
 
     /// <summary>The reduced dim (kept as size 1 in the output).</summary>
     public int Dim => dim;

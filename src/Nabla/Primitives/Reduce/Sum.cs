@@ -13,6 +13,8 @@ internal sealed class Sum(int[] axes, int[] inputShape, bool keepDim = true) : P
     public int[] InputShape => inputShape;
 
     public override string Name => "sum";
+    public override bool MayFailInReplay => false;   // a reduction: total on every value
+
     public override bool SavesInputs => false;
 
     /// <summary>The summed axes.</summary>
