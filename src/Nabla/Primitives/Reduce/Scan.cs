@@ -8,6 +8,8 @@ namespace Nabla.Primitives.Reduce;
 /// </summary>
 internal abstract class Scan(int dim) : Primitive
 {
+    public override bool MayFailInReplay => false;   // total on every value
+
     /// <summary>The scanned dim.</summary>
     public int Dim => dim;
 
