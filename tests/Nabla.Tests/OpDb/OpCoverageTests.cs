@@ -21,7 +21,7 @@ public class OpCoverageTests
         "Item", "ToArray",
         // creation functions (no tensor inputs to differentiate)
         "FromArray", "Zeros", "Ones", "Full", "Scalar", "Arange", "Eye", "Rand", "Randn", "RandInt", "ManualSeed",
-        "ZerosLike", "OnesLike",
+        "ZerosLike", "OnesLike", "FullLike", "Linspace", "Logspace",
         // in-place fills without an "InPlace" suffix (PyTorch's fill_/zero_); checked by Ops/InPlaceTests
         "Fill", "Zero",
     };
