@@ -11,7 +11,7 @@ namespace Nabla.Tests.Graphs.Passes;
 /// fused ops, and the trace count shows no retrace.
 /// </summary>
 [Collection("Default generator")]
-public class DynamicFusionTests
+public partial class DynamicFusionTests
 {
     static long[] Bits(Tensor t) => t.DType == DType.Float32
         ? [.. t.ToArray<float>().Select(v => (long)BitConverter.SingleToInt32Bits(v))]
@@ -132,94 +132,6 @@ public class DynamicFusionTests
         + "%121 = relu_backward_rows(%118, %29) : [4, 252] float32 [no_grad]\n"
         + "%136 = matmul_fold(%130, %127) : [7, 4, 6, 6] float32 [no_grad]\n"
         + "%139 = relu_backward_rows(%136, %18) : [4, 252] float32 [no_grad]\n";
-
-    static Tensor Softmax(Tensor x)
-    {
-        var e = (x - x.Max(-1, keepDim: true)).Exp();
-        return e / e.Sum(-1, keepDim: true);
-    }
-
-    static Tensor LogSoftmax(Tensor x)
-    {
-        var s = x - x.Max(-1, keepDim: true);
-        return s - s.Exp().Sum(-1, keepDim: true).Log();
-    }
-
-    static Tensor LayerNorm(Tensor x)
-    {
-        var d = x - x.Mean(-1, keepDim: true);
-        return d / ((d * d).Mean(-1, keepDim: true) + 1e-5f).Sqrt();
-    }
-
-    static Tensor Gelu(Tensor x) => 0.5f * x * (1.0f + ((x + 0.044715f * x * x * x) * 0.7978846f).Tanh());
-
-    public static TheoryData<string> Chains() => ["softmax", "log_softmax", "layer_norm", "gelu"];
-
-    static Func<Tensor, Tensor> Chain(string name) => name switch
-    {
-        "softmax" => Softmax,
-        "log_softmax" => LogSoftmax,
-        "layer_norm" => LayerNorm,
-        _ => Gelu,
-    };
-
-    [Theory]
-    [MemberData(nameof(Chains))]
-    public void ARowOrElementwiseChainIsOneFusedOpAtEveryBatchSize(string name)
-    {
-        var chain = Chain(name);
-        var f = Graph.Compile(chain, Batch([null, 10]));
-        AtEverySize(f, (n, i) =>
-        {
-            var x = Data(200 + i, n, 10);
-            Assert.True(Bits(chain(x)).SequenceEqual(Bits(f.Call(x))), $"{name}, batch {n}: {f.Explain()}");
-        });
-        Assert.Equal(ChainGraphs[name], PassText.Ops(f.GraphFor(Data(0, 7, 10))));
-    }
-
-    static readonly Dictionary<string, string> ChainGraphs = new()
-    {
-        ["softmax"] =
-            "# dynamic dims: x[0] = s0 (8 when traced)\n"
-            + "graph Softmax(%0 x: [7, 10] float32)\n"
-            + "  %7 = fused_rows(%0) : [7, 10] float32\n"
-            + "  return %7\n",
-        ["log_softmax"] =
-            "# dynamic dims: x[0] = s0 (8 when traced)\n"
-            + "graph LogSoftmax(%0 x: [7, 10] float32)\n"
-            + "  %8 = fused_rows(%0) : [7, 10] float32\n"
-            + "  return %8\n",
-        ["layer_norm"] =
-            "# dynamic dims: x[0] = s0 (8 when traced)\n"
-            + "graph LayerNorm(%0 x: [7, 10] float32)\n"
-            + "  %2 = size_of(%0) : [] int64\n"
-            + "  %3 = cast(%2) : [] float32\n"
-            + "  %4 = reshape(%3) : [1, 1] float32\n"
-            + "  %11 = size_of(%0) : [] int64\n"
-            + "  %12 = cast(%11) : [] float32\n"
-            + "  %13 = reshape(%12) : [1, 1] float32\n"
-            + "  %16 = full() : [] float32\n"
-            + "  %17 = reshape(%16) : [1, 1] float32\n"
-            + "  %22 = fused_rows(%0, %4, %13, %17) : [7, 10] float32\n"
-            + "  return %22\n",
-        ["gelu"] =
-            "# dynamic dims: x[0] = s0 (8 when traced)\n"
-            + "graph Gelu(%0 x: [7, 10] float32)\n"
-            + "  %1 = full() : [] float32\n"
-            + "  %2 = reshape(%1) : [1, 1] float32\n"
-            + "  %3 = expand(%2) : [7, 10] float32\n"
-            + "  %5 = full() : [] float32\n"
-            + "  %6 = reshape(%5) : [1, 1] float32\n"
-            + "  %7 = expand(%6) : [7, 10] float32\n"
-            + "  %12 = full() : [] float32\n"
-            + "  %13 = reshape(%12) : [1, 1] float32\n"
-            + "  %14 = expand(%13) : [7, 10] float32\n"
-            + "  %17 = full() : [] float32\n"
-            + "  %18 = reshape(%17) : [1, 1] float32\n"
-            + "  %19 = expand(%18) : [7, 10] float32\n"
-            + "  %21 = fused_elementwise(%3, %0, %7, %14, %19) : [7, 10] float32\n"
-            + "  return %21\n",
-    };
 
     [Fact]
     public void AMeansSizeReadMovesOnlyAlongItsOwnChain()
