@@ -108,7 +108,7 @@ internal static class GraphBenchmarks
             { ("eager", eager), ("compiled", (a, t) => compiled.Call(a, t)), ("compiled_dynamic_batch", (a, t) => dynamic.Call(a, t)) })
             Harness.Report(name, "ms", Harness.Median(reps, () => step(x, labels)) * 1e3, false,
                 ("mode", mode), ("batch", x.Shape[0]), ("dtype", "float32"), ("optimizer", optimizer), ("threads", threads), ("reps", reps));
-        Console.Error.WriteLine($"# {name}: {compiled.TraceCount} trace(s)");
+        Console.Error.WriteLine($"# {name}: {compiled.TraceCount} trace(s), with a dynamic batch {dynamic.TraceCount}");
     }
 
     /// <summary>
