@@ -77,7 +77,7 @@ internal static class GraphBenchmarks
         var x = Harness.Uniform(13, [128, 784], 0, 1);
         var labels = Harness.Labels(14, 128);
         Func<Tensor, Tensor, Tensor> StepOf(Module model) => TrainStep(model, new Sgd(model.Parameters(), learningRate: 1e-2, momentum: 0.9));
-        CompareSteps("compiled_mlp_train_step", StepOf(Mlp()), StepOf(Mlp()), x, labels, "sgd_momentum", threads, quick);
+        CompareSteps("compiled_mlp_train_step", StepOf(Mlp()), StepOf(Mlp()), StepOf(Mlp()), x, labels, "sgd_momentum", threads, quick);
     }
 
     /// <summary>ZeroGrad, forward, cross-entropy, Backward, Step: the step the training rows time.</summary>
@@ -90,17 +90,25 @@ internal static class GraphBenchmarks
         return loss;
     };
 
-    /// <summary>One training step eagerly and compiled (from a second, identical model), in one run.</summary>
-    static void CompareSteps(string name, Func<Tensor, Tensor, Tensor> eager, Func<Tensor, Tensor, Tensor> toCompile, Tensor x, Tensor labels,
-        string optimizer, int threads, bool quick)
+    /// <summary>
+    /// One training step eagerly, compiled, and compiled with a dynamic batch dim as the main job compiles it (each from
+    /// its own identical model), in one run.
+    /// </summary>
+    static void CompareSteps(string name, Func<Tensor, Tensor, Tensor> eager, Func<Tensor, Tensor, Tensor> toCompile,
+        Func<Tensor, Tensor, Tensor> toCompileDynamic, Tensor x, Tensor labels, string optimizer, int threads, bool quick)
     {
         var compiled = Graph.Compile(toCompile);
+        var dynamic = Graph.Compile(toCompileDynamic, new CompileOptions
+        {
+            InputSignature = [new TensorSpec([null, .. x.Shape.ToArray()[1..].Select(d => (int?)d)]), new TensorSpec([null])],
+        });
         int reps = quick ? 5 : 21;
-        Harness.WarmUp(() => { eager(x, labels); compiled.Call(x, labels); }, minRuns: 5, minSeconds: quick ? 1 : 3);
-        foreach (var (mode, step) in new (string, Func<Tensor, Tensor, Tensor>)[] { ("eager", eager), ("compiled", (a, t) => compiled.Call(a, t)) })
+        Harness.WarmUp(() => { eager(x, labels); compiled.Call(x, labels); dynamic.Call(x, labels); }, minRuns: 5, minSeconds: quick ? 1 : 3);
+        foreach (var (mode, step) in new (string, Func<Tensor, Tensor, Tensor>)[]
+            { ("eager", eager), ("compiled", (a, t) => compiled.Call(a, t)), ("compiled_dynamic_batch", (a, t) => dynamic.Call(a, t)) })
             Harness.Report(name, "ms", Harness.Median(reps, () => step(x, labels)) * 1e3, false,
                 ("mode", mode), ("batch", x.Shape[0]), ("dtype", "float32"), ("optimizer", optimizer), ("threads", threads), ("reps", reps));
-        Console.Error.WriteLine($"# {name}: {compiled.TraceCount} trace(s)");
+        Console.Error.WriteLine($"# {name}: {compiled.TraceCount} trace(s), with a dynamic batch {dynamic.TraceCount}");
     }
 
     /// <summary>
@@ -116,6 +124,6 @@ internal static class GraphBenchmarks
         var x = Harness.Uniform(11, [64, 1, 28, 28], 0, 1);
         var labels = Harness.Labels(12, 64);
         Func<Tensor, Tensor, Tensor> StepOf(Module model) => TrainStep(model, new Adam(model.Parameters(), learningRate: 1e-3));
-        CompareSteps("compiled_cnn_train_step", StepOf(Cnn()), StepOf(Cnn()), x, labels, "adam", threads, quick);
+        CompareSteps("compiled_cnn_train_step", StepOf(Cnn()), StepOf(Cnn()), StepOf(Cnn()), x, labels, "adam", threads, quick);
     }
 }

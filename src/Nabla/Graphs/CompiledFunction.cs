@@ -140,7 +140,8 @@ public partial class CompiledFunction
                         notServed ??= why0;
                         continue;
                     }
-                    graph = dynamic.For(sizes);
+                    // As for a graph of fixed sizes below, the graph as traced (run eagerly where that one can't follow the sizes).
+                    graph = Tapes.Open is not null || ForwardMode.Active || GradMode.AnomalyDetection ? dynamic.AsTracedFor(args) : dynamic.For(sizes);
                 }
                 // A tape open around the call may record ops the trace saw unrecorded: it gets the graph as traced, since
                 // a merged value's gradient would be summed in another order than eager code's (equal only to rounding);

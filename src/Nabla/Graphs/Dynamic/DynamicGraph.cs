@@ -41,6 +41,15 @@ internal sealed class DynamicGraph
     /// <summary>The dynamic graph of <paramref name="graph"/>, or null with <paramref name="why"/> when it must stay specialized.</summary>
     public static DynamicGraph? TryBuild(TracedGraph graph, SymbolTable symbols, IReadOnlyList<(int Value, string Site)> sizeReads, out string? why)
     {
+        var asTraced = Passes.PassPipeline.Before(graph);
+        var fresh = ReferenceEquals(asTraced, graph) ? null : symbols.ArgumentsOnly();   // before the rules below unify symbols
+        var built = Build(graph, symbols, sizeReads, out why);
+        if (built is not null && fresh is not null) built._asTraced = new(() => Build(asTraced, fresh, sizeReads, out _));
+        return built;
+    }
+
+    static DynamicGraph? Build(TracedGraph graph, SymbolTable symbols, IReadOnlyList<(int Value, string Site)> sizeReads, out string? why)
+    {
         var rules = new ShapeRules(graph, symbols);
         if (!rules.Run())
         {
@@ -56,6 +65,20 @@ internal sealed class DynamicGraph
             }
         why = null;
         return new DynamicGraph(graph, symbols, rules.Finished(), rules.Rebuild, rules.AliasShape);
+    }
+
+    Lazy<DynamicGraph?>? _asTraced;
+
+    /// <summary>
+    /// The graph as traced, before the passes, generalized the same way and copied for <paramref name="args"/>' sizes (built
+    /// on first use); null when it can't serve them (the call then runs eagerly). What a call with a tape open, under a
+    /// ForwardAccumulator or with anomaly detection replays, as a trace of fixed sizes replays <c>PassPipeline.Before</c>:
+    /// a tape would record a fused or merged op with gradients summed in another order than eager code's.
+    /// </summary>
+    public TracedGraph? AsTracedFor(Tensor[] args)
+    {
+        var traced = _asTraced is null ? this : _asTraced.Value;
+        return traced?.SizesFor(args, out _) is { } sizes ? traced.For(sizes) : null;
     }
 
     /// <summary>The symbol sizes of a call with <paramref name="args"/>, or null with <paramref name="why"/> when this graph cannot serve it.</summary>

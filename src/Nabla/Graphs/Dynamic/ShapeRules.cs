@@ -212,6 +212,8 @@ internal sealed partial class ShapeRules(TracedGraph graph, SymbolTable symbols)
                 return BatchFollows(0, 0);
             case Full or Arange or RandomUniform or RandomNormal or RandomInt:
                 return CreateRule(k, (CreationPrimitive)p);
+            case FusedElementwise or FusedRows or MatMulEpilogue or ConvEpilogue or MatMulFold or ReluBackwardRows:
+                return FusedRule(k, p);
             default:
                 return Fail($"the op {Name} has no rule for dynamic dimensions yet");
         }

@@ -60,6 +60,15 @@ internal sealed class SymbolTable
                 if (Traced[a] == Traced[b]) Unify(a, b);
     }
 
+    /// <summary>A new table with this one's argument symbols only, unified as <see cref="UnifyEqualSizes"/> does: for another graph of the same call.</summary>
+    public SymbolTable ArgumentsOnly()
+    {
+        var table = new SymbolTable();
+        for (int s = 0; s < ArgCount; s++) table.Add(Arg[s], Dim[s], Traced[s], Names[s]);
+        table.UnifyEqualSizes();
+        return table;
+    }
+
     public int Root(int s)
     {
         while (_parent[s] != s) s = _parent[s] = _parent[_parent[s]];

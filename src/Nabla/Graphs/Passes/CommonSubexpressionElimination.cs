@@ -25,9 +25,6 @@ internal sealed class CommonSubexpressionElimination : GraphPass
 
     public override string? Run(PassContext context)
     {
-        // A call with a tape open runs the graph as traced, which exists at the traced sizes only: a graph serving other
-        // sizes keeps equal ops apart, so a tape's gradients are summed in eager code's order at every size.
-        if (context.DynamicDims) return null;
         var graph = context.Graph;
         var storage = context.Storage();
         // Two ops can merge only when their primitive types and inputs are equal: ops are first grouped by that, which costs
@@ -77,6 +74,10 @@ internal sealed class CommonSubexpressionElimination : GraphPass
     static bool Mergeable(GraphOp op, PassContext context, StorageClasses storage)
     {
         if (!PassContext.IsPureCall(op) || PrimitiveCodec.WhyUnsavable(op.Op!.GetType()) is not null) return false;
+        // With dynamic dims, equal at the traced sizes must mean equal at every size: the same inputs, and parameters that
+        // hold no size or are rebuilt from those inputs' shapes. Fills and reshape and expand targets are rebuilt from sizes
+        // the shape rules explain by the values around them, which a merge would change; they stay apart.
+        if (context.DynamicDims && (op.Kind == GraphOpKind.Create || op.Op is Primitives.Movement.Reshape or Primitives.Movement.Expand)) return false;
         foreach (int id in op.Outputs)
             if (id < 0 || context.RequiresGrad[id] || storage.Written(id)) return false;
         return true;

@@ -41,8 +41,6 @@ internal sealed partial class ElementwiseFusion : GraphPass
 
     public override string? Run(PassContext context)
     {
-        // A graph generalized over dynamic dims afterwards rebuilds its ops per size; its ops stay as traced.
-        if (context.DynamicDims) return null;
         var graph = context.Graph;
         var ops = graph.Ops;
         var storage = context.Storage();

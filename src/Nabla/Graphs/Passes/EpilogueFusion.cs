@@ -39,8 +39,6 @@ internal sealed partial class EpilogueFusion : GraphPass
 
     public override string? Run(PassContext context)
     {
-        // A graph generalized over dynamic dims afterwards rebuilds its ops per size; its ops stay as traced.
-        if (context.DynamicDims) return null;
         var ops = context.Graph.Ops;
         var storage = context.Storage();
         var graphIndex = new GraphIndex(context.Graph);

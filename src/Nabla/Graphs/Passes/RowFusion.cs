@@ -12,7 +12,7 @@ namespace Nabla.Graphs.Passes;
 /// ([..., 1]); expands of a cell to its rows, and of scalars or vectors the group reads, vanish into the program.
 /// A group needs a reduction (chains without one are <see cref="ElementwiseFusion"/>'s) and follows its rules: a value
 /// made inside becomes internal only if nothing outside reads it, it is no result, nothing writes its storage and it
-/// does not require grad; no group spans a write, a control-flow op or a custom op. Graphs with dynamic dims stay as traced.
+/// does not require grad; no group spans a write, a control-flow op or a custom op.
 /// </summary>
 /// <example>
 /// <code>
@@ -29,7 +29,6 @@ internal sealed class RowFusion : GraphPass
 
     public override string? Run(PassContext context)
     {
-        if (context.DynamicDims) return null;
         var ops = context.Graph.Ops;
         int moved = MoveSizeReads(context);
         var index = new Index(context);
@@ -81,6 +80,14 @@ internal sealed class RowFusion : GraphPass
             int read = ops[k].Inputs[0];
             if (producer[read] < 0 || ops[producer[read]].Op is not { } made || !(made is Sum or Max || ElementwiseFusion.Steps.ContainsKey(made.GetType())))
                 continue;
+            if (context.DynamicDims)
+            {
+                // Two values of one traced shape may differ at other sizes: the read moves only up its value's elementwise chain.
+                if (ChainSource(read, context.Graph, producer) is var source && source == read) continue;
+                ops[k] = ops[k].ReadingFrom([source]);
+                moved++;
+                continue;
+            }
             // An argument of that shape, else the first value an earlier op made.
             foreach (int id in candidates[values[read].Shape])
                 if (id != read && producer[id] < k)
@@ -91,6 +98,20 @@ internal sealed class RowFusion : GraphPass
                 }
         }
         return moved;
+    }
+
+    /// <summary>
+    /// The first value of <paramref name="id"/>'s elementwise chain: through each pure elementwise op's input of its output's
+    /// shape, back to a value no such op makes. An elementwise op's operands of its shape have that shape at every size (the
+    /// shape rules unify them), so a size read of that value counts what the read of <paramref name="id"/> counted.
+    /// </summary>
+    static int ChainSource(int id, TracedGraph graph, int[] producer)
+    {
+        while (producer[id] >= 0 && graph.Ops[producer[id]] is { Op: { } op } made && PassContext.IsPureCall(made)
+            && ElementwiseFusion.Steps.ContainsKey(op.GetType())
+            && made.Inputs.FirstOrDefault(x => x >= 0 && graph.Values[x].Shape.Equals(graph.Values[id].Shape), -1) is var input and >= 0)
+            id = input;
+        return id;
     }
 
     /// <summary>The graph's readers, producers and barriers (ops a group may not span: its reads would move past their effects).</summary>
