@@ -39,11 +39,17 @@ internal sealed class InPlaceUpdates : GraphPass
         var storage = context.Storage();
         var overlap = new MemoryOverlap(graph, storage);
         var captured = graph.Captures.Select(c => c.Id).ToHashSet();
-        int forwarded = Forward(context, storage, overlap, captured);
+        var forwarded = new HashSet<GraphOp>(ReferenceEqualityComparer.Instance);
+        Forward(context, storage, overlap, captured, forwarded);
         var (dropped, sunk) = SinkWrites(context, storage, overlap, captured);
-        if (forwarded + dropped + sunk == 0) return null;
+        ReadBack(context, storage, overlap, captured, forwarded);
+        if (forwarded.Count + dropped + sunk == 0) return null;
         context.GraphChanged();
-        return $"forwarded {forwarded} read(s) of assigned values, dropped {dropped} overwritten assignment(s), moved {sunk} assignment(s) down";
+        var done = new List<string>();
+        if (forwarded.Count > 0) done.Add($"{forwarded.Count} read(s) of assigned tensors read the assigned values");
+        if (dropped > 0) done.Add($"dropped {dropped} overwritten assignment(s)");
+        if (sunk > 0) done.Add($"moved {sunk} assignment(s) down");
+        return string.Join(", ", done);
     }
 
     /// <summary>
@@ -73,11 +79,10 @@ internal sealed class InPlaceUpdates : GraphPass
         or GraphOpKind.Guard or GraphOpKind.GradGuard or GraphOpKind.Check;
 
     /// <summary>Elementwise reads of an assigned destination read the assigned value, up to the next op that may write that memory.</summary>
-    static int Forward(PassContext context, StorageClasses storage, MemoryOverlap overlap, HashSet<int> captured)
+    static void Forward(PassContext context, StorageClasses storage, MemoryOverlap overlap, HashSet<int> captured, HashSet<GraphOp> forwarded)
     {
         var ops = context.Graph.Ops;
         var producers = context.Producers();
-        int forwarded = 0;
         for (int w = 0; w < ops.Count; w++)
         {
             if (!Handled(ops[w], context, storage, overlap, captured, producers, out int d, out int v)) continue;
@@ -86,16 +91,15 @@ internal sealed class InPlaceUpdates : GraphPass
                 var op = ops[r];
                 if (Opaque(op) || op.Kind == GraphOpKind.Write && op.Written.Any(id => overlap.May(id, d))) break;
                 if (!Elementwise(op) || Array.IndexOf(op.Inputs, d) < 0 || op.GradEnabled && context.RequiresGrad[d]) continue;
-                ops[r] = op.ReadingFrom([.. op.Inputs.Select(id => id == d ? v : id)]);
-                forwarded++;
+                forwarded.Remove(op);
+                forwarded.Add(ops[r] = op.ReadingFrom([.. op.Inputs.Select(id => id == d ? v : id)]));
             }
         }
-        return forwarded;
     }
 
     /// <summary>
     /// Each handled assignment, in program order: dropped when its destination is assigned again before anything may read
-    /// it, else moved down to just after the last op in its reach that computes from its value (see <see cref="Reach"/>).
+    /// it, else moved down to where <see cref="Reach"/> says.
     /// </summary>
     static (int Dropped, int Sunk) SinkWrites(PassContext context, StorageClasses storage, MemoryOverlap overlap, HashSet<int> captured)
     {
@@ -109,7 +113,7 @@ internal sealed class InPlaceUpdates : GraphPass
                 w++;
                 continue;
             }
-            var (last, overwritten) = Reach(ops, w, d, v, overlap);
+            var (landing, overwritten) = Reach(ops, w, d, v, overlap);
             var write = ops[w];
             if (overwritten)
             {
@@ -117,10 +121,10 @@ internal sealed class InPlaceUpdates : GraphPass
                 dropped++;
                 continue;
             }
-            if (last > w)
+            if (landing > w)
             {
                 ops.RemoveAt(w);
-                ops.Insert(last, write);   // just after op `last`, which moved up by one
+                ops.Insert(landing, write);   // just after op `landing`, which moved up by one
                 sunk++;
                 continue;   // op w is another op now
             }
@@ -130,27 +134,65 @@ internal sealed class InPlaceUpdates : GraphPass
     }
 
     /// <summary>
-    /// How far the assignment <c>assign(d, v)</c> at <paramref name="w"/> may move down: past ops that neither read nor write
+    /// Where the assignment <c>assign(d, v)</c> at <paramref name="w"/> moves: it may pass ops that neither read nor write
     /// memory <paramref name="d"/> may share (primitive calls, fills, constants, other assignments), up to the first other
-    /// op. Returns the last op in that stretch that computes from v (an elementwise op reading v or a value so computed, or
-    /// an assignment of one), or -1; and whether the stretch ends in an assignment of all of d from memory not d's, so
-    /// that nothing can see what this one wrote.
+    /// op. It lands just after the last op in that stretch that computes from v (an elementwise op reading v or a value so
+    /// computed, or an assignment of one) such that no value so computed up to there is read after it but by assignments
+    /// (a chain cut by the write could not fuse), or stays (-1). Overwritten: the stretch ends in an assignment of all of d
+    /// from memory not d's, so nothing can see what this one wrote.
     /// </summary>
-    static (int Last, bool Overwritten) Reach(List<GraphOp> ops, int w, int d, int v, MemoryOverlap overlap)
+    static (int Landing, bool Overwritten) Reach(List<GraphOp> ops, int w, int d, int v, MemoryOverlap overlap)
     {
         var derived = new HashSet<int> { v };
-        int last = -1;
+        var candidates = new List<int>();
         for (int j = w + 1; j < ops.Count; j++)
         {
             var op = ops[j];
             if (op is { Kind: GraphOpKind.Write, Op: Assign } again && again.Inputs[0] == d)
-                return (last, !overlap.May(again.Inputs[1], d));
+            {
+                if (!overlap.May(again.Inputs[1], d)) return (-1, true);
+                break;
+            }
             if (op.Kind is not (GraphOpKind.Call or GraphOpKind.Create or GraphOpKind.Constant or GraphOpKind.Write)) break;
             if (op.Inputs.Any(id => id >= 0 && overlap.May(id, d))) break;
             if (!op.Inputs.Any(derived.Contains)) continue;
             if (Elementwise(op)) derived.UnionWith(op.Outputs);
-            if (Elementwise(op) || op.Kind == GraphOpKind.Write) last = j;
+            if (Elementwise(op) || op.Kind == GraphOpKind.Write) candidates.Add(j);
         }
-        return (last, false);
+        if (candidates.Count == 0) return (-1, false);
+        // The last op (but assignments) reading each computed value, anywhere after the write.
+        var lastRead = new Dictionary<int, int>();
+        for (int j = w + 1; j < ops.Count; j++)
+            if (ops[j].Kind != GraphOpKind.Write)
+                foreach (int id in ops[j].Inputs)
+                    if (id != v && derived.Contains(id)) lastRead[id] = j;
+        int landing = -1, reach = -1;
+        foreach (int c in candidates)
+        {
+            foreach (int id in ops[c].Outputs) reach = Math.Max(reach, lastRead.GetValueOrDefault(id, -1));
+            if (reach <= c) landing = c;
+        }
+        return (landing, false);
+    }
+
+    /// <summary>
+    /// Forwarded reads of v that are still after <c>assign(d, v)</c> where it ended up read d again (it holds v's values):
+    /// a read the assignment did not move past would otherwise keep v from being computed straight into d.
+    /// </summary>
+    static void ReadBack(PassContext context, StorageClasses storage, MemoryOverlap overlap, HashSet<int> captured, HashSet<GraphOp> forwarded)
+    {
+        var ops = context.Graph.Ops;
+        var producers = context.Producers();
+        for (int w = 0; w < ops.Count; w++)
+        {
+            if (!Handled(ops[w], context, storage, overlap, captured, producers, out int d, out int v)) continue;
+            for (int r = w + 1; r < ops.Count; r++)
+            {
+                var op = ops[r];
+                if (Opaque(op) || op.Kind == GraphOpKind.Write && op.Written.Any(id => overlap.May(id, d))) break;
+                if (Array.IndexOf(op.Inputs, v) < 0 || !forwarded.Remove(op)) continue;
+                ops[r] = op.ReadingFrom([.. op.Inputs.Select(id => id == v ? d : id)]);
+            }
+        }
     }
 }
