@@ -31,6 +31,8 @@ var benchmarks = new (string Name, Action<int, bool> Run)[]
     ("matmul_transposed_b", GemmEpilogueBenchmarks.MatMulTransposedB),
     ("compiled_linear_epilogue", GemmEpilogueBenchmarks.CompiledLinearEpilogue),
     ("compiled_conv_epilogue", ConvEpilogueBenchmarks.CompiledConvEpilogue),
+    ("compiled_broadcast", BroadcastBenchmarks.CompiledBroadcast),
+    ("compiled_inplace_updates", InPlaceUpdateBenchmarks.CompiledInPlaceUpdates),
 };
 int[] threadCounts = [1, 2];
 // Side-by-side workloads and child modes (bench/compare.sh): see SideBySide.cs.

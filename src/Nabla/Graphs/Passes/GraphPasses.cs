@@ -59,6 +59,14 @@ public enum GraphPasses
     /// </summary>
     Epilogues = 256,
 
+    /// <summary>
+    /// Lets <see cref="Fusion"/> run across in-place updates (an optimizer's <c>buf.MulInPlace(m).AddInPlace(g)</c>):
+    /// elementwise reads of a parameter or state tensor just assigned read the assigned value instead, assignments
+    /// overwritten before any read go, and the rest move down past the ops computing from their values, so one fused op
+    /// computes the new values straight into their tensors (never where other memory may share them).
+    /// </summary>
+    InPlaceUpdates = 512,
+
     /// <summary>Every pass (the default).</summary>
-    All = ConstantFolding | AlgebraicSimplification | CommonSubexpressions | DeadCode | Fusion | Recompute | GradientCopies | RowFusion | Epilogues,
+    All = ConstantFolding | AlgebraicSimplification | CommonSubexpressions | DeadCode | Fusion | Recompute | GradientCopies | RowFusion | Epilogues | InPlaceUpdates,
 }

@@ -14,7 +14,7 @@ internal static class PassPipeline
 {
     static readonly GraphPass[] Passes =
         [new ConstantFolding(), new AlgebraicSimplification(), new CommonSubexpressionElimination(), new DeadCodeElimination(),
-         new GradientCopyElision(), new EpilogueFusion(), new RowFusion(), new ElementwiseFusion()];
+         new GradientCopyElision(), new InPlaceUpdates(), new EpilogueFusion(), new RowFusion(), new ElementwiseFusion()];
 
     /// <summary>Each rewritten trace as it was traced, for <c>GraphFor(args, optimized: false)</c>.</summary>
     static readonly ConditionalWeakTable<TracedGraph, TracedGraph> Unoptimized = new();

@@ -42,6 +42,9 @@ internal sealed class StorageClasses
     /// <summary>Whether something in the graph writes the storage <paramref name="id"/> may share.</summary>
     public bool Written(int id) => _written[Find(id)];
 
+    /// <summary>The id standing for every value <paramref name="id"/> may share storage with (equal for one class).</summary>
+    public int ClassOf(int id) => Find(id);
+
     void JoinAll(GraphOp op)
     {
         int first = -1;

@@ -15,9 +15,10 @@ namespace Nabla.Backends.Cpu.Kernels;
 /// output. The span kernels are meant to give every element the same bits wherever it sits in its run (TensorPrimitives'
 /// sin/cos/tan were seen to differ from eager code in a last bit: FusedCodegenTests), so the result is eager code's,
 /// whatever the tiles and the thread count.
-/// Inputs must each be contiguous in the output's shape or one broadcast scalar (all strides 0; the interpreter reads
-/// one only as a stride-0 operand of a binary step, as the eager driver passes it); otherwise the steps run one by one,
-/// each its own kernel.
+/// Inputs are each contiguous in the output's shape, one broadcast scalar (all strides 0; the interpreter reads one
+/// only as a stride-0 operand of a binary step, as the eager driver passes it), or any other layout of the output's
+/// shape (a bias broadcast along some dims, a transpose), gathered tile by tile into contiguous per-thread tiles
+/// (<see cref="StridedTile"/>); where neither kernel kind can run the program, the steps run one by one, each its own kernel.
 /// </summary>
 internal static class FusedElementwiseKernel
 {
@@ -97,18 +98,18 @@ internal static class FusedElementwiseKernel
         for (int j = 0; j < y.Length; j++)
             for (int i = 0; i < j; i++)
                 if (y[i].SharesStorage(y[j])) return false;   // two outputs into one memory: the order of the stores would decide
-        ulong broadcast = 0;
+        ulong broadcast = 0, strided = 0;
         for (int i = 0; i < x.Length; i++)
         {
             var t = x[i];
             if (t.DType != y[0].DType || !ReferenceEquals(t.Storage.Backend, CpuBackend.Instance) || !t.Shape.Equals(y[0].Shape) || Overlaps(t, y))
                 return false;
             if (t.IsContiguous) continue;
-            if (!AllZero(t.Strides)) return false;
-            broadcast |= 1UL << i;
+            if (AllZero(t.Strides)) broadcast |= 1UL << i;
+            else strided |= 1UL << i;
         }
-        if (y[0].DType == DType.Float32) return FusedRun<float>.Run(op, x, broadcast, y, kind);
-        if (y[0].DType == DType.Float64) return FusedRun<double>.Run(op, x, broadcast, y, kind);
+        if (y[0].DType == DType.Float32) return FusedRun<float>.Run(op, x, broadcast, strided, y, kind);
+        if (y[0].DType == DType.Float64) return FusedRun<double>.Run(op, x, broadcast, strided, y, kind);
         return false;
     }
 
