@@ -114,8 +114,14 @@ internal sealed class FusedRowsGenerated<T> where T : unmanaged, INumber<T>
             var phase = plan.Phases[p];
             foreach (int k in phase.CellSteps) CellStep(worker, k, first, count);
             if (!phase.HasRows) continue;
-            worker.Bind(this, phase, first);
-            for (int r = first; r < first + count; r++) Row(worker, p, phase, r, first);
+            // Rows that need no tail (a whole number of four-vector groups in one chunk, or of vectors without
+            // reductions) run in one call of the block kernel; others row by row.
+            int group = phase.Reductions.Length > 0 ? 4 * Width : Width;
+            bool wholeRows = n % group == 0 && n <= ReduceDriver.ChunkLength && RowKernelGenerator.BlockKernels;
+            worker.Bind(this, phase, first, wholeRows);
+            if (wholeRows) kernels.Block[p]!(worker.Arrays, worker.Offsets, worker.Bases, worker.PerRow, first, count, n);
+            else
+                for (int r = first; r < first + count; r++) Row(worker, p, phase, r, first);
             worker.Unbind();
         }
     }
@@ -146,14 +152,18 @@ internal sealed class FusedRowsGenerated<T> where T : unmanaged, INumber<T>
         return worker.Cells.AsSpan(plan.CellBuffer[slot] * widest, count);
     }
 
-    /// <summary>Where entry data of a phase lies for row r: (array, offset at row 0, elements per row).</summary>
-    internal (T[] Array, int Base, int PerRow) Home(RowEntry entry, FusedRowsWorker<T> worker, int first)
+    /// <summary>Where entry data of a phase lies for row r: (array, offset at row 0, elements per row). With
+    /// <paramref name="wholeRows"/> a fold is the row's reduced value itself: the output's cell, or its cell block.</summary>
+    internal (T[] Array, int Base, int PerRow) Home(RowEntry entry, FusedRowsWorker<T> worker, int first, bool wholeRows)
     {
         int inputCount = op.InputIsRow.Length;
         switch (entry.Kind)
         {
             case RowEntryKind.Tail:
                 return (worker.Tails, worker.TailIndex(entry.Slot), 0);
+            case RowEntryKind.Fold when wholeRows:
+                int cell = plan.CellBuffer[inputCount + entry.Slot];
+                return cell < 0 ? (y, 0, 1) : (worker.Cells, cell * widest - first, 1);
             case RowEntryKind.Fold:
                 return (worker.Folds, worker.FoldIndex(entry.Slot), 0);
         }
