@@ -8,7 +8,10 @@ namespace Nabla.Backends.Cpu.Kernels;
 /// <summary>
 /// A <see cref="FusedRows"/> op run by its generated row kernel (<see cref="RowKernelGenerator"/>): blocks of rows
 /// (parallel over blocks, as the interpreter), each phase of <see cref="RowKernelPlan"/> in turn: its cell steps by the
-/// interpreter's span kernels over the block's cells, then its row loop row by row. A row is walked in chunks of
+/// interpreter's span kernels over the block's cells, then its row loop: where rows need no tail (whole four-vector
+/// groups in one chunk, or whole vectors in a phase without reductions), one call of the phase's block kernel
+/// (<see cref="RowBlockBody{T}"/>) for all the block's rows, its folds written straight to the rows' cells; else row
+/// by row. A row is walked in chunks of
 /// <see cref="ReduceDriver.ChunkLength"/> as eager's reduction walks it; in a chunk of at least four vectors the
 /// four-accumulator loop takes the whole groups, the one-vector loop the rest, and the last partial vector runs on
 /// zero-padded copies (as <see cref="FusedRun{T}"/>'s tails); the rest's reduced values are then added one by one, as
