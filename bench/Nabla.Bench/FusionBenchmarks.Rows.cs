@@ -8,7 +8,8 @@ namespace Nabla.Bench;
 /// <see cref="Graph.Compile"/> (one fused_rows op that reads each row once), per call, no grad; the built-in
 /// <c>Tensor.Softmax</c>/<c>LogSoftmax</c>/<c>Functional.LayerNorm</c> forms for reference (eager and compiled).
 /// GB/s counts x read and y written once (8 bytes per element), as <c>copy_bandwidth</c> counts its bytes. The fused op
-/// runs in both kernel modes (<see cref="FusedKernelKind"/>: the per-block interpreter, the generated row kernel), each
+/// runs in both kernel modes (<see cref="FusedKernelKind"/>: the per-block interpreter, the generated row kernel; the
+/// generated one also with its block kernels off, row by row, <see cref="RowKernelGenerator.BlockKernels"/>), each
 /// compared with two copies of this run (a DRAM-sized one as copy_bandwidth, and one of x's size) and with the ceiling a
 /// kernel moving x and y once at copy speed would reach over eager code.
 /// </summary>
@@ -83,21 +84,27 @@ internal static partial class FusionBenchmarks
         compiled.Call(x);   // the trace, outside the timing
         if (!compiled.GraphFor(x).Contains("fused_rows"))
             throw new InvalidOperationException($"compiled_rows: {name} was not fused:\n{compiled.GraphFor(x)}");
-        Tensor In(FusedKernelKind kind)
+        Tensor In(FusedKernelKind kind, bool blockKernels = true)
         {
             FusedKernelMode.Kind = kind;
+            RowKernelGenerator.BlockKernels = blockKernels;
             return x;
         }
-        Harness.WarmUp(() => { chain(x); compiled.Call(In(FusedKernelKind.Interpreter)); compiled.Call(In(FusedKernelKind.Codegen)); },
-            minSeconds: 0.5);
-        // The three timed in turn, rep by rep, so a change of load on this shared machine falls on all of them alike.
-        var times = new double[3][];
-        for (int m = 0; m < 3; m++) times[m] = new double[reps];
+        Harness.WarmUp(() =>
+        {
+            chain(x);
+            compiled.Call(In(FusedKernelKind.Interpreter));
+            compiled.Call(In(FusedKernelKind.Codegen));
+            compiled.Call(In(FusedKernelKind.Codegen, blockKernels: false));
+        }, minSeconds: 0.5);
+        // The four timed in turn, rep by rep, so a change of load on this shared machine falls on all of them alike.
+        var times = new double[4][];
+        for (int m = 0; m < 4; m++) times[m] = new double[reps];
         var watch = new System.Diagnostics.Stopwatch();
         for (int r = 0; r < reps; r++)
-            for (int m = 0; m < 3; m++)
+            for (int m = 0; m < 4; m++)
             {
-                var a = In(m == 1 ? FusedKernelKind.Interpreter : FusedKernelKind.Codegen);
+                var a = In(m == 1 ? FusedKernelKind.Interpreter : FusedKernelKind.Codegen, blockKernels: m != 3);
                 watch.Restart();
                 for (int k = 0; k < inner; k++)
                     if (m == 0) chain(a);
@@ -105,7 +112,8 @@ internal static partial class FusionBenchmarks
                 times[m][r] = watch.Elapsed.TotalSeconds / inner;
             }
         double Median(double[] t) => t.Order().ElementAt(t.Length / 2);
-        double eager = Median(times[0]), interpreter = Median(times[1]), codegen = Median(times[2]);
+        double eager = Median(times[0]), interpreter = Median(times[1]), codegen = Median(times[2]), rowByRow = Median(times[3]);
+        In(FusedKernelKind.Codegen);
         double BytesPerCall(FusedKernelKind kind)
         {
             var a = In(kind);
@@ -121,10 +129,12 @@ internal static partial class FusionBenchmarks
         Report("eager", "us/call", eager * 1e6, false);
         Report("compiled_interpreter", "us/call", interpreter * 1e6, false);
         Report("compiled_codegen", "us/call", codegen * 1e6, false);
+        Report("compiled_codegen_row_by_row", "us/call", rowByRow * 1e6, false);
         Report("eager", "GB/s", bytes / eager / 1e9, true);
         Report("compiled_interpreter", "GB/s", bytes / interpreter / 1e9, true);
         Report("compiled_codegen", "GB/s", bytes / codegen / 1e9, true);
         Report("codegen_of_copy_256MiB", "%", 100 * bytes / codegen / 1e9 / copyDram, true);
+        Report("block_kernel_gain", "row_by_row/block", rowByRow / codegen, true);
         if (rows * n >= 1 << 20) Report("codegen_of_copy_same_size", "%", 100 * bytes / codegen / 1e9 / copySame, true);
         Report("speedup_interpreter", "eager/compiled", eager / interpreter, true);
         Report("speedup_codegen", "eager/compiled", eager / codegen, true);

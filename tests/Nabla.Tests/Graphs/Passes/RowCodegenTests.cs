@@ -17,7 +17,7 @@ namespace Nabla.Tests.Graphs.Passes;
 /// </summary>
 public class RowCodegenTests
 {
-    static Tensor SoftmaxPrimitives(Tensor x)
+    internal static Tensor SoftmaxPrimitives(Tensor x)
     {
         var e = (x - x.Max(-1, keepDim: true)).Exp();
         return e / e.Sum(-1, keepDim: true);
@@ -41,7 +41,7 @@ public class RowCodegenTests
         return d / ((d * d).Mean(-1, keepDim: true) + 1e-5).Sqrt();
     }
 
-    static readonly (string Name, Func<Tensor, Tensor> Chain)[] Chains =
+    internal static readonly (string Name, Func<Tensor, Tensor> Chain)[] Chains =
     [
         ("softmax_primitives", SoftmaxPrimitives),
         ("log_softmax_primitives", LogSoftmaxPrimitives),
@@ -59,7 +59,7 @@ public class RowCodegenTests
     /// a vector holding a special value takes another path there, and which neighbours share that vector depends on the
     /// array's address, so eager code itself gives another last bit for the same value at another address.
     /// </summary>
-    static Tensor Data(int rows, int n, DType dtype, int seed, bool specials = true)
+    internal static Tensor Data(int rows, int n, DType dtype, int seed, bool specials = true)
     {
         specials &= dtype == DType.Float32;
         var rng = new Random(seed);
@@ -78,7 +78,7 @@ public class RowCodegenTests
         ? [.. t.ToArray<float>().Select(v => (long)BitConverter.SingleToInt32Bits(v))]
         : [.. t.ToArray<double>().Select(BitConverter.DoubleToInt64Bits)];
 
-    static void AssertBits(Tensor expected, Tensor actual, string what)
+    internal static void AssertBits(Tensor expected, Tensor actual, string what)
     {
         var (e, a) = (Bits(expected), Bits(actual));
         Assert.Equal(e.Length, a.Length);
@@ -176,7 +176,7 @@ public class RowCodegenTests
     }
 
     /// <summary>Softmax as a program: max_row(x); x - max; exp; sum_row; exp / sum.</summary>
-    static FusedRows SoftmaxProgram(int rows, int n, FusedStep exp = FusedStep.Exp) => new([rows, n], [true],
+    internal static FusedRows SoftmaxProgram(int rows, int n, FusedStep exp = FusedStep.Exp) => new([rows, n], [true],
         [FusedStep.Add, FusedStep.Sub, exp, FusedStep.Add, FusedStep.Div],
         [RowReduction.Max, RowReduction.None, RowReduction.None, RowReduction.Sum, RowReduction.None],
         [0, -1, 0, 1, 2, -1, 3, -1, 3, 4], new double[5]);

@@ -8,7 +8,10 @@ namespace Nabla.Backends.Cpu.Kernels;
 /// <summary>
 /// A <see cref="FusedRows"/> op run by its generated row kernel (<see cref="RowKernelGenerator"/>): blocks of rows
 /// (parallel over blocks, as the interpreter), each phase of <see cref="RowKernelPlan"/> in turn: its cell steps by the
-/// interpreter's span kernels over the block's cells, then its row loop row by row. A row is walked in chunks of
+/// interpreter's span kernels over the block's cells, then its row loop: where rows need no tail (whole four-vector
+/// groups in one chunk, or whole vectors in a phase without reductions), one call of the phase's block kernel
+/// (<see cref="RowBlockBody{T}"/>) for all the block's rows, its folds written straight to the rows' cells; else row
+/// by row. A row is walked in chunks of
 /// <see cref="ReduceDriver.ChunkLength"/> as eager's reduction walks it; in a chunk of at least four vectors the
 /// four-accumulator loop takes the whole groups, the one-vector loop the rest, and the last partial vector runs on
 /// zero-padded copies (as <see cref="FusedRun{T}"/>'s tails); the rest's reduced values are then added one by one, as
@@ -114,8 +117,14 @@ internal sealed class FusedRowsGenerated<T> where T : unmanaged, INumber<T>
             var phase = plan.Phases[p];
             foreach (int k in phase.CellSteps) CellStep(worker, k, first, count);
             if (!phase.HasRows) continue;
-            worker.Bind(this, phase, first);
-            for (int r = first; r < first + count; r++) Row(worker, p, phase, r, first);
+            // Rows that need no tail (a whole number of four-vector groups in one chunk, or of vectors without
+            // reductions) run in one call of the block kernel; others row by row.
+            int group = phase.Reductions.Length > 0 ? 4 * Width : Width;
+            bool wholeRows = n % group == 0 && n <= ReduceDriver.ChunkLength && RowKernelGenerator.BlockKernels;
+            worker.Bind(this, phase, first, wholeRows);
+            if (wholeRows) kernels.Block[p]!(worker.Arrays, worker.Offsets, worker.Bases, worker.PerRow, first, count, n);
+            else
+                for (int r = first; r < first + count; r++) Row(worker, p, phase, r, first);
             worker.Unbind();
         }
     }
@@ -146,14 +155,18 @@ internal sealed class FusedRowsGenerated<T> where T : unmanaged, INumber<T>
         return worker.Cells.AsSpan(plan.CellBuffer[slot] * widest, count);
     }
 
-    /// <summary>Where entry data of a phase lies for row r: (array, offset at row 0, elements per row).</summary>
-    internal (T[] Array, int Base, int PerRow) Home(RowEntry entry, FusedRowsWorker<T> worker, int first)
+    /// <summary>Where entry data of a phase lies for row r: (array, offset at row 0, elements per row). With
+    /// <paramref name="wholeRows"/> a fold is the row's reduced value itself: the output's cell, or its cell block.</summary>
+    internal (T[] Array, int Base, int PerRow) Home(RowEntry entry, FusedRowsWorker<T> worker, int first, bool wholeRows)
     {
         int inputCount = op.InputIsRow.Length;
         switch (entry.Kind)
         {
             case RowEntryKind.Tail:
                 return (worker.Tails, worker.TailIndex(entry.Slot), 0);
+            case RowEntryKind.Fold when wholeRows:
+                int cell = plan.CellBuffer[inputCount + entry.Slot];
+                return cell < 0 ? (y, 0, 1) : (worker.Cells, cell * widest - first, 1);
             case RowEntryKind.Fold:
                 return (worker.Folds, worker.FoldIndex(entry.Slot), 0);
         }

@@ -14,7 +14,13 @@ internal sealed class FusedRowsWorker<T> where T : unmanaged, INumber<T>
 
     public T[][] Arrays { get; private set; } = new T[8][];
     public int[] Offsets { get; private set; } = new int[8];
-    int[] bases = new int[8], perRow = new int[8];
+
+    /// <summary>Per entry: its offset at row 0 and its step per row (what a block kernel computes offsets from).</summary>
+    public int[] Bases { get; private set; } = new int[8];
+
+    /// <inheritdoc cref="Bases"/>
+    public int[] PerRow { get; private set; } = new int[8];
+
     RowEntry[] entries = [];
     T[][] padArrays = new T[8][];
     int[] padOffsets = new int[8];
@@ -37,8 +43,8 @@ internal sealed class FusedRowsWorker<T> where T : unmanaged, INumber<T>
         {
             w.Arrays = new T[entries][];
             w.Offsets = new int[entries];
-            w.bases = new int[entries];
-            w.perRow = new int[entries];
+            w.Bases = new int[entries];
+            w.PerRow = new int[entries];
             w.padArrays = new T[entries][];
             w.padOffsets = new int[entries];
         }
@@ -61,17 +67,18 @@ internal sealed class FusedRowsWorker<T> where T : unmanaged, INumber<T>
 
     public int FoldIndex(int step) => step;
 
-    /// <summary>Takes the entries of <paramref name="phase"/> for rows of the block starting at <paramref name="first"/>.</summary>
-    public void Bind(FusedRowsGenerated<T> run, RowPhase phase, int first)
+    /// <summary>Takes the entries of <paramref name="phase"/> for rows of the block starting at <paramref name="first"/>;
+    /// for a block kernel (<paramref name="wholeRows"/>), each fold entry at its row's reduced value.</summary>
+    public void Bind(FusedRowsGenerated<T> run, RowPhase phase, int first, bool wholeRows)
     {
         entries = phase.Entries;
         for (int i = 0; i < entries.Length; i++)
-            (Arrays[i], bases[i], perRow[i]) = run.Home(entries[i], this, first);
+            (Arrays[i], Bases[i], PerRow[i]) = run.Home(entries[i], this, first, wholeRows);
     }
 
     public void AtRow(int r)
     {
-        for (int i = 0; i < entries.Length; i++) Offsets[i] = bases[i] + r * perRow[i];
+        for (int i = 0; i < entries.Length; i++) Offsets[i] = Bases[i] + r * PerRow[i];
     }
 
     /// <summary>

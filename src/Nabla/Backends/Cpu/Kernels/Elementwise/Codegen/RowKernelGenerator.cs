@@ -17,10 +17,19 @@ namespace Nabla.Backends.Cpu.Kernels.Codegen;
 /// </summary>
 internal delegate void RowPhaseBody<T>(T[][] arrays, int[] offsets, int start, int count);
 
+/// <summary>
+/// A phase's row loop over rows [first, first + count) of a block, each row whole: per row r, offsets[i] = bases[i] +
+/// r * perRow[i] for every entry, then the loop over elements [0, n) (n a multiple of four vectors for a phase with
+/// reductions, of one vector otherwise), each fold written to its entry (so a fold entry's base and step place it at
+/// the row's reduced value). One call per block and phase instead of one per row.
+/// </summary>
+internal delegate void RowBlockBody<T>(T[][] arrays, int[] offsets, int[] bases, int[] perRow, int first, int count, int n);
+
 /// <summary>A program's generated row loops per phase: <see cref="Main"/> with four accumulators per reduction (null
 /// for a phase without reductions or rows), <see cref="Vector"/> one vector at a time, storing reduced values to the
-/// tail entries (null for a phase without rows).</summary>
-internal sealed record RowKernels<T>(RowPhaseBody<T>?[] Main, RowPhaseBody<T>?[] Vector);
+/// tail entries (null for a phase without rows), <see cref="Block"/> whole rows of a block (Main's loop for a phase
+/// with reductions, else Vector's; null for a phase without rows).</summary>
+internal sealed record RowKernels<T>(RowPhaseBody<T>?[] Main, RowPhaseBody<T>?[] Vector, RowBlockBody<T>?[] Block);
 
 /// <summary>
 /// Generates the row loops of a <see cref="FusedRows"/> program (<see cref="RowKernelPlan"/>) as IL over Vector512/256,
@@ -41,6 +50,10 @@ internal static class RowKernelGenerator
     /// interpreter's span kernels take a whole block of short rows per call. Tests lower it to run short rows too.
     /// </summary>
     public static int MinRowVectors { get; set; } = 4;
+
+    /// <summary>Whether rows without a tail run in one block kernel call per block and phase (<see cref="RowBlockBody{T}"/>);
+    /// tests turn it off to run the per-row loops on the same rows.</summary>
+    public static bool BlockKernels { get; set; } = true;
 
     /// <summary>
     /// Programs with more steps run on the interpreter: the four-accumulator loop holds each row step four times, and
@@ -88,14 +101,16 @@ internal static class RowKernelGenerator
         int phases = plan.Phases.Length;
         var main = new RowPhaseBody<T>?[phases];
         var vec = new RowPhaseBody<T>?[phases];
+        var block = new RowBlockBody<T>?[phases];
         for (int p = 0; p < phases; p++)
         {
             if (!plan.Phases[p].HasRows) continue;
             var emitter = new RowLoopEmitter(op, plan.Phases[p], calls, typeof(T), vector, splatInputs);
             vec[p] = emitter.Emit<T>(accumulate: false);
             if (plan.Phases[p].Reductions.Length > 0) main[p] = emitter.Emit<T>(accumulate: true);
+            block[p] = emitter.EmitBlock<T>(accumulate: plan.Phases[p].Reductions.Length > 0);
         }
-        return new RowKernels<T>(main, vec);
+        return new RowKernels<T>(main, vec, block);
     }
 }
 

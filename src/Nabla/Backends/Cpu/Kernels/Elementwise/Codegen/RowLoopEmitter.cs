@@ -6,7 +6,8 @@ using Nabla.Primitives.Reduce;
 namespace Nabla.Backends.Cpu.Kernels.Codegen;
 
 /// <summary>
-/// Emits one row loop of a phase (<see cref="RowPhaseBody{T}"/>) into a DynamicMethod: splats and entry references
+/// Emits one row loop of a phase (<see cref="RowPhaseBody{T}"/>, or <see cref="RowBlockBody{T}"/>: the same loop for
+/// every row of a block) into a DynamicMethod: splats and entry references
 /// set up once, then per vector the loads, each row step's vector method, the stores, and either the reduced values
 /// stored to the tail entries (one vector per iteration) or combined into four accumulators per reduction (four
 /// vectors per iteration, the first four loaded into them), folded at the end into the fold entries.
@@ -22,11 +23,74 @@ internal sealed class RowLoopEmitter(FusedRows op, RowPhase phase, MethodInfo[][
     LocalBuilder[,]? acc;
     LocalBuilder e = null!;
 
+    bool block;
+
+    /// <summary>The phase's loop over one row's [start, start + count): with four accumulators per reduction
+    /// (<paramref name="accumulate"/>) or one vector at a time.</summary>
     public RowPhaseBody<T> Emit<T>(bool accumulate)
     {
+        block = false;
         var method = new DynamicMethod($"rows_{op.Steps.Length}_{dtype.Name}_{(accumulate ? "main" : "vec")}", typeof(void),
             [typeof(T[][]), typeof(int[]), typeof(int), typeof(int)], typeof(RowLoopEmitter).Module, skipVisibility: true);
         il = method.GetILGenerator();
+        RowLoop(accumulate);
+        il.Emit(OpCodes.Ret);
+        return method.CreateDelegate<RowPhaseBody<T>>();
+    }
+
+    /// <summary>The phase's loop over whole rows of a block (<see cref="RowBlockBody{T}"/>): per row the entries'
+    /// offsets, then the row loop over all n elements (with four accumulators when <paramref name="accumulate"/>).</summary>
+    public RowBlockBody<T> EmitBlock<T>(bool accumulate)
+    {
+        block = true;
+        var method = new DynamicMethod($"rows_{op.Steps.Length}_{dtype.Name}_block", typeof(void),
+            [typeof(T[][]), typeof(int[]), typeof(int[]), typeof(int[]), typeof(int), typeof(int), typeof(int)],
+            typeof(RowLoopEmitter).Module, skipVisibility: true);
+        il = method.GetILGenerator();
+        var r = il.DeclareLocal(typeof(int));
+        var end = il.DeclareLocal(typeof(int));
+        il.Emit(OpCodes.Ldarg_S, (byte)4);
+        il.Emit(OpCodes.Stloc, r);
+        il.Emit(OpCodes.Ldarg_S, (byte)4);
+        il.Emit(OpCodes.Ldarg_S, (byte)5);
+        il.Emit(OpCodes.Add);
+        il.Emit(OpCodes.Stloc, end);
+        var row = il.DefineLabel();
+        var test = il.DefineLabel();
+        il.Emit(OpCodes.Br, test);
+        il.MarkLabel(row);
+        // offsets[i] = bases[i] + r * perRow[i]
+        for (int i = 0; i < phase.Entries.Length; i++)
+        {
+            il.Emit(OpCodes.Ldarg_1);
+            Constant(i);
+            il.Emit(OpCodes.Ldarg_2);
+            Constant(i);
+            il.Emit(OpCodes.Ldelem_I4);
+            il.Emit(OpCodes.Ldloc, r);
+            il.Emit(OpCodes.Ldarg_3);
+            Constant(i);
+            il.Emit(OpCodes.Ldelem_I4);
+            il.Emit(OpCodes.Mul);
+            il.Emit(OpCodes.Add);
+            il.Emit(OpCodes.Stelem_I4);
+        }
+        RowLoop(accumulate);
+        il.Emit(OpCodes.Ldloc, r);
+        Constant(1);
+        il.Emit(OpCodes.Add);
+        il.Emit(OpCodes.Stloc, r);
+        il.MarkLabel(test);
+        il.Emit(OpCodes.Ldloc, r);
+        il.Emit(OpCodes.Ldloc, end);
+        il.Emit(OpCodes.Blt, row);
+        il.Emit(OpCodes.Ret);
+        return method.CreateDelegate<RowBlockBody<T>>();
+    }
+
+    /// <summary>Set-up, the vector loop and the folds of one row (from start, or 0 in a block loop).</summary>
+    void RowLoop(bool accumulate)
+    {
         SetUp();
         e = il.DeclareLocal(typeof(int));
         Constant(0);
@@ -52,11 +116,10 @@ internal sealed class RowLoopEmitter(FusedRows op, RowPhase phase, MethodInfo[][
         il.Emit(OpCodes.Stloc, e);
         il.MarkLabel(test);
         il.Emit(OpCodes.Ldloc, e);
-        il.Emit(OpCodes.Ldarg_3);
+        if (block) il.Emit(OpCodes.Ldarg_S, (byte)6);
+        else il.Emit(OpCodes.Ldarg_3);
         il.Emit(OpCodes.Blt, body);
         if (accumulate) Folds();
-        il.Emit(OpCodes.Ret);
-        return method.CreateDelegate<RowPhaseBody<T>>();
     }
 
     RowEntryKind Kind(int i) => RowKernelGenerator.KindOf(phase.Entries[i], inputs, splatInputs);
@@ -79,7 +142,7 @@ internal sealed class RowLoopEmitter(FusedRows op, RowPhase phase, MethodInfo[][
                 il.Emit(OpCodes.Stloc, splats[entries[i].Slot] = il.DeclareLocal(vector));
                 continue;
             }
-            if (kind != RowEntryKind.Tail)
+            if (kind != RowEntryKind.Tail && !block)
             {
                 il.Emit(OpCodes.Ldarg_2);
                 il.Emit(OpCodes.Add);
