@@ -9,6 +9,9 @@ internal sealed partial class ReplayBuffers
     Tensor?[]?[]? _manyViews;   // per several-output op: per output with a ViewShape, its view of the buffer
     bool[]? _madeMany;          // per output of the last IntoMany: its buffer was made for that call
 
+    /// <summary>Whether op number <paramref name="index"/>, a call with several outputs, writes every output into a buffer (tests).</summary>
+    internal bool WritesIntoBuffers(int index) => _ops[index].OutputSlots is { } slots && Array.TrueForAll(slots, s => s >= 0);
+
     /// <summary>
     /// Where op number <paramref name="index"/>, a call with several outputs, may write each output: the destination of
     /// its write target (see <see cref="WriteTargetsOf"/>), else its buffer, else null (a new tensor). The array is the
