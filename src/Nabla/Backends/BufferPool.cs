@@ -60,10 +60,28 @@ internal static class BufferPool
         if (bytes > Volatile.Read(ref largest)) Volatile.Write(ref largest, bytes);
         if (Interlocked.Add(ref handedOut, bytes) < EffectiveLimit / 2) return;
         Interlocked.Exchange(ref handedOut, 0);
+        Interlocked.Exchange(ref sinceYoung, 0);
         // The largest array of the cycle that ends here and of the one before: a size the program stopped asking
         // for (a compiled function's replays keep their own buffers) stops raising the limit after two cycles.
         Volatile.Write(ref largestBefore, Interlocked.Exchange(ref largest, 0));
         GC.Collect();
+    }
+
+    static long sinceYoung;
+
+    /// <summary>
+    /// After a rent the pool could not serve: when arrays of that length came back before (<paramref name="known"/>: the
+    /// program drops this size step after step, as a training step's new gradients once the next ZeroGrad lets the last
+    /// ones go) and an eighth of the limit was handed out since the last collection, runs a young-generation collection.
+    /// The storages that died since are mostly young, so it finds them for a fraction of a full collection's cost, and
+    /// their arrays are back for the next rents instead of fresh pages beside them until the next full collection
+    /// (<see cref="NoteHandout"/>), which is what set a compiled training step's peak (bench/README.md, "compiled_peak_memory").
+    /// </summary>
+    internal static void NoteMiss(bool known)
+    {
+        if (_keeping || !known || Interlocked.Read(ref handedOut) - Interlocked.Read(ref sinceYoung) < LimitBytes / 8) return;
+        Interlocked.Exchange(ref sinceYoung, Interlocked.Read(ref handedOut));
+        GC.Collect(1, GCCollectionMode.Forced, blocking: true);
     }
 
     /// <summary>
@@ -75,6 +93,7 @@ internal static class BufferPool
     {
         if (!Enabled) return;
         Interlocked.Exchange(ref handedOut, 0);
+        Interlocked.Exchange(ref sinceYoung, 0);
         ForgetLargest();   // what was in use before the buffers took over sets no limit from now on
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -217,7 +236,15 @@ internal static class BufferPool<T> where T : unmanaged
     public static T[] Rent(int length)
     {
         BufferPool.NoteHandout((long)length * ElementSize);
-        return TryRent(length) ?? GC.AllocateUninitializedArray<T>(length);
+        if (TryRent(length) is { } reused) return reused;
+        BufferPool.NoteMiss(Known(length));
+        return GC.AllocateUninitializedArray<T>(length);
+    }
+
+    // Whether arrays of this length came back before (the program makes and drops this size over and over).
+    static bool Known(int length)
+    {
+        lock (BufferPool.Gate) return Free.ContainsKey(length);
     }
 
     /// <summary>A free array of exactly <paramref name="length"/> elements that is safe to reuse, or null.</summary>

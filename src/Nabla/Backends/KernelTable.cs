@@ -53,6 +53,10 @@ internal sealed class KernelTable(Func<Type, Action<KernelTable>?>? groupOf = nu
     public void AddMany<TOp>(DType[] dtypes, Func<TOp, Tensor[], Tensor[]> kernel) where TOp : Primitive =>
         Put<TOp>(dtypes, () => new KernelEntry(null, AsPrimitive(kernel), null));
 
+    /// <summary>Registers a kernel with several outputs and its into-form (see <see cref="KernelEntry.ManyInto"/>).</summary>
+    public void AddMany<TOp>(DType[] dtypes, Func<TOp, Tensor[], Tensor[]> kernel, Func<TOp, Tensor[], Tensor?[], Tensor[]?> into) where TOp : Primitive =>
+        Put<TOp>(dtypes, () => new KernelEntry(null, AsPrimitive(kernel), null, ManyInto: (op, x, y) => into((TOp)op, x, y)));
+
     /// <summary>Registers a kernel that writes into its inputs and returns nothing.</summary>
     public void AddWrite<TOp>(DType[] dtypes, Action<TOp, Tensor[]> kernel) where TOp : Primitive =>
         Put<TOp>(dtypes, () => new KernelEntry(null, null, System.Runtime.CompilerServices.Unsafe.As<Action<Primitive, Tensor[]>>(kernel)));

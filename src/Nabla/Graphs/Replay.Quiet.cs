@@ -40,24 +40,20 @@ internal static partial class Replay
     }
 
     /// <summary>
-    /// <see cref="RunQuiet"/> for a fused program with several outputs: each output whose value only an assignment right
-    /// after assigns (<see cref="ReplayBuffers.WriteTargetsOf"/>) is computed straight into that assignment's destination.
+    /// <see cref="RunQuiet"/> for a call with several outputs that records nothing (max pooling, a fused program): each
+    /// output goes where the plan says (<see cref="ReplayBuffers.IntoMany"/>): the destination of the assignment right
+    /// after that is its value's only reader, or its buffer.
     /// </summary>
     static void RunQuietMany(GraphOp op, int index, Tensor[] env, bool reuseInputs, ReplayBuffers? buffers)
     {
         if (reuseInputs) op.InputsKeptBy = null;
         var inputs = reuseInputs ? op.InputBuffer ??= new Tensor[op.Inputs.Length] : new Tensor[op.Inputs.Length];
         for (int i = 0; i < inputs.Length; i++) inputs[i] = env[op.Inputs[i]];
-        var targets = buffers?.WriteTargetsOf(index);
-        var into = new Tensor?[op.Outputs.Length];
-        if (targets is not null)
-            for (int j = 0; j < into.Length; j++) into[j] = targets[j] >= 0 ? env[targets[j]] : null;
-        var y = Dispatch.CallManyUnobserved(op.Op!, inputs, ref op.Kernel, into);
+        var into = buffers?.IntoMany(index, op, env) ?? new Tensor?[op.Outputs.Length];
+        var y = Dispatch.CallManyUnobserved(op.Rebuild is { } make ? make() : op.Op!, inputs, ref op.Kernel, into);
+        buffers?.AfterMany(index, y, into);
         for (int j = 0; j < y.Length; j++)
-        {
-            if (into[j] is not null && !ReferenceEquals(y[j], into[j])) buffers!.DropWriteTargets(index);
-            env[op.Outputs[j]] = y[j];
-        }
+            if (op.Outputs[j] >= 0) env[op.Outputs[j]] = y[j];
         if (reuseInputs) Array.Clear(inputs);   // the graph must not keep this call's tensors alive
     }
 }

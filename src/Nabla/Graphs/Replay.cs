@@ -101,7 +101,7 @@ internal static partial class Replay
         // Intermediate values go into the graph's kept buffers, unless this call re-entered the graph (another
         // call uses them now).
         var buffers = quiet && reuseInputs && ReplayBuffers.Enabled
-            ? ReplayBuffers.For(graph, !GradMode.Enabled ? ReplayRecording.None : backward is not null ? ReplayRecording.Joint : ReplayRecording.PerOp)
+            ? ReplayBuffers.For(graph, !GradMode.Enabled ? ReplayRecording.None : backward is not null ? ReplayRecording.Joint : ReplayRecording.PerOp, env)
             : null;
 
         var ops = graph.Ops;
@@ -137,7 +137,7 @@ internal static partial class Replay
                 {
                     if (quiet && op.Kind == GraphOpKind.Call && op.Op!.OutputCount == 1 && !(records && AnyRequiresGrad(op, env)))
                         RunQuiet(op, index, env, reuseInputs, buffers, ref batch);
-                    else if (quiet && op.Op is FusedElementwise && !(records && AnyRequiresGrad(op, env)))
+                    else if (quiet && op.Kind == GraphOpKind.Call && op.Outputs.Length == op.Op!.OutputCount && !(records && AnyRequiresGrad(op, env)))
                         RunQuietMany(op, index, env, reuseInputs, buffers);
                     else if (records || !GradMode.Enabled) RunOp(op, env);
                     else

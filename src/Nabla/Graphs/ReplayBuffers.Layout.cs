@@ -70,13 +70,12 @@ internal sealed partial class ReplayBuffers
     }
 
     /// <summary>
-    /// Whether <paramref name="op"/> is a call with several outputs (max pooling's values and positions) that records
-    /// no node in a quiet replay of this kind: it reads its inputs while it runs and keeps none of them, so they may
-    /// be buffers (its own outputs are new tensors).
+    /// Whether <paramref name="op"/> is a call with several outputs (max pooling's values and positions, a fused program's
+    /// results) that records no node (<paramref name="records"/> false): it runs straight to its kernel (Replay.RunQuietMany),
+    /// reads its inputs while it runs and keeps none of them, so they may be buffers, and so may its outputs.
     /// </summary>
-    static bool ReadsOnly(GraphOp op, ReplayRecording recording) =>
-        op.Kind == GraphOpKind.Call && op.Outputs.Length > 1 && op.Op!.OutputCount == op.Outputs.Length && !HasViewForm(op.Op.GetType()) &&
-        !(recording == ReplayRecording.PerOp && op.GradEnabled && op.RecordsForCaller);
+    static bool ReadsOnly(GraphOp op, bool records) =>
+        op.Kind == GraphOpKind.Call && op.Outputs.Length > 1 && op.Op!.OutputCount == op.Outputs.Length && !HasViewForm(op.Op.GetType()) && !records;
 
     /// <summary>
     /// Whether <paramref name="op"/> may return a view of its first input: an alias, or a primitive with a view
@@ -91,10 +90,10 @@ internal sealed partial class ReplayBuffers
         t.GetMethod(nameof(Primitive.TryView), [typeof(Tensor[])])!.DeclaringType != typeof(Primitive));
 
     /// <summary>
-    /// Whether a quiet replay of this kind runs <paramref name="op"/> straight to its kernel with nothing kept
-    /// (the condition of Replay's quiet path): a one-output primitive call that records no node.
+    /// Whether a quiet replay runs <paramref name="op"/> straight to its kernel with nothing kept (the condition of
+    /// Replay's quiet path): a one-output primitive call that records no node (<paramref name="records"/> false: grad
+    /// is off, a joint graph, the op records nothing for the caller, or none of its inputs may require grad).
     /// </summary>
-    static bool Quiet(GraphOp op, ReplayRecording recording) =>
-        op.Kind == GraphOpKind.Call && op.Outputs.Length == 1 && op.Op!.OutputCount == 1 &&
-        !(recording == ReplayRecording.PerOp && op.GradEnabled && op.RecordsForCaller);
+    static bool Quiet(GraphOp op, bool records) =>
+        op.Kind == GraphOpKind.Call && op.Outputs.Length == 1 && op.Op!.OutputCount == 1 && !records;
 }

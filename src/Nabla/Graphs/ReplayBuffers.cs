@@ -25,8 +25,9 @@ internal enum ReplayRecording
 /// an in-place assignment that records nothing (an optimizer's update) may have a buffer too: the write copies
 /// it. Values whose lifetimes do not overlap share a buffer (same element count, dtype and device; an op
 /// whose value has another shape than the buffer writes into a view of it, made once), freed after their last
-/// reader. A call with several outputs that records nothing (max pooling) only reads its inputs, which may be
-/// buffers; an op planned as a view that copies in a replay (a reshape of a strided value) gets a buffer of its own
+/// reader. A call with several outputs that records nothing (max pooling, a fused program) only reads its inputs,
+/// which may be buffers, and writes each output into a buffer of its own (<see cref="IntoMany"/>). With grad on, an op
+/// none of whose inputs may require grad records nothing either (<see cref="MayRequireGrad"/>); an op planned as a view that copies in a replay (a reshape of a strided value) gets a buffer of its own
 /// when the plan is built again. A view or alias of a buffer the plan did not foresee (a kernel that returns its input) may
 /// outlive that plan: the buffer then leaves the pool (<see cref="AfterOp"/>), and a later value that was to
 /// share it gets a new one. The graph holds its buffers between calls: as much memory as the pooled values
@@ -47,6 +48,8 @@ internal sealed partial class ReplayBuffers
         public Shape? ViewShape;    // the output's shape where it differs from its buffer's (same element count): a view of the buffer
         public bool AssumedView;    // planned as a view of its first input (see NoteCopies)
         public int[]? WriteTargets; // per output of a several-output fused op: as WriteTarget (see WriteTargetsOf)
+        public int[]? OutputSlots;  // per output of a several-output call that records nothing: its buffer, or -1 (see IntoMany)
+        public Shape?[]? ViewShapes; // per output in OutputSlots: as ViewShape
     }
 
     readonly OpPlan[] _ops;
@@ -78,14 +81,11 @@ internal sealed partial class ReplayBuffers
     /// <summary>How many buffers they share (tests).</summary>
     public int SlotCount => _slots.Length;
 
-    /// <summary>Whether op number <paramref name="index"/> still writes its value into a buffer (tests: its kernel took it).</summary>
-    internal bool WritesIntoBuffer(int index) => _ops[index].OutputSlot >= 0;
-
-    /// <summary>The buffers as they stand now, null where none is made (tests).</summary>
-    internal Tensor?[] Buffers() => (Tensor?[])_slots.Clone();
-
     /// <summary>The plan of <paramref name="graph"/> for replays of this kind, built on first use and kept by the graph.</summary>
-    public static ReplayBuffers For(TracedGraph graph, ReplayRecording recording)
+    /// <param name="graph">The graph.</param>
+    /// <param name="recording">The kind of replay.</param>
+    /// <param name="env">The call's environment with its arguments in place (what requires grad), or null: any may.</param>
+    public static ReplayBuffers For(TracedGraph graph, ReplayRecording recording, Tensor?[]? env = null)
     {
         var plans = graph.BufferPlans ??= new ReplayBuffers?[3];
         ref var plan = ref plans[(int)recording];
@@ -94,39 +94,13 @@ internal sealed partial class ReplayBuffers
         {
             var copies = plan?._ops.Length == graph.Ops.Count ? plan._copies : null;
             if (plan is not null) Release(graph, plan);
-            plan = Build(graph, recording, copies);
+            plan = Build(graph, recording, copies, env);
             plan._copies = copies;
             // Many megabytes kept for good: let them be the arrays the tracing call's temporaries leave (found dead
             // by a collection now), not new ones beside those (compiled_peak_memory, bench/README.md).
             Backend.ReclaimBeforeKeeping(plan.Bytes());
         }
         return plan;
-    }
-
-    /// <summary>
-    /// Whether op number <paramref name="index"/> runs straight to its kernel in every replay of this kind (a
-    /// one-output primitive call that records no node), so the replay need not ask again.
-    /// </summary>
-    public bool RunsQuiet(int index) => _ops[index].Quiet;
-
-    /// <summary>Whether the op's input array (<see cref="GraphOp.InputBuffer"/>) holds what a fill would put there now.</summary>
-    public bool InputsReady(GraphOp op) => ReferenceEquals(op.InputsKeptBy, this) && op.InputsKeptAt == _generation;
-
-    /// <summary>
-    /// After op number <paramref name="index"/>'s input array was filled: whether it may stay as it is (its inputs
-    /// are buffers and captures, which the graph holds anyway), ready for the next calls while no buffer changes.
-    /// </summary>
-    public bool KeepFilled(int index, GraphOp op, Tensor[] inputs)
-    {
-        op.InputsKeptBy = null;
-        ref var step = ref _ops[index];
-        if (!step.StableInputs) return false;
-        if (step.InputSlots is { } slots)
-            for (int i = 0; i < slots.Length; i++)
-                if (slots[i] >= 0 && !ReferenceEquals(inputs[i].Storage, _slots[slots[i]]?.Storage)) return false;
-        op.InputsKeptBy = this;
-        op.InputsKeptAt = _generation;
-        return true;
     }
 
     /// <summary>
@@ -149,63 +123,9 @@ internal sealed partial class ReplayBuffers
     /// <summary>After the kernel did not take the write targets (a layout or overlap it refuses): ask no more.</summary>
     public void DropWriteTargets(int index) => _ops[index].WriteTargets = null;
 
-    /// <summary>The buffer op number <paramref name="index"/> may write its output into, or null.</summary>
-    public Tensor? Into(int index, GraphOp op)
+    static ReplayBuffers Build(TracedGraph graph, ReplayRecording recording, bool[]? copies, Tensor?[]? env)
     {
-        _made = -1;
-        ref var step = ref _ops[index];
-        if (step.OutputSlot < 0) return null;
-        if (op.Kernel.Entry is { Into: null })
-        {
-            GiveUpSlot(ref step);   // its kernel (known from an earlier run) has no into-form
-            return null;
-        }
-        if (_slots[step.OutputSlot] is not { } buffer)
-        {
-            _generation++;
-            _made = step.OutputSlot;
-            buffer = _slots[_made] = Backend.For(_slotLayout[_made].Device).EmptyForKeeps(_slotLayout[_made].DType, _slotLayout[_made].Shape);
-        }
-        if (step.ViewShape is not { } shape) return buffer;
-        if (_views[index] is { } view && ReferenceEquals(view.Storage, buffer.Storage)) return view;
-        _generation++;   // a new tensor for this value: input arrays kept with the old one must be filled again
-        return _views[index] = buffer.View(shape, Shape.ContiguousStrides(shape.Span), 0);
-    }
-
-    /// <summary>
-    /// After op <paramref name="index"/> made <paramref name="result"/> (see <see cref="Into"/>). An op that did
-    /// not write into its buffer (a view, a kernel that did not take it) stops asking for one. When the result
-    /// shares memory with a buffer the op read (a view, a kernel that returned its input), that buffer leaves
-    /// the pool, since the result may outlive the plan.
-    /// </summary>
-    public void AfterOp(int index, Tensor result, Tensor? into, Tensor source)
-    {
-        if (ReferenceEquals(result, into)) return;
-        ref var step = ref _ops[index];
-        if (step.AssumedView) NoteCopies(index, result, source);
-        if (into is not null)
-        {
-            GiveUpSlot(ref step);
-            if (_made >= 0) _slots[_made] = null;   // made for this op only: the graph must not hold it for nothing
-        }
-        if (step.InputSlots is not { } read || step.PlannedView) return;
-        foreach (int slot in read)
-            if (slot >= 0 && _slots[slot] is { } buffer && result.SharesStorage(buffer))
-            {
-                _slots[slot] = null;
-                _generation++;
-            }
-    }
-
-    // The op's value is not its buffer from now on: input arrays kept with the buffer must be filled again.
-    void GiveUpSlot(ref OpPlan step)
-    {
-        step.OutputSlot = -1;
-        _generation++;
-    }
-
-    static ReplayBuffers Build(TracedGraph graph, ReplayRecording recording, bool[]? copies)
-    {
+        var may = recording == ReplayRecording.PerOp ? MayRequireGrad(graph, env) : null;
         var ops = graph.Ops;
         int valueCount = graph.Values.Count;
         var plan = new OpPlan[ops.Count];
@@ -219,10 +139,14 @@ internal sealed partial class ReplayBuffers
         for (int i = 0; i < ops.Count; i++)
         {
             var op = ops[i];
-            plan[i].Quiet = Quiet(op, recording);
-            plan[i].ReadsOnly = ReadsOnly(op, recording);
+            bool records = may is not null && op.GradEnabled && op.RecordsForCaller && AnyInput(op, may);
+            plan[i].Quiet = Quiet(op, records);
+            plan[i].ReadsOnly = ReadsOnly(op, records);
             if ((isView[i] = MayView(op) && copies?[i] != true && op.Inputs.Length > 0 && (plan[i].Quiet || op.Kind == GraphOpKind.Alias))) root[op.Outputs[0]] = root[op.Inputs[0]];
             else if (plan[i].Quiet) pooled[op.Outputs[0]] = true;
+            else if (plan[i].ReadsOnly)
+                foreach (int id in op.Outputs)
+                    if (id >= 0) pooled[id] = true;
             plan[i].AssumedView = isView[i] && plan[i].Quiet;
         }
         for (int i = 0; i < ops.Count; i++)
@@ -230,7 +154,7 @@ internal sealed partial class ReplayBuffers
             {
                 int id = ops[i].Inputs[k];
                 lastUse[root[id]] = i;
-                if (!plan[i].Quiet && !isView[i] && !plan[i].ReadsOnly && !CopiesFrom(ops[i], k, recording) && !QuietMany(ops[i], recording)) pooled[root[id]] = false;
+                if (!plan[i].Quiet && !isView[i] && !plan[i].ReadsOnly && !CopiesFrom(ops[i], k, recording)) pooled[root[id]] = false;
             }
         foreach (int id in graph.Outputs) pooled[root[id]] = false;
         if (recording == ReplayRecording.Joint && graph.Backward is { } backward)
@@ -258,6 +182,7 @@ internal sealed partial class ReplayBuffers
                 if (!layouts[step.OutputSlot].Shape.Equals(value.Shape)) step.ViewShape = value.Shape;
                 pooledCount++;
             }
+            else if (step.ReadsOnly) pooledCount += ManySlots(op, ref step);
             step.StableInputs = step.Quiet;
             step.PlannedView = isView[i] && pooled[root[op.Inputs[0]]];
             for (int k = 0; k < op.Inputs.Length; k++)
@@ -275,6 +200,8 @@ internal sealed partial class ReplayBuffers
                     Free(root[id]);
                 }
             if (step.OutputSlot >= 0 && lastUse[op.Outputs[0]] <= i) Free(op.Outputs[0]);   // never read
+            for (int k = 0; k < (step.OutputSlots?.Length ?? 0); k++)
+                if (step.OutputSlots![k] >= 0 && lastUse[op.Outputs[k]] <= i) Free(op.Outputs[k]);   // after all its outputs have one
         }
         var reads = new int[valueCount];
         foreach (var op in ops)
@@ -294,6 +221,22 @@ internal sealed partial class ReplayBuffers
 
         // Values of one element count share a buffer whatever their shapes: each op writes into a view of it shaped as its value.
         static (int, DType, Device) Key(GraphValue v) => (v.Shape.NumElements, v.DType, v.Device);
+
+        // Each pooled output of a several-output call gets a buffer as a one-output op's value does (see IntoMany).
+        int ManySlots(GraphOp op, ref OpPlan step)
+        {
+            int count = 0;
+            for (int k = 0; k < op.Outputs.Length; k++)
+            {
+                if (op.Outputs[k] < 0 || !pooled[op.Outputs[k]]) continue;
+                var value = graph.Values[op.Outputs[k]];
+                int slot = slotOf[value.Id] = free.TryGetValue(Key(value), out var stack) && stack.Count > 0 ? stack.Pop() : NewSlot(value);
+                (step.OutputSlots ??= NoSlots(op.Outputs.Length))[k] = slot;
+                if (!layouts[slot].Shape.Equals(value.Shape)) (step.ViewShapes ??= new Shape?[op.Outputs.Length])[k] = value.Shape;
+                count++;
+            }
+            return count;
+        }
 
         static int[] NoSlots(int n)
         {
@@ -336,15 +279,6 @@ internal sealed partial class ReplayBuffers
         }
         return targets;
     }
-
-    /// <summary>
-    /// Whether a replay of this kind runs <paramref name="op"/>, a fused program with several outputs, straight to its
-    /// kernel (Replay.RunQuietMany: as <see cref="Quiet"/>, nothing keeps its inputs), so what it reads may be pooled.
-    /// Its outputs get no buffer: each is new, or its write target's destination.
-    /// </summary>
-    static bool QuietMany(GraphOp op, ReplayRecording recording) =>
-        op is { Kind: GraphOpKind.Call, Op: Nabla.Primitives.Elementwise.FusedElementwise { OutputCount: > 1 } } &&
-        !(recording == ReplayRecording.PerOp && op.GradEnabled && op.RecordsForCaller);
 
     /// <summary>Whether op's kernel may take an input that is exactly its output's view (see <see cref="WriteTargetOf"/>).</summary>
     static bool WritesInPlaceSafely(GraphOp op) => op.Op is Nabla.Primitives.Elementwise.Add or Nabla.Primitives.Elementwise.Sub

@@ -8,7 +8,9 @@ namespace Nabla.Tests.Graphs;
 /// How the buffer pool paces itself beside a compiled graph's kept buffers: arrays rented for keeps (a plan's
 /// buffers) neither raise the pool's limit nor bring a collection closer; the limit follows the largest array of
 /// the last two cycles, not the largest ever; <see cref="BufferPool.Reclaim"/> brings dead storages' arrays back at
-/// once, so the next rent of that length is served from the pool. Runs alone: it forces collections.
+/// once, so the next rent of that length is served from the pool; a miss of a length that came back before, once an
+/// eighth of the limit was handed out, runs a young collection, whose finds serve the next rent. Runs alone: it forces
+/// collections.
 /// </summary>
 [Collection(nameof(MemoryCollection))]
 public class MemoryPlanPoolTests
@@ -73,6 +75,31 @@ public class MemoryPlanPoolTests
             long hits = BufferPool.Hits;
             BufferPool.Reclaim();
             var t = Tensor.Zeros(length);
+            Assert.Equal(hits + 1, BufferPool.Hits);
+            GC.KeepAlive(t);
+        });
+    }
+
+    [Fact]
+    public void AMissOfALengthThatCameBackBeforeRunsAYoungCollectionOnceAnEighthOfTheLimitWasHandedOut()
+    {
+        WithLimit(32L * MiB, () =>   // an eighth: 4 MiB
+        {
+            const int length = 300_011;   // 1.2 MB, a length no other test uses
+            DropFilledTensor(length, 1);
+            BufferPool.Reclaim();   // its array is pooled: the length is known; nothing handed out since
+            DropFilledTensor(length, 2);   // served from the pool and dropped: dead, not returned (no collection yet)
+            int young = GC.CollectionCount(1);
+            NewArray(length);   // a miss at 2.4 of the 4 MiB: no collection yet
+            Assert.Equal(young, GC.CollectionCount(1));
+            BufferPool.NoteHandout(2 * MiB);
+            NewArray(300_013);   // past 4 MiB, but a length never returned: no collection
+            Assert.Equal(young, GC.CollectionCount(1));
+            NewArray(length);   // past 4 MiB, a known length: a young collection finds the dead storages
+            Assert.Equal(young + 1, GC.CollectionCount(1));
+            GC.WaitForPendingFinalizers();
+            long hits = BufferPool.Hits;
+            var t = Tensor.Zeros(length);   // served from what the collection found
             Assert.Equal(hits + 1, BufferPool.Hits);
             GC.KeepAlive(t);
         });

@@ -13,13 +13,23 @@ namespace Nabla.Backends.Cpu.Kernels;
 internal static partial class MaxPool2dKernel
 {
     /// <summary>[y, argmax]: y [N, C, OH, OW] and the argmax as [N, C, OH·OW] int32 flat positions in the H·W plane.</summary>
-    public static Tensor[] Run(MaxPool2d op, Tensor x)
+    public static Tensor[] Run(MaxPool2d op, Tensor x) => RunInto(op, x, [null, null])!;
+
+    /// <summary>
+    /// <see cref="Run"/> into given outputs (<see cref="KernelEntry.ManyInto"/>): y into <paramref name="into"/>[0] and the
+    /// argmax into [1] where given (a new tensor where null); null, with nothing written, when a given one does not fit
+    /// (<see cref="IntoOutput.Fits"/>; nor may the two share memory).
+    /// </summary>
+    public static Tensor[]? RunInto(MaxPool2d op, Tensor x, Tensor?[] into)
     {
         var g = op.Geometry;
+        int n = x.Shape[0], c = x.Shape[1];
+        if (into.Length != 2 || into[0] is { } y0 && !IntoOutput.Fits(y0, x.DType, [n, c, g.OH, g.OW], x) ||
+            into[1] is { } i0 && !IntoOutput.Fits(i0, DType.Int32, [n, c, g.L], x) || into[0] is { } a && into[1] is { } b && a.SharesStorage(b))
+            return null;
         var input = CopyKernel.AsContiguous(x);
-        int n = input.Shape[0], c = input.Shape[1];
-        var y = CpuTensor.Empty(input.DType, new Shape([n, c, g.OH, g.OW]));
-        var index = CpuTensor.Empty(DType.Int32, new Shape([n, c, g.L]));
+        var y = into[0] ?? CpuTensor.Empty(input.DType, new Shape([n, c, g.OH, g.OW]));
+        var index = into[1] ?? CpuTensor.Empty(DType.Int32, new Shape([n, c, g.L]));
         switch (input.DType)
         {
             case DType.Float32: Run(g, input.Data<float>(), input.Offset, y.Data<float>(), index.Data<int>(), n * c); break;
