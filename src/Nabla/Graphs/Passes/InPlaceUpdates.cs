@@ -33,8 +33,6 @@ internal sealed class InPlaceUpdates : GraphPass
 
     public override string? Run(PassContext context)
     {
-        // Elementwise fusion leaves a graph with dynamic dims alone: the rewrites would buy nothing there.
-        if (context.DynamicDims) return null;
         var graph = context.Graph;
         var storage = context.Storage();
         var overlap = new MemoryOverlap(graph, storage);
