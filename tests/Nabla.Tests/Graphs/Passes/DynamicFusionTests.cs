@@ -99,6 +99,29 @@ public partial class DynamicFusionTests
         Assert.Equal(FusedOps(FixedSizeGraph(Mlp, net => new Sgd(net.Parameters(), 0.1), x, y)), FusedOps(f.GraphFor(x, y)));
     }
 
+    [Fact]
+    public void SgdMomentumUpdatesAreFusedAcrossTheirWritesWithDynamicDimsAndGiveEagerBits()
+    {
+        // The first step makes the momentum buffers (its own trace, as the optimizer's state changes); from the second on
+        // one dynamic trace serves every batch size, and InPlaceUpdates + fusion make each parameter's buf and p writes
+        // one two-output fused op. Batch sizes avoid 5, the label count (an index bound equal to a size specializes).
+        var (netC, netE) = (Mlp(), Mlp());
+        Optimizer Opt(Module net) => new Sgd(net.Parameters(), 0.1, momentum: 0.9, nesterov: true);
+        var f = Graph.Compile(Step(netC, Opt(netC)), Batch([null, 12], [null]));
+        var eager = Step(netE, Opt(netE));
+        int[] sizes = [8, 8, 6, 9, 7];
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            var (x, y) = (Data(100 + i, [sizes[i], 12]), Labels(i, sizes[i], 5));
+            Assert.True(Bits(eager(x, y)).SequenceEqual(Bits(f.Call(x, y))), $"step {i}: {f.Explain()}");
+            var (pe, pc) = (netE.Parameters().ToList(), netC.Parameters().ToList());
+            for (int k = 0; k < pe.Count; k++) Assert.True(Bits(pe[k]).SequenceEqual(Bits(pc[k])), $"step {i}, parameter {k}");
+        }
+        Assert.True(f.TraceCount == 2, f.Explain());
+        Assert.Contains("inplace:", f.Explain());
+        Assert.Contains("(2 outputs)", f.Explain());
+    }
+
     const string MlpFusedOps =
         "%13 = matmul_epilogue(%0, %8, %10) : [7, 16] float32 [unrecorded]\n"
         + "%19 = matmul_epilogue(%13, %14, %16) : [7, 16] float32 [unrecorded]\n"
