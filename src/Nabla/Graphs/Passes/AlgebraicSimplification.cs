@@ -33,7 +33,12 @@ internal sealed class AlgebraicSimplification : GraphPass
         for (int k = 0; k < graph.Ops.Count; k++)
         {
             var op = graph.Ops[k];
-            if (PassContext.Rewired(op.Inputs, replaced) is { } inputs) graph.Ops[k] = op = op.ReadingFrom(inputs);
+            if (PassContext.Rewired(op.Inputs, replaced) is { } inputs)
+            {
+                graph.Ops[k] = op = op.ReadingFrom(inputs);
+                // NB: the rules below read producers' inputs (a reshape chain's source): a rewired op is its outputs' producer now.
+                foreach (int o in op.Outputs) made[o] = op;
+            }
             if (op.Kind != GraphOpKind.Call || !PassContext.IsPureCall(op) || op.Outputs.Length != 1) continue;
             int y = op.Outputs[0];
             if (!context.Free(y, storage)) continue;

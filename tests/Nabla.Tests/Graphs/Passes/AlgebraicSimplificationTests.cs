@@ -58,6 +58,24 @@ public class AlgebraicSimplificationTests
             """.Replace("\r", ""), PassText.Ops(cf.GraphFor(x)));
     }
 
+    // x * 1 goes first (its readers then read x); the reshape chain after it must take x as its source too.
+    static Tensor IdentityThenChain(Tensor x) => (x * 1.0).Reshape(6).Reshape(6, 1).Reshape(3, 2).Exp();
+
+    [Fact]
+    public void AReshapeChainAfterARemovedIdentityReadsTheIdentitysInput()
+    {
+        var cf = Graph.Compile(IdentityThenChain, PassText.Unfused);
+        var x = Tensor.FromArray([1f, 2f, 3f, 4f, 5f, 6f], [2, 3]);
+        for (int call = 0; call < 2; call++) Assert.Equal(PassText.F(IdentityThenChain(x)), PassText.F(cf.Call(x)));
+        Assert.Equal("""
+            graph IdentityThenChain(%0 x: [2, 3] float32)
+              %7 = reshape(%0) : [3, 2] float32
+              %8 = exp(%7) : [3, 2] float32
+              return %8
+
+            """.Replace("\r", ""), PassText.Ops(cf.GraphFor(x)));
+    }
+
     [Fact]
     public void SwitchedOffTheMulStays()
     {
