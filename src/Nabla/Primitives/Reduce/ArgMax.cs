@@ -23,10 +23,12 @@ internal sealed class ArgMax(int dim) : Primitive
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => null;
 
-    public override RefArray Reference(RefArray[] x)
+    public override RefArray Reference(RefArray[] x) => FirstExtreme(x[0], dim, isMin: false);
+
+    /// <summary>The reference of argmax (argmin with <paramref name="isMin"/>): the first extreme along <paramref name="dim"/>, the first NaN winning.</summary>
+    internal static RefArray FirstExtreme(RefArray x, int dim, bool isMin)
     {
-        var inShape = x[0].Shape;
-        var outShape = (int[])inShape.Clone();
+        var outShape = (int[])x.Shape.Clone();
         outShape[dim] = 1;
         var y = RefArray.Zeros(outShape);
         for (int o = 0; o < y.Count; o++)
@@ -34,11 +36,11 @@ internal sealed class ArgMax(int dim) : Primitive
             var idx = y.Unravel(o);
             int best = -1;
             double bestValue = double.NaN;
-            for (int i = 0; i < inShape[dim]; i++)
+            for (int i = 0; i < x.Shape[dim]; i++)
             {
                 idx[dim] = i;
-                double v = x[0][idx];
-                if (best < 0 || (!double.IsNaN(bestValue) && (double.IsNaN(v) || v > bestValue))) (best, bestValue) = (i, v);
+                double v = x[idx];
+                if (best < 0 || (!double.IsNaN(bestValue) && (double.IsNaN(v) || (isMin ? v < bestValue : v > bestValue)))) (best, bestValue) = (i, v);
             }
             y.Data[o] = best;
         }

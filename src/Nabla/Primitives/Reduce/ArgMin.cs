@@ -23,24 +23,5 @@ internal sealed class ArgMin(int dim) : Primitive
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y) => null;
 
-    public override RefArray Reference(RefArray[] x)
-    {
-        var outShape = (int[])x[0].Shape.Clone();
-        outShape[dim] = 1;
-        var y = RefArray.Zeros(outShape);
-        for (int o = 0; o < y.Count; o++)
-        {
-            var idx = y.Unravel(o);
-            int best = -1;
-            double bestValue = double.NaN;
-            for (int i = 0; i < x[0].Shape[dim]; i++)
-            {
-                idx[dim] = i;
-                double v = x[0][idx];
-                if (best < 0 || (!double.IsNaN(bestValue) && (double.IsNaN(v) || v < bestValue))) (best, bestValue) = (i, v);
-            }
-            y.Data[o] = best;
-        }
-        return y;
-    }
+    public override RefArray Reference(RefArray[] x) => ArgMax.FirstExtreme(x[0], dim, isMin: true);
 }
