@@ -18,7 +18,7 @@ public class OpCoverageTests
         // view tracking and the version counter (PyTorch's _base, _is_view(), _version; tested in Autodiff/ViewInPlace*)
         "Base", "IsView", "Version",
         // reading values out
-        "Item", "ToArray",
+        "Item", "ToArray", "ToMultiArray", "ToArray2D", "ToArray3D",
         // creation functions (no tensor inputs to differentiate)
         "FromArray", "Zeros", "Ones", "Full", "Scalar", "Arange", "Eye", "Rand", "Randn", "RandInt", "ManualSeed",
         "ZerosLike", "OnesLike", "FullLike", "Linspace", "Logspace",
