@@ -9,7 +9,11 @@ namespace Nabla.IO;
 /// <param name="Shape">The sizes of the dimensions (empty for a 0-d tensor).</param>
 /// <param name="Begin">First byte of the tensor's data, relative to the start of the data buffer.</param>
 /// <param name="End">One past the last byte of the tensor's data.</param>
-public sealed record SafeTensorInfo(string Name, DType DType, IReadOnlyList<int> Shape, long Begin, long End);
+public sealed record SafeTensorInfo(string Name, DType DType, IReadOnlyList<int> Shape, long Begin, long End)
+{
+    /// <summary>"name: float32 [3, 4], bytes [0, 48)".</summary>
+    public override string ToString() => $"{Name}: {DType.TorchName()} [{string.Join(", ", Shape)}], bytes [{Begin}, {End})";
+}
 
 /// <summary>
 /// The parsed and validated header of a safetensors file: the tensor entries (in the order the
@@ -22,4 +26,10 @@ public sealed record SafeTensorsHeader(IReadOnlyList<SafeTensorInfo> Tensors, IR
 {
     /// <summary>Offset in the file of the first data byte: 8 (the length prefix) plus the header length.</summary>
     public long DataStart => 8 + HeaderLength;
+
+    /// <summary>The entries one per line, then the metadata.</summary>
+    public override string ToString() =>
+        $"SafeTensorsHeader: {Tensors.Count} tensor(s), header {HeaderLength} bytes" +
+        string.Concat(Tensors.Select(t => "\n  " + t)) +
+        (Metadata.Count == 0 ? "" : "\n  metadata: " + string.Join(", ", Metadata.Select(kv => $"{kv.Key} = {kv.Value}")));
 }

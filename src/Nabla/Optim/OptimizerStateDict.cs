@@ -6,7 +6,12 @@ namespace Nabla.Optim;
 /// <summary>One parameter group in an <see cref="OptimizerStateDict"/>: its hyper-parameters and the indices of its parameters.</summary>
 /// <param name="Options">Hyper-parameters by PyTorch name (flags as 0/1).</param>
 /// <param name="Params">Indices of the group's parameters, counted over all groups in order (as PyTorch).</param>
-public sealed record ParamGroupState(IReadOnlyDictionary<string, double> Options, IReadOnlyList<int> Params);
+public sealed record ParamGroupState(IReadOnlyDictionary<string, double> Options, IReadOnlyList<int> Params)
+{
+    /// <summary>"{ lr = 0.001, momentum = 0.9 } params [0, 1]".</summary>
+    public override string ToString() =>
+        $"{{ {string.Join(", ", Options.Select(kv => $"{kv.Key} = {kv.Value.ToString(CultureInfo.InvariantCulture)}"))} }} params [{string.Join(", ", Params)}]";
+}
 
 /// <summary>
 /// An optimizer's state as data, laid out like PyTorch's <c>optimizer.state_dict()</c>:
