@@ -69,8 +69,8 @@ public abstract partial class Optimizer
     }
 
     /// <summary>
-    /// Receives the optimizer's warnings (a parameter that got no gradient). With no handler they go
-    /// to <see cref="Trace.TraceWarning(string)"/>.
+    /// Receives the optimizer's warnings (a parameter that got no gradient), once per parameter. With no handler they go
+    /// to the console's error stream as "warning: ..." (as PyTorch's warnings do) and to <see cref="Trace.TraceWarning(string)"/>.
     /// </summary>
     public event Action<string>? Warning;
 
@@ -240,7 +240,11 @@ public abstract partial class Optimizer
     {
         if (!_warned.Add(p)) return;
         if (Warning is { } handler) handler(message);
-        else Trace.TraceWarning(message);
+        else
+        {
+            Console.Error.WriteLine("warning: " + message);
+            Trace.TraceWarning(message);
+        }
     }
 
     /// <summary>One update of <paramref name="p"/> from gradient <paramref name="g"/> (already in p's dtype), under no-grad.</summary>

@@ -168,6 +168,30 @@ public class OptimizerApiTests
     }
 
     [Fact]
+    public void WithoutAHandlerTheWarningReachesTheConsoleOncePerParameter()
+    {
+        var (a, b) = TwoParams();
+        var opt = new Sgd([a, b], 0.1);
+        var saved = Console.Error;
+        var captured = new StringWriter();
+        try
+        {
+            Console.SetError(captured);
+            for (int k = 0; k < 3; k++)
+            {
+                opt.ZeroGrad();
+                (a * a).Sum().Backward();
+                opt.Step();
+            }
+        }
+        finally { Console.SetError(saved); }
+        var lines = captured.ToString().Split('\n').Where(l => l.Contains("'b'")).ToList();
+        var line = Assert.Single(lines);
+        Assert.StartsWith("warning: ", line);
+        Assert.Contains("not used in the loss", line);
+    }
+
+    [Fact]
     public void ApplyGradientsWithSomeNullGradientsWarnsAndWithAllNullThrows()
     {
         var (a, b) = TwoParams();
