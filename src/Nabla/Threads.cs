@@ -1,4 +1,4 @@
-using Nabla.Backends.Cpu;
+using Nabla.Backends;
 using Nabla.Engine;
 
 namespace Nabla;
@@ -14,12 +14,12 @@ public static class Threads
     /// <summary>The number of threads, 1 or more (the default is <see cref="Environment.ProcessorCount"/>). Takes effect from the next op.</summary>
     public static int Count
     {
-        get => CpuParallel.Threads;
+        get => KernelThreads.Count;
         set
         {
             if (value < 1 || value > 1024)
                 throw Errors.Arg("Threads.Count", $"{value} is not a thread count; give 1 to 1024 (this machine has {Environment.ProcessorCount} processors).");
-            CpuParallel.Threads = value;
+            KernelThreads.Count = value;
         }
     }
 }
