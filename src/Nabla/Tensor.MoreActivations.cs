@@ -71,5 +71,35 @@ public partial class Tensor
         return Where(x.Gt(0L), x, w * x);
     }
 
+    /// <summary>log(1 + x) elementwise, accurate for small x (torch.log1p); integers are promoted to float32.</summary>
+    public Tensor Log1p() => Unary(new Primitives.Elementwise.Log1p());
+
+    /// <summary>eˣ - 1 elementwise, accurate for small x (torch.expm1); integers are promoted to float32.</summary>
+    public Tensor Expm1() => Unary(new Primitives.Elementwise.Expm1());
+
+    /// <summary>
+    /// Softplus elementwise (torch.nn.functional.softplus): log(1 + e^(βx))/β, and x itself where βx &gt; <paramref name="threshold"/>
+    /// (as PyTorch). Computed with log1p, so very negative x keeps its tiny value (e^x, not 0); no overflow anywhere, also
+    /// not in the gradient of the unused branch.
+    /// </summary>
+    public Tensor Softplus(double beta = 1, double threshold = 20)
+    {
+        if (!(beta > 0) || !double.IsFinite(beta)) throw Errors.Arg("Softplus", $"beta must be a positive number, got {beta}.");
+        var x = FloatInput("Softplus");
+        var bx = beta == 1 ? x : x * beta;
+        var linear = bx.Gt(threshold);
+        // The log branch sees 0 where it is not used, so e^(βx) never overflows (an inf there would make 0·inf = NaN in its gradient).
+        var safe = Where(linear, ZerosLike(bx), bx);
+        var soft = safe.Exp().Log1p();
+        return Where(linear, x, beta == 1 ? soft : soft / beta);
+    }
+
+    /// <summary>Mish elementwise (torch.nn.functional.mish): x·tanh(softplus(x)).</summary>
+    public Tensor Mish()
+    {
+        var x = FloatInput("Mish");
+        return x * x.Softplus().Tanh();
+    }
+
     Tensor FloatInput(string op) => DType.IsFloating() ? this : To(DType.Float32);
 }

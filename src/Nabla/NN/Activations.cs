@@ -82,3 +82,26 @@ public sealed class PReLU : Module
     /// <inheritdoc/>
     protected override string ExtraRepr => $"num_parameters={Weight.NumElements}";
 }
+
+/// <summary>Softplus elementwise (torch.nn.Softplus). See <see cref="Functional.Softplus"/>.</summary>
+public sealed class Softplus(double beta = 1, double threshold = 20) : Module
+{
+    /// <summary>β: the sharpness.</summary>
+    public double Beta { get; } = beta;
+
+    /// <summary>Above this βx the result is x itself.</summary>
+    public double Threshold { get; } = threshold;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x) => Functional.Softplus(x, Beta, Threshold);
+
+    /// <inheritdoc/>
+    protected override string ExtraRepr => FormattableString.Invariant($"beta={Beta}, threshold={Threshold}");
+}
+
+/// <summary>Mish elementwise (torch.nn.Mish). See <see cref="Functional.Mish"/>.</summary>
+public sealed class Mish : Module
+{
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x) => Functional.Mish(x);
+}

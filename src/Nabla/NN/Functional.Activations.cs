@@ -22,4 +22,10 @@ public static partial class Functional
 
     /// <summary>PReLU (see <see cref="Tensor.Prelu"/>).</summary>
     public static Tensor Prelu(Tensor input, Tensor weight) => NotNull(input).Prelu(weight);
+
+    /// <summary>Softplus (see <see cref="Tensor.Softplus"/>).</summary>
+    public static Tensor Softplus(Tensor input, double beta = 1, double threshold = 20) => NotNull(input).Softplus(beta, threshold);
+
+    /// <summary>Mish (see <see cref="Tensor.Mish"/>).</summary>
+    public static Tensor Mish(Tensor input) => NotNull(input).Mish();
 }

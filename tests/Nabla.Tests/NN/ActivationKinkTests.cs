@@ -46,3 +46,40 @@ public class ActivationKinkTests
         Assert.Throws<ArgumentException>(() => Tensor.Zeros(2, 3).Prelu(Tensor.Zeros(2)));
     }
 }
+
+/// <summary>Log1p, Expm1, Softplus and Mish at the values where naive formulas lose everything.</summary>
+public class Log1pSoftplusTests
+{
+    static void Near(double expected, double actual, double relative = 1e-15) =>
+        Assert.True(Math.Abs(actual - expected) <= relative * Math.Abs(expected), $"expected {expected:R}, got {actual:R}");
+
+    [Fact]
+    public void SmallArgumentsKeepTheirDigits()
+    {
+        var l = Tensor.FromArray(new[] { 1e-20, -1, -2, 1e-10, double.PositiveInfinity }, [5]).Log1p().ToDoubleArray();
+        Assert.Equal(1e-20, l[0]);
+        Assert.Equal(double.NegativeInfinity, l[1]);
+        Assert.True(double.IsNaN(l[2]));
+        Near(1e-10 - 5e-21, l[3]);
+        Assert.Equal(double.PositiveInfinity, l[4]);
+        var e = Tensor.FromArray(new[] { 1e-20, double.NegativeInfinity, 1e-10 }, [3]).Expm1().ToDoubleArray();
+        Assert.Equal([1e-20, -1], e[..2]);
+        Near(1e-10 + 5e-21, e[2]);
+        Near(1e-7 - 5e-15, Tensor.FromArray(new[] { 1e-7f }, [1]).Log1p().ToArray<float>()[0], 1e-6);
+    }
+
+    [Fact]
+    public void SoftplusIsAccurateFarOutAndItsGradientNeverNaN()
+    {
+        var x = Tensor.FromArray(new[] { -40.0, -800, 30, 1000 }, [4], requiresGrad: true);
+        var y = x.Softplus();
+        var v = y.ToDoubleArray();
+        Near(Math.Exp(-40), v[0]);   // log(1 + e^-40) = e^-40 to double precision
+        Assert.Equal([30.0, 1000], v[2..]);
+        y.Sum().Backward();
+        var g = x.Grad!.ToDoubleArray();
+        Near(Math.Exp(-40) / (1 + Math.Exp(-40)), g[0]);
+        Assert.Equal([0.0, 1, 1], g[1..]);
+        Assert.Equal(0.0, Math.Abs(Tensor.FromArray(new[] { -1000.0 }, [1]).Mish().ToDoubleArray()[0]));
+    }
+}

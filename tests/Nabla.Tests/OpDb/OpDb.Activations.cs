@@ -40,6 +40,27 @@ internal static partial class OpDb
         yield return new OpInfo { Name = "Softsign", Covers = ["Softsign"], Op = x => x[0].Softsign(), Reference = r => Unary(r[0], a => a / (1 + Math.Abs(a))), Samples = () => KinkSamples(AwayFromZero) };
         yield return new OpInfo
         {
+            Name = "Log1p", Covers = ["Log1p"], Op = x => x[0].Log1p(), Reference = r => Unary(r[0], Nabla.Primitives.Elementwise.Log1p.Evaluate),
+            Samples = () => [new("vector", [Samples.Uniform(128, [9], -0.9, 3)]), new("tiny", [Samples.Uniform(129, [3, 4], -1e-9, 1e-9)]), new("non-contiguous", [Samples.Uniform(130, [4, 3], -0.5, 2).T])],
+        };
+        yield return new OpInfo
+        {
+            Name = "Expm1", Covers = ["Expm1"], Op = x => x[0].Expm1(), Reference = r => Unary(r[0], Nabla.Primitives.Elementwise.Elu.ExpM1),
+            Samples = () => [new("vector", [Samples.Uniform(147, [9], -3, 3)]), new("tiny", [Samples.Uniform(148, [3, 4], -1e-9, 1e-9)]), new("non-contiguous", [Samples.Transposed(149, 4, 3)])],
+        };
+        yield return new OpInfo
+        {
+            Name = "Softplus", Covers = ["Softplus"], Op = x => x[0].Softplus() + F.Softplus(x[0], beta: 2, threshold: 5),
+            Reference = r => Unary(r[0], a => Math.Log(1 + Math.Exp(a)) + (2 * a > 5 ? a : Math.Log(1 + Math.Exp(2 * a)) / 2)),
+            Samples = () => [new("wide", [Samples.Uniform(150, [3, 4], -6, 6)]), new("non-contiguous", [Samples.Uniform(151, [4, 3], -6, 6).T])],
+        };
+        yield return new OpInfo
+        {
+            Name = "Mish", Covers = ["Mish"], Op = x => x[0].Mish() + F.Mish(x[0]), Reference = r => Unary(r[0], a => 2 * a * Math.Tanh(Math.Log(1 + Math.Exp(a)))),
+            Samples = () => UnarySamples(),
+        };
+        yield return new OpInfo
+        {
             Name = "Prelu", Covers = ["Prelu"], Op = x => x[0].Prelu(x[1]),
             Reference = r => Make(r[0].Shape, i => r[0][i] > 0 ? r[0][i] : r[1][[r[1].Shape[0] == 1 ? 0 : i[1]]] * r[0][i]),
             Samples = () => [new("per channel", [AwayFromZero(124, [2, 3, 4]), Samples.Uniform(125, [3])]), new("one slope", [AwayFromZero(126, [3, 2]), Samples.Uniform(127, [1])])],
