@@ -28,6 +28,10 @@ public static partial class Functional
             throw Errors.Arg("Linear", $"input {Errors.Describe(input)} must end in in_features = {weight.Shape[1]} (weight {Errors.Describe(weight)}).");
         if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != weight.Shape[0]))
             throw Errors.Arg("Linear", $"bias must be [{weight.Shape[0]}], got {Errors.Describe(bias)}.");
+        // As PyTorch ("mat1 and mat2 must have the same dtype"): no silent upcast of a layer's output.
+        if (input.DType != weight.DType)
+            throw Errors.Arg("Linear", $"the input is {input.DType.TorchName()} but the weight is {weight.DType.TorchName()}; convert the input " +
+                $"(x.To(DType.{weight.DType})) or make the layer in the input's dtype (new Linear(..., dtype: DType.{input.DType})).");
         var y = input.MatMul(weight.T);
         return bias is null ? y : y + bias;
     }
