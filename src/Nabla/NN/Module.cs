@@ -123,6 +123,13 @@ public abstract partial class Module
     public IEnumerable<Variable> Parameters() => NamedParameters().Select(p => p.Parameter);
 
     /// <summary>
+    /// The number of parameter elements (sum(p.numel() for p in model.parameters()) in PyTorch), each shared parameter
+    /// counted once; with <paramref name="trainableOnly"/>, only those that require grad.
+    /// </summary>
+    public long ParameterCount(bool trainableOnly = false) =>
+        Parameters().Where(p => !trainableOnly || p.RequiresGrad).Sum(p => (long)p.NumElements);
+
+    /// <summary>
     /// Parameters with PyTorch-style dotted names (<c>"0.weight"</c>, <c>"conv1.bias"</c>), in the order
     /// of <see cref="Parameters"/>. A parameter shared by two layers is listed once, under its first name.
     /// </summary>
