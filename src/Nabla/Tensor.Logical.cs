@@ -14,7 +14,7 @@ public partial class Tensor
     public Tensor Ne(long other) => Eq(other).LogicalNot();
 
     /// <summary>NOT elementwise as a bool tensor (torch.logical_not): true where x is zero (or false). Any dtype.</summary>
-    public Tensor LogicalNot() => AsTruth().To(DType.Int32).Eq(0L);
+    public Tensor LogicalNot() => (DType == DType.Bool ? To(DType.Int32) : this).Eq(0L);
 
     /// <summary>AND elementwise as a bool tensor (torch.logical_and), broadcasting; any dtypes (nonzero is true).</summary>
     public Tensor LogicalAnd(Tensor other) => LogicalAnd(AsTruth(), other.AsTruth());

@@ -25,7 +25,7 @@ public partial class Tensor
     /// </summary>
     public Tensor MaskedSelect(Tensor mask)
     {
-        if (mask.DType != DType.Bool) throw Errors.Arg("MaskedSelect", $"mask must be a bool tensor, got {Errors.Describe(mask)}; build one with a comparison (x.Gt(0)).");
+        RequireBoolMask("MaskedSelect", mask);
         var shape = BroadcastShapes("MaskedSelect", Shape, mask.Shape);
         var flags = mask.BroadcastTo(shape).Reshape(-1).ToArray<bool>();
         var index = new List<long>();
@@ -39,9 +39,15 @@ public partial class Tensor
     /// </summary>
     public Tensor Take(Tensor index) => Reshape(-1).IndexSelect(0, index.Reshape(-1)).Reshape(index.Shape.ToArray());
 
+    static void RequireBoolMask(string op, Tensor mask)
+    {
+        ArgumentNullException.ThrowIfNull(mask);
+        if (mask.DType != DType.Bool) throw Errors.Arg(op, $"mask must be a bool tensor, got {Errors.Describe(mask)}; build one with a comparison (x > 0).");
+    }
+
     void CheckMask(string op, Tensor mask)
     {
-        if (mask.DType != DType.Bool) throw Errors.Arg(op, $"mask must be a bool tensor, got {Errors.Describe(mask)}; build one with a comparison (x.Gt(0)).");
+        RequireBoolMask(op, mask);
         var shape = BroadcastShapes(op, Shape, mask.Shape);
         if (!shape.AsSpan().SequenceEqual(Shape.Span))
             throw Errors.Arg(op, $"the mask {Errors.Describe(mask)} would make the result larger than this tensor ({Errors.Describe(this)}); it must broadcast to this tensor's shape.");

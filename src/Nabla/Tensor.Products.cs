@@ -34,23 +34,23 @@ public partial class Tensor
         ArgumentNullException.ThrowIfNull(mat1);
         if (mat1.Rank != 2 || mat2.Rank != 2)
             throw Errors.Arg("AddMm", $"mat1 and mat2 must be matrices, got {Errors.Describe(mat1)} and {Errors.Describe(mat2)}.");
-        return Scaled(input, mat1.MatMul(mat2), beta, alpha);
+        return Scaled("AddMm", input, mat1.MatMul(mat2), beta, alpha);
     }
 
     /// <summary>β·input + α·(batch1 @ batch2) for batches of matrices (torch.baddbmm); see <see cref="AddMm"/> and <see cref="Bmm"/>.</summary>
     public static Tensor BaddBmm(Tensor input, Tensor batch1, Tensor batch2, double beta = 1, double alpha = 1)
     {
         ArgumentNullException.ThrowIfNull(batch1);
-        return Scaled(input, batch1.Bmm(batch2), beta, alpha);
+        return Scaled("BaddBmm", input, batch1.Bmm(batch2), beta, alpha);
     }
 
-    static Tensor Scaled(Tensor input, Tensor product, double beta, double alpha)
+    static Tensor Scaled(string op, Tensor input, Tensor product, double beta, double alpha)
     {
         ArgumentNullException.ThrowIfNull(input);
         var scaled = alpha == 1 ? product : product * alpha;
-        var shape = BroadcastShapes("AddMm", input.Shape, product.Shape);
+        var shape = BroadcastShapes(op, input.Shape, product.Shape);
         if (!shape.AsSpan().SequenceEqual(product.Shape.Span))
-            throw Errors.Arg("AddMm", $"input {Errors.Describe(input)} must broadcast to the product's shape {product.Shape}.");
+            throw Errors.Arg(op, $"input {Errors.Describe(input)} must broadcast to the product's shape {product.Shape}.");
         if (beta == 0) return scaled;   // input not read: no NaN from it, and no gradient reaches it
         return (beta == 1 ? input : input * beta) + scaled;
     }

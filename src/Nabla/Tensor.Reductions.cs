@@ -142,14 +142,17 @@ public partial class Tensor
     /// The index (int64) of the largest value along <paramref name="dim"/>, as torch.argmax: ties give
     /// the first index, and NaN counts as the largest. An empty dim is an error.
     /// </summary>
-    public Tensor ArgMax(int dim, bool keepDim = false)
+    public Tensor ArgMax(int dim, bool keepDim = false) => ArgExtreme("ArgMax", dim, keepDim, d => new ArgMax(d));
+
+    /// <summary>The front end of ArgMax and ArgMin: the index picked by <paramref name="make"/>(dim), an int64 tensor.</summary>
+    Tensor ArgExtreme(string op, int dim, bool keepDim, Func<int, Primitives.Primitive> make)
     {
-        int d = NormalizeDim("ArgMax", dim);
+        int d = NormalizeDim(op, dim);
         if (Rank == 0) return Full([], 0, DType.Int64, device: Device);
         if (Shape[d] == 0)
-            throw Errors.Arg("ArgMax", $"cannot take the argmax of an empty dimension {dim} (shape {Shape}).");
+            throw Errors.Arg(op, $"cannot take the {op.ToLowerInvariant()} of an empty dimension {dim} (shape {Shape}).");
         var x = DType == DType.Bool ? To(DType.Int32) : this;
-        var y = Dispatch.Call(new ArgMax(d), x.DetachFor("argmax"));
+        var y = Dispatch.Call(make(d), x.DetachFor(op.ToLowerInvariant()));
         return keepDim ? y : y.Squeeze(d);
     }
 

@@ -9,15 +9,7 @@ public partial class Tensor
     /// The index (int64) of the smallest value along <paramref name="dim"/>, as torch.argmin: ties give the first index,
     /// and NaN counts as the smallest (the first NaN wins). An empty dim is an error.
     /// </summary>
-    public Tensor ArgMin(int dim, bool keepDim = false)
-    {
-        int d = NormalizeDim("ArgMin", dim);
-        if (Rank == 0) return Full([], 0, DType.Int64, device: Device);
-        if (Shape[d] == 0) throw Errors.Arg("ArgMin", $"cannot take the argmin of an empty dimension {dim} (shape {Shape}).");
-        var x = DType == DType.Bool ? To(DType.Int32) : this;
-        var y = Dispatch.Call(new ArgMin(d), x.DetachFor("argmin"));
-        return keepDim ? y : y.Squeeze(d);
-    }
+    public Tensor ArgMin(int dim, bool keepDim = false) => ArgExtreme("ArgMin", dim, keepDim, d => new ArgMin(d));
 
     /// <summary>The index (int64, 0-d) of the smallest element of the flattened tensor (torch.argmin without dim).</summary>
     public Tensor ArgMin() => Reshape(-1).ArgMin(0);

@@ -15,18 +15,7 @@ internal static class RowIndexKernel
     /// </summary>
     public static Tensor Run<T>(Tensor x, int dim, Func<int, RowPicker<T>> makePicker) where T : unmanaged, INumber<T>
     {
-        int rank = x.Rank;
-        var shape = new int[rank];
-        var strides = new int[rank];
-        for (int i = 0, k = 0; i < rank; i++)
-        {
-            if (i == dim) continue;
-            shape[k] = x.Shape[i];
-            strides[k++] = x.Strides[i];
-        }
-        shape[rank - 1] = x.Shape[dim];
-        strides[rank - 1] = x.Strides[dim];
-        var laid = CopyKernel.AsContiguous(x.View(new Shape(shape), strides, x.Offset));
+        var laid = LinesAlong.Laid(x, dim);
 
         var outShape = x.Shape.ToArray();
         outShape[dim] = 1;

@@ -45,9 +45,7 @@ internal static class ScanKernel
     {
         int rank = x.Rank, n = x.Shape[dim];
         if (x.NumElements == 0 || rank == 0) return CopyKernel.Contiguous(x);   // a 0-d tensor is its own scan
-        // The dims in order with dim moved last, as a view of x; the result is made in that order, then viewed back.
-        var order = Enumerable.Range(0, rank).Where(d => d != dim).Append(dim).ToArray();
-        var laid = CopyKernel.AsContiguous(x.View(new Shape([.. order.Select(d => x.Shape[d])]), [.. order.Select(d => x.Strides[d])], x.Offset));
+        var laid = LinesAlong.Laid(x, dim);
         var y = CpuTensor.Empty(x.DType, laid.Shape);
         var src = laid.Data<T>();
         var dst = y.Data<T>();
@@ -56,10 +54,6 @@ internal static class ScanKernel
         {
             for (int r = start; r < start + count; r++) scan(src.AsSpan(offset + r * n, n), dst.AsSpan(r * n, n));
         });
-        if (dim == rank - 1) return y;
-        // Back to x's dim order: y's strides permuted, then copied into a contiguous tensor of x's shape.
-        var inverse = new int[rank];
-        for (int k = 0; k < rank; k++) inverse[order[k]] = k;
-        return CopyKernel.AsContiguous(y.View(x.Shape, [.. inverse.Select(k => y.Strides[k])], 0));
+        return LinesAlong.Back(y, x.Shape, dim);
     }
 }

@@ -20,10 +20,9 @@ internal static class SortIndexKernel
 
     static Tensor Run<T>(Tensor x, int dim, bool descending) where T : unmanaged, INumber<T>
     {
-        int rank = x.Rank, n = x.Shape[dim];
+        int n = x.Shape[dim];
         if (x.NumElements == 0) return CpuTensor.Empty(DType.Int64, x.Shape);
-        var order = Enumerable.Range(0, rank).Where(d => d != dim).Append(dim).ToArray();
-        var laid = CopyKernel.AsContiguous(x.View(new Shape([.. order.Select(d => x.Shape[d])]), [.. order.Select(d => x.Strides[d])], x.Offset));
+        var laid = LinesAlong.Laid(x, dim);
         var src = laid.Data<T>();
         var laidOut = CpuTensor.Empty(DType.Int64, laid.Shape);
         var dst = laidOut.Data<long>();
@@ -45,10 +44,7 @@ internal static class SortIndexKernel
                 for (int i = 0; i < n; i++) dst[r * n + i] = positions[i];
             }
         });
-        if (dim == rank - 1) return laidOut;
-        var inverse = new int[rank];
-        for (int k = 0; k < rank; k++) inverse[order[k]] = k;
-        return CopyKernel.AsContiguous(laidOut.View(x.Shape, [.. inverse.Select(k => laidOut.Strides[k])], 0));
+        return LinesAlong.Back(laidOut, x.Shape, dim);
     }
 
     static int Compare<T>(T a, T b) where T : INumber<T> =>
