@@ -36,7 +36,15 @@ sealed record Options
           --data DIR             folder with the MNIST files (default: the repo's data/mnist)
         """;
 
-    /// <summary>Parses the arguments, or returns an error message.</summary>
+    /// <summary>The options that take a value, with the values allowed (null: any, checked when parsed).</summary>
+    static readonly Dictionary<string, string[]?> Valued = new()
+    {
+        ["--model"] = ["mlp", "cnn"], ["--epochs"] = null, ["--batch-size"] = null, ["--lr"] = null, ["--seed"] = null,
+        ["--schedule"] = ["cosine", "constant"], ["--style"] = ["torch", "tf"], ["--limit"] = null, ["--out"] = null,
+        ["--data"] = null,
+    };
+
+    /// <summary>Parses the arguments: the options, or an error message ("" for --help).</summary>
     public static (Options? Options, string? Error) Parse(string[] args)
     {
         var o = new Options();
@@ -49,28 +57,36 @@ sealed record Options
                 o = o with { Compile = name == "--compile" };
                 continue;
             }
+            if (!Valued.TryGetValue(name, out var choices))
+                return (null, name.StartsWith('-') ? $"unknown option {name} (--help lists the options)"
+                    : $"unexpected argument '{name}': options start with -- (--help lists them)");
             if (i + 1 >= args.Length) return (null, $"option {name} needs a value");
             string value = args[++i];
+            if (choices is not null && !choices.Contains(value))
+                return (null, $"{name}: '{value}' is not one of {string.Join(", ", choices)}");
             try
             {
                 o = name switch
                 {
-                    "--model" when value is "mlp" or "cnn" => o with { Model = value },
+                    "--model" => o with { Model = value },
                     "--epochs" => o with { Epochs = Positive(name, int.Parse(value)) },
                     "--batch-size" => o with { BatchSize = Positive(name, int.Parse(value)) },
-                    "--lr" => o with { LearningRate = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
+                    "--lr" => o with { LearningRate = PositiveNumber(name, double.Parse(value, System.Globalization.CultureInfo.InvariantCulture)) },
                     "--seed" => o with { Seed = int.Parse(value) },
-                    "--schedule" when value is "cosine" or "constant" => o with { Schedule = value },
-                    "--style" when value is "torch" or "tf" => o with { Style = value },
+                    "--schedule" => o with { Schedule = value },
+                    "--style" => o with { Style = value },
                     "--limit" => o with { Limit = Positive(name, int.Parse(value)) },
                     "--out" => o with { OutputDirectory = value },
-                    "--data" => o with { DataDirectory = value },
-                    _ => throw new FormatException($"unknown option or value: {name} {value}"),
+                    _ => o with { DataDirectory = value },
                 };
             }
             catch (FormatException e)
             {
-                return (null, e.Message.StartsWith("unknown", StringComparison.Ordinal) ? e.Message : $"{name}: '{value}' is not a valid value");
+                return (null, e.Message.StartsWith(name, StringComparison.Ordinal) ? e.Message : $"{name}: '{value}' is not a valid value");
+            }
+            catch (OverflowException)
+            {
+                return (null, $"{name}: '{value}' is out of range");
             }
         }
         return (o, null);
@@ -78,4 +94,7 @@ sealed record Options
 
     static int Positive(string name, int value) =>
         value > 0 ? value : throw new FormatException($"{name} must be positive, got {value}");
+
+    static double PositiveNumber(string name, double value) =>
+        value > 0 && double.IsFinite(value) ? value : throw new FormatException($"{name} must be a positive number, got {value}");
 }

@@ -15,6 +15,9 @@ if (options is null)
     return string.IsNullOrEmpty(error) ? 0 : 2;
 }
 
+// Piped or redirected output has no terminal width: Spectre would wrap at 80 columns, mid-phrase. Lines stay whole.
+if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 400;
+
 Tensor.ManualSeed(options.Seed);
 var train = Mnist.Load(options.DataDirectory, train: true, normalize: true);
 var test = Mnist.Load(options.DataDirectory, train: false, normalize: true);

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Numerics;
 using System.Reflection;
 using Nabla.Engine;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Nabla;
 
@@ -95,6 +96,7 @@ public sealed class Shape : IReadOnlyList<int>, IEquatable<Shape>
     /// Only on the error path (a stack walk). NB: a release build may inline a small front end, which then
     /// names the method it called.
     /// </summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only names the op in a message; frames without metadata (trimmed, NativeAOT) are skipped and the name falls back to \"Shape\".")]
     static string EntryOp()
     {
         var self = typeof(Shape).Assembly;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Nabla.Engine;
 
 namespace Nabla;
@@ -20,7 +21,8 @@ public partial class Tensor
         var element = ShapeOf(data, shape);
         long count = shape.Aggregate(1L, (a, b) => a * b);
         if (count > int.MaxValue) throw Errors.Arg("Tensor.FromArray", $"the array holds {count} elements, more than a tensor can ({int.MaxValue}).");
-        var flat = Array.CreateInstance(element, (int)count);
+        Array flat = element == typeof(float) ? new float[count] : element == typeof(double) ? new double[count]
+            : element == typeof(long) ? new long[count] : element == typeof(int) ? new int[count] : new bool[count];
         int at = 0;
         Flatten(data, flat, ref at);
         int[] dims = [.. shape];
@@ -75,7 +77,20 @@ public partial class Tensor
     public Array ToMultiArray<T>() where T : unmanaged
     {
         var flat = ToArray<T>();
-        var result = Array.CreateInstance(typeof(T), Rank == 0 ? [1] : Shape.ToArray());
+        int[] n = Rank == 0 ? [1] : Shape.ToArray();
+        // NB: created by rank, not with Array.CreateInstance, so NativeAOT has the array types compiled in.
+        Array result = n.Length switch
+        {
+            1 => new T[n[0]],
+            2 => new T[n[0], n[1]],
+            3 => new T[n[0], n[1], n[2]],
+            4 => new T[n[0], n[1], n[2], n[3]],
+            5 => new T[n[0], n[1], n[2], n[3], n[4]],
+            6 => new T[n[0], n[1], n[2], n[3], n[4], n[5]],
+            _ when RuntimeFeature.IsDynamicCodeSupported => Array.CreateInstance(typeof(T), n),
+            _ => throw Errors.NotSupported("Tensor.ToMultiArray", $"a rank-{Rank} C# array needs run-time code generation, which NativeAOT lacks; " +
+                "reshape to at most 6 dims or use ToArray<T>() and Shape."),
+        };
         Buffer.BlockCopy(flat, 0, result, 0, Buffer.ByteLength(flat));
         return result;
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Nabla.Engine;
 
@@ -8,6 +9,7 @@ namespace Nabla.Engine;
 /// walk): used when an error is being built, under anomaly detection, and for each op a trace records whose line may be
 /// needed later (Tracer).
 /// </summary>
+[UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "A frame's method only names the caller in messages. Where trimming or NativeAOT left no metadata, GetMethod() returns null, such frames count as Nabla's and are skipped, and a message says \"unknown location\".")]
 internal static class CallSite
 {
     static readonly Assembly Self = typeof(CallSite).Assembly;
@@ -206,6 +208,9 @@ internal static class Errors
         new($"{op}: {what} (called from {CallSite.Describe()})");
 
     public static InvalidOperationException State(string op, string what) =>
+        new($"{op}: {what} (called from {CallSite.Describe()})");
+
+    public static NotSupportedException NotSupported(string op, string what) =>
         new($"{op}: {what} (called from {CallSite.Describe()})");
 
     /// <summary>An op with no kernel for a dtype on a device (the backend does not implement it).</summary>

@@ -3,6 +3,7 @@ using System.Reflection.Metadata;
 using System.Reflection.Metadata.Ecma335;
 using System.Reflection.PortableExecutable;
 using System.Runtime.CompilerServices;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Nabla.Engine;
 
@@ -12,6 +13,7 @@ namespace Nabla.Engine;
 /// are never shown: finding the file and line reads the method's debug symbols, which the first time in a process also
 /// loads and compiles the symbol reader (tens of milliseconds), so a trace keeps the method and IL offset instead.
 /// </summary>
+[UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "An empty Assembly.Location (single-file, NativeAOT) means no PDB file to read: CanResolveLater says no and the site is resolved from the live stack frame instead.")]
 internal sealed class SourceSite
 {
     readonly MethodBase? _method;

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Reflection;
 using System.Runtime.CompilerServices;
@@ -16,8 +17,15 @@ namespace Nabla.Graphs;
 /// Primitive subclasses of the Nabla assembly whose fields all pass the same rule, and requires exactly
 /// their fields, so a file can make nothing but the ops Nabla itself makes.
 /// </summary>
+[UnconditionalSuppressMessage("Trimming", "IL2026", Justification = Kept)]
+[UnconditionalSuppressMessage("Trimming", "IL2067", Justification = Kept)]
+[UnconditionalSuppressMessage("Trimming", "IL2070", Justification = Kept)]
+[UnconditionalSuppressMessage("Trimming", "IL2075", Justification = Kept)]
+[UnconditionalSuppressMessage("Trimming", "IL2077", Justification = Kept)]
 internal static class PrimitiveCodec
 {
+    const string Kept = "Nabla.dll is kept whole when an app is trimmed or compiled with NativeAOT (its embedded ILLink.Descriptors.xml), so every primitive, check and record type with its fields and constructors is there to find.";
+
     /// <summary>Most elements of one array field, and most characters of one string field.</summary>
     public const int MaxArrayLength = 1 << 20;
     public const int MaxStringLength = 4096;
@@ -160,7 +168,7 @@ internal static class PrimitiveCodec
         const BindingFlags flags = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
         var fields = new List<(string Name, FieldInfo Field)>();
         for (var t = type; t is not null && t != typeof(object); t = t.BaseType)
-            foreach (var f in t.GetFields(flags).OrderBy(f => f.MetadataToken))
+            foreach (var f in t.GetFields(flags).OrderBy(f => f.HasMetadataToken() ? f.MetadataToken : 0))   // NB: NativeAOT has no tokens: GetFields' order (a stable sort)
                 if (!(t == typeof(Primitive) && f.Name.Contains(nameof(Primitive.SideOutputs), StringComparison.Ordinal)))
                     fields.Add((ReadableName(f.Name), f));
         return [.. fields];
@@ -252,7 +260,7 @@ internal static class PrimitiveCodec
         {
             if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() > MaxArrayLength) throw Bad();
             var elementType = t.GetElementType()!;
-            var array = Array.CreateInstance(elementType, e.GetArrayLength());
+            var array = Array.CreateInstanceFromArrayType(t, e.GetArrayLength());   // NB: from the array type, which NativeAOT compiled in
             int k = 0;
             foreach (var item in e.EnumerateArray())
                 array.SetValue(ReadValue(item, elementType, depth + 1, $"{what}[{k}]", fail), k++);

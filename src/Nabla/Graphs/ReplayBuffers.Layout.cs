@@ -75,19 +75,14 @@ internal sealed partial class ReplayBuffers
     /// reads its inputs while it runs and keeps none of them, so they may be buffers, and so may its outputs.
     /// </summary>
     static bool ReadsOnly(GraphOp op, bool records) =>
-        op.Kind == GraphOpKind.Call && op.Outputs.Length > 1 && op.Op!.OutputCount == op.Outputs.Length && !HasViewForm(op.Op.GetType()) && !records;
+        op.Kind == GraphOpKind.Call && op.Outputs.Length > 1 && op.Op!.OutputCount == op.Outputs.Length && !op.Op.HasViewForm && !records;
 
     /// <summary>
     /// Whether <paramref name="op"/> may return a view of its first input: an alias, or a primitive with a view
     /// form (<see cref="Primitive.TryView"/>: reshape, permute, expand, slice, ...).
     /// </summary>
     static bool MayView(GraphOp op) =>
-        op.Kind == GraphOpKind.Alias || op.Kind == GraphOpKind.Call && op.Outputs.Length == 1 && op.Op is { } p && HasViewForm(p.GetType());
-
-    static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, bool> ViewForms = new();
-
-    static bool HasViewForm(Type type) => ViewForms.GetOrAdd(type, static t =>
-        t.GetMethod(nameof(Primitive.TryView), [typeof(Tensor[])])!.DeclaringType != typeof(Primitive));
+        op.Kind == GraphOpKind.Alias || op.Kind == GraphOpKind.Call && op.Outputs.Length == 1 && op.Op is { HasViewForm: true };
 
     /// <summary>
     /// Whether a quiet replay runs <paramref name="op"/> straight to its kernel with nothing kept (the condition of

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Nabla.Backends.Reference;
 
 namespace Nabla.Primitives;
@@ -10,6 +11,7 @@ namespace Nabla.Primitives;
 /// (<c>Backends/Cpu/Kernels</c>; the reference backend runs <see cref="Reference"/>). An instance is
 /// created per call and holds that call's parameters, so it is its own record in the graph.
 /// </summary>
+[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods)]   // HasViewForm reads GetType()'s methods
 internal abstract class Primitive
 {
     /// <summary>Short lower-case name, as in error messages (<c>"mul"</c>).</summary>
@@ -70,6 +72,14 @@ internal abstract class Primitive
     /// on every device.
     /// </summary>
     public virtual Tensor? TryView(Tensor[] x) => null;
+
+    /// <summary>Whether ops of this type may return a view of their input instead of new data (the type overrides <see cref="TryView"/>).</summary>
+    public bool HasViewForm => ViewForms.TryGetValue(GetType(), out bool has) ? has : ViewForms[GetType()] = OverridesTryView(GetType());
+
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, bool> ViewForms = new();
+
+    static bool OverridesTryView([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods)] Type type) =>
+        type.GetMethod(nameof(TryView), [typeof(Tensor[])])!.DeclaringType != typeof(Primitive);
 
     /// <summary>
     /// The inputs this op writes in place (empty for ordinary ops). A write op has no outputs: its kernel

@@ -112,8 +112,5 @@ internal sealed class PassContext
         && op.DrawSource is null && op.Rebuild is null && !op.RequiresGrad;
 
     /// <summary>Whether ops of <paramref name="op"/>'s type may return a view of their input instead of new data.</summary>
-    public static bool MayView(Primitive op) => ViewTypes.GetOrAdd(op.GetType(),
-        t => t.GetMethod(nameof(Primitive.TryView))!.DeclaringType != typeof(Primitive));
-
-    static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, bool> ViewTypes = new();
+    public static bool MayView(Primitive op) => op.HasViewForm;
 }

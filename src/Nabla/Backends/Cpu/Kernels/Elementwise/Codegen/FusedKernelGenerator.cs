@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Collections.Concurrent;
 using System.Reflection;
 using System.Reflection.Emit;
@@ -25,6 +26,7 @@ internal delegate void FusedBody<T>(T[][] arrays, int[] offsets, int start, int 
 /// or pointers), and a DynamicMethod is compiled straight to optimized code, the step methods inlined.
 /// Kernels are cached process-wide by the program's signature (steps, operands, exponents, outputs, dtype, broadcast inputs).
 /// </summary>
+[RequiresDynamicCode(KernelCodegen.Why), RequiresUnreferencedCode(KernelCodegen.Why)]
 internal static class FusedKernelGenerator
 {
     static readonly ConcurrentDictionary<string, Delegate?> Cache = new();
@@ -55,7 +57,7 @@ internal static class FusedKernelGenerator
     static FusedBody<T>? Generate<T>(FusedElementwise op, int inputs, ulong broadcast) where T : unmanaged
     {
         // Without a JIT (NativeAOT) IL would be interpreted, if it runs at all: the tile interpreter is the better choice.
-        if (!RuntimeFeature.IsDynamicCodeCompiled) return null;
+        if (!KernelCodegen.IsSupported) return null;
         var vector = FusedVectorSteps.VectorOf(typeof(T));
         var calls = new MethodInfo[op.Steps.Length][];
         for (int k = 0; k < calls.Length; k++)

@@ -63,6 +63,7 @@ internal static class FusedProgramKernels
 
     public static FusedBody<T>? For<T>(FusedElementwise op, int inputs, ulong broadcast) where T : unmanaged
     {
+        if (!KernelCodegen.IsSupported) return null;
         var slot = Table.GetValue(op.Operands, static _ => new LastGeneratedKernel());
         if (!slot.TryGet(typeof(T), broadcast, out var kernel))
             slot.Set(typeof(T), broadcast, kernel = FusedKernelGenerator.For<T>(op, inputs, broadcast));

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.Intrinsics;
 using Nabla.Primitives.Elementwise;
@@ -11,6 +12,7 @@ namespace Nabla.Backends.Cpu.Kernels.Codegen;
 /// cos, tan, pow, a general PowScalar exponent: TensorPrimitives; float64 exp, tanh, sigmoid, erf, gelu) has none, and
 /// its group runs on the tile interpreter.
 /// </summary>
+[RequiresDynamicCode(KernelCodegen.Why), RequiresUnreferencedCode(KernelCodegen.Why)]
 internal static class FusedVectorSteps
 {
     /// <summary>The methods step <paramref name="k"/> of <paramref name="op"/> calls in order (each on the previous

@@ -91,7 +91,7 @@ internal static class RowKernelGenerator
 
     static RowKernels<T>? Generate<T>(FusedRows op, RowKernelPlan plan, ulong splatInputs) where T : unmanaged
     {
-        if (!RuntimeFeature.IsDynamicCodeCompiled || op.InputIsRow.Length > 64 || op.Steps.Length > MaxSteps) return null;
+        if (!KernelCodegen.IsSupported || op.InputIsRow.Length > 64 || op.Steps.Length > MaxSteps) return null;
         var vector = FusedVectorSteps.VectorOf(typeof(T));
         var steps = new FusedElementwise(op.Steps, op.Operands, op.Scalars);
         var calls = new MethodInfo[op.Steps.Length][];

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Reflection.Emit;
 using System.Runtime.Intrinsics;
@@ -12,6 +13,7 @@ namespace Nabla.Backends.Cpu.Kernels.Codegen;
 /// stored to the tail entries (one vector per iteration) or combined into four accumulators per reduction (four
 /// vectors per iteration, the first four loaded into them), folded at the end into the fold entries.
 /// </summary>
+[RequiresDynamicCode(KernelCodegen.Why), RequiresUnreferencedCode(KernelCodegen.Why)]
 internal sealed class RowLoopEmitter(FusedRows op, RowPhase phase, MethodInfo[][] calls, Type dtype, Type vector, ulong splatInputs)
 {
     readonly Type vectorClass = vector.GetGenericTypeDefinition() == typeof(Vector512<>) ? typeof(Vector512) : typeof(Vector256);
