@@ -192,6 +192,29 @@ public class LinalgSolveTests
     }
 
     [Fact]
+    public void ASavedGraphOfEveryFactorizationLoadsAndKeepsItsChecks()
+    {
+        static Tensor F(Tensor a, Tensor b)
+        {
+            var spd = a.MatMul(a.T) + 3 * Tensor.Eye(3, DType.Float64);
+            var l = Linalg.Cholesky(spd);
+            var x = Linalg.SolveTriangular(l, b, upper: false) + Linalg.Solve(a, b, left: true) + Linalg.Inv(a).MatMul(b);
+            return x.Sum() + Linalg.Det(a) + Linalg.SlogDet(spd).LogAbsDet;
+        }
+        var compiled = Graph.Compile((Func<Tensor, Tensor, Tensor>)F);
+        var (a0, b0) = (WellConditioned(5, [], 3), Tensor.Rand([3, 2], seed: 6, dtype: DType.Float64));
+        compiled.Call(a0, b0);
+        using var stream = new MemoryStream();
+        compiled.Save(stream);
+        stream.Position = 0;
+        var loaded = CompiledFunction.Load(stream);
+        var (a1, b1) = (WellConditioned(7, [], 3), Tensor.Rand([3, 2], seed: 8, dtype: DType.Float64));
+        Near(F(a1, b1).ToDoubleArray(), loaded.Call(a1, b1));
+        var e = Assert.Throws<ArgumentException>(() => loaded.Call(M(new double[,] { { 1, 2, 3 }, { 2, 4, 6 }, { 0, 0, 1 } }), b1));
+        Assert.Contains("singular", e.Message);
+    }
+
+    [Fact]
     public void BadInputsAreErrorsNamingTheOpAndTheCaller()
     {
         var batch = Tensor.Stack([Tensor.Eye(2, DType.Float64), M(new double[,] { { 1, 2 }, { 2, 4 } })]);
