@@ -215,6 +215,21 @@ public class LinalgSolveTests
     }
 
     [Fact]
+    public void OneTraceServesEveryBatchSizeWithDynamicDims()
+    {
+        static Tensor F(Tensor a, Tensor b) =>
+            Linalg.Solve(a, b).Sum() + Linalg.Inv(a).Sum() + Linalg.Det(a).Sum() + Linalg.Cholesky(a.MatMul(a.T)).Sum();
+        var options = new CompileOptions { InputSignature = [new TensorSpec([null, 3, 3]), new TensorSpec([null, 3, 2])] };
+        var f = Graph.Compile((Func<Tensor, Tensor, Tensor>)F, options);
+        foreach (var n in new[] { 4, 2, 6, 4 })
+        {
+            var (a, b) = (WellConditioned(10 + n, [n], 3), Tensor.Rand([n, 3, 2], seed: 20 + n, dtype: DType.Float64));
+            Assert.Equal(F(a, b).ToDoubleArray(), f.Call(a, b).ToDoubleArray());
+        }
+        Assert.True(f.TraceCount == 1, f.Explain());
+    }
+
+    [Fact]
     public void BadInputsAreErrorsNamingTheOpAndTheCaller()
     {
         var batch = Tensor.Stack([Tensor.Eye(2, DType.Float64), M(new double[,] { { 1, 2 }, { 2, 4 } })]);
