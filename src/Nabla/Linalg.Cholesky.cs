@@ -8,7 +8,8 @@ public static partial class Linalg
     /// <summary>
     /// The Cholesky factor of each symmetric positive-definite matrix of <paramref name="a"/> [..., n, n]
     /// (torch.linalg.cholesky): L lower triangular with a positive diagonal and A = L·Lᵀ, or with
-    /// <paramref name="upper"/> U = Lᵀ (A = Uᵀ·U). Only A's lower triangle is read (A is taken as symmetric); a matrix
+    /// <paramref name="upper"/> U = Lᵀ (A = Uᵀ·U). Only A's lower triangle is read, its upper one with
+    /// <paramref name="upper"/> (A is taken as symmetric, as LAPACK's potrf that PyTorch calls); a matrix
     /// that is not positive-definite throws, naming its batch index and the order of the failing leading minor
     /// (NaN counts as not positive-definite). The gradient is PyTorch's symmetric one.
     /// </summary>
@@ -17,10 +18,11 @@ public static partial class Linalg
         const string op = "Cholesky";
         ArgumentNullException.ThrowIfNull(a);
         CheckSquare(op, a);
-        var ys = Dispatch.CallMany(new CholeskyFactor(), a);
+        // upper: U = Lᵀ of Aᵀ, so U comes from A's upper triangle as LAPACK's uplo = 'U' that PyTorch calls.
+        var ys = Dispatch.CallMany(new CholeskyFactor(), upper ? a.T : a);
         Dispatch.Check(ys[1], new FactorizationCheck(op,
             "is not positive-definite (its leading minor of order {0} is not); Cholesky needs a symmetric positive-definite " +
-            "matrix (for example Bᵀ·B + εI), and reads only its lower triangle."));
+            $"matrix (for example Bᵀ·B + εI), and reads only its {(upper ? "upper" : "lower")} triangle."));
         return upper ? ys[0].T : ys[0];
     }
 

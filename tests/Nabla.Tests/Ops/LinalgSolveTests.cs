@@ -134,9 +134,11 @@ public class LinalgSolveTests
         var a = M(new double[,] { { 4, 12, -16 }, { 12, 37, -43 }, { -16, -43, 98 } }, dtype);
         Near([2, 0, 0, 6, 1, 0, -8, 5, 3], Linalg.Cholesky(a), tol);
         Near([2, 6, -8, 0, 1, 5, 0, 0, 3], Linalg.Cholesky(a, upper: true), tol);
-        // Only the lower triangle is read.
+        // Only the lower triangle is read, the upper one with upper: true (LAPACK's uplo, as PyTorch).
         var lowerOnly = M(new double[,] { { 4, 99, 99 }, { 12, 37, 99 }, { -16, -43, 98 } }, dtype);
         Near([2, 0, 0, 6, 1, 0, -8, 5, 3], Linalg.Cholesky(lowerOnly), tol);
+        var upperOnly = M(new double[,] { { 4, 12, -16 }, { 99, 37, -43 }, { 99, 99, 98 } }, dtype);
+        Near([2, 6, -8, 0, 1, 5, 0, 0, 3], Linalg.Cholesky(upperOnly, upper: true), tol);
     }
 
     [Fact]
