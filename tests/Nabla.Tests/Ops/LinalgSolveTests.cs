@@ -232,6 +232,18 @@ public class LinalgSolveTests
     }
 
     [Fact]
+    public void NaNSpreadsInsteadOfLookingSingular()
+    {
+        // A NaN pivot column must not read as a zero pivot: Solve gives NaN (no error), Det NaN; Cholesky calls NaN not positive.
+        var a = M(new double[,] { { 0, 1 }, { double.NaN, 2 } });
+        Assert.All(Linalg.Solve(a, Tensor.Ones([2], DType.Float64)).ToDoubleArray(), v => Assert.True(double.IsNaN(v)));
+        Assert.True(double.IsNaN(Linalg.Det(a).ToDoubleArray()[0]));
+        Assert.True(double.IsNaN(Linalg.SlogDet(a).LogAbsDet.ToDoubleArray()[0]));
+        var e = Assert.Throws<ArgumentException>(() => Linalg.Cholesky(M(new double[,] { { double.NaN, 0 }, { 0, 1 } })));
+        Assert.Contains("leading minor of order 1", e.Message);
+    }
+
+    [Fact]
     public void BadInputsAreErrorsNamingTheOpAndTheCaller()
     {
         var batch = Tensor.Stack([Tensor.Eye(2, DType.Float64), M(new double[,] { { 1, 2 }, { 2, 4 } })]);
