@@ -59,9 +59,8 @@ public partial class Tensor
         return VectorNorm(p, dims, keepDim);
     }
 
-    Tensor VectorNorm(double p, int[]? dims, bool keepDim)
+    internal Tensor VectorNorm(double p, int[]? dims, bool keepDim, string op = "Norm")
     {
-        const string op = "Norm";
         if (!DType.IsFloating())
             throw Errors.Arg(op, $"needs a floating tensor, got {DType.TorchName()}; convert with To(DType.Float32) first.");
         if (double.IsNaN(p)) throw Errors.Arg(op, "the order p is NaN.");

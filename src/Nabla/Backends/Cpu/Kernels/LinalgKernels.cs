@@ -12,5 +12,11 @@ internal static class LinalgKernels
         table.Add<ConvEpilogue>(KernelDTypes.Floating, ConvEpilogueKernel.Run, ConvEpilogueKernel.Into);
         table.Add<MatMulFold>(KernelDTypes.Floating, MatMulFoldKernel.Run, MatMulFoldKernel.Into);
         table.Add<ReluBackwardRows>(KernelDTypes.Numeric, ReluBackwardRowsKernel.Run, ReluBackwardRowsKernel.Into);
+        table.AddMany<LinearSolve>(KernelDTypes.Floating, (_, x) => FactorizationKernels.Solve(x[0], x[1]));
+        table.Add<Determinant>(KernelDTypes.Floating, (_, x) => FactorizationKernels.Det(x[0]));
+        table.AddMany<LogAbsDet>(KernelDTypes.Floating, (_, x) => FactorizationKernels.SlogDet(x[0]));
+        table.Add<Adjugate>(KernelDTypes.Floating, (_, x) => FactorizationKernels.Adjugate(x[0]));
+        table.AddMany<CholeskyFactor>(KernelDTypes.Floating, (_, x) => FactorizationKernels.Cholesky(x[0]));
+        table.Add<TriangularSolve>(KernelDTypes.Floating, (op, x) => FactorizationKernels.TriangularSolve(op, x[0], x[1]));
     }
 }
