@@ -9,7 +9,7 @@ public static partial class Functional
     /// [B, C, D, H, W] (or unbatched [C, D, H, W]) with <paramref name="weight"/> [O, C/groups, kd, kh, kw]
     /// and an optional <paramref name="bias"/> [O]. Output [B, O, OD, OH, OW] with
     /// OD = (D + 2·pd - dd·(kd - 1) - 1)/sd + 1 (floor), likewise OH and OW. Stride and dilation default to 1,
-    /// padding (zeros) to 0. Runs as one <see cref="Conv2d"/>: the kd depth slices each output depth reads
+    /// padding (zeros) to 0. Runs as one <see cref="Conv2d(Tensor, Tensor, Tensor?, Size2?, Size2?, Size2?, int)"/>: the kd depth slices each output depth reads
     /// are stacked as channels (weight [O, C/groups·kd, kh, kw]), so its im2col and GEMM do the work.
     /// </summary>
     public static Tensor Conv3d(Tensor input, Tensor weight, Tensor? bias = null, Size3? stride = null, Size3? padding = null,

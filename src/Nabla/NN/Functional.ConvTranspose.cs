@@ -9,7 +9,7 @@ public static partial class Functional
     /// 1-d convolution (cross-correlation, as torch.nn.functional.conv1d) of <paramref name="input"/>
     /// [B, C, L] (or unbatched [C, L]) with <paramref name="weight"/> [O, C/groups, k] and an optional
     /// <paramref name="bias"/> [O]. Output [B, O, OL] with OL = (L + 2·padding - dilation·(k-1) - 1)/stride + 1
-    /// (floor). Runs as <see cref="Conv2d"/> on a height-1 image.
+    /// (floor). Runs as <see cref="Conv2d(Tensor, Tensor, Tensor?, Size2?, Size2?, Size2?, int)"/> on a height-1 image.
     /// </summary>
     public static Tensor Conv1d(Tensor input, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1, int groups = 1)
     {
@@ -28,7 +28,7 @@ public static partial class Functional
     }
 
     /// <summary>
-    /// 2-d transposed convolution (torch.nn.functional.conv_transpose2d; the gradient of <see cref="Conv2d"/>
+    /// 2-d transposed convolution (torch.nn.functional.conv_transpose2d; the gradient of <see cref="Conv2d(Tensor, Tensor, Tensor?, Size2?, Size2?, Size2?, int)"/>
     /// with respect to its input) of <paramref name="input"/> [B, Cin, H, W] (or [Cin, H, W]) with
     /// <paramref name="weight"/> [Cin, Cout/groups, kh, kw] and an optional <paramref name="bias"/> [Cout].
     /// Output [B, Cout, OH, OW] with OH = (H - 1)·sh - 2·ph + dh·(kh - 1) + oph + 1, likewise OW;

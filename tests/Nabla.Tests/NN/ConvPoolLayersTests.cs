@@ -134,6 +134,45 @@ public class ConvPoolLayersTests
         Assert.Equal([1, 2, 4, 5], m2.Call(Tensor.Zeros([1, 2, 3, 3], DType.Float64)).Shape.ToArray());
     }
 
+    [Theory]
+    [InlineData(DType.Float32)]
+    [InlineData(DType.Float64)]
+    public void SamePaddingKeepsTheSizeWithEvenKernelsPaddingMoreAtTheEnd(DType dtype)
+    {
+        // Kernel 2: one zero after, none before: [1-2, 2-3, 3-4, 4-0].
+        var x = D([1, 2, 3, 4], 1, 1, 4).To(dtype);
+        var w = D([1, -1], 1, 1, 2).To(dtype);
+        Assert.Equal([-1, -1, -1, 4], Values(F.Conv1d(x, w, ConvPadding.Same)));
+        Assert.Equal([-1, -1, -1], Values(F.Conv1d(x, w, ConvPadding.Valid)));
+        // 2-d, kernel (3, 4) dilated (2, 1): totals 4 = 2 + 2 rows and 3 = 1 + 2 columns.
+        var x2 = OpDb.Samples.Uniform(60, [1, 2, 5, 6]).To(dtype);
+        var w2 = OpDb.Samples.Uniform(61, [3, 2, 3, 4]).To(dtype);
+        var same = F.Conv2d(x2, w2, ConvPadding.Same, dilation: (2, 1));
+        Assert.Equal([1, 3, 5, 6], same.Shape.ToArray());
+        Assert.Equal(Values(F.Conv2d(x2.Pad(1, 2, 2, 2), w2, dilation: (2, 1))), Values(same));
+        // The modules: shapes kept, PyTorch's repr, and 3-d.
+        var conv = new Conv2d(2, 3, 4, padding: ConvPadding.Same, dtype: dtype);
+        Assert.Equal([1, 3, 5, 6], conv.Call(x2).Shape.ToArray());
+        Assert.Contains("padding=same", conv.ToString());
+        Assert.Equal([2, 2, 3, 4, 5], new Conv3d(1, 2, (2, 3, 4), padding: ConvPadding.Same, dtype: dtype).Call(Tensor.Zeros([2, 1, 3, 4, 5], dtype)).Shape.ToArray());
+        Assert.Equal([1, 1, 3], new Conv1d(1, 1, 2, padding: ConvPadding.Valid, dtype: dtype).Call(x).Shape.ToArray());
+        // A number still means zero padding: 0 is no padding, as PyTorch.
+        Assert.Equal([1, 1, 3, 4], new Conv2d(1, 1, 3, padding: 0).Call(Tensor.Zeros(1, 1, 5, 6)).Shape.ToArray());
+    }
+
+    [Fact]
+    public void SamePaddingRefusesStrides()
+    {
+        var e = Assert.Throws<ArgumentException>(() => F.Conv2d(Tensor.Zeros(1, 1, 4, 4), Tensor.Zeros(1, 1, 3, 3), ConvPadding.Same, stride: 2));
+        Assert.Contains("strided", e.Message);
+        Assert.Contains("ConvPoolLayersTests.cs:", e.Message);
+        e = Assert.Throws<ArgumentException>(() => new Conv1d(1, 1, 3, padding: ConvPadding.Same, stride: 2));
+        Assert.Contains("Conv1d", e.Message);
+        Assert.Contains("ConvPoolLayersTests.cs:", e.Message);
+    }
+
+    static double[] Values(Tensor t) => t.To(DType.Float64).ToArray<double>();
+
     [Fact]
     public void ConvolutionErrorsNameTheOpAndTheCaller()
     {

@@ -45,6 +45,21 @@ internal static partial class OpDb
         };
         yield return new OpInfo
         {
+            // 'same' with an even kernel height and a dilated width: 3 rows of padding (1 before, 2 after), 4 columns (2 and 2).
+            Name = "Conv2d(same,dilation)", Covers = ["Conv2d"],
+            Op = x => F.Conv2d(x[0], x[1], Nabla.NN.ConvPadding.Same, x[2], dilation: (1, 2)),
+            Reference = r => R.Conv(PadHW(r[0], 1, 2, 2, 2), r[1], r[2], [1, 1], [0, 0], [1, 2], 1),
+            Samples = () => [new("batch", [Samples.Uniform(706, [2, 2, 4, 5]), Samples.Uniform(707, [3, 2, 4, 3]), Samples.Uniform(708, [3])])],
+        };
+        yield return new OpInfo
+        {
+            Name = "Conv1d(same,even kernel)", Covers = ["Conv1d"],
+            Op = x => F.Conv1d(x[0], x[1], Nabla.NN.ConvPadding.Same, groups: 2),
+            Reference = r => R.Conv(PadLast(r[0], 1, 2), r[1], null, [1], [0], [1], 2),
+            Samples = () => [new("batch", [Samples.Uniform(709, [2, 4, 5]), Samples.Uniform(719, [2, 2, 4])])],
+        };
+        yield return new OpInfo
+        {
             Name = "ConvTranspose1d(stride,padding,outputPadding,groups)", Covers = ["ConvTranspose1d"],
             Op = x => F.ConvTranspose1d(x[0], x[1], x[2], stride: 3, padding: 1, outputPadding: 2, groups: 2),
             Reference = r => Batched(r[0], 3, x => R.ConvTranspose(x, r[1], r[2], [3], [1], [2], [1], 2)),
@@ -213,6 +228,26 @@ internal static partial class OpDb
 
     /// <summary>f on a batch of one when <paramref name="x"/> is unbatched (rank one less than <paramref name="rank"/>), else on x.</summary>
     static RefArray Batched(RefArray x, int rank, Func<RefArray, RefArray> f) => x.Shape.Length == rank ? f(x) : Unbatch(f(Batch(x)));
+
+    /// <summary>[B, C, H, W] zero padded by (top, bottom) rows and (left, right) columns.</summary>
+    static RefArray PadHW(RefArray x, int top, int bottom, int left, int right)
+    {
+        int b = x.Shape[0], c = x.Shape[1], h = x.Shape[2], w = x.Shape[3];
+        var y = RefArray.Zeros([b, c, h + top + bottom, w + left + right]);
+        for (int f = 0; f < x.Count; f++)
+        {
+            var i = x.Unravel(f);
+            y.Data[y.Ravel([i[0], i[1], i[2] + top, i[3] + left])] = x.Data[f];
+        }
+        return y;
+    }
+
+    /// <summary>[B, C, L] zero padded by (before, after).</summary>
+    static RefArray PadLast(RefArray x, int before, int after)
+    {
+        var padded = PadHW(new RefArray(x.Data, [x.Shape[0], x.Shape[1], 1, x.Shape[2]]), 0, 0, before, after);
+        return new RefArray(padded.Data, [x.Shape[0], x.Shape[1], padded.Shape[3]]);
+    }
 
     static RefArray Batch(RefArray x) => new(x.Data, [1, .. x.Shape]);
 
