@@ -22,7 +22,8 @@ public static partial class Functional
 
     /// <summary>
     /// Adaptive 1-d max pooling (torch.nn.functional.adaptive_max_pool1d) over the windows of
-    /// <see cref="AdaptiveAvgPool1d"/>. Ties send the gradient to the first maximum; a window holding NaN gives NaN.
+    /// <see cref="AdaptiveAvgPool1d"/>. Ties send the gradient to the first maximum; a window holding NaN gives NaN
+    /// (its last NaN is the argmax, as PyTorch).
     /// </summary>
     public static Tensor AdaptiveMaxPool1d(Tensor input, int outputSize) => Adaptive("AdaptiveMaxPool1d", input, (1, outputSize), oneD: true, max: true, withIndices: false).Values;
 
@@ -36,7 +37,7 @@ public static partial class Functional
     /// <summary>
     /// Adaptive 2-d max pooling (torch.nn.functional.adaptive_max_pool2d) over the windows of
     /// <see cref="AdaptiveAvgPool2d(Tensor, ValueTuple{int?, int?})"/> (null keeps a dim). Ties send the
-    /// gradient to the first maximum in row-major order; a window holding NaN gives NaN.
+    /// gradient to the first maximum in row-major order; a window holding NaN gives NaN (its last NaN is the argmax, as PyTorch).
     /// </summary>
     public static Tensor AdaptiveMaxPool2d(Tensor input, (int? H, int? W) outputSize) => Adaptive("AdaptiveMaxPool2d", input, outputSize, oneD: false, max: true, withIndices: false).Values;
 
@@ -86,7 +87,11 @@ public static partial class Functional
             var windows = x.IndexSelect(2, Tensor.FromArray(rows, [rows.Length]).To(x.Device))
                 .IndexSelect(3, Tensor.FromArray(cols, [cols.Length]).To(x.Device))
                 .Reshape(n, c, oh, kh, ow, kw).Permute(0, 1, 2, 4, 3, 5).Reshape(n, c, oh, ow, kh * kw);
-            var at = windows.ArgMax(4, keepDim: true);
+            // The first maximum, except that a NaN takes over and the last NaN wins (PyTorch's loop: v > max || isnan(v)).
+            // The padded repeats keep the elements' last occurrences in row-major order, so the last NaN found is the real one.
+            var nan = windows.Ne(windows).To(DType.Int32);
+            var lastNan = Tensor.Full([], kh * kw - 1, DType.Int64, device: x.Device) - nan.Flip(4).ArgMax(4, keepDim: true);
+            var at = Tensor.Where(nan.Max(4, keepDim: true).Gt(0), lastNan, windows.ArgMax(4, keepDim: true));
             values = windows.Gather(4, at).Reshape(shape);
             if (withIndices)
             {

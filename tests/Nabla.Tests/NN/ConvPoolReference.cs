@@ -187,7 +187,7 @@ internal static class ConvPoolReference
                         double v = x[Cat(n, ch, at)];
                         count++;
                         if (!max) acc += v;
-                        else if (bestAt < 0 || v > acc) (acc, bestAt) = (v, flat);
+                        else if (bestAt < 0 || v > acc || double.IsNaN(v)) (acc, bestAt) = (v, flat);
                     }
                     y.Data[y.Ravel(Cat(n, ch, q))] = max ? acc : acc / count;
                     arg.Data[arg.Ravel(Cat(n, ch, q))] = bestAt;

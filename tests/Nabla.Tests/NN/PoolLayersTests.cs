@@ -145,6 +145,26 @@ public class PoolLayersTests
         Assert.Equal([5.0], Values(new AdaptiveMaxPool1d(1).Call(x)));
     }
 
+    [Fact]
+    public void AdaptiveMaxPoolTiesGoToTheFirstMaximumAndNaNToTheLastNaN()
+    {
+        // L = 5 to 2: windows [0, 3) and [2, 5); the second is [7, 7, 1]: first 7 (position 2) wins, and its
+        // gradient goes there only.
+        var x = new Variable(D([1, 0, 7, 7, 1], 1, 1, 5));
+        var (values, at) = F.AdaptiveMaxPool1dWithIndices(x, 2);
+        Assert.Equal([7, 7], Values(values));
+        Assert.Equal([2L, 2], Longs(at));
+        values.Sum().Backward();
+        Assert.Equal([0, 0, 2, 0, 0], Values(x.Grad!));
+        // NaN takes over and the last NaN is the argmax, as PyTorch's loop; in 2-d, row-major (positions 1 and 4 of a 2x3 plane).
+        var (v1, a1) = F.AdaptiveMaxPool1dWithIndices(D([double.NaN, 5, double.NaN, 2], 1, 4), 1);
+        Assert.True(double.IsNaN(Values(v1)[0]));
+        Assert.Equal([2L], Longs(a1));
+        var (v2, a2) = F.AdaptiveMaxPool2dWithIndices(D([0, double.NaN, 9, 3, double.NaN, 1], 1, 2, 3), (1, 1));
+        Assert.True(double.IsNaN(Values(v2)[0]));
+        Assert.Equal([4L], Longs(a2));
+    }
+
     [Theory]
     [InlineData(DType.Float32)]
     [InlineData(DType.Float64)]
