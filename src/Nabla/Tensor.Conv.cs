@@ -87,25 +87,32 @@ public partial class Tensor
     /// 2-d max pooling (torch.max_pool2d) of [B, C, H, W] (or [C, H, W]); stride defaults to the kernel size;
     /// padding (at most half the kernel) counts as -∞. NaN in a window gives NaN. When several elements of
     /// a window tie for the maximum, the whole gradient goes to the first of them (row-major within the
-    /// window), as PyTorch; a window holding NaN sends it to its last NaN.
+    /// window), as PyTorch; a window holding NaN sends it to its last NaN. With <paramref name="ceilMode"/>
+    /// the output size rounds up (OH = ⌈(H + 2·ph - dh·(kh-1) - 1)/sh⌉ + 1), a last window that would start
+    /// past the input and the left padding being dropped, as torch's ceil_mode.
     /// </summary>
     public static Tensor MaxPool2d(Tensor input, (int H, int W) kernelSize, (int H, int W)? stride = null, (int H, int W)? padding = null,
-        (int H, int W)? dilation = null)
-    {
-        var (x, g, shape) = PoolInput("MaxPool2d", input, kernelSize, stride, padding, dilation ?? (1, 1));
-        // Output 1, the argmax, stays on the op's record for its derivative rules.
-        return Dispatch.CallMany(new Primitives.Pool.MaxPool2d(g), x)[0].Reshape(shape);
-    }
+        (int H, int W)? dilation = null, bool ceilMode = false) =>
+        MaxPool2dCore("MaxPool2d", input, kernelSize, stride, padding, dilation ?? (1, 1), ceilMode, withIndices: false).Values;
 
     /// <summary>
     /// 2-d average pooling (torch.avg_pool2d) of [B, C, H, W] (or [C, H, W]); stride defaults to the kernel
     /// size. With <paramref name="countIncludePad"/> (the default) padded zeros count in the divisor
-    /// (kh·kw); otherwise each window is divided by its number of real elements.
+    /// (kh·kw); otherwise each window is divided by its number of real elements. With <paramref name="ceilMode"/>
+    /// the output size rounds up as in <see cref="MaxPool2d"/> (the part of a last window past the padding
+    /// never counts); <paramref name="divisorOverride"/> (non-zero) replaces every divisor, as torch's divisor_override.
     /// </summary>
     public static Tensor AvgPool2d(Tensor input, (int H, int W) kernelSize, (int H, int W)? stride = null, (int H, int W)? padding = null,
-        bool countIncludePad = true)
+        bool countIncludePad = true, bool ceilMode = false, int? divisorOverride = null) =>
+        AvgPool2dCore("AvgPool2d", input, kernelSize, stride, padding, countIncludePad, ceilMode, divisorOverride);
+
+    /// <summary><see cref="AvgPool2d"/> whose errors name <paramref name="op"/> (AvgPool1d runs through it).</summary>
+    internal static Tensor AvgPool2dCore(string op, Tensor input, (int H, int W) kernelSize, (int H, int W)? stride, (int H, int W)? padding,
+        bool countIncludePad, bool ceilMode, int? divisorOverride)
     {
-        var (x, g, shape) = PoolInput("AvgPool2d", input, kernelSize, stride, padding, (1, 1));
+        if (ceilMode || divisorOverride is not null)
+            return AvgPool2dDivided(op, input, kernelSize, stride, padding, countIncludePad, ceilMode, divisorOverride);
+        var (x, g, shape) = PoolInput(op, input, kernelSize, stride, padding, (1, 1));
         int b = x.Shape[0], c = x.Shape[1];
         var cols = Dispatch.Call(new Unfold(g), x.Reshape(b * c, 1, g.H, g.W));                      // [B·C, kh·kw, L]
         if (countIncludePad || (g.Ph == 0 && g.Pw == 0)) return cols.Mean(1).Reshape(shape);
@@ -114,9 +121,13 @@ public partial class Tensor
         return (cols.Sum(1) / inside.To(cols.DType).Sum(1)).Reshape(shape);
     }
 
-    /// <summary>The floating input as [B, C, H, W], the per-plane geometry (C = 1), and the output shape.</summary>
+    /// <summary>
+    /// The floating input as [B, C, H, W], the per-plane geometry (C = 1), and the output shape. With
+    /// <paramref name="ceilMode"/> the geometry's H and W include the rows and columns the last windows
+    /// reach past the padding (the caller pads the input by g.H - H and g.W - W at the end).
+    /// </summary>
     static (Tensor X, Im2Col G, int[] Shape) PoolInput(string op, Tensor input, (int H, int W) kernel, (int H, int W)? stride,
-        (int H, int W)? padding, (int H, int W) dilation)
+        (int H, int W)? padding, (int H, int W) dilation, bool ceilMode = false)
     {
         ArgumentNullException.ThrowIfNull(input);
         bool unbatched = input.Rank == 3;
@@ -127,6 +138,7 @@ public partial class Tensor
             throw Errors.Arg(op, $"padding {Size(p)} must be at most half the kernel size {Size(kernel)}.");
         int c = x.Shape[1];
         var g = Geometry(op, 1, x.Shape[2], x.Shape[3], kernel, stride ?? kernel, p, dilation);
+        if (ceilMode) g = g with { H = g.H + CeilExtra(g.H, g.Kh, g.Sh, g.Ph, g.Dh), W = g.W + CeilExtra(g.W, g.Kw, g.Sw, g.Pw, g.Dw) };
         int[] shape = unbatched ? [c, g.OH, g.OW] : [x.Shape[0], c, g.OH, g.OW];
         return (FloatingInput(op, x), g, shape);
     }

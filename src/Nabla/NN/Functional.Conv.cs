@@ -38,17 +38,23 @@ public static partial class Functional
     /// the kernel size; padding (at most half the kernel) counts as -∞. NaN in a window gives NaN.
     /// When several elements of a window tie for the maximum, the whole gradient goes to the first of them
     /// (row-major within the window), as PyTorch; a window holding NaN sends it to its last NaN.
+    /// <paramref name="ceilMode"/> rounds the output size up, as torch's ceil_mode (see <see cref="Tensor.MaxPool2d"/>);
+    /// <see cref="MaxPool2dWithIndices"/> also returns the argmax positions.
     /// </summary>
-    public static Tensor MaxPool2d(Tensor input, Size2 kernelSize, Size2? stride = null, Size2? padding = null, Size2? dilation = null) =>
-        Tensor.MaxPool2d(input, Pair(kernelSize), Pair(stride), Pair(padding), Pair(dilation));
+    public static Tensor MaxPool2d(Tensor input, Size2 kernelSize, Size2? stride = null, Size2? padding = null, Size2? dilation = null,
+        bool ceilMode = false) =>
+        Tensor.MaxPool2d(input, Pair(kernelSize), Pair(stride), Pair(padding), Pair(dilation), ceilMode);
 
     /// <summary>
     /// 2-d average pooling (torch.nn.functional.avg_pool2d) of [B, C, H, W] (or [C, H, W]); stride defaults
     /// to the kernel size. With <paramref name="countIncludePad"/> (the default) padded zeros count in the
-    /// divisor (kh·kw); otherwise each window is divided by its number of real elements.
+    /// divisor (kh·kw); otherwise each window is divided by its number of real elements. <paramref name="ceilMode"/>
+    /// rounds the output size up and <paramref name="divisorOverride"/> replaces every divisor, as torch's
+    /// ceil_mode and divisor_override (see <see cref="Tensor.AvgPool2d"/>).
     /// </summary>
-    public static Tensor AvgPool2d(Tensor input, Size2 kernelSize, Size2? stride = null, Size2? padding = null, bool countIncludePad = true) =>
-        Tensor.AvgPool2d(input, Pair(kernelSize), Pair(stride), Pair(padding), countIncludePad);
+    public static Tensor AvgPool2d(Tensor input, Size2 kernelSize, Size2? stride = null, Size2? padding = null, bool countIncludePad = true,
+        bool ceilMode = false, int? divisorOverride = null) =>
+        Tensor.AvgPool2d(input, Pair(kernelSize), Pair(stride), Pair(padding), countIncludePad, ceilMode, divisorOverride);
 
     static (int H, int W) Pair(Size2 s) => (s.H, s.W);
 
