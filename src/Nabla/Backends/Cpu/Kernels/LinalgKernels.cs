@@ -12,5 +12,9 @@ internal static class LinalgKernels
         table.Add<ConvEpilogue>(KernelDTypes.Floating, ConvEpilogueKernel.Run, ConvEpilogueKernel.Into);
         table.Add<MatMulFold>(KernelDTypes.Floating, MatMulFoldKernel.Run, MatMulFoldKernel.Into);
         table.Add<ReluBackwardRows>(KernelDTypes.Numeric, ReluBackwardRowsKernel.Run, ReluBackwardRowsKernel.Into);
+        table.Add<Qr>(KernelDTypes.Floating, (op, x) => DecompositionKernel.Run(x[0], [Piece.Total(op.Pieces)], op.Factor));
+        table.Add<Eigh>(KernelDTypes.Floating, (op, x) => DecompositionKernel.Run(x[0], [Piece.Total(op.Pieces)], op.Factor));
+        table.Add<Svd>(KernelDTypes.Floating, (op, x) => DecompositionKernel.Run(x[0], [Piece.Total(op.Pieces)], op.Factor));
+        table.Add<TriangularInverse>(KernelDTypes.Floating, (op, x) => DecompositionKernel.Run(x[0], [op.Size, op.Size], op.Invert));
     }
 }
