@@ -35,30 +35,31 @@ public static partial class Linalg
     /// with <paramref name="upper"/>, PyTorch's UPLO="U"). Cyclic Jacobi in float64 (float32 input too): eigenvalues
     /// accurate to about 1e-15·‖A‖. Each eigenvector's sign is arbitrary (deterministic here), as in PyTorch.
     /// Differentiable with PyTorch's rules: the gradient is symmetric (a perturbation is taken to move both triangles
-    /// together); where eigenvalues repeat, the eigenvectors' derivatives do not exist and come out infinite or NaN (the
-    /// eigenvalues' stay finite: use <see cref="EigvalsH"/> when only they are needed). Needs a floating tensor.
+    /// together). Where eigenvalues are exactly equal the eigenvectors have no derivative: PyTorch gives inf/NaN, Nabla
+    /// drops the terms of those pairs (treats 1/(λ_j − λ_i) as 0), so the eigenvalues' derivatives stay finite and exact;
+    /// eigenvalues that are close but not equal give huge eigenvector derivatives, as in PyTorch. Needs a floating tensor.
     /// </summary>
     /// <example><code>
     /// var (l, v) = Linalg.Eigh(Tensor.FromArray(new double[,] { { 2, 1 }, { 1, 2 } }));   // l = [1, 3]
     /// </code></example>
     public static (Tensor Eigenvalues, Tensor Eigenvectors) Eigh(Tensor a, bool upper = false)
     {
-        var parts = EighPacked("Eigh", a, upper, vectorsUsed: true);
+        var parts = EighPacked("Eigh", a, upper);
         return (parts[0], parts[1]);
     }
 
     /// <summary>
     /// The eigenvalues (ascending) of a symmetric matrix or batch [..., n, n] (torch.linalg.eigvalsh); see
-    /// <see cref="Eigh"/>. Its gradient V·diag(gL)·Vᵀ is finite even where eigenvalues repeat.
+    /// <see cref="Eigh"/>. Its gradient is V·diag(gL)·Vᵀ, finite even where eigenvalues repeat.
     /// </summary>
-    public static Tensor EigvalsH(Tensor a, bool upper = false) => EighPacked("EigvalsH", a, upper, vectorsUsed: false)[0];
+    public static Tensor EigvalsH(Tensor a, bool upper = false) => EighPacked("EigvalsH", a, upper)[0];
 
-    static Tensor[] EighPacked(string op, Tensor a, bool upper, bool vectorsUsed)
+    static Tensor[] EighPacked(string op, Tensor a, bool upper)
     {
         CheckMatrices(op, a);
         if (a.Shape[-1] != a.Shape[-2])
             throw Errors.Arg(op, $"needs square matrices, got {Errors.Describe(a)}.");
-        var prim = new Eigh(a.Shape[-1], upper, vectorsUsed);
+        var prim = new Eigh(a.Shape[-1], upper);
         return Piece.Split(Dispatch.Call(prim, a), prim.Pieces);
     }
 
@@ -68,27 +69,29 @@ public static partial class Linalg
     /// else U is m×k and Vh k×n. One-sided Jacobi in float64 (float32 input too), accurate to about 1e-15·‖A‖ and small
     /// singular values to high relative accuracy. Each pair (u_i, v_i) is determined only up to a common sign (and the
     /// extra columns of the full form, and vectors of repeated or zero singular values, only up to a basis of their
-    /// space). Differentiable with PyTorch's rules for functions that do not depend on those choices; the derivatives of U
-    /// and Vh are infinite or NaN where singular values repeat or (when m ≠ n) one is zero, and the full form's extra
-    /// vectors are not differentiated (their gradients are ignored, as PyTorch). Use <see cref="SvdVals"/> when only S is
-    /// needed: its gradient U·diag(gS)·Vh is always finite. Needs a floating tensor.
+    /// space). Differentiable with PyTorch's rules for functions that do not depend on those choices. Where singular values
+    /// are exactly equal, or (m ≠ n) one is 0, U and Vh have no derivative: PyTorch gives inf/NaN, Nabla drops those terms
+    /// (treats 1/(σ_j² − σ_i²) and 1/σ as 0), so the singular values' derivatives stay finite and exact; close but unequal
+    /// values give huge derivatives of U and Vh, as in PyTorch. The full form's extra vectors are not differentiated (their
+    /// gradients are ignored, as PyTorch, and their tangents are 0). <see cref="SvdVals"/>'s gradient is U·diag(gS)·Vh.
+    /// Needs a floating tensor.
     /// </summary>
     /// <example><code>
     /// var (u, s, vh) = Linalg.Svd(Tensor.FromArray(new double[,] { { 3, 0 }, { 4, 5 } }));   // s = [√45, √5]
     /// </code></example>
     public static (Tensor U, Tensor S, Tensor Vh) Svd(Tensor a, bool fullMatrices = true)
     {
-        var parts = SvdPacked("Svd", a, fullMatrices, vectorsUsed: true);
+        var parts = SvdPacked("Svd", a, fullMatrices);
         return (parts[0], parts[1], parts[2]);
     }
 
     /// <summary>The singular values (descending) of a matrix or batch [..., m, n] (torch.linalg.svdvals); see <see cref="Svd"/>.</summary>
-    public static Tensor SvdVals(Tensor a) => SvdPacked("SvdVals", a, full: false, vectorsUsed: false)[1];
+    public static Tensor SvdVals(Tensor a) => SvdPacked("SvdVals", a, full: false)[1];
 
-    static Tensor[] SvdPacked(string op, Tensor a, bool full, bool vectorsUsed)
+    static Tensor[] SvdPacked(string op, Tensor a, bool full)
     {
         CheckMatrices(op, a);
-        var prim = new Svd(a.Shape[-2], a.Shape[-1], full, vectorsUsed);
+        var prim = new Svd(a.Shape[-2], a.Shape[-1], full);
         return Piece.Split(Dispatch.Call(prim, a), prim.Pieces);
     }
 

@@ -204,6 +204,27 @@ public class LinalgDecompositionTests
     }
 
     [Fact]
+    public void EmptyBatchesAndMatricesWork()
+    {
+        // Regression: the gradient of a decomposition of an empty batch read pieces of an empty packed output, views whose
+        // offset lies past their (empty) storage, and the elementwise driver's one-run path took a span there.
+        var x = Tensor.Zeros([0, 3, 2], DType.Float64);
+        x.RequiresGrad = true;
+        var g = Autograd.Grad([Linalg.SvdVals(x)], [x], [Tensor.Zeros([0, 2], DType.Float64)]);
+        Assert.Equal([0, 3, 2], g[0]!.Shape.ToArray());
+        var e = Tensor.Zeros([0, 3, 3], DType.Float64);
+        e.RequiresGrad = true;
+        Assert.Equal([0, 3, 3], Autograd.Grad([Linalg.EigvalsH(e)], [e], [Tensor.Zeros([0, 3], DType.Float64)])[0]!.Shape.ToArray());
+        var (u, s, vh) = Linalg.Svd(Tensor.Zeros([3, 0], DType.Float64));
+        Assert.Equal([3, 3], u.Shape.ToArray());
+        Assert.Equal([0], s.Shape.ToArray());
+        Assert.Equal([0, 0], vh.Shape.ToArray());
+        var (q, r) = Linalg.Qr(Tensor.Zeros([2, 0, 4], DType.Float32));
+        Assert.Equal([2, 0, 0], q.Shape.ToArray());
+        Assert.Equal([2, 0, 4], r.Shape.ToArray());
+    }
+
+    [Fact]
     public void BadInputsAreErrorsNamingTheCaller()
     {
         var e = Assert.Throws<ArgumentException>(() => Linalg.Qr(Tensor.FromArray(new long[] { 1, 2, 3, 4 }, [2, 2])));

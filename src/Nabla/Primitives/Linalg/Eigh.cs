@@ -8,11 +8,11 @@ namespace Nabla.Primitives.Linalg;
 /// case), with P = Vᵀ·sym(dA)·V and F_ij = 1/(λ_j − λ_i) off the diagonal (<see cref="Gaps.Inverse"/>):
 ///   dL = diag(P) ; dV = V·(F ∘ P) ;  gA = V·(diag(gL) + F ∘ skew(Vᵀ·gV))·Vᵀ.
 /// As PyTorch, gA is symmetric: the derivative for a perturbation that moves both triangles together (the forward rule
-/// symmetrizes dA to match). Repeated eigenvalues make F infinite: the vectors' derivatives do not exist there and come
-/// out inf/NaN, as PyTorch's. <paramref name="vectorsUsed"/> false (EigvalsH): only gL is used, gA = V·diag(gL)·Vᵀ,
-/// finite even with repeated eigenvalues.
+/// symmetrizes dA to match). Where eigenvalues are exactly equal the vectors' derivatives do not exist: F's terms for
+/// those pairs are taken as 0 (<see cref="Gaps.Inverse"/>; PyTorch gives inf/NaN), so the eigenvalues' derivatives
+/// (gV = 0: gA = V·diag(gL)·Vᵀ) stay finite and exact there.
 /// </summary>
-internal sealed class Eigh(int n, bool upper, bool vectorsUsed) : Primitive
+internal sealed class Eigh(int n, bool upper) : Primitive
 {
     public override string Name => "linalg_eigh";
     public override string GradName => "LinalgEighBackward";
@@ -30,7 +30,6 @@ internal sealed class Eigh(int n, bool upper, bool vectorsUsed) : Primitive
     {
         var (l, v) = Split(y);
         var (gl, gv) = Split(gy);
-        if (!vectorsUsed) return [(v * gl.Unsqueeze(-2)).MatMul(v.T)];
         var vg = v.T.MatMul(gv);
         var inner = (vg - vg.T) * 0.5 * Gaps.Inverse(l) + Gaps.Diagonal(gl);
         return [v.MatMul(inner).MatMul(v.T)];
@@ -41,8 +40,7 @@ internal sealed class Eigh(int n, bool upper, bool vectorsUsed) : Primitive
         if (dx[0] is not { } da) return null;
         var (l, v) = Split(y);
         var p = v.T.MatMul(Gaps.Symmetric(da)).MatMul(v);
-        var dv = vectorsUsed ? v.MatMul(p * Gaps.Inverse(l)) : Tensor.ZerosLike(v);
-        return Piece.Join(y.Shape.ToArray()[..^1], Pieces, Gaps.DiagonalOf(p), dv);
+        return Piece.Join(y.Shape.ToArray()[..^1], Pieces, Gaps.DiagonalOf(p), v.MatMul(p * Gaps.Inverse(l)));
     }
 
     (Tensor L, Tensor V) Split(Tensor packed) => Piece.Split(packed, Pieces) is var t ? (t[0], t[1]) : default;

@@ -48,6 +48,7 @@ internal sealed class Qr(QrMode mode, int m, int n) : Primitive
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs)
     {
+        if (m == 0 || n == 0) return [Tensor.Zeros([.. y.Shape.ToArray()[..^1], m, n], y.DType, device: y.Device)];   // nothing to move
         CheckDifferentiable();
         var (q, r) = Split(y);
         var (gq, gr) = Split(gy);
@@ -69,6 +70,7 @@ internal sealed class Qr(QrMode mode, int m, int n) : Primitive
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y)
     {
         if (dx[0] is not { } da) return null;
+        if (m == 0 || n == 0) return Tensor.ZerosLike(y);
         CheckDifferentiable();
         var (q, r) = Split(y);
         var batch = y.Shape.ToArray()[..^1];

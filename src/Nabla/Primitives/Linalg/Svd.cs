@@ -9,12 +9,13 @@ namespace Nabla.Primitives.Linalg;
 ///   dS = diag(P) ; dU = U·(F ∘ (P·S + S·Pᵀ)) + (I − UUᵀ)·dA·V·S⁻¹ ; dV = V·(F ∘ (S·P + Pᵀ·S)) + (I − VVᵀ)·dAᵀ·U·S⁻¹ ;
 ///   gA = U·((F ∘ (J − Jᵀ))·S + S·(F ∘ (K − Kᵀ)) + diag(gS))·Vᵀ + (I − UUᵀ)·gU·S⁻¹·Vᵀ + U·S⁻¹·gVᵀ·(I − VVᵀ),
 /// the last two terms only when m &gt; k (resp. n &gt; k). Caveats, as PyTorch's: the vectors are determined only up to a
-/// sign per pair (u_i, v_i), so only functions that do not depend on that sign have a derivative; repeated singular
-/// values make F infinite and a zero one S⁻¹ (inf/NaN derivatives through U and V). With the full form, U's columns past k
-/// and Vh's rows past k are an arbitrary basis: their cotangents are ignored and their tangents are zero.
-/// <paramref name="vectorsUsed"/> false (SvdVals): only gS is used, gA = U·diag(gS)·Vᵀ, finite everywhere.
+/// sign per pair (u_i, v_i), so only functions that do not depend on that sign have a derivative; where singular values
+/// are exactly equal, or one is 0 (with m ≠ n), the derivatives of U and V do not exist: those terms of F and S⁻¹ are
+/// taken as 0 (<see cref="Gaps"/>; PyTorch gives inf/NaN), so the singular values' derivatives (gA = U·diag(gS)·Vᵀ when
+/// gU = gV = 0) stay finite and exact. With the full form, U's columns past k and Vh's rows past k are an arbitrary
+/// basis: their cotangents are ignored (as PyTorch) and their tangents are zero.
 /// </summary>
-internal sealed class Svd(int m, int n, bool full, bool vectorsUsed) : Primitive
+internal sealed class Svd(int m, int n, bool full) : Primitive
 {
     public override string Name => "linalg_svd";
     public override string GradName => "LinalgSvdBackward";
@@ -46,14 +47,13 @@ internal sealed class Svd(int m, int n, bool full, bool vectorsUsed) : Primitive
     {
         var (u, s, vh) = Reduced(y);
         var (gu, gs, gvh) = Reduced(gy);
-        if (!vectorsUsed) return [(u * gs.Unsqueeze(-2)).MatMul(vh)];
         var v = vh.T;
         var j = u.T.MatMul(gu);
         var k = v.T.MatMul(gvh.T);
         var f = Gaps.Inverse(s * s);
         var inner = (j - j.T) * f * s.Unsqueeze(-2) + s.Unsqueeze(-1) * ((k - k.T) * f) + Gaps.Diagonal(gs);
         var ga = u.MatMul(inner).MatMul(vh);
-        var sinv = s.Reciprocal();
+        var sinv = Gaps.SafeReciprocal(s);
         if (m > K) ga = ga + ((gu - u.MatMul(j)) * sinv.Unsqueeze(-2)).MatMul(vh);
         if (n > K) ga = ga + u.MatMul(sinv.Unsqueeze(-1) * (gvh - k.T.MatMul(vh)));
         return [ga];
@@ -66,19 +66,14 @@ internal sealed class Svd(int m, int n, bool full, bool vectorsUsed) : Primitive
         var v = vh.T;
         var p = u.T.MatMul(da).MatMul(v);
         var ds = Gaps.DiagonalOf(p);
-        Tensor du, dvh;
-        if (vectorsUsed)
-        {
-            var f = Gaps.Inverse(s * s);
-            var (right, left) = (s.Unsqueeze(-2), s.Unsqueeze(-1));   // X·S scales columns, S·X rows
-            du = u.MatMul(f * (p * right + left * p.T));
-            var dv = v.MatMul(f * (left * p + p.T * right));
-            var sinv = s.Reciprocal().Unsqueeze(-2);
-            if (m > K) du = du + (da.MatMul(v) - u.MatMul(p)) * sinv;
-            if (n > K) dv = dv + (da.T.MatMul(u) - v.MatMul(p.T)) * sinv;
-            dvh = dv.T;
-        }
-        else (du, dvh) = (Tensor.ZerosLike(u), Tensor.ZerosLike(vh));
+        var f = Gaps.Inverse(s * s);
+        var (right, left) = (s.Unsqueeze(-2), s.Unsqueeze(-1));   // X·S scales columns, S·X rows
+        var du = u.MatMul(f * (p * right + left * p.T));
+        var dv = v.MatMul(f * (left * p + p.T * right));
+        var sinv = Gaps.SafeReciprocal(s).Unsqueeze(-2);
+        if (m > K) du = du + (da.MatMul(v) - u.MatMul(p)) * sinv;
+        if (n > K) dv = dv + (da.T.MatMul(u) - v.MatMul(p.T)) * sinv;
+        var dvh = dv.T;
         if (full && m > K) du = Tensor.Concat([du, Tensor.Zeros([.. du.Shape.ToArray()[..^1], m - K], du.DType, device: du.Device)], -1);
         if (full && n > K) dvh = Tensor.Concat([dvh, Tensor.Zeros([.. dvh.Shape.ToArray()[..^2], n - K, n], dvh.DType, device: dvh.Device)], -2);
         return Piece.Join(y.Shape.ToArray()[..^1], Pieces, du, ds, dvh);
