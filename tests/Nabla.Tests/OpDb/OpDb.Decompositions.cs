@@ -30,21 +30,25 @@ internal static partial class OpDb
         yield return new OpInfo
         {
             Name = "Qr(Q·R)", Covers = ["Qr"], Samples = RectangularSamples,
-            Op = x => Linalg.Qr(x[0]) is var (q, r) ? q.MatMul(r) : null!,
+            Op = x =>
+            {
+                var (q, r) = Linalg.Qr(x[0]);
+                return q.MatMul(r);
+            },
             Reference = r => r[0],
         };
         yield return new OpInfo
         {
             Name = "Eigh", Covers = ["Eigh"], Samples = SquareSamples,
-            Op = x => Linalg.Eigh(x[0] + x[0].T) is var (l, v) ? Packed(l, v.Square()) : null!,
-            Reference = r => PerMatrix(Symmetrized(r[0]), (a, m, _) => EigenReference(a, m) is var (l, v) ? [.. l, .. v.Select(e => e * e)] : null!),
+            Op = x => EighPacked(Linalg.Eigh(x[0] + x[0].T)),
+            Reference = r => PerMatrix(Symmetrized(r[0]), EighReferencePacked),
         };
         yield return new OpInfo
         {
             // The lower triangle holds junk that must not be read.
             Name = "Eigh(upper)", Covers = ["Eigh"], Samples = SquareSamples,
-            Op = x => Linalg.Eigh(x[0] + x[0].T + Tensor.FullLike(x[0], 7).Tril(-1), upper: true) is var (l, v) ? Packed(l, v.Square()) : null!,
-            Reference = r => PerMatrix(Symmetrized(r[0]), (a, m, _) => EigenReference(a, m) is var (l, v) ? [.. l, .. v.Select(e => e * e)] : null!),
+            Op = x => EighPacked(Linalg.Eigh(x[0] + x[0].T + Tensor.FullLike(x[0], 7).Tril(-1), upper: true)),
+            Reference = r => PerMatrix(Symmetrized(r[0]), EighReferencePacked),
         };
         yield return new OpInfo
         {
@@ -87,6 +91,15 @@ internal static partial class OpDb
         yield return new("4x4", [Samples.Uniform(622, [4, 4])]);
         yield return new("batch", [Samples.Uniform(623, [2, 3, 3])]);
         yield return new("non-contiguous", [Samples.Transposed(624, 4, 4)]);
+    }
+
+    /// <summary>Eigenvalues, then the squares of the eigenvectors' entries (free of their signs).</summary>
+    static Tensor EighPacked((Tensor L, Tensor V) eigh) => Packed(eigh.L, eigh.V.Square());
+
+    static double[] EighReferencePacked(double[] a, int n, int _)
+    {
+        var (values, vectors) = EigenReference(a, n);
+        return [.. values, .. vectors.Select(e => e * e)];
     }
 
     /// <summary>The pieces flattened per matrix and laid end to end: [..., total].</summary>

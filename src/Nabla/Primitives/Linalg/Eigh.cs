@@ -43,7 +43,11 @@ internal sealed class Eigh(int n, bool upper) : Primitive
         return Piece.Join(y.Shape.ToArray()[..^1], Pieces, Gaps.DiagonalOf(p), v.MatMul(p * Gaps.Inverse(l)));
     }
 
-    (Tensor L, Tensor V) Split(Tensor packed) => Piece.Split(packed, Pieces) is var t ? (t[0], t[1]) : default;
+    (Tensor L, Tensor V) Split(Tensor packed)
+    {
+        var parts = Piece.Split(packed, Pieces);
+        return (parts[0], parts[1]);
+    }
 
     public override RefArray Reference(RefArray[] x) => MatrixBatches.Reference(x[0], [Piece.Total(Pieces)], Factor);
 }

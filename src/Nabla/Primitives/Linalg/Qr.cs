@@ -35,7 +35,11 @@ internal sealed class Qr(QrMode mode, int m, int n) : Primitive
         HouseholderQr.Decompose(a, m, n, packed[..p[0].Size], p[0].Cols, packed[p[0].Size..], p[1].Rows);
     }
 
-    (Tensor Q, Tensor R) Split(Tensor packed) => Piece.Split(packed, Pieces) is var t ? (t[0], t[1]) : default;
+    (Tensor Q, Tensor R) Split(Tensor packed)
+    {
+        var parts = Piece.Split(packed, Pieces);
+        return (parts[0], parts[1]);
+    }
 
     void CheckDifferentiable()
     {

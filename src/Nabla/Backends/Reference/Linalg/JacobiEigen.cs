@@ -48,8 +48,9 @@ internal static class JacobiEigen
     static bool Rotate(double[] s, double[] v, int n, int p, int q)
     {
         double apq = s[p * n + q], app = s[p * n + p], aqq = s[q * n + q];
-        // Negligible: below half an ulp of both diagonal elements' geometric mean (then the rotation changes nothing).
-        if (!(Math.Abs(apq) > 1.1e-16 * Math.Sqrt(Math.Abs(app * aqq))) || Math.Abs(apq) < double.Epsilon * 4) return false;
+        // Negligible: below half an ulp of both diagonal elements' geometric mean (then the rotation changes nothing), or
+        // zero (NaN compares false: a NaN matrix stops at once and gives NaN).
+        if (!(Math.Abs(apq) > 1.1e-16 * Math.Sqrt(Math.Abs(app * aqq))) || apq == 0) return false;
         double theta = (aqq - app) / (2 * apq);
         double t = (theta >= 0 ? 1 : -1) / (Math.Abs(theta) + Math.Sqrt(theta * theta + 1));
         if (double.IsInfinity(theta)) t = 1 / (2 * theta);   // θ² overflows: t ≈ 1/(2θ)

@@ -57,7 +57,7 @@ internal static class JacobiSvd
         for (int c = 0; c < cols; c++) norms[c] = Norm(w.AsSpan(c * rows, rows));
         var order = new int[cols];
         for (int c = 0; c < cols; c++) order[c] = c;
-        // Descending (NaN first, as the largest), equal values by position, so the order is deterministic.
+        // Descending (NaN last), equal values by position, so the order is deterministic.
         Array.Sort(order, (x, y) => norms[y].CompareTo(norms[x]) is var d && d != 0 ? d : x.CompareTo(y));
         var left = new double[rows * cols];
         var right = new double[cols * cols];
