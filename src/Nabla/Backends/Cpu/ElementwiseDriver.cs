@@ -37,7 +37,7 @@ internal static class ElementwiseDriver
     /// walk would have made.
     /// </summary>
     static bool OneSmallRun(Tensor x, Tensor y) =>
-        y.NumElements < CpuParallel.Threshold && y.IsContiguous && x.IsContiguous && x.Shape.Equals(y.Shape);
+        y.NumElements is > 0 and < CpuParallel.Threshold && y.IsContiguous && x.IsContiguous && x.Shape.Equals(y.Shape);   // NB: an empty view's offset may lie past its storage
 
     /// <summary>y = f(x) with a different output element type (casts).</summary>
     public static void Unary<TIn, TOut>(Tensor x, Tensor y, SpanConvert<TIn, TOut> kernel)

@@ -18,5 +18,9 @@ internal static class LinalgKernels
         table.Add<Adjugate>(KernelDTypes.Floating, (_, x) => FactorizationKernels.Adjugate(x[0]));
         table.AddMany<CholeskyFactor>(KernelDTypes.Floating, (_, x) => FactorizationKernels.Cholesky(x[0]));
         table.Add<TriangularSolve>(KernelDTypes.Floating, (op, x) => FactorizationKernels.TriangularSolve(op, x[0], x[1]));
+        table.Add<Qr>(KernelDTypes.Floating, (op, x) => DecompositionKernel.Run(x[0], [Piece.Total(op.Pieces)], op.Factor));
+        table.Add<Eigh>(KernelDTypes.Floating, (op, x) => DecompositionKernel.Run(x[0], [Piece.Total(op.Pieces)], op.Factor));
+        table.Add<Svd>(KernelDTypes.Floating, (op, x) => DecompositionKernel.Run(x[0], [Piece.Total(op.Pieces)], op.Factor));
+        table.Add<TriangularInverse>(KernelDTypes.Floating, (op, x) => DecompositionKernel.Run(x[0], [op.Size, op.Size], op.Invert));
     }
 }
