@@ -86,14 +86,14 @@ public static partial class Functional
         var keep3 = keep.Unsqueeze(2);
         var zero = Tensor.Scalar(0.0, weight.DType);
         var count = keep.To(weight.DType).Sum(1, keepDim: true);   // [B, 1] entries per bag, padding left out
-        if (mode == EmbeddingBagMode.Max)
+        if (mode == EmbeddingBagMode.Max && length > 0)
         {
             var masked = Tensor.Where(keep3, rows, Tensor.Scalar(double.NegativeInfinity, weight.DType));
             var best = masked.Gather(1, masked.ArgMax(1, keepDim: true)).Squeeze(1);   // one entry per output: the first maximum
             return Tensor.Where(count.Gt(0.0), best, zero);                             // an empty bag: zeros, not -inf
         }
-        var sum = Tensor.Where(keep3, rows, zero).Sum(1);
-        return mode == EmbeddingBagMode.Sum ? sum : sum / count.Clamp(min: 1);   // an empty bag: 0 / 1
+        var sum = Tensor.Where(keep3, rows, zero).Sum(1);   // also Max's zeros when every bag is empty (no entries at all)
+        return mode == EmbeddingBagMode.Mean ? sum / count.Clamp(min: 1) : sum;   // an empty bag: 0 / 1
     }
 
     /// <summary>Validates indices and weight (and the options) and returns the padding index made non-negative.</summary>

@@ -31,7 +31,8 @@ public static partial class Functional
     public static Tensor KLDiv(Tensor input, Tensor target, Reduction reduction = Reduction.Mean, bool logTarget = false)
     {
         const string op = "KLDiv";
-        Difference(op, input, target);
+        SameShape(op, input, target);
+        FloatInput(op, input);
         Tensor pointwise;
         if (logTarget) pointwise = target.Exp() * (target - input);
         else
@@ -62,7 +63,8 @@ public static partial class Functional
         Reduction reduction = Reduction.Mean)
     {
         const string op = "PoissonNllLoss";
-        Difference(op, input, target);
+        SameShape(op, input, target);
+        FloatInput(op, input);
         var loss = logInput ? input.Exp() - target * input : input - target * (input + eps).Log();
         if (full)
         {

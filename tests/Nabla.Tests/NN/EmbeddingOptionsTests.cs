@@ -89,6 +89,8 @@ public class EmbeddingOptionsTests
         // Per-sample weights [1, 2, 0.5, 1, 1]: r1 + 2·r2 and 0.5·r3 + r0 + r2.
         var psw = Tensor.FromArray(new double[] { 1, 2, 0.5, 1, 1 }, [5]);
         Assert.Equal([10.0, 13, 0, 0, 7, 9.5], F.EmbeddingBag(input, Table(), offsets, EmbeddingBagMode.Sum, psw).ToDoubleArray());
+        // Only empty bags: zeros in every mode.
+        Assert.Equal([0.0, 0, 0, 0], F.EmbeddingBag(I(), Table(), I(0, 0), EmbeddingBagMode.Max).ToDoubleArray());
         // A 2-d input: one bag per row, float32 too.
         var rows = Tensor.FromArray(new long[] { 1, 2, 3, 0 }, [2, 2]);
         Assert.Equal([3.0, 4, 3, 4], F.EmbeddingBag(rows, Table(DType.Float32)).ToDoubleArray());
