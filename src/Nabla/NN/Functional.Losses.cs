@@ -102,6 +102,9 @@ public static partial class Functional
     /// An empty batch gives an empty result with None, 0 with Sum and NaN with Mean, as PyTorch. Every check
     /// (input rank and dtype, target shape, dtype and range, weight) happens before any computation and names
     /// CrossEntropy.
+    /// <para>A floating <paramref name="target"/> with the input's shape holds class probabilities (soft targets, as
+    /// PyTorch): loss_n = -Σ_c weight[c]·t[n, c]·logp[n, c], with t smoothed to (1 - ε)·t + ε/C first; Mean divides
+    /// the sum by the number of samples (N·d1·..., not by the weights), and an ignoreIndex ≥ 0 is an error there.</para>
     /// </summary>
     /// <example><code>
     /// var loss = Functional.CrossEntropy(logits, labels, labelSmoothing: 0.1);
@@ -113,6 +116,9 @@ public static partial class Functional
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
             throw Errors.Arg("CrossEntropy", $"labelSmoothing must be in [0, 1], got {labelSmoothing}.");
         CheckReduction("CrossEntropy", reduction);
+        ArgumentNullException.ThrowIfNull(target);
+        if (target.DType.IsFloating())
+            return SoftCrossEntropy(input, target, weight, ignoreIndex, reduction, labelSmoothing);
         // Validate as CrossEntropy first: validating late, inside LogSoftmax or NllLoss, would blame those.
         var (scores, t, outShape) = ClassLayout("CrossEntropy", input, target, weight, ignoreIndex);
         var logp = scores.LogSoftmax(1);   // scores are [M, C]: the classes are dim 1 whatever the input's rank
@@ -129,6 +135,39 @@ public static partial class Functional
             _ => smooth.Sum() / PickTargets(logp, t, weight, ignoreIndex).Weights.Sum(),
         };
         return (1 - labelSmoothing) * nll + smoothReduced * (labelSmoothing / classes);
+    }
+
+    /// <summary>CrossEntropy with class probabilities as targets (see <see cref="CrossEntropy"/>).</summary>
+    static Tensor SoftCrossEntropy(Tensor input, Tensor target, Tensor? weight, long ignoreIndex, Reduction reduction, double labelSmoothing)
+    {
+        const string op = "CrossEntropy";
+        if (input.Rank == 0) throw Errors.Arg(op, "input must be [N, C], [C] or [N, C, d1, ...], got a 0-d tensor.");
+        var x = FloatInput(op, input);
+        if (!x.Shape.Equals(target.Shape))
+            throw Errors.Arg(op, $"class-probability targets must have the input's shape {Errors.Describe(x)}, got {Errors.Describe(target)} " +
+                "(for class indices pass an int64 or int32 target).");
+        if (ignoreIndex >= 0)
+            throw Errors.Arg(op, $"ignoreIndex ({ignoreIndex}) is not supported with class-probability (floating) targets, as in PyTorch.");
+        int classDim = x.Rank == 1 ? 0 : 1, classes = x.Shape[classDim];
+        if (weight is not null && (weight.Rank != 1 || weight.Shape[0] != classes))
+            throw Errors.Arg(op, $"weight must be [{classes}] (one per class), got {Errors.Describe(weight)}.");
+        var t = labelSmoothing == 0 ? target : target * (1 - labelSmoothing) + labelSmoothing / classes;
+        var terms = x.LogSoftmax(classDim) * t;
+        if (weight is not null)
+        {
+            var perClass = new int[x.Rank];
+            Array.Fill(perClass, 1);
+            perClass[classDim] = classes;
+            terms = terms * weight.Reshape(perClass);   // broadcast along the class dim
+        }
+        var loss = -terms.Sum(classDim);
+        return reduction switch
+        {
+            Reduction.None => loss,
+            Reduction.Sum => loss.Sum(),
+            // Divided by the sample count (N·d1·...): 0/0 = NaN for an empty batch, as PyTorch.
+            _ => loss.Sum() / (double)(x.Shape.NumElements / Math.Max(classes, 1)),
+        };
     }
 
     /// <summary>(input[n, t_n], w_n) with w_n = weight[t_n] (1 without weights) and 0 for ignored targets.</summary>
@@ -209,5 +248,7 @@ public static partial class Functional
     {
         if (!Enum.IsDefined(reduction))
             throw Errors.Arg(op, $"unknown reduction {(int)reduction}; use Reduction.None, Reduction.Mean or Reduction.Sum.");
+        if (reduction == Reduction.BatchMean)
+            throw Errors.Arg(op, "Reduction.BatchMean is only for KLDiv (as PyTorch's 'batchmean'); use Reduction.Mean, Reduction.Sum or Reduction.None.");
     }
 }

@@ -37,25 +37,6 @@ public static partial class Functional
     }
 
     /// <summary>
-    /// Rows of <paramref name="weight"/> [num, dim] picked by an integer index tensor of any shape; the
-    /// result has shape [..indices, dim] (torch.nn.functional.embedding). The gradient adds into the
-    /// picked rows (repeated indices add up); indices outside 0..num-1 are an error.
-    /// </summary>
-    public static Tensor Embedding(Tensor indices, Tensor weight)
-    {
-        ArgumentNullException.ThrowIfNull(indices);
-        ArgumentNullException.ThrowIfNull(weight);
-        if (!indices.DType.IsInteger())
-            throw Errors.Arg("Embedding", $"indices must be int64 or int32, got {indices.DType.TorchName()}.");
-        if (weight.Rank != 2)
-            throw Errors.Arg("Embedding", $"weight must be 2-d [num_embeddings, embedding_dim], got {Errors.Describe(weight)}.");
-        int num = weight.Shape[0];
-        Dispatch.Check(indices, new IndexRangeCheck(nameof(indices), num, null, $"Embedding: index {{0}} is out of range for {num} embeddings (valid: 0..{num - 1})"));
-        int[] shape = [.. indices.Shape.ToArray(), weight.Shape[1]];
-        return weight.IndexSelect(0, indices.Reshape(-1)).Reshape(shape);
-    }
-
-    /// <summary>
     /// Inverted dropout: in training, each element is zeroed with probability <paramref name="p"/> and the
     /// rest are scaled by 1/(1-p), so the expectation is unchanged; when not training (or p = 0) the
     /// input is returned as is. The mask comes from <see cref="Tensor.Rand(int[], DType, int?, bool, Device)"/>:

@@ -11,4 +11,10 @@ public enum Reduction
 
     /// <summary>No reduction: one loss value per element (per sample for class losses).</summary>
     None,
+
+    /// <summary>
+    /// The sum divided by the batch size (dim 0's length): only <see cref="Functional.KLDiv"/> takes it, as
+    /// PyTorch's <c>reduction='batchmean'</c> (the true KL divergence per sample); every other loss rejects it.
+    /// </summary>
+    BatchMean,
 }

@@ -36,6 +36,8 @@ internal static class ElementwiseKernels
         table.AddEach<Sigmoid>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<SigmoidKernel>(d));
         table.AddEach<Erf>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<ErfKernel>(d));
         table.AddEach<Gelu>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<GeluKernel>(d));
+        table.Add<CtcLoss>(KernelDTypes.Floating, CtcKernel.Loss);
+        table.Add<CtcLossGrad>(KernelDTypes.Floating, CtcKernel.Grad);
         table.AddEach<Log1p>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<Log1pKernel>(d));
         table.AddEach<Expm1>(KernelDTypes.Floating, static d => ElementwiseRuns.UnaryEntry<Expm1Kernel>(d));
         table.AddEach<Floor>(KernelDTypes.Numeric, static d => ElementwiseRuns.UnaryEntry<FloorKernel>(d));
