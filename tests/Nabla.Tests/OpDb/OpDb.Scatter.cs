@@ -98,3 +98,43 @@ internal static partial class OpDb
         return Tensor.FromArray(data, t.Shape.ToArray());
     }
 }
+
+internal static partial class OpDb
+{
+    /// <summary>Small whole numbers as float64, so values repeat.</summary>
+    static Tensor Repeating(int seed, int[] shape)
+    {
+        var rng = new Random(seed);
+        var data = new double[shape.Aggregate(1, (a, b) => a * b)];
+        for (int i = 0; i < data.Length; i++) data[i] = rng.Next(-2, 3);
+        return Tensor.FromArray(data, shape);
+    }
+
+    static IEnumerable<OpInfo> UniqueEntries()
+    {
+        yield return new OpInfo
+        {
+            Name = "Unique", Covers = ["Unique"], Op = x => x[0].Unique().Values, Differentiable = false,
+            Reference = r => { var v = r[0].Data.Distinct().Order().ToArray(); return new RefArray(v, [v.Length]); },
+            Samples = () => [new("matrix", [Repeating(490, [3, 4])]), new("non-contiguous", [Repeating(491, [4, 3]).T])],
+        };
+        yield return new OpInfo
+        {
+            Name = "Unique(dim=1)", Covers = ["Unique"], Op = x => x[0].Unique(dim: 1).Values, Differentiable = false,
+            Reference = r =>
+            {
+                var cols = Enumerable.Range(0, r[0].Shape[1]).Select(j => Enumerable.Range(0, r[0].Shape[0]).Select(i => r[0][[i, j]]).ToArray())
+                    .DistinctBy(col => string.Join(",", col)).OrderBy(col => col, Comparer<double[]>.Create((a, b) =>
+                        a.Zip(b, (p, q) => p.CompareTo(q)).FirstOrDefault(c => c != 0))).ToArray();
+                return Make([r[0].Shape[0], cols.Length], o => cols[o[1]][o[0]]);
+            },
+            Samples = () => [new("two rows", [Tensor.FromArray(new double[] { 1, 0, 1, 2, 0, 1, 3, 1, 3, 0, 3, 1 }, [2, 6])])],
+        };
+        yield return new OpInfo
+        {
+            Name = "UniqueConsecutive", Covers = ["UniqueConsecutive"], Op = x => x[0].UniqueConsecutive().Values, Differentiable = false,
+            Reference = r => { var v = r[0].Data.Where((e, i) => i == 0 || r[0].Data[i - 1] != e).ToArray(); return new RefArray(v, [v.Length]); },
+            Samples = () => [new("runs", [Tensor.FromArray(new double[] { 1, 1, 2, 2, 3, 1, 1, 2 }, [8])]), new("matrix", [Repeating(492, [3, 4])])],
+        };
+    }
+}
