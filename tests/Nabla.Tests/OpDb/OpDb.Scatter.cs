@@ -97,10 +97,7 @@ internal static partial class OpDb
         foreach (int i in flat) data[i] = 0;
         return Tensor.FromArray(data, t.Shape.ToArray());
     }
-}
 
-internal static partial class OpDb
-{
     /// <summary>Small whole numbers as float64, so values repeat.</summary>
     static Tensor Repeating(int seed, int[] shape)
     {

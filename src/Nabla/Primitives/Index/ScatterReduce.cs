@@ -24,6 +24,17 @@ internal sealed class ScatterReduce(int dim, int[] srcShape, ScatterReduction mo
     /// <summary>Prod, AMax or AMin.</summary>
     public ScatterReduction Mode => mode;
 
+    /// <summary>How the kernels combine two values (the front end's enum is not theirs to see).</summary>
+    internal enum Combining { Prod, Max, Min }
+
+    /// <summary><see cref="Mode"/> for the kernels.</summary>
+    public Combining Combine => mode switch
+    {
+        ScatterReduction.Prod => Combining.Prod,
+        ScatterReduction.AMax => Combining.Max,
+        _ => Combining.Min,
+    };
+
     /// <summary>Whether x's own value takes part at places the index aims at.</summary>
     public bool IncludeSelf => includeSelf;
 
@@ -96,7 +107,7 @@ internal sealed class ScatterReduce(int dim, int[] srcShape, ScatterReduction mo
     }
 
     /// <summary>How two values combine (NaN wins for amax/amin, as PyTorch).</summary>
-    public static double Combine(ScatterReduction mode, double a, double b) => mode switch
+    public static double CombineValues(ScatterReduction mode, double a, double b) => mode switch
     {
         ScatterReduction.Prod => a * b,
         ScatterReduction.AMax => double.IsNaN(a) || double.IsNaN(b) ? double.NaN : Math.Max(a, b),
@@ -112,7 +123,7 @@ internal sealed class ScatterReduce(int dim, int[] srcShape, ScatterReduction mo
         {
             int t = y.Ravel(IndexWalk.TargetCoords(x[1], i, dim));
             double v = x[2][x[1].Unravel(i)];
-            y.Data[t] = !includeSelf && !touched[t] ? v : Combine(mode, y.Data[t], v);
+            y.Data[t] = !includeSelf && !touched[t] ? v : CombineValues(mode, y.Data[t], v);
             touched[t] = true;
         }
         return y;

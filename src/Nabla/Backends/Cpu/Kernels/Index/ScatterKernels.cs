@@ -69,15 +69,15 @@ internal static class ScatterKernels
                 dst[t] = values[i];
                 touched[t] = true;
             }
-            else dst[t] = Combine(op.Mode, dst[t], values[i]);
+            else dst[t] = Combine(op.Combine, dst[t], values[i]);
         }
     }
 
-    static T Combine<T>(ScatterReduction mode, T a, T b) where T : INumber<T>
+    static T Combine<T>(ScatterReduce.Combining how, T a, T b) where T : INumber<T>
     {
-        if (mode == ScatterReduction.Prod) return a * b;
+        if (how == ScatterReduce.Combining.Prod) return a * b;
         if (T.IsNaN(a)) return a;
         if (T.IsNaN(b)) return b;
-        return mode == ScatterReduction.AMax ? (b > a ? b : a) : (b < a ? b : a);
+        return how == ScatterReduce.Combining.Max ? (b > a ? b : a) : (b < a ? b : a);
     }
 }
