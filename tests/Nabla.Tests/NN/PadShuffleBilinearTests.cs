@@ -36,6 +36,10 @@ public class PadShuffleBilinearTests
         var circular = new CircularPad2d(1).Call(Grid());
         Assert.Equal([8.0, 6, 7, 8, 6], Row(circular, 0));
         Assert.Equal([2.0, 0, 1, 2, 0], Row(circular, 1));
+        var sides = new CircularPad2d(1, 1, 2, 0).Call(Grid());   // PyTorch's CircularPad2d((1, 1, 2, 0)) example
+        Assert.Equal([1, 1, 5, 5], sides.Shape.ToArray());
+        Assert.Equal([5.0, 3, 4, 5, 3], Row(sides, 0));
+        Assert.Equal([2.0, 0, 1, 2, 0], Row(sides, 2));
         var zero = new ZeroPad2d(1, 1, 2, 0).Call(Grid());
         Assert.Equal([1, 1, 5, 5], zero.Shape.ToArray());
         Assert.Equal([0.0, 0, 1, 2, 0], Row(zero, 2));
