@@ -34,22 +34,7 @@ public partial class Tensor
     /// </summary>
     public Tensor ScatterAdd(int dim, Tensor index, Tensor src)
     {
-        ArgumentNullException.ThrowIfNull(src);
-        int d = CheckIndex("ScatterAdd", dim, index);
-        if (!src.Device.Equals(Device))
-            throw Errors.Arg("ScatterAdd", $"src is on {src.Device} but the tensor is on {Device}; move one with To(Device).");
-        if (src.DType != DType)
-            throw Errors.Arg("ScatterAdd", $"src is {src.DType.TorchName()} but the tensor is {DType.TorchName()}; they must match (use To(DType)).");
-        if (src.Rank != Rank)
-            throw Errors.Arg("ScatterAdd", $"src {Errors.Describe(src)} must have the tensor's rank {Rank} (shape {Shape}).");
-        for (int k = 0; k < Rank; k++)
-        {
-            if (index.Shape[k] > src.Shape[k])
-                throw Errors.Arg("ScatterAdd", $"index {Errors.Describe(index)} is larger than src {src.Shape} in dim {k}.");
-            if (k != d && index.Shape[k] > Shape[k])
-                throw Errors.Arg("ScatterAdd", $"index {Errors.Describe(index)} is larger than the tensor {Shape} in dim {k} (only dim {d} may differ).");
-        }
-        CheckIndexValues("ScatterAdd", d, index, Shape[d]);
+        int d = CheckScatter("ScatterAdd", dim, index, src);
         return Dispatch.Call(new Primitives.Index.ScatterAdd(d, src.Shape.ToArray()), this, index, src);
     }
 

@@ -53,6 +53,9 @@ internal sealed partial class EpilogueFusion : GraphPass
                 ?? ConvChain(k, ops, context, storage, readers, producer, barrier)
                 ?? ConvInputGradient(k, ops, context, storage, readers, barrier)
                 ?? ReluGradientRows(k, ops, context, storage, readers, barrier)) is not { } chain) continue;
+            // NB: two chains can claim one op (add(matmul, matmul) of [1, n] values: either product is the other's "bias");
+            // the first one found keeps it.
+            if (chain.Members.Any(m => removed.Contains(m) || replaced.ContainsKey(m))) continue;
             replaced[chain.Last] = chain.Fused;
             foreach (int member in chain.Members)
                 if (member != chain.Last) removed.Add(member);

@@ -20,11 +20,14 @@ internal sealed class ScatterAdd(int dim, int[] srcShape) : Primitive
 
     public override Tensor?[] Vjp(Tensor gy, Tensor[] x, Tensor y, bool[] needs)
     {
-        var gsrc = gy.Gather(dim, x[1]);
-        if (!gsrc.Shape.Span.SequenceEqual(srcShape))
-            gsrc = Tensor.PadWindow(gsrc, srcShape, new int[srcShape.Length], Ones(srcShape.Length));
-        return [gy, null, gsrc];
+        return [gy, null, PadToSrc(gy.Gather(dim, x[1]), srcShape)];
     }
+
+    /// <summary>A gradient gathered over the index's shape, zero-padded to src's (larger) shape; shared with Scatter and ScatterReduce.</summary>
+    internal static Tensor PadToSrc(Tensor gathered, int[] srcShape) =>
+        gathered.Shape.Span.SequenceEqual(srcShape)
+            ? gathered
+            : Tensor.PadWindow(gathered, srcShape, new int[srcShape.Length], Ones(srcShape.Length));
 
     static int[] Ones(int n)
     {

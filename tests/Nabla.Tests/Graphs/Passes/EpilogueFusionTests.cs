@@ -240,4 +240,18 @@ public class EpilogueFusionTests
         Same();
         Same();
     }
+
+    [Fact]
+    public void TwoProductsAddedAreFusedOnceNotTwice()
+    {
+        // Regression: in add(a·b, c·d) of [1, n] products either product looks like the other's row bias; both chains were
+        // taken, the second overwrote the first and read a removed value (a NullReferenceException in the replay).
+        static Tensor Sum(Tensor a, Tensor b, Tensor c, Tensor d) => a.MatMul(b) + c.MatMul(d);
+        var args = new[] { Data(30, [1, 5], DType.Float64), Data(31, [5, 1], DType.Float64), Data(32, [1, 5], DType.Float64), Data(33, [5, 1], DType.Float64) };
+        var cf = Graph.Compile((Tensor[] xs) => new[] { Sum(xs[0], xs[1], xs[2], xs[3]) });
+        cf.Call(args);
+        var compiled = cf.Call(args)[0];
+        Assert.Equal(Bits(Sum(args[0], args[1], args[2], args[3])), Bits(compiled));
+        Assert.Contains("matmul_epilogue", cf.GraphFor(args));
+    }
 }

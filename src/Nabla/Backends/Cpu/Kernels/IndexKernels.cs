@@ -12,5 +12,7 @@ internal static class IndexKernels
     {
         table.Add<Gather>(KernelDTypes.All, GatherKernel.Run, GatherKernel.RunInto);
         table.Add<ScatterAdd>(KernelDTypes.Numeric, ScatterAddKernel.Run, ScatterAddKernel.RunInto);
+        table.Add<Scatter>(KernelDTypes.All, ScatterKernels.RunScatter);
+        table.Add<ScatterReduce>(KernelDTypes.Numeric, ScatterKernels.RunReduce);
     }
 }
