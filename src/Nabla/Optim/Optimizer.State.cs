@@ -42,7 +42,7 @@ public abstract partial class Optimizer
         string op = $"{Name}.LoadStateDict";
         if (stateDict.ParamGroups.Count != _groups.Count)
             throw Errors.Arg(op, $"the saved state has {stateDict.ParamGroups.Count} parameter group(s) but this optimizer has {_groups.Count}.");
-        var loaded = new Dictionary<Variable, ParamState>(ReferenceEqualityComparer.Instance);
+        var loaded = new Dictionary<Tensor, ParamState>(ReferenceEqualityComparer.Instance);
         var pending = new Dictionary<int, ParamState>();
         for (int g = 0; g < _groups.Count; g++)
         {
@@ -72,20 +72,20 @@ public abstract partial class Optimizer
         foreach (var (j, s) in pending) _pending[j] = s;
     }
 
-    ParamState? TakePendingState(Variable p)
+    ParamState? TakePendingState(Tensor p)
     {
         if (_pending.Count == 0 || _implicitGroup is null) return null;
         int j = IndexIn(_implicitGroup, p);
         if (j < 0 || !_pending.Remove(j, out var s)) return null;
         foreach (var (key, t) in s.Buffers)
             if (!t.Shape.Equals(p.Shape))
-                throw Errors.Arg($"{Name}.ApplyGradients", $"the loaded state '{key}' for variable {j} has shape {t.Shape} but variable '{p.Name}' has shape {p.Shape}; " +
+                throw Errors.Arg($"{Name}.ApplyGradients", $"the loaded state '{key}' for variable {j} has shape {t.Shape} but variable {Label(p)} has shape {p.Shape}; " +
                     "pass the variables in the same order as when the state was saved.");
             else if (t.DType != p.DType) s.Buffers[key] = t.To(p.DType);
         return s;
     }
 
-    static int IndexIn(ParamGroup group, Variable p)
+    static int IndexIn(ParamGroup group, Tensor p)
     {
         for (int j = 0; j < group.Parameters.Count; j++)
             if (ReferenceEquals(group.Parameters[j], p)) return j;
