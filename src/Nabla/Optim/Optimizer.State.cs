@@ -72,6 +72,13 @@ public abstract partial class Optimizer
         foreach (var (j, s) in pending) _pending[j] = s;
     }
 
+    /// <summary>The per-parameter numbers (not tensors) this optimizer keeps besides the step count (<see cref="ParamState.Scalars"/>).</summary>
+    private protected virtual IReadOnlyCollection<string> ScalarStateKeys => [];
+
+    /// <summary>Parameter <paramref name="p"/>'s state buffer <paramref name="key"/> (the live tensor), or null when it has none yet.</summary>
+    private protected Tensor? StateBuffer(Tensor p, string key) =>
+        _state.TryGetValue(p, out var s) && s.Buffers.TryGetValue(key, out var t) ? t : null;
+
     ParamState? TakePendingState(Tensor p)
     {
         if (_pending.Count == 0 || _implicitGroup is null) return null;
@@ -95,6 +102,7 @@ public abstract partial class Optimizer
     static Dictionary<string, Tensor> Export(ParamState s)
     {
         var d = new Dictionary<string, Tensor>(StringComparer.Ordinal) { ["step"] = Tensor.Scalar((double)s.Step) };
+        foreach (var (key, v) in s.Scalars) d[key] = Tensor.Scalar(v);
         foreach (var (key, t) in s.Buffers) d[key] = t.CopyData();
         return d;
     }
@@ -110,6 +118,13 @@ public abstract partial class Optimizer
                 if (!(step >= 0) || step != Math.Floor(step))
                     throw Errors.Arg(op, $"parameter {index}: 'step' is {step}; expected a whole number >= 0.");
                 s.Step = (long)step;
+                continue;
+            }
+            if (ScalarStateKeys.Contains(key))
+            {
+                if (t.NumElements != 1)
+                    throw Errors.Arg(op, $"parameter {index}: state '{key}' has shape {t.Shape}; expected a single number.");
+                s.Scalars[key] = t.Item<double>();
                 continue;
             }
             if (!StateKeys.Contains(key))
