@@ -12,7 +12,7 @@ public abstract partial class Optimizer
     /// The optimizer's state (copies): per-parameter step counts and buffers keyed by parameter index
     /// (counted over the groups in order), and each group's hyper-parameters, as PyTorch's <c>state_dict()</c>.
     /// </summary>
-    public OptimizerStateDict StateDict()
+    public virtual OptimizerStateDict StateDict()
     {
         var sd = new OptimizerStateDict();
         int index = 0;
@@ -36,7 +36,7 @@ public abstract partial class Optimizer
     /// shapes are checked. For TF-style use (no constructor parameters) the variables may be unknown
     /// still: their state is kept and given to them, in order, when ApplyGradients first sees them.
     /// </summary>
-    public void LoadStateDict(OptimizerStateDict stateDict)
+    public virtual void LoadStateDict(OptimizerStateDict stateDict)
     {
         ArgumentNullException.ThrowIfNull(stateDict);
         string op = $"{Name}.LoadStateDict";

@@ -139,7 +139,7 @@ public abstract partial class Optimizer
     /// Re-evaluates the loss with <paramref name="closure"/> (which should zero the gradients, compute
     /// the loss and call Backward), then steps; returns the closure's loss (PyTorch's <c>step(closure)</c>).
     /// </summary>
-    public Tensor Step(Func<Tensor> closure)
+    public virtual Tensor Step(Func<Tensor> closure)
     {
         ArgumentNullException.ThrowIfNull(closure);
         Tensor loss;
