@@ -16,7 +16,7 @@ namespace Nabla.Optim;
 public sealed class Adagrad : Optimizer
 {
     /// <summary>Makes the optimizer (PyTorch's defaults: lr 1e-2, eps 1e-10). Throws for negative values.</summary>
-    public Adagrad(IEnumerable<Variable>? parameters = null, double learningRate = 1e-2, double lrDecay = 0, double weightDecay = 0,
+    public Adagrad(IEnumerable<Tensor>? parameters = null, double learningRate = 1e-2, double lrDecay = 0, double weightDecay = 0,
         double initialAccumulatorValue = 0, double eps = 1e-10, bool maximize = false)
         : base(parameters, new()
         {
@@ -37,7 +37,7 @@ public sealed class Adagrad : Optimizer
     // The step count enters the update as a C# number (bias corrections / the rate decay).
     private protected override bool UpdateReadsStepCount => true;
 
-    private protected override void Update(Variable p, Tensor g, ParamState state, ParamGroup group)
+    private protected override void Update(Tensor p, Tensor g, ParamState state, ParamGroup group)
     {
         double wd = group["weight_decay"], eps = group["eps"];
         double init = group["initial_accumulator_value"];
@@ -56,6 +56,6 @@ public sealed class Adagrad : Optimizer
 
     private protected override bool RebuildsRateAndStep(ParamGroup group) => true;
 
-    private protected override void InitState(Variable p, ParamState state, ParamGroup group) =>
+    private protected override void InitState(Tensor p, ParamState state, ParamGroup group) =>
         state.Get("sum", () => Tensor.Full(p.Shape.ToArray(), group["initial_accumulator_value"], p.DType));
 }

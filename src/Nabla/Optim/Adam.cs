@@ -17,7 +17,7 @@ namespace Nabla.Optim;
 public sealed class Adam : Optimizer
 {
     /// <summary>Makes the optimizer (PyTorch's defaults). Throws for a negative lr, eps or weight decay, or betas outside [0, 1).</summary>
-    public Adam(IEnumerable<Variable>? parameters = null, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+    public Adam(IEnumerable<Tensor>? parameters = null, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
         double eps = 1e-8, double weightDecay = 0, bool amsgrad = false, bool maximize = false)
         : base(parameters, AdamUpdate.Defaults(learningRate, beta1, beta2, eps, weightDecay, amsgrad, maximize))
     { }
@@ -30,11 +30,11 @@ public sealed class Adam : Optimizer
     // The step count enters the update as a C# number (bias corrections).
     private protected override bool UpdateReadsStepCount => true;
 
-    private protected override void Update(Variable p, Tensor g, ParamState state, ParamGroup group) =>
+    private protected override void Update(Tensor p, Tensor g, ParamState state, ParamGroup group) =>
         AdamUpdate.Step(this, p, g, state, group, decoupled: false);
 
     // The fused update reads the rate and step count again on each replay; AMSGrad's expression bakes them in.
     private protected override bool RebuildsRateAndStep(ParamGroup group) => !group.Flag("amsgrad");
 
-    private protected override void InitState(Variable p, ParamState state, ParamGroup group) => AdamUpdate.InitState(p, state, group);
+    private protected override void InitState(Tensor p, ParamState state, ParamGroup group) => AdamUpdate.InitState(p, state, group);
 }

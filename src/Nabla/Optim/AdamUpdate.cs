@@ -25,7 +25,7 @@ internal static class AdamUpdate
     }
 
     /// <summary>The zero moment buffers (made before the first update, so a compiled step holds them from its first trace).</summary>
-    public static void InitState(Variable p, ParamState state, ParamGroup group)
+    public static void InitState(Tensor p, ParamState state, ParamGroup group)
     {
         state.Get("exp_avg", () => Tensor.ZerosLike(p));
         state.Get("exp_avg_sq", () => Tensor.ZerosLike(p));
@@ -38,7 +38,7 @@ internal static class AdamUpdate
     /// Inside a compiled function the step count and rate are read again on each replay (the fused
     /// write and the decay scalar are rebuilt), except on the AMSGrad / unfused path, which guards them.
     /// </summary>
-    public static void Step(Optimizer owner, Variable p, Tensor g, ParamState state, ParamGroup group, bool decoupled)
+    public static void Step(Optimizer owner, Tensor p, Tensor g, ParamState state, ParamGroup group, bool decoupled)
     {
         double beta1 = group["beta1"], beta2 = group["beta2"], eps = group["eps"], wd = group["weight_decay"];
         var m = state.Get("exp_avg", () => Tensor.ZerosLike(p));

@@ -8,12 +8,12 @@ namespace Nabla.Optim;
 internal sealed class HostStateSnapshot
 {
     readonly (ParamGroup Group, string[] Keys, double[] Values)[] _groups;
-    readonly (Variable Parameter, ParamState? State, long Step, string[] Buffers)[] _parameters;   // Step -1: not compared
+    readonly (Tensor Parameter, ParamState? State, long Step, string[] Buffers)[] _parameters;   // Step -1: not compared
 
     /// <summary>The guard's items ("name=value") for the state this snapshot holds.</summary>
     public string[] Items { get; }
 
-    HostStateSnapshot((ParamGroup, string[], double[])[] groups, (Variable, ParamState?, long, string[])[] parameters, string[] items)
+    HostStateSnapshot((ParamGroup, string[], double[])[] groups, (Tensor, ParamState?, long, string[])[] parameters, string[] items)
     {
         _groups = groups;
         _parameters = parameters;
@@ -22,10 +22,10 @@ internal sealed class HostStateSnapshot
 
     /// <summary>A snapshot of <paramref name="groups"/> and their parameters' state now, with its guard <paramref name="items"/>.</summary>
     /// <remarks><paramref name="stepMatters"/>: whether the items of a group's parameters name their step counts (else a count may change).</remarks>
-    public static HostStateSnapshot Take(IReadOnlyList<ParamGroup> groups, Func<Variable, ParamState?> stateOf, Func<ParamGroup, bool> stepMatters, string[] items)
+    public static HostStateSnapshot Take(IReadOnlyList<ParamGroup> groups, Func<Tensor, ParamState?> stateOf, Func<ParamGroup, bool> stepMatters, string[] items)
     {
         var g = new (ParamGroup, string[], double[])[groups.Count];
-        var p = new List<(Variable, ParamState?, long, string[])>();
+        var p = new List<(Tensor, ParamState?, long, string[])>();
         for (int i = 0; i < groups.Count; i++)
         {
             var options = groups[i].Options;
@@ -44,7 +44,7 @@ internal sealed class HostStateSnapshot
     /// Whether <paramref name="groups"/> and their state are still exactly as taken (same groups, options,
     /// parameters, state objects, step counts and buffer names). Allocates nothing.
     /// </summary>
-    public bool StillHolds(IReadOnlyList<ParamGroup> groups, Func<Variable, ParamState?> stateOf)
+    public bool StillHolds(IReadOnlyList<ParamGroup> groups, Func<Tensor, ParamState?> stateOf)
     {
         if (groups.Count != _groups.Length) return false;
         int k = 0;

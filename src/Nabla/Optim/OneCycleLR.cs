@@ -30,6 +30,17 @@ public sealed class OneCycleLR : LRScheduler
     /// </summary>
     public OneCycleLR(Optimizer optimizer, double maxLr, int totalSteps, double pctStart = 0.3,
         AnnealStrategy annealStrategy = AnnealStrategy.Cos, bool cycleMomentum = true, double baseMomentum = 0.85,
+        double maxMomentum = 0.95, double divFactor = 25, double finalDivFactor = 1e4, bool threePhase = false)
+        : this(optimizer, Fill(optimizer, maxLr), totalSteps, pctStart, annealStrategy, cycleMomentum, baseMomentum, maxMomentum,
+            divFactor, finalDivFactor, threePhase)
+    { }
+
+    /// <summary>
+    /// Makes the schedule with a peak rate per parameter group (PyTorch's list <c>max_lr</c>); throws when
+    /// <paramref name="maxLr"/> does not have one value per group, and as the single-rate form.
+    /// </summary>
+    public OneCycleLR(Optimizer optimizer, IReadOnlyList<double> maxLr, int totalSteps, double pctStart = 0.3,
+        AnnealStrategy annealStrategy = AnnealStrategy.Cos, bool cycleMomentum = true, double baseMomentum = 0.85,
         double maxMomentum = 0.95, double divFactor = 25, double finalDivFactor = 1e4, bool threePhase = false) : base(optimizer)
     {
         if (totalSteps <= 0) throw Errors.Arg("OneCycleLR", $"totalSteps must be positive, got {totalSteps}.");
@@ -37,7 +48,7 @@ public sealed class OneCycleLR : LRScheduler
         _totalSteps = totalSteps;
         _anneal = annealStrategy;
         int n = optimizer.ParamGroups.Count;
-        _maxLr = Enumerable.Repeat(maxLr, n).ToArray();
+        _maxLr = CyclicLR.PerGroup(optimizer, maxLr, "maxLr", "OneCycleLR");
         _initialLr = _maxLr.Select(m => m / divFactor).ToArray();
         _minLr = _initialLr.Select(i => i / finalDivFactor).ToArray();
         // PyTorch's OneCycleLR overwrites the groups' initial_lr with its own starting rate.
@@ -62,6 +73,12 @@ public sealed class OneCycleLR : LRScheduler
             foreach (var g in optimizer.ParamGroups) g[_momentumKey] = maxMomentum;
         }
         Start();
+    }
+
+    static double[] Fill(Optimizer optimizer, double value)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        return Enumerable.Repeat(value, optimizer.ParamGroups.Count).ToArray();
     }
 
     private protected override double Compute(int index, ParamGroup group)

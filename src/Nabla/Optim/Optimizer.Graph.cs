@@ -20,13 +20,13 @@ public abstract partial class Optimizer
     /// the update runs, when that state does not depend on the gradient: inside a trace it is then made
     /// once outside the graph and read by reference, so the first step traces the same graph as the later ones.
     /// </summary>
-    private protected virtual void InitState(Variable p, ParamState state, ParamGroup group) { }
+    private protected virtual void InitState(Tensor p, ParamState state, ParamGroup group) { }
 
     /// <summary>
     /// Inside a trace, before the updates of <paramref name="updated"/>: make their state outside the
     /// graph, then guard what the updates bake into it (<see cref="HostState"/>).
     /// </summary>
-    void PrepareTrace(List<(Variable P, ParamGroup Group)> updated)
+    void PrepareTrace(List<(Tensor P, ParamGroup Group)> updated)
     {
         foreach (var (p, group) in updated)
             using (ReplayHooks.Lifted())
@@ -51,9 +51,9 @@ public abstract partial class Optimizer
     }
 
     HostStateSnapshot? _hostState;
-    Func<Variable, ParamState?>? _stateOrNull;
+    Func<Tensor, ParamState?>? _stateOrNull;
 
-    ParamState? StateOrNull(Variable p) => _state.TryGetValue(p, out var st) ? st : null;
+    ParamState? StateOrNull(Tensor p) => _state.TryGetValue(p, out var st) ? st : null;
 
     string[] DescribeHostState()
     {
@@ -82,10 +82,10 @@ public abstract partial class Optimizer
     /// <c>state.Step += 1</c>, repeated by every replay of a compiled step at this point (so the step counts, and
     /// everything computed from them after it, are those of eager code).
     /// </summary>
-    internal void CountStep(Variable p, ParamState state)
+    internal void CountStep(Tensor p, ParamState state)
     {
         state.Step++;
-        if (Graph.IsTracing) ReplayHooks.RecordHostEffect($"{Name} step count of '{p.Name}' += 1", state.AdvanceStep);
+        if (Graph.IsTracing) ReplayHooks.RecordHostEffect($"{Name} step count of {Label(p)} += 1", state.AdvanceStep);
     }
 
     /// <summary>
@@ -111,13 +111,13 @@ public abstract partial class Optimizer
     /// For an update that bakes the rate and step count in (a path <see cref="RateScalar"/> does not cover):
     /// inside a trace, a guard on both, so a replay with other values retraces. Call before <see cref="CountStep"/>.
     /// </summary>
-    internal void GuardRateAndStep(Variable p, ParamGroup group, ParamState state)
+    internal void GuardRateAndStep(Tensor p, ParamGroup group, ParamState state)
     {
         if (Graph.IsTracing) GuardNow(p, group, state);
     }
 
-    void GuardNow(Variable p, ParamGroup group, ParamState state) =>   // apart, so eager calls build no closure
-        Graph.GuardHostState($"{Name} lr and step of '{p.Name}'", new RateAndStepProbe(group, state).Items);
+    void GuardNow(Tensor p, ParamGroup group, ParamState state) =>   // apart, so eager calls build no closure
+        Graph.GuardHostState($"{Name} lr and step of {Label(p)}", new RateAndStepProbe(group, state).Items);
 
     /// <summary>The items of a rate-and-step guard, formatted again only when the rate or the step count changed.</summary>
     sealed class RateAndStepProbe(ParamGroup group, ParamState state)

@@ -12,7 +12,7 @@ public abstract partial class Optimizer
     /// The optimizer's state (copies): per-parameter step counts and buffers keyed by parameter index
     /// (counted over the groups in order), and each group's hyper-parameters, as PyTorch's <c>state_dict()</c>.
     /// </summary>
-    public OptimizerStateDict StateDict()
+    public virtual OptimizerStateDict StateDict()
     {
         var sd = new OptimizerStateDict();
         int index = 0;
@@ -36,13 +36,13 @@ public abstract partial class Optimizer
     /// shapes are checked. For TF-style use (no constructor parameters) the variables may be unknown
     /// still: their state is kept and given to them, in order, when ApplyGradients first sees them.
     /// </summary>
-    public void LoadStateDict(OptimizerStateDict stateDict)
+    public virtual void LoadStateDict(OptimizerStateDict stateDict)
     {
         ArgumentNullException.ThrowIfNull(stateDict);
         string op = $"{Name}.LoadStateDict";
         if (stateDict.ParamGroups.Count != _groups.Count)
             throw Errors.Arg(op, $"the saved state has {stateDict.ParamGroups.Count} parameter group(s) but this optimizer has {_groups.Count}.");
-        var loaded = new Dictionary<Variable, ParamState>(ReferenceEqualityComparer.Instance);
+        var loaded = new Dictionary<Tensor, ParamState>(ReferenceEqualityComparer.Instance);
         var pending = new Dictionary<int, ParamState>();
         for (int g = 0; g < _groups.Count; g++)
         {
@@ -72,20 +72,27 @@ public abstract partial class Optimizer
         foreach (var (j, s) in pending) _pending[j] = s;
     }
 
-    ParamState? TakePendingState(Variable p)
+    /// <summary>The per-parameter numbers (not tensors) this optimizer keeps besides the step count (<see cref="ParamState.Scalars"/>).</summary>
+    private protected virtual IReadOnlyCollection<string> ScalarStateKeys => [];
+
+    /// <summary>Parameter <paramref name="p"/>'s state buffer <paramref name="key"/> (the live tensor), or null when it has none yet.</summary>
+    private protected Tensor? StateBuffer(Tensor p, string key) =>
+        _state.TryGetValue(p, out var s) && s.Buffers.TryGetValue(key, out var t) ? t : null;
+
+    ParamState? TakePendingState(Tensor p)
     {
         if (_pending.Count == 0 || _implicitGroup is null) return null;
         int j = IndexIn(_implicitGroup, p);
         if (j < 0 || !_pending.Remove(j, out var s)) return null;
         foreach (var (key, t) in s.Buffers)
             if (!t.Shape.Equals(p.Shape))
-                throw Errors.Arg($"{Name}.ApplyGradients", $"the loaded state '{key}' for variable {j} has shape {t.Shape} but variable '{p.Name}' has shape {p.Shape}; " +
+                throw Errors.Arg($"{Name}.ApplyGradients", $"the loaded state '{key}' for variable {j} has shape {t.Shape} but variable {Label(p)} has shape {p.Shape}; " +
                     "pass the variables in the same order as when the state was saved.");
             else if (t.DType != p.DType) s.Buffers[key] = t.To(p.DType);
         return s;
     }
 
-    static int IndexIn(ParamGroup group, Variable p)
+    static int IndexIn(ParamGroup group, Tensor p)
     {
         for (int j = 0; j < group.Parameters.Count; j++)
             if (ReferenceEquals(group.Parameters[j], p)) return j;
@@ -95,6 +102,7 @@ public abstract partial class Optimizer
     static Dictionary<string, Tensor> Export(ParamState s)
     {
         var d = new Dictionary<string, Tensor>(StringComparer.Ordinal) { ["step"] = Tensor.Scalar((double)s.Step) };
+        foreach (var (key, v) in s.Scalars) d[key] = Tensor.Scalar(v);
         foreach (var (key, t) in s.Buffers) d[key] = t.CopyData();
         return d;
     }
@@ -110,6 +118,13 @@ public abstract partial class Optimizer
                 if (!(step >= 0) || step != Math.Floor(step))
                     throw Errors.Arg(op, $"parameter {index}: 'step' is {step}; expected a whole number >= 0.");
                 s.Step = (long)step;
+                continue;
+            }
+            if (ScalarStateKeys.Contains(key))
+            {
+                if (t.NumElements != 1)
+                    throw Errors.Arg(op, $"parameter {index}: state '{key}' has shape {t.Shape}; expected a single number.");
+                s.Scalars[key] = t.Item<double>();
                 continue;
             }
             if (!StateKeys.Contains(key))

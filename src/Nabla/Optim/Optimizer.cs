@@ -12,21 +12,23 @@ namespace Nabla.Optim;
 /// Variables the optimizer has not seen join a group made from the defaults (the empty first group when
 /// no parameters were given), in the order they first appear.</item>
 /// </list>
-/// State (step counts, moment buffers) is kept per variable, so both styles give bitwise the same
+/// Parameters are <see cref="Variable"/>s or plain tensors (PyTorch's <c>new Sgd([w, b])</c> with
+/// <c>w = Tensor.Randn(...)</c> and <c>w.RequiresGrad = true</c>): a plain tensor must be a floating leaf that
+/// requires grad. State (step counts, moment buffers) is kept per parameter, so both styles give bitwise the same
 /// numbers for the same gradients. Updates run under <see cref="Autograd.NoGrad"/> and change the
-/// variables in place, bumping their version counters. NaN or Inf in a gradient flows into the
+/// parameters in place, bumping their version counters. NaN or Inf in a gradient flows into the
 /// parameters (as in PyTorch); clip or check gradients first if that can happen.
 /// </summary>
 public abstract partial class Optimizer
 {
     readonly List<ParamGroup> _groups = [];
     readonly Dictionary<string, double> _defaults;
-    readonly Dictionary<Variable, ParamState> _state = new(ReferenceEqualityComparer.Instance);
-    readonly Dictionary<Variable, ParamGroup> _groupOf = new(ReferenceEqualityComparer.Instance);
-    readonly HashSet<Variable> _warned = new(ReferenceEqualityComparer.Instance);
+    readonly Dictionary<Tensor, ParamState> _state = new(ReferenceEqualityComparer.Instance);
+    readonly Dictionary<Tensor, ParamGroup> _groupOf = new(ReferenceEqualityComparer.Instance);
+    readonly HashSet<Tensor> _warned = new(ReferenceEqualityComparer.Instance);
     ParamGroup? _implicitGroup;
 
-    private protected Optimizer(IEnumerable<Variable>? parameters, Dictionary<string, double> defaults)
+    private protected Optimizer(IEnumerable<Tensor>? parameters, Dictionary<string, double> defaults)
     {
         _defaults = defaults;
         ValidateOptions(Name, defaults);
@@ -81,13 +83,14 @@ public abstract partial class Optimizer
     public void AddParamGroup(ParamGroup group)
     {
         ArgumentNullException.ThrowIfNull(group);
-        var seen = new HashSet<Variable>(ReferenceEqualityComparer.Instance);
+        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
         foreach (var p in group.Parameters)
         {
+            CheckParameter(Name, p);
             if (!seen.Add(p))
-                throw Errors.Arg(Name, $"parameter '{p.Name}' (shape {p.Shape}) appears twice in the group; pass each parameter once.");
+                throw Errors.Arg(Name, $"parameter {Label(p)} (shape {p.Shape}) appears twice in the group; pass each parameter once.");
             if (_groupOf.ContainsKey(p))
-                throw Errors.Arg(Name, $"parameter '{p.Name}' (shape {p.Shape}) already belongs to another parameter group; " +
+                throw Errors.Arg(Name, $"parameter {Label(p)} (shape {p.Shape}) already belongs to another parameter group; " +
                     "a parameter can be in only one group.");
         }
         group.Attach(Name, _defaults);
@@ -106,7 +109,7 @@ public abstract partial class Optimizer
         // Inside a compiled function: make state outside the graph and guard what the updates bake in (see Optimizer.Graph.cs).
         if (Graph.IsTracing)
         {
-            var updated = new List<(Variable, ParamGroup)>();
+            var updated = new List<(Tensor, ParamGroup)>();
             foreach (var group in _groups)
                 foreach (var p in group.Parameters)
                     if (p.Grad is not null) updated.Add((p, group));
@@ -120,7 +123,7 @@ public abstract partial class Optimizer
                 {
                     if (p.Grad is { } g) Update(p, g, StateOf(p), group);
                     else if (p.RequiresGrad)
-                        WarnOnce(p, $"{Name}.Step(): parameter {index} '{p.Name}' (shape {p.Shape}, group {_groups.IndexOf(group)}) " +
+                        WarnOnce(p, $"{Name}.Step(): parameter {index} {Label(p)} (shape {p.Shape}, group {_groups.IndexOf(group)}) " +
                             "has no gradient (its Grad is null), so it was not updated. Either it is not used in the loss, " +
                             "or the order is wrong: call ZeroGrad(), compute the loss, Backward(), then Step(). " +
                             "This warning is given once per parameter.");
@@ -136,7 +139,7 @@ public abstract partial class Optimizer
     /// Re-evaluates the loss with <paramref name="closure"/> (which should zero the gradients, compute
     /// the loss and call Backward), then steps; returns the closure's loss (PyTorch's <c>step(closure)</c>).
     /// </summary>
-    public Tensor Step(Func<Tensor> closure)
+    public virtual Tensor Step(Func<Tensor> closure)
     {
         ArgumentNullException.ThrowIfNull(closure);
         Tensor loss;
@@ -179,22 +182,32 @@ public abstract partial class Optimizer
     public void ApplyGradients(IEnumerable<(Tensor? Gradient, Variable Variable)> gradsAndVars)
     {
         ArgumentNullException.ThrowIfNull(gradsAndVars);
+        ApplyGradients(gradsAndVars.Select(pair => (pair.Gradient, (Tensor)pair.Variable)));
+    }
+
+    /// <summary>
+    /// <see cref="ApplyGradients(IEnumerable{ValueTuple{Tensor, Variable}})"/> for parameters that are plain tensors
+    /// (leaf floating tensors that require grad) or a mix of tensors and variables.
+    /// </summary>
+    public void ApplyGradients(IEnumerable<(Tensor? Gradient, Tensor Variable)> gradsAndVars)
+    {
+        ArgumentNullException.ThrowIfNull(gradsAndVars);
         var pairs = gradsAndVars.ToList();
-        var seen = new HashSet<Variable>(ReferenceEqualityComparer.Instance);
+        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < pairs.Count; i++)
         {
             var (g, v) = pairs[i];
             if (v is null) throw Errors.Arg($"{Name}.ApplyGradients", $"item {i} has a null variable.");
             if (!seen.Add(v))
-                throw Errors.Arg($"{Name}.ApplyGradients", $"variable '{v.Name}' (shape {v.Shape}) appears more than once (items); " +
+                throw Errors.Arg($"{Name}.ApplyGradients", $"variable {Label(v)} (shape {v.Shape}) appears more than once (items); " +
                     "add its gradients together and pass it once.");
             if (g is not null && !g.Shape.Equals(v.Shape))
-                throw Errors.Arg($"{Name}.ApplyGradients", $"item {i}: the gradient has shape {g.Shape} but variable '{v.Name}' has shape {v.Shape}; " +
+                throw Errors.Arg($"{Name}.ApplyGradients", $"item {i}: the gradient has shape {g.Shape} but variable {Label(v)} has shape {v.Shape}; " +
                     "check that the gradients and the variables are zipped in the same order.");
         }
         if (pairs.All(p => p.Gradient is null))
             throw Errors.Arg($"{Name}.ApplyGradients", "No gradients provided for any variable: [" +
-                string.Join(", ", pairs.Select(p => $"'{p.Variable.Name}'")) + "]. The loss does not depend on them: check that " +
+                string.Join(", ", pairs.Select(p => $"{Label(p.Variable)}")) + "]. The loss does not depend on them: check that " +
                 "the forward pass ran inside the GradientTape's using block and that the variables are the model's.");
 
         // Every variable joins its group first (as before, null gradients included), so a compiled step's guard sees the groups the updates use.
@@ -207,7 +220,7 @@ public abstract partial class Optimizer
                 var group = groups[i];
                 if (g is null)
                 {
-                    WarnOnce(v, $"{Name}.ApplyGradients: variable '{v.Name}' (item {i}, shape {v.Shape}) got a null gradient, so it was " +
+                    WarnOnce(v, $"{Name}.ApplyGradients: variable {Label(v)} (item {i}, shape {v.Shape}) got a null gradient, so it was " +
                         "not updated. It is not used in the computation the tape recorded (or only outside the tape's using block, or " +
                         "through Detach()/NoGrad()). This warning is given once per variable.");
                     continue;
@@ -216,9 +229,10 @@ public abstract partial class Optimizer
             }
     }
 
-    ParamGroup GroupOf(Variable v)
+    ParamGroup GroupOf(Tensor v)
     {
         if (_groupOf.TryGetValue(v, out var group)) return group;
+        CheckParameter($"{Name}.ApplyGradients", v);
         if (_implicitGroup is null)
         {
             _implicitGroup = new ParamGroup([]);
@@ -229,14 +243,14 @@ public abstract partial class Optimizer
         return _implicitGroup;
     }
 
-    ParamState StateOf(Variable p)
+    ParamState StateOf(Tensor p)
     {
         if (_state.TryGetValue(p, out var s)) return s;
         _state[p] = s = TakePendingState(p) ?? new ParamState();
         return s;
     }
 
-    void WarnOnce(Variable p, string message)
+    void WarnOnce(Tensor p, string message)
     {
         if (!_warned.Add(p)) return;
         if (Warning is { } handler) handler(message);
@@ -248,7 +262,7 @@ public abstract partial class Optimizer
     }
 
     /// <summary>One update of <paramref name="p"/> from gradient <paramref name="g"/> (already in p's dtype), under no-grad.</summary>
-    private protected abstract void Update(Variable p, Tensor g, ParamState state, ParamGroup group);
+    private protected abstract void Update(Tensor p, Tensor g, ParamState state, ParamGroup group);
 
     /// <summary>Checks a group's (or the defaults') hyper-parameters; throws a clear error for bad values.</summary>
     private protected abstract void ValidateOptions(string owner, IReadOnlyDictionary<string, double> options);

@@ -23,7 +23,7 @@ public sealed class ParamGroup
     string _owner = "ParamGroup";
 
     /// <summary>A group over <paramref name="parameters"/>, with its own learning rate when one is given.</summary>
-    public ParamGroup(IEnumerable<Variable> parameters, double? learningRate = null)
+    public ParamGroup(IEnumerable<Tensor> parameters, double? learningRate = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         Parameters = parameters.ToList();
@@ -34,7 +34,7 @@ public sealed class ParamGroup
     }
 
     /// <summary>The parameters, in the order they were given (their indices in state dicts follow it).</summary>
-    public IReadOnlyList<Variable> Parameters { get; private set; }
+    public IReadOnlyList<Tensor> Parameters { get; private set; }
 
     /// <summary>This group's learning rate (option <c>"lr"</c>); schedulers change it.</summary>
     public double LearningRate
@@ -93,7 +93,7 @@ public sealed class ParamGroup
         _owner = owner;
     }
 
-    internal void AddParameter(Variable p) => Parameters = [.. Parameters, p];
+    internal void AddParameter(Tensor p) => Parameters = [.. Parameters, p];
 
     static string Describe(IEnumerable<string> keys) =>
         keys.Any() ? string.Join(", ", keys.OrderBy(k => k, StringComparer.Ordinal).Select(k => $"'{k}'")) : "none";

@@ -17,6 +17,9 @@ internal sealed class ParamState
     public void AdvanceStep() => Step++;
     public readonly Dictionary<string, Tensor> Buffers = new(StringComparer.Ordinal);
 
+    /// <summary>Per-parameter numbers other than the step count (ASGD's <c>"eta"</c>, NAdam's <c>"mu_product"</c>); saved as 0-d float64 tensors.</summary>
+    public readonly Dictionary<string, double> Scalars = new(StringComparer.Ordinal);
+
     /// <summary>The buffer named <paramref name="key"/>, made with <paramref name="make"/> the first time.</summary>
     public Tensor Get(string key, Func<Tensor> make)
     {

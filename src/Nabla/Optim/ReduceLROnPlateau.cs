@@ -6,7 +6,7 @@ namespace Nabla.Optim;
 /// Cuts the learning rate by <c>factor</c> when a metric has not improved for more than <c>patience</c>
 /// epochs (torch's ReduceLROnPlateau). Call <see cref="Step(double)"/> once per epoch with the metric
 /// (e.g. the validation loss). After a cut, <c>cooldown</c> epochs pass before bad epochs count again;
-/// no rate goes below <c>minLr</c>, and cuts smaller than <c>eps</c> are skipped. A NaN metric never
+/// no rate goes below <c>minLr</c> (one for all groups or one per group), and cuts smaller than <c>eps</c> are skipped. A NaN metric never
 /// counts as an improvement.
 /// </summary>
 /// <example><code>
@@ -17,21 +17,41 @@ public sealed class ReduceLROnPlateau
 {
     readonly PlateauMode _mode;
     readonly ThresholdMode _thresholdMode;
-    readonly double _factor, _threshold, _minLr, _eps;
+    readonly double _factor, _threshold, _eps;
+    readonly double[] _minLrs;
     readonly int _patience, _cooldown;
 
     /// <summary>Makes the schedule (PyTorch's defaults). Throws when <paramref name="factor"/> is not below 1.</summary>
     public ReduceLROnPlateau(Optimizer optimizer, PlateauMode mode = PlateauMode.Min, double factor = 0.1, int patience = 10,
         double threshold = 1e-4, ThresholdMode thresholdMode = ThresholdMode.Rel, int cooldown = 0, double minLr = 0, double eps = 1e-8)
+        : this(optimizer, Fill(optimizer, minLr), mode, factor, patience, threshold, thresholdMode, cooldown, eps)
+    { }
+
+    /// <summary>
+    /// Makes the schedule with a floor per parameter group (PyTorch's list <c>min_lr</c>); throws when
+    /// <paramref name="minLr"/> does not have one value per group, or <paramref name="factor"/> is not below 1.
+    /// </summary>
+    public ReduceLROnPlateau(Optimizer optimizer, IReadOnlyList<double> minLr, PlateauMode mode = PlateauMode.Min, double factor = 0.1,
+        int patience = 10, double threshold = 1e-4, ThresholdMode thresholdMode = ThresholdMode.Rel, int cooldown = 0, double eps = 1e-8)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         if (!(factor < 1)) throw Errors.Arg("ReduceLROnPlateau", $"factor should be < 1.0, got {factor}.");
         if (patience < 0 || cooldown < 0) throw Errors.Arg("ReduceLROnPlateau", "patience and cooldown must be >= 0.");
+        _minLrs = CyclicLR.PerGroup(optimizer, minLr, "minLr", "ReduceLROnPlateau");
         Optimizer = optimizer;
-        (_mode, _factor, _patience, _threshold, _thresholdMode, _cooldown, _minLr, _eps) =
-            (mode, factor, patience, threshold, thresholdMode, cooldown, minLr, eps);
+        (_mode, _factor, _patience, _threshold, _thresholdMode, _cooldown, _eps) =
+            (mode, factor, patience, threshold, thresholdMode, cooldown, eps);
         Best = mode == PlateauMode.Min ? double.PositiveInfinity : double.NegativeInfinity;
     }
+
+    static double[] Fill(Optimizer optimizer, double value)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        return Enumerable.Repeat(value, optimizer.ParamGroups.Count).ToArray();
+    }
+
+    /// <summary>Each group's floor (PyTorch's <c>min_lrs</c>).</summary>
+    public IReadOnlyList<double> MinLearningRates => _minLrs;
 
     /// <summary>The optimizer whose groups' learning rates this schedule cuts.</summary>
     public Optimizer Optimizer { get; }
@@ -72,9 +92,14 @@ public sealed class ReduceLROnPlateau
         }
         if (NumBadEpochs > _patience)
         {
-            foreach (var g in Optimizer.ParamGroups)
+            var groups = Optimizer.ParamGroups;
+            if (groups.Count != _minLrs.Length)
+                throw Errors.State("ReduceLROnPlateau.Step", $"the optimizer has {groups.Count} parameter group(s) but had {_minLrs.Length} " +
+                    "when the schedule was made; make the schedule after adding every group.");
+            for (int i = 0; i < groups.Count; i++)
             {
-                double old = g.LearningRate, cut = Math.Max(old * _factor, _minLr);
+                var g = groups[i];
+                double old = g.LearningRate, cut = Math.Max(old * _factor, _minLrs[i]);
                 if (old - cut > _eps) g.LearningRate = cut;
             }
             CooldownCounter = _cooldown;

@@ -16,7 +16,7 @@ namespace Nabla.Optim;
 public sealed class RmsProp : Optimizer
 {
     /// <summary>Makes the optimizer (PyTorch's defaults: lr 1e-2, alpha 0.99, eps 1e-8). Throws for negative values.</summary>
-    public RmsProp(IEnumerable<Variable>? parameters = null, double learningRate = 1e-2, double alpha = 0.99, double eps = 1e-8,
+    public RmsProp(IEnumerable<Tensor>? parameters = null, double learningRate = 1e-2, double alpha = 0.99, double eps = 1e-8,
         double weightDecay = 0, double momentum = 0, bool centered = false, bool maximize = false)
         : base(parameters, new()
         {
@@ -34,7 +34,7 @@ public sealed class RmsProp : Optimizer
         foreach (var key in (string[])["alpha", "eps", "weight_decay", "momentum"]) CheckNonNegative(owner, o, key);
     }
 
-    private protected override void Update(Variable p, Tensor g, ParamState state, ParamGroup group)
+    private protected override void Update(Tensor p, Tensor g, ParamState state, ParamGroup group)
     {
         double alpha = group["alpha"], eps = group["eps"], wd = group["weight_decay"], momentum = group["momentum"];
         var d = group.Flag("maximize") ? -g : g;
@@ -65,7 +65,7 @@ public sealed class RmsProp : Optimizer
 
     private protected override bool RebuildsRateAndStep(ParamGroup group) => true;
 
-    private protected override void InitState(Variable p, ParamState state, ParamGroup group)
+    private protected override void InitState(Tensor p, ParamState state, ParamGroup group)
     {
         state.Get("square_avg", () => Tensor.ZerosLike(p));
         if (group.Flag("centered")) state.Get("grad_avg", () => Tensor.ZerosLike(p));

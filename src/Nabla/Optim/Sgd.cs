@@ -23,7 +23,7 @@ public sealed class Sgd : Optimizer
     /// Makes the optimizer. PyTorch's <c>lr</c> default is 1e-3 (2.2 and later). Throws for a negative
     /// learning rate, momentum or weight decay, and for Nesterov without momentum or with dampening.
     /// </summary>
-    public Sgd(IEnumerable<Variable>? parameters = null, double learningRate = 1e-3, double momentum = 0,
+    public Sgd(IEnumerable<Tensor>? parameters = null, double learningRate = 1e-3, double momentum = 0,
         double dampening = 0, double weightDecay = 0, bool nesterov = false, bool maximize = false)
         : base(parameters, new()
         {
@@ -44,7 +44,7 @@ public sealed class Sgd : Optimizer
             throw Errors.Arg(owner, "Nesterov momentum requires a momentum > 0 and zero dampening.");
     }
 
-    private protected override void Update(Variable p, Tensor g, ParamState state, ParamGroup group)
+    private protected override void Update(Tensor p, Tensor g, ParamState state, ParamGroup group)
     {
         double momentum = group["momentum"], dampening = group["dampening"], wd = group["weight_decay"];
         CountStep(p, state);

@@ -15,6 +15,14 @@ public class OptimizerApiTests
         ps => new AdamW(ps, learningRate: 0.01, amsgrad: true),
         ps => new RmsProp(ps, learningRate: 0.01, momentum: 0.5, centered: true, weightDecay: 0.1),
         ps => new Adagrad(ps, learningRate: 0.1, lrDecay: 0.1, initialAccumulatorValue: 0.1),
+        ps => new Adamax(ps, learningRate: 0.01, weightDecay: 0.1),
+        ps => new NAdam(ps, learningRate: 0.01, weightDecay: 0.1, momentumDecay: 0.1),
+        ps => new NAdam(ps, learningRate: 0.01, weightDecay: 0.1, decoupledWeightDecay: true),
+        ps => new RAdam(ps, learningRate: 0.01, weightDecay: 0.1),   // the rectified branch from step 6 (rho_6 = 5.994)
+        ps => new RAdam(ps, learningRate: 0.01, weightDecay: 0.1, decoupledWeightDecay: true),
+        ps => new Adadelta(ps, learningRate: 1.0, rho: 0.8, eps: 1e-3, weightDecay: 0.1),
+        ps => new ASGD(ps, learningRate: 0.05, lambd: 1e-2, t0: 2, weightDecay: 0.01),   // t0 2: averaging from step 3
+        ps => new Rprop(ps, learningRate: 0.05, etas: (0.4, 1.3), stepSizes: (1e-3, 1)),
     ];
 
     public static IEnumerable<object[]> FactoryIndices() => Enumerable.Range(0, Factories.Length).Select(i => new object[] { i });
@@ -247,8 +255,8 @@ public class OptimizerApiTests
         var s = T(1.0, 0.5, 2.0);
         var opt = Factories[which]([p]);
         opt.LearningRate = opt is Sgd ? 0.05 : opt is Adagrad ? 1.0 : 0.1;
-        // No weight decay (it moves the minimum) and no learning-rate decay (it stalls Adagrad).
-        foreach (var key in new[] { "weight_decay", "lr_decay" })
+        // No weight decay (it moves the minimum; ASGD's lambd is one too) and no learning-rate decay (it stalls Adagrad).
+        foreach (var key in new[] { "weight_decay", "lr_decay", "lambd" })
             if (opt.ParamGroups[0].Has(key)) opt.ParamGroups[0][key] = 0;
         for (int k = 0; k < 600; k++)
         {

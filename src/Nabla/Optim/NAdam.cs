@@ -1,0 +1,78 @@
+namespace Nabla.Optim;
+
+/// <summary>
+/// NAdam (Dozat: Adam with Nesterov momentum), as torch.optim.NAdam (group options <c>"lr"</c>, <c>"beta1"</c>,
+/// <c>"beta2"</c>, <c>"eps"</c>, <c>"weight_decay"</c>, <c>"momentum_decay"</c>, <c>"decoupled_weight_decay"</c>, <c>"maximize"</c>).
+/// <code>
+/// t += 1 ;  g = ∇f(p) (−∇f when maximize)
+/// decoupled: p *= 1 − lr·weight_decay      else g += weight_decay·p
+/// μ_t = β1·(1 − ½·0.96^(t·ψ)) ;  μ_{t+1} likewise ;  Πμ = μ_1·…·μ_t   (ψ = momentum_decay)
+/// m = β1·m + (1 − β1)·g ;  v = β2·v + (1 − β2)·g² ;  d = √(v/(1 − β2^t)) + eps
+/// p -= lr·(1 − μ_t)/(1 − Πμ) · g/d + lr·μ_{t+1}/(1 − Πμ·μ_{t+1}) · m/d
+/// </code>
+/// The product Πμ is kept per parameter in float64 (state <c>"mu_product"</c>; PyTorch keeps it in a float32 tensor,
+/// so its last digits may differ).
+/// </summary>
+/// <example><code>
+/// var opt = new NAdam(model.Parameters(), learningRate: 2e-3, weightDecay: 1e-2, decoupledWeightDecay: true);
+/// </code></example>
+public sealed class NAdam : Optimizer
+{
+    /// <summary>
+    /// Makes the optimizer (PyTorch's defaults: lr 2e-3, betas (0.9, 0.999), eps 1e-8, momentum decay 4e-3).
+    /// Throws for a negative lr, eps, weight decay or momentum decay, or betas outside [0, 1).
+    /// </summary>
+    public NAdam(IEnumerable<Tensor>? parameters = null, double learningRate = 2e-3, double beta1 = 0.9, double beta2 = 0.999,
+        double eps = 1e-8, double weightDecay = 0, double momentumDecay = 4e-3, bool decoupledWeightDecay = false, bool maximize = false)
+        : base(parameters, new()
+        {
+            ["lr"] = learningRate, ["beta1"] = beta1, ["beta2"] = beta2, ["eps"] = eps, ["weight_decay"] = weightDecay,
+            ["momentum_decay"] = momentumDecay, ["decoupled_weight_decay"] = decoupledWeightDecay ? 1 : 0, ["maximize"] = maximize ? 1 : 0,
+        })
+    { }
+
+    static readonly string[] Keys = ["exp_avg", "exp_avg_sq"];
+    static readonly string[] Scalars = ["mu_product"];
+    private protected override IReadOnlyCollection<string> StateKeys => Keys;
+    private protected override IReadOnlyCollection<string> ScalarStateKeys => Scalars;
+
+    private protected override void ValidateOptions(string owner, IReadOnlyDictionary<string, double> o)
+    {
+        AdamUpdate.Validate(owner, o);
+        CheckNonNegative(owner, o, "momentum_decay");
+    }
+
+    // μ and the bias correction read the step count as C# numbers: a compiled step guards it.
+    private protected override bool UpdateReadsStepCount => true;
+
+    private protected override void Update(Tensor p, Tensor g, ParamState state, ParamGroup group)
+    {
+        double lr = group.LearningRate, beta1 = group["beta1"], beta2 = group["beta2"], eps = group["eps"];
+        double wd = group["weight_decay"], psi = group["momentum_decay"];
+        CountStep(p, state);
+        long t = state.Step;
+        var d = group.Flag("maximize") ? -g : g;
+        if (wd != 0)
+        {
+            if (group.Flag("decoupled_weight_decay")) p.MulInPlace(1 - lr * wd);
+            else d = d + p * wd;
+        }
+        var m = state.Get("exp_avg", () => Tensor.ZerosLike(p));
+        var v = state.Get("exp_avg_sq", () => Tensor.ZerosLike(p));
+        double mu = beta1 * (1 - 0.5 * Math.Pow(0.96, t * psi));
+        double muNext = beta1 * (1 - 0.5 * Math.Pow(0.96, (t + 1) * psi));
+        double muProduct = state.Scalars.GetValueOrDefault("mu_product", 1.0) * mu;
+        state.Scalars["mu_product"] = muProduct;
+        LerpInPlace(m, d, 1 - beta1);
+        v.MulInPlace(beta2).AddInPlace(d * (1 - beta2) * d);
+        var denom = (v / (1 - Math.Pow(beta2, t))).Sqrt() + eps;
+        p.AddInPlace(d * (-lr * (1 - mu) / (1 - muProduct)) / denom);
+        p.AddInPlace(m * (-lr * muNext / (1 - muProduct * muNext)) / denom);
+    }
+
+    private protected override void InitState(Tensor p, ParamState state, ParamGroup group)
+    {
+        state.Get("exp_avg", () => Tensor.ZerosLike(p));
+        state.Get("exp_avg_sq", () => Tensor.ZerosLike(p));
+    }
+}
