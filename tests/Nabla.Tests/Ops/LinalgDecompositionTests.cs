@@ -1,7 +1,7 @@
 namespace Nabla.Tests.Ops;
 
 /// <summary>
-/// Linalg.Qr / Eigh / EigvalsH / Svd / SvdVals and OrthogonalInit against known numbers (PyTorch's documentation example, matrices whose
+/// Linalg.Qr / Eigh / EigvalsH / Svd / SvdVals and Init.Orthogonal against known numbers (PyTorch's documentation example, matrices whose
 /// decompositions are worked out by hand in the comments), the factors' defining properties on random batches, gradients
 /// at points where they are known in closed form, and errors.
 /// </summary>
@@ -274,13 +274,13 @@ public class LinalgDecompositionTests
     [InlineData(new[] { 3, 5 }, 3, 5)]
     [InlineData(new[] { 5, 3 }, 5, 3)]
     [InlineData(new[] { 4, 2, 3 }, 4, 6)]
-    public void OrthogonalInitGivesGainTimesAnOrthonormalSide(int[] shape, int rows, int cols)
+    public void InitOrthogonalGivesGainTimesAnOrthonormalSide(int[] shape, int rows, int cols)
     {
         foreach (var dtype in new[] { DType.Float64, DType.Float32 })
         {
             var w = Tensor.Zeros(shape, dtype);
             w.RequiresGrad = true;   // filled under no-grad, like a parameter
-            Assert.Same(w, Nabla.NN.OrthogonalInit.Fill(w, gain: 1.5, seed: 7));
+            Assert.Same(w, Nabla.NN.Init.Orthogonal(w, gain: 1.5, seed: 7));
             Assert.Equal(shape, w.Shape.ToArray());
             Assert.True(w.RequiresGrad && w.IsLeaf);
             var flat = w.Detach().To(DType.Float64).Reshape(rows, cols);
@@ -289,26 +289,26 @@ public class LinalgDecompositionTests
             double tol = dtype == DType.Float64 ? 1e-13 : 1e-5;
             Assert.True(MaxDiff(gram, Tensor.Eye(Math.Min(rows, cols), DType.Float64) * 2.25) < tol, $"{dtype}: Gram matrix = gain²·I");
             // Seeded: the same numbers again; another seed differs.
-            var again = Nabla.NN.OrthogonalInit.Fill(Tensor.Zeros(shape, dtype), 1.5, seed: 7);
+            var again = Nabla.NN.Init.Orthogonal(Tensor.Zeros(shape, dtype), 1.5, seed: 7);
             Assert.Equal(D(w), D(again));
-            Assert.NotEqual(D(w), D(Nabla.NN.OrthogonalInit.Fill(Tensor.Zeros(shape, dtype), 1.5, seed: 8)));
+            Assert.NotEqual(D(w), D(Nabla.NN.Init.Orthogonal(Tensor.Zeros(shape, dtype), 1.5, seed: 8)));
         }
     }
 
     [Fact]
-    public void OrthogonalInitIsQTimesTheSignsOfRsDiagonal()
+    public void InitOrthogonalIsQTimesTheSignsOfRsDiagonal()
     {
         // PyTorch's recipe, written out: Q of the seeded draw, column j times sign(r_jj) (transposed when wide).
-        var w = Nabla.NN.OrthogonalInit.Fill(Tensor.Zeros([4, 3], DType.Float64), 1, seed: 3);
+        var w = Nabla.NN.Init.Orthogonal(Tensor.Zeros([4, 3], DType.Float64), 1, seed: 3);
         var draw = Nabla.NN.Init.Normal([4, 3], DType.Float64, 3, 0);
         var (q, r) = Linalg.Qr(draw);
         Near(D(q * r.Diagonal().Sign().Unsqueeze(0)), w, 0);
         // Errors: fewer than 2 dims, integer tensors. Empty tensors are left as they are.
-        var e = Assert.Throws<ArgumentException>(() => Nabla.NN.OrthogonalInit.Fill(Tensor.Zeros(3), 1, null));
+        var e = Assert.Throws<ArgumentException>(() => Nabla.NN.Init.Orthogonal(Tensor.Zeros(3), 1, null));
         Assert.Contains("Orthogonal", e.Message);
         Assert.Contains("LinalgDecompositionTests.cs:", e.Message);
-        Assert.Throws<ArgumentException>(() => Nabla.NN.OrthogonalInit.Fill(Tensor.Zeros([2, 2], DType.Int64), 1, null));
-        Assert.Equal([0, 3], Nabla.NN.OrthogonalInit.Fill(Tensor.Zeros([0, 3]), 1, null).Shape.ToArray());
+        Assert.Throws<ArgumentException>(() => Nabla.NN.Init.Orthogonal(Tensor.Zeros([2, 2], DType.Int64), 1, null));
+        Assert.Equal([0, 3], Nabla.NN.Init.Orthogonal(Tensor.Zeros([0, 3]), 1, null).Shape.ToArray());
     }
 
     /// <summary>float64 values uniform in [-2, 2) from a fixed seed.</summary>

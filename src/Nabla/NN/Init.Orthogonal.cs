@@ -1,20 +1,16 @@
 namespace Nabla.NN;
 
-/// <summary>
-/// PyTorch's nn.init.orthogonal_: fills a tensor with a (semi-)orthogonal matrix, from the QR of a standard normal draw.
-/// The lead exposes it as Init.Orthogonal.
-/// </summary>
-internal static class OrthogonalInit
+public static partial class Init
 {
     /// <summary>
-    /// Fills <paramref name="tensor"/> (2 or more dims, viewed as rows = shape[0] by cols = the rest) in place, under
+    /// Orthogonal init (torch.nn.init.orthogonal_): fills <paramref name="tensor"/> (2 or more dims, viewed as rows = shape[0] by cols = the rest) in place, under
     /// no-grad, with gain·Q: Q from the QR of an N(0, 1) rows×cols draw (of its transpose when rows &lt; cols, then
     /// transposed back), each column multiplied by the sign of R's diagonal entry so that Q is uniformly (Haar)
     /// distributed rather than biased by the QR's sign convention. So QᵀQ = gain²·I when rows ≥ cols, QQᵀ = gain²·I
     /// otherwise. <paramref name="seed"/> makes the draw repeatable (else the global generator draws). An empty tensor is
     /// returned unchanged, as PyTorch. Returns <paramref name="tensor"/>.
     /// </summary>
-    internal static Tensor Fill(Tensor tensor, double gain, int? seed)
+    public static Tensor Orthogonal(Tensor tensor, double gain = 1, int? seed = null)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         const string op = "Orthogonal";
