@@ -18,7 +18,7 @@ internal static class DebugBuildNotice
     /// <summary>The warning, or null for an optimized build.</summary>
     public static string? Message => IsDebugBuild
         ? "warning: Nabla.dll is a Debug build (compiled without optimizations): its kernels run many times slower " +
-          "than a Release build's (the MNIST example trained 18x slower). Build and run your app with -c Release " +
+          "than a Release build's (the MNIST example trained 11-16x slower). Build and run your app with -c Release " +
           "(a project-referenced Nabla is then built in Release too), or use the Nabla package. " +
           "Set NABLA_NO_DEBUG_WARNING=1 to hide this."
         : null;

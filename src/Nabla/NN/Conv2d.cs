@@ -9,7 +9,7 @@ namespace Nabla.NN;
 /// var conv = new Conv2d(1, 32, kernelSize: 3, padding: 1);
 /// var y = conv.Call(images);   // [B, 32, 28, 28] for [B, 1, 28, 28]
 /// </code></example>
-public sealed class Conv2d : Module
+public sealed class Conv2d : ConvLayer
 {
     /// <summary>
     /// A layer with PyTorch's string padding (<c>padding='same'</c> / <c>'valid'</c>); <see cref="ConvPadding.Same"/>
@@ -27,24 +27,11 @@ public sealed class Conv2d : Module
     /// <summary>A convolution layer; stride and dilation default to 1, padding to 0, groups to 1.</summary>
     public Conv2d(int inChannels, int outChannels, Size2 kernelSize, Size2? stride = null, Size2? padding = null, Size2? dilation = null,
         int groups = 1, bool bias = true, int? seed = null, DType dtype = DType.Float32)
+        : base("Conv2d", inChannels, outChannels, groups, [kernelSize.H, kernelSize.W], transposed: false, bias, seed, dtype)
     {
-        if (inChannels < 1 || outChannels < 1 || groups < 1 || inChannels % groups != 0 || outChannels % groups != 0)
-            throw Engine.Errors.Arg("Conv2d", $"in_channels = {inChannels} and out_channels = {outChannels} must be positive multiples of groups = {groups}.");
-        if (kernelSize.H < 1 || kernelSize.W < 1) throw Engine.Errors.Arg("Conv2d", $"kernel size {kernelSize} must be positive.");
-        Init.CheckDType("Conv2d", dtype);
-        (InChannels, OutChannels, KernelSize, Groups) = (inChannels, outChannels, kernelSize, groups);
+        KernelSize = kernelSize;
         (Stride, Padding, Dilation) = (stride ?? 1, padding ?? 0, dilation ?? 1);
-        double bound = Init.Bound(inChannels / groups * kernelSize.H * kernelSize.W);
-        Weight = RegisterParameter("weight", new Variable(
-            Init.Uniform([outChannels, inChannels / groups, kernelSize.H, kernelSize.W], bound, dtype, seed, 0), name: "weight"));
-        if (bias) Bias = RegisterParameter("bias", new Variable(Init.Uniform([outChannels], bound, dtype, seed, 1), name: "bias"));
     }
-
-    /// <summary>Input channels.</summary>
-    public int InChannels { get; }
-
-    /// <summary>Output channels.</summary>
-    public int OutChannels { get; }
 
     /// <summary>Kernel size (kh, kw).</summary>
     public Size2 KernelSize { get; }
@@ -60,15 +47,6 @@ public sealed class Conv2d : Module
 
     /// <summary>PyTorch's string padding when built with one ('same' / 'valid'), else null (then <see cref="Padding"/> applies).</summary>
     public ConvPadding? PaddingKind { get; }
-
-    /// <summary>Channel groups.</summary>
-    public int Groups { get; }
-
-    /// <summary>The weight [out, in/groups, kh, kw].</summary>
-    public Variable Weight { get; }
-
-    /// <summary>The bias [out], or null when built with <c>bias: false</c>.</summary>
-    public Variable? Bias { get; }
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x) => PaddingKind is { } kind

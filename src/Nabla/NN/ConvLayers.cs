@@ -9,7 +9,7 @@ namespace Nabla.NN;
 /// var conv = new Conv1d(4, 8, kernelSize: 3, padding: 1);
 /// var y = conv.Call(x);   // [B, 8, L] for [B, 4, L]
 /// </code></example>
-public sealed class Conv1d : Module
+public sealed class Conv1d : ConvLayer
 {
     /// <summary>
     /// A layer with PyTorch's string padding (<c>padding='same'</c> / <c>'valid'</c>); <see cref="ConvPadding.Same"/>
@@ -27,20 +27,10 @@ public sealed class Conv1d : Module
     /// <summary>A 1-d convolution layer; stride and dilation default to 1, padding to 0, groups to 1.</summary>
     public Conv1d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int dilation = 1,
         int groups = 1, bool bias = true, int? seed = null, DType dtype = DType.Float32)
+        : base("Conv1d", inChannels, outChannels, groups, [kernelSize], transposed: false, bias, seed, dtype)
     {
-        ConvCheck.Channels("Conv1d", inChannels, outChannels, groups, kernelSize);
-        Init.CheckDType("Conv1d", dtype);
-        (InChannels, OutChannels, KernelSize, Stride, Padding, Dilation, Groups) = (inChannels, outChannels, kernelSize, stride, padding, dilation, groups);
-        double bound = Init.Bound(inChannels / groups * kernelSize);
-        Weight = RegisterParameter("weight", new Variable(Init.Uniform([outChannels, inChannels / groups, kernelSize], bound, dtype, seed, 0), name: "weight"));
-        if (bias) Bias = RegisterParameter("bias", new Variable(Init.Uniform([outChannels], bound, dtype, seed, 1), name: "bias"));
+        (KernelSize, Stride, Padding, Dilation) = (kernelSize, stride, padding, dilation);
     }
-
-    /// <summary>Input channels.</summary>
-    public int InChannels { get; }
-
-    /// <summary>Output channels.</summary>
-    public int OutChannels { get; }
 
     /// <summary>Kernel size.</summary>
     public int KernelSize { get; }
@@ -57,15 +47,6 @@ public sealed class Conv1d : Module
     /// <summary>PyTorch's string padding when built with one ('same' / 'valid'), else null (then <see cref="Padding"/> applies).</summary>
     public ConvPadding? PaddingKind { get; }
 
-    /// <summary>Channel groups.</summary>
-    public int Groups { get; }
-
-    /// <summary>The weight [out, in/groups, k].</summary>
-    public Variable Weight { get; }
-
-    /// <summary>The bias [out], or null when built with <c>bias: false</c>.</summary>
-    public Variable? Bias { get; }
-
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x) => PaddingKind is { } kind
         ? Functional.Conv1d(x, Weight, kind, Bias, Stride, Dilation, Groups)
@@ -81,7 +62,7 @@ public sealed class Conv1d : Module
 /// U(-1/√fanIn, 1/√fanIn) with fanIn = in/groups·kd·kh·kw. Input [B, in, D, H, W] (or [in, D, H, W]);
 /// see <see cref="Functional.Conv3d(Tensor, Tensor, Tensor?, Size3?, Size3?, Size3?, int)"/> for the output size.
 /// </summary>
-public sealed class Conv3d : Module
+public sealed class Conv3d : ConvLayer
 {
     /// <summary>
     /// A layer with PyTorch's string padding (<c>padding='same'</c> / <c>'valid'</c>); <see cref="ConvPadding.Same"/>
@@ -99,22 +80,11 @@ public sealed class Conv3d : Module
     /// <summary>A 3-d convolution layer; stride and dilation default to 1, padding to 0, groups to 1.</summary>
     public Conv3d(int inChannels, int outChannels, Size3 kernelSize, Size3? stride = null, Size3? padding = null, Size3? dilation = null,
         int groups = 1, bool bias = true, int? seed = null, DType dtype = DType.Float32)
+        : base("Conv3d", inChannels, outChannels, groups, [kernelSize.D, kernelSize.H, kernelSize.W], transposed: false, bias, seed, dtype)
     {
-        ConvCheck.Channels("Conv3d", inChannels, outChannels, groups, Math.Min(kernelSize.D, Math.Min(kernelSize.H, kernelSize.W)));
-        Init.CheckDType("Conv3d", dtype);
-        (InChannels, OutChannels, KernelSize, Groups) = (inChannels, outChannels, kernelSize, groups);
+        KernelSize = kernelSize;
         (Stride, Padding, Dilation) = (stride ?? 1, padding ?? 0, dilation ?? 1);
-        double bound = Init.Bound(inChannels / groups * kernelSize.D * kernelSize.H * kernelSize.W);
-        Weight = RegisterParameter("weight", new Variable(
-            Init.Uniform([outChannels, inChannels / groups, kernelSize.D, kernelSize.H, kernelSize.W], bound, dtype, seed, 0), name: "weight"));
-        if (bias) Bias = RegisterParameter("bias", new Variable(Init.Uniform([outChannels], bound, dtype, seed, 1), name: "bias"));
     }
-
-    /// <summary>Input channels.</summary>
-    public int InChannels { get; }
-
-    /// <summary>Output channels.</summary>
-    public int OutChannels { get; }
 
     /// <summary>Kernel size (kd, kh, kw).</summary>
     public Size3 KernelSize { get; }
@@ -131,15 +101,6 @@ public sealed class Conv3d : Module
     /// <summary>PyTorch's string padding when built with one ('same' / 'valid'), else null (then <see cref="Padding"/> applies).</summary>
     public ConvPadding? PaddingKind { get; }
 
-    /// <summary>Channel groups.</summary>
-    public int Groups { get; }
-
-    /// <summary>The weight [out, in/groups, kd, kh, kw].</summary>
-    public Variable Weight { get; }
-
-    /// <summary>The bias [out], or null when built with <c>bias: false</c>.</summary>
-    public Variable? Bias { get; }
-
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x) => PaddingKind is { } kind
         ? Functional.Conv3d(x, Weight, kind, Bias, Stride, Dilation, Groups)
@@ -148,15 +109,4 @@ public sealed class Conv3d : Module
     /// <inheritdoc/>
     protected override string ExtraRepr =>
         $"{InChannels}, {OutChannels}, kernel_size={KernelSize}, stride={Stride}, padding={(PaddingKind is { } k ? k.ToString() : Padding.ToString())}, dilation={Dilation}, groups={Groups}, bias={(Bias is null ? "False" : "True")}";
-}
-
-/// <summary>The constructor checks every convolution layer shares.</summary>
-internal static class ConvCheck
-{
-    public static void Channels(string op, int inChannels, int outChannels, int groups, int smallestKernel)
-    {
-        if (inChannels < 1 || outChannels < 1 || groups < 1 || inChannels % groups != 0 || outChannels % groups != 0)
-            throw Engine.Errors.Arg(op, $"in_channels = {inChannels} and out_channels = {outChannels} must be positive multiples of groups = {groups}.");
-        if (smallestKernel < 1) throw Engine.Errors.Arg(op, "kernel sizes must be positive.");
-    }
 }
