@@ -29,8 +29,10 @@ public sealed class Adamax : Optimizer
 
     private protected override void ValidateOptions(string owner, IReadOnlyDictionary<string, double> o) => AdamUpdate.Validate(owner, o);
 
-    // The bias correction reads the step count as a C# number: a compiled step guards it.
+    // The bias correction reads the step count, but only through RateScalar, which every compiled replay rebuilds.
     private protected override bool UpdateReadsStepCount => true;
+
+    private protected override bool RebuildsRateAndStep(ParamGroup group) => true;
 
     private protected override void Update(Tensor p, Tensor g, ParamState state, ParamGroup group)
     {
@@ -42,8 +44,7 @@ public sealed class Adamax : Optimizer
         var u = state.Get("exp_inf", () => Tensor.ZerosLike(p));
         LerpInPlace(m, d, 1 - beta1);
         u.CopyFrom((u * beta2).Maximum(d.Abs() + eps));
-        double clr = group.LearningRate / (1 - Math.Pow(beta1, state.Step));
-        p.AddInPlace(m * -clr / u);
+        p.AddInPlace(m * RateScalar(m, group, state, static (gr, st) => -(gr.LearningRate / (1 - Math.Pow(gr["beta1"], st.Step)))) / u);
     }
 
     private protected override void InitState(Tensor p, ParamState state, ParamGroup group)
