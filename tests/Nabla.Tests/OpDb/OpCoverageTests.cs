@@ -22,6 +22,8 @@ public class OpCoverageTests
         // creation functions (no tensor inputs to differentiate)
         "FromArray", "Zeros", "Ones", "Full", "Scalar", "Arange", "Eye", "Rand", "Randn", "RandInt", "ManualSeed",
         "ZerosLike", "OnesLike", "FullLike", "Linspace", "Logspace",
+        // random draws from a tensor of weights (no gradient; checked statistically in Ops/SamplingTests)
+        "Multinomial",
         // in-place fills without an "InPlace" suffix (PyTorch's fill_/zero_); checked by Ops/InPlaceTests
         "Fill", "Zero",
     };
