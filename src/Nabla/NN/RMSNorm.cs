@@ -39,6 +39,7 @@ public sealed class RMSNorm : Module
     public override Tensor Forward(Tensor x) => Functional.RmsNorm(x, [.. NormalizedShape], Weight, Eps);
 
     /// <inheritdoc/>
+    /// <remarks>As PyTorch's: the shape as a Python tuple ("(4,)", "(3, 4)"), eps "None" when it follows the dtype.</remarks>
     protected override string ExtraRepr =>
-        $"({string.Join(", ", NormalizedShape)},), eps={(Eps is { } e ? e.ToString(System.Globalization.CultureInfo.InvariantCulture) : "None")}, elementwise_affine={(Weight is null ? "False" : "True")}";
+        $"({(NormalizedShape.Count == 1 ? $"{NormalizedShape[0]}," : string.Join(", ", NormalizedShape))}), eps={(Eps is { } e ? e.ToString(System.Globalization.CultureInfo.InvariantCulture) : "None")}, elementwise_affine={(Weight is null ? "False" : "True")}";
 }

@@ -141,7 +141,7 @@ public class GroupRmsNormTests
         Assert.Equal([3, 4], norm.Weight!.Shape.ToArray());
         Assert.All(Values(norm.Weight), v => Assert.Equal(1.0, v));
         Assert.Null(norm.Eps);
-        Assert.Equal("RMSNorm((3, 4,), eps=None, elementwise_affine=True)", norm.ToString());
+        Assert.Equal("RMSNorm((3, 4), eps=None, elementwise_affine=True)", norm.ToString());
         Assert.Equal([5, 3, 4], norm.Call(Tensor.Ones(5, 3, 4)).Shape.ToArray());
         Assert.Equal([0, 3, 4], norm.Call(Tensor.Ones(0, 3, 4)).Shape.ToArray());
         var plain = new RMSNorm(4, eps: 0.5, elementwiseAffine: false);
