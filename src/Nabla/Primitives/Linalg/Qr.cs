@@ -12,7 +12,7 @@ namespace Nabla.Primitives.Linalg;
 /// wide (m &lt; n), A = [X | Y], R = [R₁ | R₂]: X = Q·R₁ is the square case, R₂ = Qᵀ·Y, so
 ///   dR₂ = dQᵀ·Y + Qᵀ·dY ; gY = Q·gR₂ and X's rule gets gQ + Y·gR₂ᵀ.
 /// Complete mode with m &gt; n (Q's extra columns are not determined by A) and mode R are not differentiable, as in PyTorch.
-/// R⁻¹ is the <see cref="TriangularInverse"/> primitive, so the rules stay differentiable; a rank-deficient A
+/// Products with R⁻¹ are triangular solves (<see cref="Nabla.Linalg.SolveTriangular"/>), so the rules stay differentiable; a rank-deficient A
 /// (a zero on R's diagonal) gives infinite or NaN derivatives, as in PyTorch.
 /// </summary>
 internal sealed class Qr(QrMode mode, int m, int n) : Primitive
@@ -68,7 +68,7 @@ internal sealed class Qr(QrMode mode, int m, int n) : Primitive
     {
         var mm = gr.MatMul(r.T) - q.T.MatMul(gq);
         var mirrored = mm.Triu() + mm.Triu(1).T;
-        return (gq + q.MatMul(mirrored)).MatMul(TriangularInverse.Of(r).T);
+        return TimesInverseOf(r, gq + q.MatMul(mirrored), transposed: true);
     }
 
     public override Tensor? Jvp(Tensor?[] dx, Tensor[] x, Tensor y)
@@ -91,12 +91,15 @@ internal sealed class Qr(QrMode mode, int m, int n) : Primitive
 
     static (Tensor DQ, Tensor DR) TallJvp(Tensor q, Tensor r, Tensor da)
     {
-        var rinv = TriangularInverse.Of(r);
-        var x = q.T.MatMul(da).MatMul(rinv);
+        var x = TimesInverseOf(r, q.T.MatMul(da), transposed: false);
         var lower = x.Tril(-1);
         var upper = x - (lower - lower.T);   // dR·R⁻¹: X less QᵀdQ
-        return (da.MatMul(rinv) - q.MatMul(upper), upper.MatMul(r));
+        return (TimesInverseOf(r, da, transposed: false) - q.MatMul(upper), upper.MatMul(r));
     }
+
+    /// <summary>B·R⁻¹ (or B·R⁻ᵀ) for upper triangular R, as a triangular solve X·R = B (X·Rᵀ = B).</summary>
+    static Tensor TimesInverseOf(Tensor r, Tensor b, bool transposed) =>
+        transposed ? Nabla.Linalg.SolveTriangular(r.T, b, upper: false, left: false) : Nabla.Linalg.SolveTriangular(r, b, upper: true, left: false);
 
     public override RefArray Reference(RefArray[] x) => MatrixBatches.Reference(x[0], [Piece.Total(Pieces)], Factor);
 }

@@ -21,6 +21,5 @@ internal static class LinalgKernels
         table.Add<Qr>(KernelDTypes.Floating, (op, x) => DecompositionKernel.Run(x[0], [Piece.Total(op.Pieces)], op.Factor));
         table.Add<Eigh>(KernelDTypes.Floating, (op, x) => DecompositionKernel.Run(x[0], [Piece.Total(op.Pieces)], op.Factor));
         table.Add<Svd>(KernelDTypes.Floating, (op, x) => DecompositionKernel.Run(x[0], [Piece.Total(op.Pieces)], op.Factor));
-        table.Add<TriangularInverse>(KernelDTypes.Floating, (op, x) => DecompositionKernel.Run(x[0], [op.Size, op.Size], op.Invert));
     }
 }
