@@ -55,11 +55,7 @@ internal static class AdamUpdate
             return;
         }
         double lr = group.LearningRate;
-        var d = group.Flag("maximize") ? -g : g;
-        if (wd != 0 && !decoupled) d = d + p * wd;
-        // m = β1·m + (1−β1)·g as torch's lerp; v = β2·v + (1−β2)·g² as torch's addcmul ((1−β2)·g)·g.
-        Optimizer.LerpInPlace(m, d, 1 - beta1);
-        v.MulInPlace(beta2).AddInPlace(d * (1 - beta2) * d);
+        Moments(p, g, state, group, l2Decay: !decoupled);
 
         double bias1 = 1 - Math.Pow(beta1, state.Step), bias2 = 1 - Math.Pow(beta2, state.Step);
         double stepSize = lr / bias1, bias2Sqrt = Math.Sqrt(bias2);
@@ -73,6 +69,23 @@ internal static class AdamUpdate
         var denom = second.Sqrt() / bias2Sqrt + eps;
         // p += (−stepSize·m) / denom, torch's addcdiv order.
         p.AddInPlace(m * -stepSize / denom);
+    }
+
+    /// <summary>
+    /// The Adam family's moment updates (Adam, AdamW, NAdam, RAdam): d is the gradient (negated with maximize, plus
+    /// wd·p when <paramref name="l2Decay"/>); m = β1·m + (1−β1)·d as torch's lerp, v = β2·v + (1−β2)·d² as torch's
+    /// addcmul ((1−β2)·d)·d. Returns d and the updated buffers exp_avg and exp_avg_sq.
+    /// </summary>
+    public static (Tensor D, Tensor M, Tensor V) Moments(Tensor p, Tensor g, ParamState state, ParamGroup group, bool l2Decay)
+    {
+        double beta1 = group["beta1"], beta2 = group["beta2"], wd = group["weight_decay"];
+        var d = group.Flag("maximize") ? -g : g;
+        if (wd != 0 && l2Decay) d = d + p * wd;
+        var m = state.Get("exp_avg", () => Tensor.ZerosLike(p));
+        var v = state.Get("exp_avg_sq", () => Tensor.ZerosLike(p));
+        Optimizer.LerpInPlace(m, d, 1 - beta1);
+        v.MulInPlace(beta2).AddInPlace(d * (1 - beta2) * d);
+        return (d, m, v);
     }
 
     /// <summary>The fused write's scalars from the group's options and the state's step count now.</summary>

@@ -51,20 +51,13 @@ public sealed class NAdam : Optimizer
         double wd = group["weight_decay"], psi = group["momentum_decay"];
         CountStep(p, state);
         long t = state.Step;
-        var d = group.Flag("maximize") ? -g : g;
-        if (wd != 0)
-        {
-            if (group.Flag("decoupled_weight_decay")) p.MulInPlace(1 - lr * wd);
-            else d = d + p * wd;
-        }
-        var m = state.Get("exp_avg", () => Tensor.ZerosLike(p));
-        var v = state.Get("exp_avg_sq", () => Tensor.ZerosLike(p));
+        bool decoupled = group.Flag("decoupled_weight_decay");
+        if (wd != 0 && decoupled) p.MulInPlace(1 - lr * wd);
         double mu = beta1 * (1 - 0.5 * Math.Pow(0.96, t * psi));
         double muNext = beta1 * (1 - 0.5 * Math.Pow(0.96, (t + 1) * psi));
         double muProduct = state.Scalars.GetValueOrDefault("mu_product", 1.0) * mu;
         state.Scalars["mu_product"] = muProduct;
-        LerpInPlace(m, d, 1 - beta1);
-        v.MulInPlace(beta2).AddInPlace(d * (1 - beta2) * d);
+        var (d, m, v) = AdamUpdate.Moments(p, g, state, group, l2Decay: !decoupled);
         var denom = (v / (1 - Math.Pow(beta2, t))).Sqrt() + eps;
         p.AddInPlace(d * (-lr * (1 - mu) / (1 - muProduct)) / denom);
         p.AddInPlace(m * (-lr * muNext / (1 - muProduct * muNext)) / denom);

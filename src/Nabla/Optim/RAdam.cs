@@ -43,16 +43,9 @@ public sealed class RAdam : Optimizer
         double lr = group.LearningRate, beta1 = group["beta1"], beta2 = group["beta2"], eps = group["eps"], wd = group["weight_decay"];
         CountStep(p, state);
         long t = state.Step;
-        var d = group.Flag("maximize") ? -g : g;
-        if (wd != 0)
-        {
-            if (group.Flag("decoupled_weight_decay")) p.MulInPlace(1 - lr * wd);
-            else d = d + p * wd;
-        }
-        var m = state.Get("exp_avg", () => Tensor.ZerosLike(p));
-        var v = state.Get("exp_avg_sq", () => Tensor.ZerosLike(p));
-        LerpInPlace(m, d, 1 - beta1);
-        v.MulInPlace(beta2).AddInPlace(d * (1 - beta2) * d);
+        bool decoupled = group.Flag("decoupled_weight_decay");
+        if (wd != 0 && decoupled) p.MulInPlace(1 - lr * wd);
+        var (d, m, v) = AdamUpdate.Moments(p, g, state, group, l2Decay: !decoupled);
         double bias1 = 1 - Math.Pow(beta1, t), bias2 = 1 - Math.Pow(beta2, t);
         var corrected = m / bias1;
         double rhoInf = 2 / (1 - beta2) - 1;
