@@ -16,6 +16,14 @@ internal static class Approx
         Equal(expected.Data, actual.ToDoubleArray(), tol, what, expected.Shape);
     }
 
+    /// <summary>As <see cref="Equal(RefArray, Tensor, double, string)"/> for a reference held in a tensor (e.g. a libtorch fixture).</summary>
+    public static void Equal(Tensor expected, Tensor actual, double tol, string what)
+    {
+        Assert.True(expected.Shape.ToArray().AsSpan().SequenceEqual(actual.Shape.ToArray()),
+            $"{what}: shape {actual.Shape} but the reference has shape {expected.Shape}.");
+        Equal(expected.ToDoubleArray(), actual.ToDoubleArray(), tol, what, expected.Shape.ToArray());
+    }
+
     public static void Equal(double[] expected, double[] actual, double tol, string what, int[]? shape = null)
     {
         Assert.Equal(expected.Length, actual.Length);
