@@ -38,7 +38,7 @@ public sealed class Bilinear : Module
     public Variable? Bias { get; }
 
     /// <summary>The layer on its two inputs [*, in1] and [*, in2]: [*, out].</summary>
-    public Tensor Call(Tensor input1, Tensor input2) => Functional.Bilinear(input1, input2, Weight, Bias);
+    public Tensor Call(Tensor input1, Tensor input2) => Invoke([input1, input2], a => Functional.Bilinear(a[0]!, a[1]!, Weight, Bias));
 
     /// <summary>Not usable: a bilinear layer takes two inputs; use <see cref="Call(Tensor, Tensor)"/>.</summary>
     public override Tensor Forward(Tensor x) =>

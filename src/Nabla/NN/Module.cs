@@ -35,11 +35,16 @@ public abstract partial class Module
     readonly OrderedDictionary<string, Module> _modules = new();
 
     /// <summary>
-    /// The computation, implemented by each subclass. Callers should use <see cref="Call"/>, which runs
-    /// the forward pre-hooks and hooks around this method; calling <c>Forward</c> directly skips them
-    /// (as calling <c>forward</c> instead of <c>__call__</c> does in PyTorch).
+    /// The computation of a one-tensor module, implemented by each such subclass. Callers should use <see cref="Call"/>,
+    /// which runs the forward pre-hooks and hooks around this method; calling <c>Forward</c> directly skips them
+    /// (as calling <c>forward</c> instead of <c>__call__</c> does in PyTorch). A module that takes several tensors
+    /// or returns several (attention, recurrent layers, losses) does not override it: it declares its own
+    /// <c>Forward(...)</c> and <c>Call(...)</c> overloads (the latter through <see cref="Invoke(Tensor?[], Func{IReadOnlyList{Tensor?}, Tensor})"/>
+    /// so hooks fire), and this one-tensor form throws, naming the module.
     /// </summary>
-    public abstract Tensor Forward(Tensor x);
+    public virtual Tensor Forward(Tensor x) =>
+        throw Errors.Arg(GetType().Name, $"{GetType().Name} does not take one tensor: call it with its own Call(...) overload " +
+            "(e.g. attention.Call(query, key, value), lstm.Call(input, state), loss.Call(input, target)).");
 
     /// <summary>
     /// True in training mode (the default), false after <see cref="Eval"/>. Dropout and BatchNorm read it.

@@ -33,16 +33,20 @@ public abstract partial class Module
             foreach (var (_, m) in modules)
             {
                 // The pre-hook opens a row (call order, containers first); the hook fills in its output shape.
-                handles.Add(m.RegisterForwardPreHook((Module mod, Tensor _) =>
+                // The general hooks, so that modules called with several tensors (attention, recurrent layers) are listed
+                // too; the row shows the first output's shape (an LSTM's output, not its state).
+                handles.Add(m.RegisterForwardArgsPreHook((mod, _) =>
                 {
                     if (!open.TryGetValue(mod, out var stack)) open[mod] = stack = new Stack<int>();
                     stack.Push(rows.Count);
                     rows.Add((mod, null));
+                    return null;
                 }));
-                handles.Add(m.RegisterForwardHook((Module mod, Tensor _, Tensor y) =>
+                handles.Add(m.RegisterForwardArgsHook((mod, _, outputs) =>
                 {
                     int row = open[mod].Pop();
-                    rows[row] = (mod, y.Shape);
+                    rows[row] = (mod, outputs.Count > 0 ? outputs[0]?.Shape : null);
+                    return null;
                 }));
             }
             Eval();
@@ -66,7 +70,7 @@ public abstract partial class Module
             // Own parameters only, each counted at its first row, so the column sums to the total.
             long? own = m._parameters.Count == 0 ? null : m._parameters.Values.Where(counted.Add).Sum(p => (long)p.NumElements);
             var (path, depth) = pathOf.TryGetValue(m, out var at) ? at : ("?", 0);
-            rows.Add(new ModuleSummaryRow(path, m.GetType().Name, depth, output!, own));   // every hook ran: Forward returned
+            rows.Add(new ModuleSummaryRow(path, m.GetType().Name, depth, output!, own));   // every hook ran: Forward returned (a first output is never null)
         }
         return rows;
     }

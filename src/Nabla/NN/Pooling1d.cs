@@ -72,7 +72,8 @@ public sealed class MaxUnpool2d(Size2 kernelSize, Size2? stride = null, Size2? p
     public Size2 Padding { get; } = padding ?? 0;
 
     /// <summary>Unpools <paramref name="input"/> at <paramref name="indices"/>, to <paramref name="outputSize"/> when given.</summary>
-    public Tensor Call(Tensor input, Tensor indices, Size2? outputSize = null) => Functional.MaxUnpool2d(input, indices, KernelSize, Stride, Padding, outputSize);
+    public Tensor Call(Tensor input, Tensor indices, Size2? outputSize = null) =>
+        Invoke([input, indices], a => Functional.MaxUnpool2d(a[0]!, a[1]!, KernelSize, Stride, Padding, outputSize));
 
     /// <summary>Not callable with one tensor: unpooling needs the indices, as in PyTorch; use <see cref="Call(Tensor, Tensor, Size2?)"/>.</summary>
     public override Tensor Forward(Tensor x) =>
@@ -95,7 +96,8 @@ public sealed class MaxUnpool1d(int kernelSize, int? stride = null, int padding 
     public int Padding { get; } = padding;
 
     /// <summary>Unpools <paramref name="input"/> at <paramref name="indices"/>, to <paramref name="outputSize"/> when given.</summary>
-    public Tensor Call(Tensor input, Tensor indices, int? outputSize = null) => Functional.MaxUnpool1d(input, indices, KernelSize, Stride, Padding, outputSize);
+    public Tensor Call(Tensor input, Tensor indices, int? outputSize = null) =>
+        Invoke([input, indices], a => Functional.MaxUnpool1d(a[0]!, a[1]!, KernelSize, Stride, Padding, outputSize));
 
     /// <summary>Not callable with one tensor: unpooling needs the indices; use <see cref="Call(Tensor, Tensor, int?)"/>.</summary>
     public override Tensor Forward(Tensor x) =>

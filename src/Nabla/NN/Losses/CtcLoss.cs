@@ -18,7 +18,7 @@ public sealed class CtcLoss(int blank = 0, Reduction reduction = Reduction.Mean,
 
     /// <summary>Runs <see cref="Forward(Tensor, Tensor, Tensor, Tensor)"/>.</summary>
     public Tensor Call(Tensor logProbs, Tensor targets, Tensor inputLengths, Tensor targetLengths) =>
-        Forward(logProbs, targets, inputLengths, targetLengths);
+        Invoke([logProbs, targets, inputLengths, targetLengths], a => Forward(a[0]!, a[1]!, a[2]!, a[3]!));
 
     /// <inheritdoc/>
     protected override string ExtraRepr => $"{base.ExtraRepr}, blank={Blank}, zeroInfinity={ZeroInfinity}";

@@ -7,7 +7,8 @@ namespace Nabla.NN;
 /// buffer that moves and saves with the model) with a <see cref="Reduction"/>. A loss takes several tensors, so the
 /// one-tensor <see cref="Module.Forward(Tensor)"/> is an error: two-input losses derive from <see cref="Loss"/>
 /// (<c>Forward(input, target)</c>); those taking more (triplets, pairs with labels, Gaussian variances, CTC lengths)
-/// have their own <c>Forward</c> overloads. Forward hooks, which see one tensor, do not run for losses.
+/// have their own <c>Forward</c> and <c>Call</c> overloads. <c>Call</c> runs the hooks registered with
+/// <see cref="Module.RegisterForwardArgsHook"/> (inputs in the order of the call, the loss as the one output).
 /// </summary>
 public abstract class LossBase : Module
 {
@@ -41,5 +42,5 @@ public abstract class Loss(Reduction reduction) : LossBase(reduction)
     public abstract Tensor Forward(Tensor input, Tensor target);
 
     /// <summary>Runs <see cref="Forward(Tensor, Tensor)"/> (PyTorch's <c>criterion(input, target)</c>).</summary>
-    public Tensor Call(Tensor input, Tensor target) => Forward(input, target);
+    public Tensor Call(Tensor input, Tensor target) => Invoke([input, target], a => Forward(a[0]!, a[1]!));
 }

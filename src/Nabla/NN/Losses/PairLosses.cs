@@ -13,7 +13,7 @@ public sealed class CosineEmbeddingLoss(double margin = 0.0, Reduction reduction
     public Tensor Forward(Tensor input1, Tensor input2, Tensor target) => Functional.CosineEmbeddingLoss(input1, input2, target, Margin, Reduction);
 
     /// <summary>Runs <see cref="Forward(Tensor, Tensor, Tensor)"/>.</summary>
-    public Tensor Call(Tensor input1, Tensor input2, Tensor target) => Forward(input1, input2, target);
+    public Tensor Call(Tensor input1, Tensor input2, Tensor target) => Invoke([input1, input2, target], a => Forward(a[0]!, a[1]!, a[2]!));
 
     /// <inheritdoc/>
     protected override string ExtraRepr => $"{base.ExtraRepr}, margin={Margin}";
@@ -29,7 +29,7 @@ public sealed class MarginRankingLoss(double margin = 0.0, Reduction reduction =
     public Tensor Forward(Tensor input1, Tensor input2, Tensor target) => Functional.MarginRankingLoss(input1, input2, target, Margin, Reduction);
 
     /// <summary>Runs <see cref="Forward(Tensor, Tensor, Tensor)"/>.</summary>
-    public Tensor Call(Tensor input1, Tensor input2, Tensor target) => Forward(input1, input2, target);
+    public Tensor Call(Tensor input1, Tensor input2, Tensor target) => Invoke([input1, input2, target], a => Forward(a[0]!, a[1]!, a[2]!));
 
     /// <inheritdoc/>
     protected override string ExtraRepr => $"{base.ExtraRepr}, margin={Margin}";
@@ -56,7 +56,7 @@ public sealed class TripletMarginLoss(double margin = 1.0, double p = 2, double 
         Functional.TripletMarginLoss(anchor, positive, negative, Margin, P, Eps, Swap, Reduction);
 
     /// <summary>Runs <see cref="Forward(Tensor, Tensor, Tensor)"/>.</summary>
-    public Tensor Call(Tensor anchor, Tensor positive, Tensor negative) => Forward(anchor, positive, negative);
+    public Tensor Call(Tensor anchor, Tensor positive, Tensor negative) => Invoke([anchor, positive, negative], a => Forward(a[0]!, a[1]!, a[2]!));
 
     /// <inheritdoc/>
     protected override string ExtraRepr => $"{base.ExtraRepr}, margin={Margin}, p={P}, swap={Swap}";

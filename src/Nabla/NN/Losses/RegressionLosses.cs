@@ -91,7 +91,7 @@ public sealed class GaussianNllLoss(bool full = false, double eps = 1e-6, Reduct
     public Tensor Forward(Tensor input, Tensor target, Tensor var) => Functional.GaussianNllLoss(input, target, var, Full, Eps, Reduction);
 
     /// <summary>Runs <see cref="Forward(Tensor, Tensor, Tensor)"/>.</summary>
-    public Tensor Call(Tensor input, Tensor target, Tensor var) => Forward(input, target, var);
+    public Tensor Call(Tensor input, Tensor target, Tensor var) => Invoke([input, target, var], a => Forward(a[0]!, a[1]!, a[2]!));
 
     /// <inheritdoc/>
     protected override string ExtraRepr => $"{base.ExtraRepr}, full={Full}, eps={Eps}";
