@@ -1,3 +1,5 @@
+using Nabla.Graphs;
+
 namespace Nabla.Optim;
 
 /// <summary>
@@ -41,8 +43,13 @@ public sealed class ASGD : Optimizer
         foreach (var key in (string[])["lambd", "alpha", "t0", "weight_decay"]) CheckNonNegative(owner, o, key);
     }
 
-    // η and μ come from the step count and are baked into the update as C# numbers: a compiled step guards the count.
+    // η and μ enter through RateScalar and advance by a host effect every replay repeats; whether μ is 1 (ax copies p)
+    // is a guard. A compiled step replays one trace until t0 steps have passed and one more after.
     private protected override bool UpdateReadsStepCount => true;
+
+    private protected override bool RebuildsRateAndStep(ParamGroup group) => true;
+
+    static readonly string[] Copying = ["ax = p"], Averaging = ["ax averages"];
 
     /// <summary>
     /// The running average of <paramref name="parameter"/>'s iterates (state <c>"ax"</c>), or null before its first step.
@@ -52,18 +59,29 @@ public sealed class ASGD : Optimizer
 
     private protected override void Update(Tensor p, Tensor g, ParamState state, ParamGroup group)
     {
-        double lr = group.LearningRate, lambd = group["lambd"], alpha = group["alpha"], t0 = group["t0"], wd = group["weight_decay"];
+        double wd = group["weight_decay"];
+        if (Graph.IsTracing) Graph.GuardHostState($"{Name} averaging of {Label(p)}", () => Mu(state) != 1 ? Averaging : Copying);
         CountStep(p, state);
         var d = group.Flag("maximize") ? -g : g;
         if (wd != 0) d = d + p * wd;
-        double eta = state.Scalars.GetValueOrDefault("eta", lr), mu = state.Scalars.GetValueOrDefault("mu", 1.0);
         var ax = state.Get("ax", () => Tensor.ZerosLike(p));
-        p.MulInPlace(1 - lambd * eta);
-        p.AddInPlace(d * -eta);
-        if (mu != 1) ax.AddInPlace((p - ax) * mu);
+        p.MulInPlace(RateScalar(p, group, state, static (gr, st) => 1 - gr["lambd"] * Eta(gr, st)));
+        p.AddInPlace(d * RateScalar(d, group, state, static (gr, st) => -Eta(gr, st)));
+        if (Mu(state) != 1) ax.AddInPlace((p - ax) * RateScalar(p, group, state, static (_, st) => Mu(st)));
         else ax.CopyFrom(p);
-        state.Scalars["eta"] = lr / Math.Pow(1 + lambd * lr * state.Step, alpha);
-        state.Scalars["mu"] = 1 / Math.Max(1, state.Step - t0);
+        AdvanceEtaMu(group, state);
+        if (Graph.IsTracing) ReplayHooks.RecordHostEffect($"{Name} eta and mu of {Label(p)}", () => AdvanceEtaMu(group, state));
+    }
+
+    static double Eta(ParamGroup group, ParamState state) => state.Scalars.GetValueOrDefault("eta", group.LearningRate);
+
+    static double Mu(ParamState state) => state.Scalars.GetValueOrDefault("mu", 1.0);
+
+    static void AdvanceEtaMu(ParamGroup group, ParamState state)
+    {
+        double lr = group.LearningRate, lambd = group["lambd"];
+        state.Scalars["eta"] = lr / Math.Pow(1 + lambd * lr * state.Step, group["alpha"]);
+        state.Scalars["mu"] = 1 / Math.Max(1, state.Step - group["t0"]);
     }
 
     private protected override void InitState(Tensor p, ParamState state, ParamGroup group) => state.Get("ax", () => Tensor.ZerosLike(p));

@@ -1,3 +1,5 @@
+using Nabla.Graphs;
+
 namespace Nabla.Optim;
 
 /// <summary>
@@ -42,26 +44,36 @@ public sealed class NAdam : Optimizer
         CheckNonNegative(owner, o, "momentum_decay");
     }
 
-    // μ and the bias correction read the step count as C# numbers: a compiled step guards it.
+    // μ, Πμ and the bias correction enter only through RateScalar, and Πμ advances by a host effect every replay repeats:
+    // a compiled step replays one trace for every step.
     private protected override bool UpdateReadsStepCount => true;
+
+    private protected override bool RebuildsRateAndStep(ParamGroup group) => true;
 
     private protected override void Update(Tensor p, Tensor g, ParamState state, ParamGroup group)
     {
-        double lr = group.LearningRate, beta1 = group["beta1"], beta2 = group["beta2"], eps = group["eps"];
-        double wd = group["weight_decay"], psi = group["momentum_decay"];
+        double eps = group["eps"], wd = group["weight_decay"];
         CountStep(p, state);
-        long t = state.Step;
         bool decoupled = group.Flag("decoupled_weight_decay");
-        if (wd != 0 && decoupled) p.MulInPlace(1 - lr * wd);
-        double mu = beta1 * (1 - 0.5 * Math.Pow(0.96, t * psi));
-        double muNext = beta1 * (1 - 0.5 * Math.Pow(0.96, (t + 1) * psi));
-        double muProduct = state.Scalars.GetValueOrDefault("mu_product", 1.0) * mu;
-        state.Scalars["mu_product"] = muProduct;
+        if (wd != 0 && decoupled) p.MulInPlace(RateScalar(p, group, state, static (gr, _) => 1 - gr.LearningRate * gr["weight_decay"]));
+        AdvanceMuProduct(group, state);
+        if (Graph.IsTracing) ReplayHooks.RecordHostEffect($"{Name} mu_product of {Label(p)} *= mu", () => AdvanceMuProduct(group, state));
         var (d, m, v) = AdamUpdate.Moments(p, g, state, group, l2Decay: !decoupled);
-        var denom = (v / (1 - Math.Pow(beta2, t))).Sqrt() + eps;
-        p.AddInPlace(d * (-lr * (1 - mu) / (1 - muProduct)) / denom);
-        p.AddInPlace(m * (-lr * muNext / (1 - muProduct * muNext)) / denom);
+        var denom = (v / RateScalar(v, group, state, static (gr, st) => 1 - Math.Pow(gr["beta2"], st.Step))).Sqrt() + eps;
+        p.AddInPlace(d * RateScalar(d, group, state, static (gr, st) => -gr.LearningRate * (1 - Mu(gr, st.Step)) / (1 - MuProduct(st))) / denom);
+        p.AddInPlace(m * RateScalar(m, group, state, static (gr, st) =>
+        {
+            double muNext = Mu(gr, st.Step + 1);
+            return -gr.LearningRate * muNext / (1 - MuProduct(st) * muNext);
+        }) / denom);
     }
+
+    /// <summary>μ_t = β1·(1 − ½·0.96^(t·ψ)).</summary>
+    static double Mu(ParamGroup group, long t) => group["beta1"] * (1 - 0.5 * Math.Pow(0.96, t * group["momentum_decay"]));
+
+    static double MuProduct(ParamState state) => state.Scalars.GetValueOrDefault("mu_product", 1.0);
+
+    static void AdvanceMuProduct(ParamGroup group, ParamState state) => state.Scalars["mu_product"] = MuProduct(state) * Mu(group, state.Step);
 
     private protected override void InitState(Tensor p, ParamState state, ParamGroup group)
     {

@@ -1,3 +1,5 @@
+using Nabla.Graphs;
+
 namespace Nabla.Optim;
 
 /// <summary>
@@ -35,29 +37,46 @@ public sealed class RAdam : Optimizer
 
     private protected override void ValidateOptions(string owner, IReadOnlyDictionary<string, double> o) => AdamUpdate.Validate(owner, o);
 
-    // The rectification reads the step count as a C# number (and picks a branch by it): a compiled step guards it.
+    // The rates enter through RateScalar; the branch on ρ_t is a guard, so a compiled step replays one trace until ρ_t
+    // passes 5 and one more after.
     private protected override bool UpdateReadsStepCount => true;
+
+    private protected override bool RebuildsRateAndStep(ParamGroup group) => true;
+
+    static readonly string[] Rectified = ["rectified"], Plain = ["momentum only"];
 
     private protected override void Update(Tensor p, Tensor g, ParamState state, ParamGroup group)
     {
-        double lr = group.LearningRate, beta1 = group["beta1"], beta2 = group["beta2"], eps = group["eps"], wd = group["weight_decay"];
+        double eps = group["eps"], wd = group["weight_decay"];
+        if (Graph.IsTracing)   // before the count: a replay checks it before its own step is counted
+            Graph.GuardHostState($"{Name} rectification of {Label(p)}", () => Rho(group, state.Step + 1) > 5 ? Rectified : Plain);
         CountStep(p, state);
-        long t = state.Step;
         bool decoupled = group.Flag("decoupled_weight_decay");
-        if (wd != 0 && decoupled) p.MulInPlace(1 - lr * wd);
+        if (wd != 0 && decoupled) p.MulInPlace(RateScalar(p, group, state, static (gr, _) => 1 - gr.LearningRate * gr["weight_decay"]));
         var (d, m, v) = AdamUpdate.Moments(p, g, state, group, l2Decay: !decoupled);
-        double bias1 = 1 - Math.Pow(beta1, t), bias2 = 1 - Math.Pow(beta2, t);
-        var corrected = m / bias1;
-        double rhoInf = 2 / (1 - beta2) - 1;
-        double rhoT = rhoInf - 2 * t * Math.Pow(beta2, t) / bias2;
-        if (rhoT > 5)
+        var corrected = m / RateScalar(m, group, state, static (gr, st) => 1 - Math.Pow(gr["beta1"], st.Step));
+        var lr = RateScalar(m, group, state, static (gr, _) => gr.LearningRate);
+        if (Rho(group, state.Step) > 5)
         {
             // The variance of the adaptive rate is tractable: rectify it.
-            double rect = Math.Sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
-            var adaptive = Math.Sqrt(bias2) / (v.Sqrt() + eps);
+            var adaptive = RateScalar(v, group, state, static (gr, st) => Math.Sqrt(1 - Math.Pow(gr["beta2"], st.Step))) / (v.Sqrt() + eps);
+            var rect = RateScalar(m, group, state, static (gr, st) =>
+            {
+                double rhoInf = RhoInf(gr), rhoT = Rho(gr, st.Step);
+                return Math.Sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
+            });
             p.AddInPlace(-(corrected * lr * adaptive * rect));
         }
         else p.AddInPlace(-(corrected * lr));   // early steps: plain momentum SGD
+    }
+
+    static double RhoInf(ParamGroup group) => 2 / (1 - group["beta2"]) - 1;
+
+    /// <summary>ρ_t = ρ∞ − 2t·β2^t/(1 − β2^t).</summary>
+    static double Rho(ParamGroup group, long t)
+    {
+        double beta2 = group["beta2"];
+        return RhoInf(group) - 2 * t * Math.Pow(beta2, t) / (1 - Math.Pow(beta2, t));
     }
 
     private protected override void InitState(Tensor p, ParamState state, ParamGroup group)
