@@ -4,7 +4,7 @@ namespace Nabla.NN;
 
 /// <summary>
 /// Base of every loss module (PyTorch's <c>nn.modules.loss._Loss</c>): a <see cref="Module"/> (so a class weight is a
-/// buffer that moves and saves with the model) with a <see cref="Reduction"/>. A loss takes several tensors, so the
+/// buffer saved with the model) with a <see cref="Reduction"/>. A loss takes several tensors, so the
 /// one-tensor <see cref="Module.Forward(Tensor)"/> is an error: two-input losses derive from <see cref="Loss"/>
 /// (<c>Forward(input, target)</c>); those taking more (triplets, pairs with labels, Gaussian variances, CTC lengths)
 /// have their own <c>Forward</c> and <c>Call</c> overloads. <c>Call</c> runs the hooks registered with
