@@ -172,6 +172,7 @@ public sealed class MultiheadAttention : Module
         if (v.Shape[1] != s) throw Errors.Arg(Op, $"key and value must have the same number of positions (S), got {shapes}.");
         if (k.Shape[0] != n || v.Shape[0] != n) throw Errors.Arg(Op, $"query, key and value must have the same batch size, got {shapes}{(BatchFirst ? " (batchFirst: dim 0 is the batch)" : " (dim 1 is the batch; pass batchFirst: true for [N, L, E])")}.");
 
+        bool dropping = IsTraining && Dropout > 0;
         // One additive mask broadcastable to [N, heads, L, S].
         Tensor? mask = null;
         if (attnMask is { } am)
@@ -181,7 +182,7 @@ public sealed class MultiheadAttention : Module
             else if (am.Rank == 3 && am.Shape.SequenceEqual(want3)) mask = Additive(am, dtype, "attnMask").Reshape(n, h, l, s);
             else throw Errors.Arg(Op, $"attnMask must be [L, S] = {Shape.Format(want2)} or [{(batched ? "N·heads" : "heads")}, L, S] = {Shape.Format(want3)}, got {Errors.Describe(am)}.");
         }
-        else if (isCausal && (needWeights || keyPaddingMask is not null || BiasK is not null || AddZeroAttn))
+        else if (isCausal && (needWeights || dropping || keyPaddingMask is not null || BiasK is not null || AddZeroAttn))
             mask = Tensor.Zeros([l, s], dtype, device: q.Device).MaskedFill(Tensor.Ones([l, s], DType.Bool, device: q.Device).Triu(1), double.NegativeInfinity).Reshape(1, 1, l, s);
         if (keyPaddingMask is { } kpm)
         {
@@ -218,7 +219,6 @@ public sealed class MultiheadAttention : Module
             s++;
         }
 
-        bool dropping = IsTraining && Dropout > 0;
         Tensor attended;
         Tensor? weights = null;
         if (needWeights || dropping)
