@@ -63,7 +63,7 @@ namespace TorchFixtures
             SaveGrads(t, mha.named_parameters());
         }
 
-        /// <summary>MHA(8, 2, kdim = vdim = 6: libtorch C++ needs equal key and value sizes) sequence first, bool attn mask [L, S], need_weights false.</summary>
+        /// <summary>MHA(8, 2, kdim = vdim = 6: libtorch C++ needs equal key and value sizes) sequence first, attn mask [L, S] (saved bool), need_weights false.</summary>
         static void MhaKdim(Dictionary<string, Tensor> t)
         {
             manual_seed(2);
@@ -75,7 +75,9 @@ namespace TorchFixtures
             var v = Input(t, "value", 3, 2, 6);
             var am = tensor(new bool[] { false, true, true, false, false, true, false, false, false, true, false, false }, [4, 3]);
             t["attn_mask"] = am;
-            var (y, _) = mha.call(q, k, v, null, false, am);
+            // libtorch's C++ MultiheadAttention adds a bool attn_mask to the scores instead of masking where it is true (as
+            // PyTorch documents and its Python module does): it gets the float form (-inf where true), Nabla the bool one.
+            var (y, _) = mha.call(q, k, v, null, false, zeros(4, 3).masked_fill(am, double.NegativeInfinity));
             t["output"] = y.detach().clone();
             Objective(t, y).backward();
             t["grad.query"] = q.grad!.clone(); t["grad.key"] = k.grad!.clone(); t["grad.value"] = v.grad!.clone();

@@ -76,9 +76,9 @@ public class PositionalEmbeddingTests
         // The same model untied, both tables holding the tied values: the tied gradient is the sum of the two.
         var untied = new TinyLm(tie: false);
         using (Autograd.NoGrad()) untied.LmHead.Weight.CopyFrom(untied.TokEmb.Weight);
-        untied.Call(ids).Mul(coef).Sum().Backward();
+        (untied.Call(ids) * coef).Sum().Backward();
         var w0 = tied.TokEmb.Weight.Clone();
-        tied.Call(ids).Mul(coef).Sum().Backward();
+        (tied.Call(ids) * coef).Sum().Backward();
         var sum = untied.TokEmb.Weight.Grad! + untied.LmHead.Weight.Grad!;
         Approx.Equal(sum, tied.TokEmb.Weight.Grad!, 1e-6, "tied gradient");
         // An optimizer steps it once.

@@ -82,7 +82,8 @@ public class TransformerLayerTests
         Assert.Contains("dModel = 8", e.Message);
         Assert.Contains("TransformerLayerTests.cs:", e.Message);
         Assert.Equal([4, 2, 8], model.Call(Tensor.Randn(5, 2, 8), Tensor.Randn(4, 2, 8)).Shape.ToArray());
-        Assert.Equal([4, 8], model.Eval().Call(Tensor.Randn(5, 8), Tensor.Randn(4, 8)).Shape.ToArray());   // unbatched
+        model.Eval();
+        Assert.Equal([4, 8], model.Call(Tensor.Randn(5, 8), Tensor.Randn(4, 8)).Shape.ToArray());   // unbatched
         // PyTorch's init: xavier_uniform_ on every matrix (bound √(6 / (fan_in + fan_out))).
         double bound = Math.Sqrt(6.0 / (8 + 16));
         Assert.All(model.Encoder.StateDict()["layers.0.linear1.weight"].ToArray<float>(), w => Assert.InRange(w, -bound, bound));
