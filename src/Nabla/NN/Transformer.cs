@@ -5,14 +5,14 @@ namespace Nabla.NN;
 /// <summary>
 /// A stack of encoder layers (torch.nn.TransformerEncoder): <c>layers.0</c>..<c>layers.{n-1}</c> and an optional final
 /// <c>norm</c>. As PyTorch, the layers are copies of a template (<see cref="TransformerEncoderLayer.Clone"/>: same options,
-/// same initial weights); the other constructor builds each layer with a factory instead (e.g. a different seed each).
+/// same initial weights; with a seeded template each copy gets its own dropout stream); the other constructor builds each layer with a factory instead (e.g. a different seed each).
 /// Deliberate difference: PyTorch's nested-tensor fast path (enable_nested_tensor) is not there; the results are the same.
 /// </summary>
 public sealed class TransformerEncoder : Module
 {
     /// <summary>PyTorch's form: <paramref name="numLayers"/> copies of <paramref name="encoderLayer"/> (which is not registered itself).</summary>
     public TransformerEncoder(TransformerEncoderLayer encoderLayer, int numLayers, Module? norm = null)
-        : this(_ => (encoderLayer ?? throw new ArgumentNullException(nameof(encoderLayer))).Clone(), numLayers, norm) { }
+        : this(i => (encoderLayer ?? throw new ArgumentNullException(nameof(encoderLayer))).CloneForStack(i), numLayers, norm) { }
 
     /// <summary>Layer i is <c>layerFactory(i)</c>.</summary>
     public TransformerEncoder(Func<int, TransformerEncoderLayer> layerFactory, int numLayers, Module? norm = null)
@@ -51,7 +51,7 @@ public sealed class TransformerDecoder : Module
 {
     /// <summary>PyTorch's form: <paramref name="numLayers"/> copies of <paramref name="decoderLayer"/>.</summary>
     public TransformerDecoder(TransformerDecoderLayer decoderLayer, int numLayers, Module? norm = null)
-        : this(_ => (decoderLayer ?? throw new ArgumentNullException(nameof(decoderLayer))).Clone(), numLayers, norm) { }
+        : this(i => (decoderLayer ?? throw new ArgumentNullException(nameof(decoderLayer))).CloneForStack(i), numLayers, norm) { }
 
     /// <summary>Layer i is <c>layerFactory(i)</c>.</summary>
     public TransformerDecoder(Func<int, TransformerDecoderLayer> layerFactory, int numLayers, Module? norm = null)

@@ -25,7 +25,8 @@ public enum TransformerActivation
 /// </code></example>
 public sealed class TransformerEncoderLayer : Module
 {
-    readonly Func<TransformerEncoderLayer> _clone;
+    readonly Func<int?, TransformerEncoderLayer> _clone;
+    readonly int? _seed;
 
     /// <summary>PyTorch's constructor (its defaults); <paramref name="seed"/> seeds the initial weights and the dropout masks.</summary>
     public TransformerEncoderLayer(int dModel, int nhead, int dimFeedforward = 2048, double dropout = 0.1,
@@ -34,7 +35,8 @@ public sealed class TransformerEncoderLayer : Module
     {
         if (dimFeedforward < 1) throw Errors.Arg("TransformerEncoderLayer", $"dimFeedforward must be positive, got {dimFeedforward}.");
         (DModel, Activation, NormFirst, BatchFirst) = (dModel, activation, normFirst, batchFirst);
-        _clone = () => new TransformerEncoderLayer(dModel, nhead, dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, bias, seed, dtype);
+        _clone = s => new TransformerEncoderLayer(dModel, nhead, dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, bias, s, dtype);
+        _seed = seed;
         SelfAttn = RegisterModule("self_attn", new MultiheadAttention(dModel, nhead, dropout, bias, batchFirst: batchFirst, seed: Init.StreamSeed(seed, 0), dtype: dtype));
         Linear1 = RegisterModule("linear1", new Linear(dModel, dimFeedforward, bias, Init.StreamSeed(seed, 1), dtype));
         DropoutFf = RegisterModule("dropout", new Dropout(dropout, Init.StreamSeed(seed, 2)));
@@ -85,9 +87,14 @@ public sealed class TransformerEncoderLayer : Module
     /// A new layer with the same options and a copy of this one's parameters (PyTorch's <c>copy.deepcopy</c>, as
     /// <see cref="TransformerEncoder"/> does with its template).
     /// </summary>
-    public TransformerEncoderLayer Clone()
+    public TransformerEncoderLayer Clone() => CloneWithSeed(_seed);
+
+    /// <summary>A copy for layer <paramref name="index"/> of a stack: the same parameters, its own dropout stream.</summary>
+    internal TransformerEncoderLayer CloneForStack(int index) => CloneWithSeed(_seed is int s ? Init.StreamSeed(s, 1000 + index) : null);
+
+    TransformerEncoderLayer CloneWithSeed(int? seed)
     {
-        var copy = _clone();
+        var copy = _clone(seed);
         using (Autograd.NoGrad()) copy.LoadStateDict(StateDict());
         copy.Train(IsTraining);
         return copy;
@@ -138,7 +145,8 @@ public sealed class TransformerEncoderLayer : Module
 /// </code></example>
 public sealed class TransformerDecoderLayer : Module
 {
-    readonly Func<TransformerDecoderLayer> _clone;
+    readonly Func<int?, TransformerDecoderLayer> _clone;
+    readonly int? _seed;
 
     /// <summary>PyTorch's constructor (its defaults); <paramref name="seed"/> seeds the initial weights and the dropout masks.</summary>
     public TransformerDecoderLayer(int dModel, int nhead, int dimFeedforward = 2048, double dropout = 0.1,
@@ -147,7 +155,8 @@ public sealed class TransformerDecoderLayer : Module
     {
         if (dimFeedforward < 1) throw Errors.Arg("TransformerDecoderLayer", $"dimFeedforward must be positive, got {dimFeedforward}.");
         (DModel, Activation, NormFirst, BatchFirst) = (dModel, activation, normFirst, batchFirst);
-        _clone = () => new TransformerDecoderLayer(dModel, nhead, dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, bias, seed, dtype);
+        _clone = s => new TransformerDecoderLayer(dModel, nhead, dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, bias, s, dtype);
+        _seed = seed;
         SelfAttn = RegisterModule("self_attn", new MultiheadAttention(dModel, nhead, dropout, bias, batchFirst: batchFirst, seed: Init.StreamSeed(seed, 0), dtype: dtype));
         MultiheadAttn = RegisterModule("multihead_attn", new MultiheadAttention(dModel, nhead, dropout, bias, batchFirst: batchFirst, seed: Init.StreamSeed(seed, 1), dtype: dtype));
         Linear1 = RegisterModule("linear1", new Linear(dModel, dimFeedforward, bias, Init.StreamSeed(seed, 2), dtype));
@@ -207,9 +216,14 @@ public sealed class TransformerDecoderLayer : Module
     public Dropout Dropout3 { get; }
 
     /// <summary>A new layer with the same options and a copy of this one's parameters (PyTorch's <c>copy.deepcopy</c>).</summary>
-    public TransformerDecoderLayer Clone()
+    public TransformerDecoderLayer Clone() => CloneWithSeed(_seed);
+
+    /// <summary>A copy for layer <paramref name="index"/> of a stack: the same parameters, its own dropout stream.</summary>
+    internal TransformerDecoderLayer CloneForStack(int index) => CloneWithSeed(_seed is int s ? Init.StreamSeed(s, 1000 + index) : null);
+
+    TransformerDecoderLayer CloneWithSeed(int? seed)
     {
-        var copy = _clone();
+        var copy = _clone(seed);
         using (Autograd.NoGrad()) copy.LoadStateDict(StateDict());
         copy.Train(IsTraining);
         return copy;

@@ -292,6 +292,6 @@ public class MultiheadAttentionTests
         Check(() => mha.Call(q, k, k, keyPaddingMask: Tensor.Zeros([2, 4], DType.Int64)), "must be bool");
         Check(() => mha.Call(R(1, 2, 3, 6), k, k), "embedDim = 8");
         Check(() => mha.Call(q, R(2, 3, 4, 8), R(2, 3, 4, 8)), "same batch size");
-        Check(() => mha.Call(R(1, 3, 8), k, k), "all 3-D (batched) or all 2-D");
+        Check(() => mha.Call(R(1, 3, 8), k, k), "all be 3-D (batched) or all 2-D");
     }
 }

@@ -46,6 +46,23 @@ public class TransformerLayerTests
     }
 
     [Fact]
+    public void TrainingDropoutIsSeededAndOffInEval()
+    {
+        var x = Tensor.Randn([5, 2, 8], seed: 20);
+        TransformerEncoderLayer Make() => new(8, 2, 16, dropout: 0.5, seed: 21);
+        var (a, b) = (Make(), Make());
+        var ya = a.Call(x);
+        Approx.Equal(ya, b.Call(x), 0, "same seed, same dropout masks");
+        a.Eval();
+        var ye = a.Call(x);
+        Assert.NotEqual(ye.ToArray<float>(), ya.ToArray<float>());
+        Approx.Equal(ye, new TransformerEncoderLayer(8, 2, 16, dropout: 0, seed: 21).Call(x), 1e-6, "eval: no dropout");
+        // Copies in a stack draw their own masks: the stack of two equals neither layer applied twice with one stream.
+        var stack = new TransformerEncoder(Make(), 2);
+        Approx.Equal(stack.Call(x), new TransformerEncoder(Make(), 2).Call(x), 0, "stacks from the same seed");
+    }
+
+    [Fact]
     public void GenerateSquareSubsequentMaskIsZeroOnAndBelowTheDiagonal()
     {
         var m = Transformer.GenerateSquareSubsequentMask(3).ToArray<float>();
