@@ -110,4 +110,48 @@ public class PositionalEmbeddingTests
         // A full PyTorch state_dict (both names) loads too.
         Assert.Empty(new TinyLm(tie: true).LoadStateDict(source.StateDict()).MissingKeys);
     }
+
+    /// <summary>A GPT-style model: token embedding tied to the head, learned positions, one causal pre-norm block.</summary>
+    sealed class TinyGpt : Module
+    {
+        readonly Embedding _tok;
+        readonly LearnedPositionalEmbedding _pos;
+        readonly TransformerEncoderLayer _block;
+        readonly LayerNorm _norm;
+        readonly Linear _head;
+
+        public TinyGpt()
+        {
+            _tok = RegisterModule("wte", new Embedding(7, 16, seed: 1));
+            _pos = RegisterModule("wpe", new LearnedPositionalEmbedding(8, 16, seed: 2));
+            _block = RegisterModule("h", new TransformerEncoderLayer(16, 2, 32, dropout: 0, activation: TransformerActivation.Gelu, batchFirst: true, normFirst: true, seed: 3));
+            _norm = RegisterModule("ln_f", new LayerNorm(16));
+            _head = RegisterModule("lm_head", new Linear(16, 7, bias: false, seed: 4));
+            _head.Weight = _tok.Weight;
+        }
+
+        public override Tensor Forward(Tensor ids) => _head.Call(_norm.Call(_block.Call(_pos.Call(_tok.Call(ids) * 0.3), isCausal: true)));
+    }
+
+    [Fact]
+    public void TiedGptStyleModelLearnsToPredictTheNextToken()
+    {
+        var model = new TinyGpt();
+        Assert.Equal(model.Parameters().Count(), model.StateDict().Count - 1);   // lm_head.weight is wte.weight
+        var seq = new long[] { 1, 4, 2, 6, 3, 5, 0, 2 };
+        var ids = Tensor.FromArray(seq[..7], [1, 7]);
+        var next = Tensor.FromArray(seq[1..], [7]);
+        var opt = new Adam(model.Parameters(), learningRate: 0.03);
+        double first = 0, last = 0;
+        for (int step = 0; step < 40; step++)
+        {
+            opt.ZeroGrad();
+            var loss = Functional.CrossEntropy(model.Call(ids).Reshape(7, 7), next);
+            loss.Backward();
+            opt.Step();
+            last = loss.ToDoubleArray()[0];
+            if (step == 0) first = last;
+        }
+        Assert.True(last < 0.2 * first, $"loss went from {first} to {last}");
+    }
 }

@@ -57,7 +57,7 @@ public class TransformerLayerTests
         var ye = a.Call(x);
         Assert.NotEqual(ye.ToArray<float>(), ya.ToArray<float>());
         Approx.Equal(ye, new TransformerEncoderLayer(8, 2, 16, dropout: 0, seed: 21).Call(x), 1e-6, "eval: no dropout");
-        // Copies in a stack draw their own masks: the stack of two equals neither layer applied twice with one stream.
+        // A stack of copies of a seeded template is reproducible too (each copy draws from its own stream).
         var stack = new TransformerEncoder(Make(), 2);
         Approx.Equal(stack.Call(x), new TransformerEncoder(Make(), 2).Call(x), 0, "stacks from the same seed");
     }
