@@ -39,16 +39,16 @@ namespace TorchFixtures
             return (output * coef).sum();
         }
 
-        /// <summary>MHA(16, 2) batch first ([N, L, E] transposed around libtorch), bool key padding mask, float attn mask, weights.</summary>
+        /// <summary>MHA(8, 2) batch first ([N, L, E] transposed around libtorch), bool key padding mask, float attn mask, weights.</summary>
         static void MhaBatchFirst(Dictionary<string, Tensor> t)
         {
             manual_seed(1);
-            var mha = nn.MultiheadAttention(16, 2);
+            var mha = nn.MultiheadAttention(8, 2);
             mha.eval();
             SaveParams(t, mha.named_parameters());
-            var q = Input(t, "query", 2, 3, 16);
-            var k = Input(t, "key", 2, 5, 16);
-            var v = Input(t, "value", 2, 5, 16);
+            var q = Input(t, "query", 2, 3, 8);
+            var k = Input(t, "key", 2, 5, 8);
+            var v = Input(t, "value", 2, 5, 8);
             var kpm = tensor(new bool[] { false, false, false, true, true, false, false, false, false, true }, [2, 5]);
             var am = randn(3, 5);
             t["key_padding_mask"] = kpm;
@@ -84,14 +84,14 @@ namespace TorchFixtures
             SaveGrads(t, mha.named_parameters());
         }
 
-        /// <summary>libtorch's TransformerEncoderLayer(16, 2, 32), post-norm, relu or gelu, eval, with masks.</summary>
+        /// <summary>libtorch's TransformerEncoderLayer(8, 2, 16), post-norm, relu or gelu, eval, with masks.</summary>
         static void EncoderLayer(Dictionary<string, Tensor> t, bool gelu)
         {
             manual_seed(gelu ? 4 : 3);
-            var layer = nn.TransformerEncoderLayer(16, 2, 32, 0.1, gelu ? nn.Activations.GELU : nn.Activations.ReLU);
+            var layer = nn.TransformerEncoderLayer(8, 2, 16, 0.1, gelu ? nn.Activations.GELU : nn.Activations.ReLU);
             layer.eval();
             SaveParams(t, layer.named_parameters());
-            var x = Input(t, "src", 4, 2, 16);
+            var x = Input(t, "src", 4, 2, 8);
             var mask = randn(4, 4);
             var kpm = tensor(new bool[] { false, false, false, true, false, false, false, false }, [2, 4]);
             t["src_mask"] = mask; t["src_key_padding_mask"] = kpm;
@@ -107,22 +107,22 @@ namespace TorchFixtures
         static void EncoderLayerGelu(Dictionary<string, Tensor> t) => EncoderLayer(t, true);
 
         /// <summary>
-        /// A norm-first encoder layer (16, 2, 32, relu) composed of libtorch modules under PyTorch's names (libtorch's C++
+        /// A norm-first encoder layer (8, 2, 16, relu) composed of libtorch modules under PyTorch's names (libtorch's C++
         /// TransformerEncoderLayer has no norm_first), eval, with a key padding mask.
         /// </summary>
         static void EncoderLayerNormFirst(Dictionary<string, Tensor> t)
         {
             manual_seed(5);
-            var sa = nn.MultiheadAttention(16, 2);
-            var l1 = nn.Linear(16, 32);
-            var l2 = nn.Linear(32, 16);
-            var n1 = nn.LayerNorm(16);
-            var n2 = nn.LayerNorm(16);
+            var sa = nn.MultiheadAttention(8, 2);
+            var l1 = nn.Linear(8, 16);
+            var l2 = nn.Linear(16, 8);
+            var n1 = nn.LayerNorm(8);
+            var n2 = nn.LayerNorm(8);
             // Non-trivial norm affine parameters, so a swap of norm1/norm2 would show.
-            using (no_grad()) { n1.weight!.add_(randn(16) * 0.1); n1.bias!.add_(randn(16) * 0.1); n2.weight!.add_(randn(16) * 0.1); n2.bias!.add_(randn(16) * 0.1); }
+            using (no_grad()) { n1.weight!.add_(randn(8) * 0.1); n1.bias!.add_(randn(8) * 0.1); n2.weight!.add_(randn(8) * 0.1); n2.bias!.add_(randn(8) * 0.1); }
             var mods = new (string, nn.Module)[] { ("self_attn.", sa), ("linear1.", l1), ("linear2.", l2), ("norm1.", n1), ("norm2.", n2) };
             foreach (var (p, m) in mods) SaveParams(t, m.named_parameters(), p);
-            var x = Input(t, "src", 2, 4, 16);   // batch first
+            var x = Input(t, "src", 2, 4, 8);   // batch first
             var kpm = tensor(new bool[] { false, false, true, true, false, false, false, false }, [2, 4]);
             t["src_key_padding_mask"] = kpm;
             var xs = x.transpose(0, 1);
@@ -137,15 +137,15 @@ namespace TorchFixtures
             foreach (var (p, m) in mods) SaveGrads(t, m.named_parameters(), p);
         }
 
-        /// <summary>libtorch's TransformerDecoderLayer(16, 2, 32), eval, causal tgt mask and memory key padding mask.</summary>
+        /// <summary>libtorch's TransformerDecoderLayer(8, 2, 16), eval, causal tgt mask and memory key padding mask.</summary>
         static void DecoderLayer(Dictionary<string, Tensor> t)
         {
             manual_seed(6);
-            var layer = nn.TransformerDecoderLayer(16, 2, 32, 0.1);
+            var layer = nn.TransformerDecoderLayer(8, 2, 16, 0.1);
             layer.eval();
             SaveParams(t, layer.named_parameters());
-            var tgt = Input(t, "tgt", 3, 2, 16);
-            var mem = Input(t, "memory", 5, 2, 16);
+            var tgt = Input(t, "tgt", 3, 2, 8);
+            var mem = Input(t, "memory", 5, 2, 8);
             var tgtMask = CausalMask(3);
             var mkpm = tensor(new bool[] { false, false, false, false, true, false, false, false, true, true }, [2, 5]);
             t["tgt_mask"] = tgtMask; t["memory_key_padding_mask"] = mkpm;

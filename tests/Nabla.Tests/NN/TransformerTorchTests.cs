@@ -53,7 +53,7 @@ public class TransformerTorchTests
     [Fact]
     public void MultiheadAttentionBatchFirstWithBothMasksAndWeights()
     {
-        var mha = new MultiheadAttention(16, 2, batchFirst: true);
+        var mha = new MultiheadAttention(8, 2, batchFirst: true);
         var f = Load(mha, "mha_batch_first");
         var (q, k, v) = (In(f, "query"), In(f, "key"), In(f, "value"));
         var (y, w) = mha.Call(q, k, v, keyPaddingMask: f["key_padding_mask"], attnMask: f["attn_mask"]);
@@ -86,7 +86,7 @@ public class TransformerTorchTests
     [InlineData("encoder_layer_gelu", TransformerActivation.Gelu)]
     public void EncoderLayerPostNorm(string fixture, TransformerActivation activation)
     {
-        var layer = new TransformerEncoderLayer(16, 2, 32, activation: activation);
+        var layer = new TransformerEncoderLayer(8, 2, 16, activation: activation);
         var f = Load(layer, fixture);
         var src = In(f, "src");
         var y = layer.Call(src, f["src_mask"], f["src_key_padding_mask"]);
@@ -98,7 +98,7 @@ public class TransformerTorchTests
     [Fact]
     public void EncoderLayerNormFirstBatchFirst()
     {
-        var layer = new TransformerEncoderLayer(16, 2, 32, normFirst: true, batchFirst: true);
+        var layer = new TransformerEncoderLayer(8, 2, 16, normFirst: true, batchFirst: true);
         var f = Load(layer, "encoder_layer_norm_first");
         var src = In(f, "src");
         var y = layer.Call(src, srcKeyPaddingMask: f["src_key_padding_mask"]);
@@ -110,7 +110,7 @@ public class TransformerTorchTests
     [Fact]
     public void DecoderLayerWithCausalTargetMaskAndMemoryPadding()
     {
-        var layer = new TransformerDecoderLayer(16, 2, 32);
+        var layer = new TransformerDecoderLayer(8, 2, 16);
         var f = Load(layer, "decoder_layer");
         var (tgt, memory) = (In(f, "tgt"), In(f, "memory"));
         var y = layer.Call(tgt, memory, tgtMask: f["tgt_mask"], memoryKeyPaddingMask: f["memory_key_padding_mask"]);
