@@ -24,6 +24,13 @@ namespace TorchFixtures
         public static readonly (string Name, Action<Dictionary<string, TorchSharp.torch.Tensor>> Generate)[] All =
         [
             ("smoke_linear", SmokeLinear),
+            ("mha_batch_first", MhaBatchFirst),
+            ("mha_kdim", MhaKdim),
+            ("encoder_layer_relu", EncoderLayerRelu),
+            ("encoder_layer_gelu", EncoderLayerGelu),
+            ("encoder_layer_norm_first", EncoderLayerNormFirst),
+            ("decoder_layer", DecoderLayer),
+            ("transformer_small", SmallTransformer),
         ];
 
         /// <summary>A check of the tool itself: nn.Linear(3, 2) with seed 0, its input and output.</summary>

@@ -17,7 +17,7 @@ public sealed class Embedding : Module
     public Embedding(int numEmbeddings, int embeddingDim, int? paddingIdx = null, double? maxNorm = null, double normType = 2,
         bool scaleGradByFreq = false, int? seed = null, DType dtype = DType.Float32)
     {
-        Weight = RegisterParameter("weight", CreateTable("Embedding", numEmbeddings, embeddingDim, paddingIdx, seed, dtype));
+        _weight = RegisterParameter("weight", CreateTable("Embedding", numEmbeddings, embeddingDim, paddingIdx, seed, dtype));
         (NumEmbeddings, EmbeddingDim, MaxNorm, NormType, ScaleGradByFreq) = (numEmbeddings, embeddingDim, maxNorm, normType, scaleGradByFreq);
         PaddingIdx = paddingIdx is int p && p < 0 ? p + numEmbeddings : paddingIdx;
     }
@@ -40,8 +40,22 @@ public sealed class Embedding : Module
     /// <summary>Whether gradients are divided by each index's count in the batch.</summary>
     public bool ScaleGradByFreq { get; }
 
-    /// <summary>The table [num, dim].</summary>
-    public Variable Weight { get; }
+    /// <summary>
+    /// The table [num, dim]. Setting it replaces the registered parameter (same shape and dtype), as PyTorch's
+    /// <c>emb.weight = other</c> (weight tying, see <see cref="Linear.Weight"/>).
+    /// </summary>
+    public Variable Weight
+    {
+        get => _weight;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            ReplaceParameter("weight", value);
+            _weight = value;
+        }
+    }
+
+    Variable _weight;
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x) => Functional.Embedding(x, Weight, PaddingIdx, MaxNorm, NormType, ScaleGradByFreq);

@@ -8,11 +8,14 @@ namespace Nabla.NN;
 public sealed class LayerNorm : Module
 {
     /// <summary>Normalizes over the last dim of size <paramref name="normalizedShape"/>.</summary>
-    public LayerNorm(int normalizedShape, double eps = 1e-5, bool elementwiseAffine = true, DType dtype = DType.Float32)
-        : this([normalizedShape], eps, elementwiseAffine, dtype) { }
+    public LayerNorm(int normalizedShape, double eps = 1e-5, bool elementwiseAffine = true, DType dtype = DType.Float32, bool bias = true)
+        : this([normalizedShape], eps, elementwiseAffine, dtype, bias) { }
 
-    /// <summary>Normalizes over the trailing dims <paramref name="normalizedShape"/>.</summary>
-    public LayerNorm(int[] normalizedShape, double eps = 1e-5, bool elementwiseAffine = true, DType dtype = DType.Float32)
+    /// <summary>
+    /// Normalizes over the trailing dims <paramref name="normalizedShape"/>. With <paramref name="bias"/> false (PyTorch's
+    /// <c>bias=False</c>) the affine form has a weight only.
+    /// </summary>
+    public LayerNorm(int[] normalizedShape, double eps = 1e-5, bool elementwiseAffine = true, DType dtype = DType.Float32, bool bias = true)
     {
         ArgumentNullException.ThrowIfNull(normalizedShape);
         if (normalizedShape.Length == 0 || normalizedShape.Any(d => d < 1))
@@ -22,7 +25,7 @@ public sealed class LayerNorm : Module
         if (elementwiseAffine)
         {
             Weight = RegisterParameter("weight", new Variable(Tensor.Ones(normalizedShape, dtype), name: "weight"));
-            Bias = RegisterParameter("bias", new Variable(Tensor.Zeros(normalizedShape, dtype), name: "bias"));
+            if (bias) Bias = RegisterParameter("bias", new Variable(Tensor.Zeros(normalizedShape, dtype), name: "bias"));
         }
     }
 
@@ -35,7 +38,7 @@ public sealed class LayerNorm : Module
     /// <summary>Elementwise scale (null without affine).</summary>
     public Variable? Weight { get; }
 
-    /// <summary>Elementwise shift (null without affine).</summary>
+    /// <summary>Elementwise shift (null without affine or without bias).</summary>
     public Variable? Bias { get; }
 
     /// <inheritdoc/>

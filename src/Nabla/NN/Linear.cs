@@ -21,7 +21,7 @@ public sealed class Linear : Module
         Init.CheckDType("Linear", dtype);
         (InFeatures, OutFeatures) = (inFeatures, outFeatures);
         double bound = Init.Bound(inFeatures);
-        Weight = RegisterParameter("weight", new Variable(Init.Uniform([outFeatures, inFeatures], bound, dtype, seed, 0), name: "weight"));
+        _weight = RegisterParameter("weight", new Variable(Init.Uniform([outFeatures, inFeatures], bound, dtype, seed, 0), name: "weight"));
         if (bias) Bias = RegisterParameter("bias", new Variable(Init.Uniform([outFeatures], bound, dtype, seed, 1), name: "bias"));
     }
 
@@ -31,8 +31,23 @@ public sealed class Linear : Module
     /// <summary>Output features.</summary>
     public int OutFeatures { get; }
 
-    /// <summary>The weight [out, in].</summary>
-    public Variable Weight { get; }
+    /// <summary>
+    /// The weight [out, in]. Setting it replaces the registered parameter (same shape and dtype), as PyTorch's
+    /// <c>linear.weight = other</c>: GPT's weight tying is <c>lmHead.Weight = tokEmb.Weight</c> (Linear(d, vocab) and
+    /// Embedding(vocab, d) both hold [vocab, d]); see <see cref="Module.ReplaceParameter"/>.
+    /// </summary>
+    public Variable Weight
+    {
+        get => _weight;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            ReplaceParameter("weight", value);
+            _weight = value;
+        }
+    }
+
+    Variable _weight;
 
     /// <summary>The bias [out], or null when built with <c>bias: false</c>.</summary>
     public Variable? Bias { get; }

@@ -24,7 +24,9 @@ public abstract partial class Module
     /// Everything is checked before anything is written: a shape or dtype that differs from the module's
     /// is always an error (convert with <c>To(DType)</c> first); with <paramref name="strict"/> (the
     /// default) missing and unexpected keys are errors too. The error lists every problem at once.
-    /// With <c>strict: false</c> the keys that did not match are returned and the rest is loaded.
+    /// With <c>strict: false</c> the keys that did not match are returned and the rest is loaded. A parameter tied under two
+    /// names (<see cref="ReplaceParameter"/>) is not missing when one of its names is given (files written by safetensors'
+    /// <c>save_model</c> keep one name of a tied pair); when both are, both are copied in turn, the later name's value last.
     /// </summary>
     /// <exception cref="ArgumentException">Missing/unexpected keys (strict) or shape/dtype mismatches.</exception>
     public LoadStateDictResult LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
@@ -32,7 +34,9 @@ public abstract partial class Module
         ArgumentNullException.ThrowIfNull(state);
         var entries = StateEntries().ToList();
         var expected = entries.Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
-        var missing = entries.Where(e => !state.ContainsKey(e.Key)).Select(e => e.Key).ToList();
+        // A tied parameter (one Variable under two names) is loaded when either name is given: safetensors' save_model keeps one.
+        var given = entries.Where(e => state.ContainsKey(e.Key)).Select(e => e.Value).ToHashSet(ReferenceEqualityComparer.Instance);
+        var missing = entries.Where(e => !state.ContainsKey(e.Key) && !given.Contains(e.Value)).Select(e => e.Key).ToList();
         var unexpected = state.Keys.Where(k => !expected.Contains(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
         var mismatches = new List<string>();
         foreach (var (key, target, isParameter) in entries)

@@ -89,6 +89,24 @@ public abstract partial class Module
     }
 
     /// <summary>
+    /// Puts <paramref name="parameter"/> in place of the parameter registered as <paramref name="name"/> in this module
+    /// (PyTorch's <c>module.weight = other.weight</c>), keeping its position in the state dict. Same shape and dtype
+    /// required. This is how weights are tied (a language model's output layer sharing the token embedding, see
+    /// <see cref="Linear.Weight"/>): <see cref="Parameters"/> then lists the shared parameter once, so an optimizer steps it
+    /// once with the sum of the gradients of both uses, and the state dict lists it under both names.
+    /// </summary>
+    protected void ReplaceParameter(string name, Variable parameter, [System.Runtime.CompilerServices.CallerMemberName] string? op = null)
+    {
+        ArgumentNullException.ThrowIfNull(parameter);
+        string what = $"{GetType().Name}.{op ?? "ReplaceParameter"}";
+        if (!_parameters.TryGetValue(name, out var old))
+            throw Errors.Arg(what, $"this {GetType().Name} has no parameter '{name}' to replace.");
+        if (!old.Shape.Equals(parameter.Shape) || old.DType != parameter.DType)
+            throw Errors.Arg(what, $"the new '{name}' {Errors.Describe(parameter)} must have the shape and dtype of the one it replaces, {Errors.Describe(old)}.");
+        _parameters[name] = parameter;
+    }
+
+    /// <summary>
     /// Registers a buffer: state saved in the state dict and loaded by <see cref="LoadStateDict"/>, but
     /// not a parameter (no gradient, not given to optimizers), e.g. BatchNorm's running mean. Returns it.
     /// A module changes its buffers in place, so the registered tensor stays the one in the state dict.
