@@ -144,7 +144,7 @@ sealed record Options
         if (o.Sample && o.Checkpoint is null)
             return (null, "--sample needs --checkpoint PATH (a charlm-model.safetensors written by a training run)");
         if (!o.Sample && o.Warmup >= o.Steps)
-            return (null, $"--warmup {o.Warmup} must be smaller than --steps {o.Steps}");
+            return (null, $"--warmup {o.Warmup} must be smaller than --steps {o.Steps} (lower --warmup, or keep --steps and stop early with --limit N)");
         return (o, null);
     }
 

@@ -42,7 +42,7 @@ public class CharLmTests
     [InlineData(new[] { "--prompt", "" }, "--prompt must not be empty")]
     [InlineData(new[] { "--seed", "99999999999" }, "--seed: '99999999999' is out of range")]
     [InlineData(new[] { "--heads", "3" }, "--heads 3 does not divide --width 128: each head gets width/heads features")]
-    [InlineData(new[] { "--warmup", "50", "--steps", "50" }, "--warmup 50 must be smaller than --steps 50")]
+    [InlineData(new[] { "--warmup", "50", "--steps", "50" }, "--warmup 50 must be smaller than --steps 50 (lower --warmup, or keep --steps and stop early with --limit N)")]
     [InlineData(new[] { "--sample" }, "--sample needs --checkpoint PATH (a charlm-model.safetensors written by a training run)")]
     public void MistakesAreNamed(string[] args, string expected)
     {
