@@ -10,7 +10,7 @@ sealed record Options
     public int Width { get; init; } = 128;
     public int Context { get; init; } = 128;
     public int BatchSize { get; init; } = 32;
-    public int Steps { get; init; } = 2000;
+    public int Steps { get; init; } = 1600;
     public double LearningRate { get; init; } = 2e-3;
     public int Warmup { get; init; } = 100;
     public double WeightDecay { get; init; } = 0.1;
@@ -42,7 +42,7 @@ sealed record Options
           --width N              embedding width (default 128)
           --context N            characters the model sees at once (default 128)
           --batch-size N         sequences per step (default 32)
-          --steps N              training steps (default 2000)
+          --steps N              training steps (default 1600)
           --lr X                 AdamW peak learning rate (default 0.002), reached after --warmup steps, then cosine
                                  decay to a tenth of it at the last step
           --warmup N             linear warm-up steps (default 100)

@@ -13,7 +13,7 @@ public class CharLmTests
     {
         var (d, error) = Options.Parse([]);
         Assert.Null(error);
-        Assert.Equal((4, 4, 128, 128, 32, 2000, 0.002, "torch", true, false),
+        Assert.Equal((4, 4, 128, 128, 32, 1600, 0.002, "torch", true, false),
             (d!.Layers, d.Heads, d.Width, d.Context, d.BatchSize, d.Steps, d.LearningRate, d.Style, d.Compile, d.Sample));
 
         var (o, error2) = Options.Parse(["--layers", "2", "--width", "64", "--heads", "8", "--lr", "1e-3", "--eager", "--style", "tf",
