@@ -17,6 +17,7 @@ var benchmarks = new (string Name, Action<int, bool> Run)[]
     ("second_derivative", Workloads.SecondDerivative),
     ("mlp_train_step", Training.MlpTrainStep),
     ("cnn_train_step", Training.CnnTrainStep),
+    ("gpt_train_step", GptTraining.GptTrainStep),
     ("memory", Children.Memory),
     ("startup", Children.Startup),
 };
