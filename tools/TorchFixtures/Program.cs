@@ -24,6 +24,10 @@ namespace TorchFixtures
         public static readonly (string Name, Action<Dictionary<string, TorchSharp.torch.Tensor>> Generate)[] All =
         [
             ("smoke_linear", SmokeLinear),
+            ("rnn_tanh_2layer_bidirectional_batchfirst", RnnTanh2LayerBidirectionalBatchFirst),
+            ("lstm_2layer_bidirectional_h0c0", Lstm2LayerBidirectionalH0C0),
+            ("gru_nobias_batchfirst", GruNoBiasBatchFirst),
+            ("lstm_bidirectional_packed_lengths", LstmBidirectionalPackedLengths),
         ];
 
         /// <summary>A check of the tool itself: nn.Linear(3, 2) with seed 0, its input and output.</summary>
