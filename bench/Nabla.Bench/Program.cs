@@ -16,6 +16,7 @@ var benchmarks = new (string Name, Action<int, bool> Run)[]
     ("elementwise", Benchmarks.Elementwise),
     ("cnn_train_step", Training.CnnTrainStep),
     ("mlp_train_step", Training.MlpTrainStep),
+    ("lstm_train_step", TrainingLstm.LstmTrainStep),
     ("elementwise_kernels", KernelBenchmarks.ElementwiseKernels),
     ("storage_alignment", StorageBenchmarks.Alignment),
     ("compiled_overhead", GraphBenchmarks.CompiledOverhead),

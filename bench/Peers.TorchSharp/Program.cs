@@ -17,6 +17,7 @@ var benchmarks = new (string Name, Action<int, bool> Run)[]
     ("second_derivative", Workloads.SecondDerivative),
     ("mlp_train_step", Training.MlpTrainStep),
     ("cnn_train_step", Training.CnnTrainStep),
+    ("lstm_train_step", TrainingLstm.LstmTrainStep),
     ("memory", Children.Memory),
     ("startup", Children.Startup),
 };
