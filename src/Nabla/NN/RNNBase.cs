@@ -9,8 +9,8 @@ namespace Nabla.NN;
 /// [gates·H]), all initialized U(-1/√H, 1/√H) as PyTorch, and the loop over layers, directions and time steps.
 /// </summary>
 /// <remarks>
-/// Per layer and direction the input projection of every time step is one MatMul before the time loop (as libtorch);
-/// each step is then one [N, H]·[H, gates·H] MatMul and the gates' elementwise ops, all differentiable Tensor ops, so the
+/// Each step is one [N, in]·[in, gates·H] and one [N, H]·[H, gates·H] MatMul and the gates' elementwise ops (layers pass
+/// their per-step outputs on without stacking and slicing them, whose gradients would cost O(L²)), all differentiable Tensor ops, so the
 /// layer works eagerly, under Graph.Compile and with derivatives of any order. Variable-length batches: pass
 /// <c>lengths</c> (int64 [N], each in 1..L), the equivalent of PyTorch's pack_padded_sequence(enforce_sorted: false) → layer →
 /// pad_packed_sequence(total_length: L): outputs past a sequence's length are zero, its final state is the state at its
@@ -122,10 +122,12 @@ public abstract class RNNBase : Module
 
         var finals = new Tensor[initial.Length][];
         for (int k = 0; k < finals.Length; k++) finals[k] = new Tensor[NumLayers * dirs];
-        var layerInput = x;
+        // Per-step tensors all the way: each layer reads the previous layer's step outputs directly (no slicing of a
+        // stacked sequence, whose gradient would be padded to the whole sequence at every step).
+        var layerInput = x.Unbind(0);
         for (int layer = 0; layer < NumLayers; layer++)
         {
-            var dirOutputs = new Tensor[dirs];
+            var dirOutputs = new Tensor[dirs][];
             for (int dir = 0; dir < dirs; dir++)
             {
                 int index = layer * dirs + dir;
@@ -134,12 +136,13 @@ public abstract class RNNBase : Module
                 dirOutputs[dir] = RunDirection(layerInput, LayerParameters(layer, dir), state, keep, reverse: dir == 1);
                 for (int k = 0; k < state.Length; k++) finals[k][index] = state[k];
             }
-            layerInput = dirs == 1 ? dirOutputs[0] : Tensor.Concat(dirOutputs, -1);
+            layerInput = dirs == 1 ? dirOutputs[0] : [.. Enumerable.Range(0, steps).Select(t => Tensor.Concat([dirOutputs[0][t], dirOutputs[1][t]], -1))];
             if (Dropout > 0 && IsTraining && layer < NumLayers - 1)
-                layerInput = Functional.Dropout(layerInput, Dropout, training: true, _dropoutGenerator);
+                for (int t = 0; t < steps; t++) layerInput[t] = Functional.Dropout(layerInput[t], Dropout, training: true, _dropoutGenerator);
         }
+        var sequence = Tensor.Stack(layerInput, 0);
 
-        var output = !batched ? layerInput.Squeeze(1) : BatchFirst ? layerInput.Transpose(0, 1) : layerInput;
+        var output = !batched ? sequence.Squeeze(1) : BatchFirst ? sequence.Transpose(0, 1) : sequence;
         var final = new Tensor[finals.Length];
         for (int k = 0; k < final.Length; k++)
         {
@@ -149,22 +152,27 @@ public abstract class RNNBase : Module
         return (output, final);
     }
 
-    /// <summary>One direction of one layer over [L, N, in]; <paramref name="state"/> ends as the final state.</summary>
-    Tensor RunDirection(Tensor x, ReadOnlySpan<Variable> p, Tensor[] state, Tensor[]? keep, bool reverse)
+    /// <summary>One direction of one layer over the steps <paramref name="x"/> (each [N, in]); <paramref name="state"/> ends as the final state.</summary>
+    /// <remarks>
+    /// NB: the input projection is one MatMul per step, not one MatMul over the stacked sequence sliced per step: the
+    /// gradient of each slice would be padded to the whole [L, N, gates·H] sequence, L times (quadratic in L).
+    /// </remarks>
+    Tensor[] RunDirection(Tensor[] x, ReadOnlySpan<Variable> p, Tensor[] state, Tensor[]? keep, bool reverse)
     {
-        int steps = x.Shape[0], n = x.Shape[1], rows = _gates * HiddenSize;
+        int steps = x.Length;
         Tensor wIh = p[0], wHh = p[1];
         Tensor? bIh = Bias ? p[2] : null, bHh = Bias ? p[3] : null;
-        var gi = x.Reshape(steps * n, x.Shape[2]).MatMul(wIh.T);
-        if (bIh is not null && bHh is not null) gi = gi + (FoldsHiddenBias ? bIh + bHh : bIh);
-        var giSteps = gi.Reshape(steps, n, rows).Unbind(0);
+        var bias = bIh is null || bHh is null ? null : FoldsHiddenBias ? bIh + bHh : bIh;
+        var wIhT = wIh.T;
         var wHhT = wHh.T;
         var stepHidden = FoldsHiddenBias ? null : bHh;
         var outputs = new Tensor[steps];
         for (int s = 0; s < steps; s++)
         {
             int t = reverse ? steps - 1 - s : s;
-            var next = Step(giSteps[t], state, wHhT, stepHidden);
+            var gi = x[t].MatMul(wIhT);
+            if (bias is not null) gi = gi + bias;
+            var next = Step(gi, state, wHhT, stepHidden);
             if (keep is null)
             {
                 outputs[t] = next[0];
@@ -178,7 +186,7 @@ public abstract class RNNBase : Module
                 for (int k = 0; k < state.Length; k++) state[k] = Tensor.Where(keep[t], next[k], state[k]);
             }
         }
-        return Tensor.Stack(outputs, 0);
+        return outputs;
     }
 
     Tensor CheckState(Tensor? given, int kind, bool batched, int n, DType dtype, Device device)
