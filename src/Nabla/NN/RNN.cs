@@ -49,7 +49,4 @@ public sealed class RNN : RNNBase
 
     private protected override Tensor[] Step(Tensor gi, Tensor[] state, Tensor wHhT, Tensor? bHh) =>
         [Recurrent.RnnStep(gi, state[0], wHhT, bHh, Nonlinearity == Nonlinearity.ReLU)];
-
-    /// <inheritdoc/>
-    protected override string ExtraRepr => Nonlinearity == Nonlinearity.ReLU ? base.ExtraRepr + ", nonlinearity='relu'" : base.ExtraRepr;
 }

@@ -41,5 +41,5 @@ public sealed class RNNCell : RNNCellBase
     public override Tensor Forward(Tensor x) => Forward(x, null);
 
     /// <inheritdoc/>
-    protected override string ExtraRepr => Nonlinearity == Nonlinearity.ReLU ? base.ExtraRepr + ", nonlinearity='relu'" : base.ExtraRepr;
+    protected override string ExtraRepr => Nonlinearity == Nonlinearity.ReLU ? base.ExtraRepr + ", nonlinearity=relu" : base.ExtraRepr;
 }
