@@ -144,4 +144,19 @@ public class RecurrentOptionsTests
         foreach (var (pe, pc) in me.Parameters().Zip(mc.Parameters())) Approx.Equal(pe, pc, 1e-5, "parameters after 3 steps");
         Assert.Equal(1, compiled.TraceCount);
     }
+
+    /// <summary>lengths are read on the host: a compiled function guards on them and retraces for new values.</summary>
+    [Fact]
+    public void CompiledCallWithLengthsMatchesEager()
+    {
+        var gru = new GRU(3, 4, bidirectional: true, seed: 1);
+        var compiled = Graph.Compile((Tensor x, Tensor lengths) => gru.Call(x, lengths: lengths).Output);
+        var x = Tensor.Randn([5, 2, 3], seed: 2);
+        foreach (var lens in new[] { new long[] { 5, 3 }, new long[] { 2, 4 } })
+        {
+            var lengths = Tensor.FromArray(lens, [2]);
+            Approx.Equal(gru.Call(x, lengths: lengths).Output, compiled.Call(x, lengths), 1e-6, $"lengths {string.Join(",", lens)}");
+        }
+        Assert.Equal(2, compiled.TraceCount);
+    }
 }
