@@ -163,8 +163,10 @@ public abstract class RNNBase : Module
         Tensor wIh = p[0], wHh = p[1];
         Tensor? bIh = Bias ? p[2] : null, bHh = Bias ? p[3] : null;
         var bias = bIh is null || bHh is null ? null : FoldsHiddenBias ? bIh + bHh : bIh;
-        var wIhT = wIh.T;
-        var wHhT = wHh.T;
+        // Transposed once per call into contiguous copies: the per-step MatMuls read them row by row, and their gradients
+        // add up over the steps in that layout, then go back through one transpose.
+        var wIhT = wIh.T.Contiguous();
+        var wHhT = wHh.T.Contiguous();
         var stepHidden = FoldsHiddenBias ? null : bHh;
         var outputs = new Tensor[steps];
         for (int s = 0; s < steps; s++)
