@@ -36,6 +36,6 @@ public sealed class GRU : RNNBase
 
     private protected override bool FoldsHiddenBias => false;
 
-    private protected override Tensor[] Step(Tensor gi, Tensor[] state, Tensor wHhT, Tensor? bHh) =>
-        [Recurrent.GruStep(gi, state[0], wHhT, bHh)];
+    private protected override Tensor[] Step(Tensor gi, Tensor[] state, Tensor? wHhT, Tensor? bHh) =>
+        [Recurrent.GruStep(gi, state[0], wHhT!, bHh)];
 }

@@ -47,7 +47,7 @@ public sealed class LSTM : RNNBase
         return new LstmOutput(output, new LstmState(final[0], final[1]));
     }
 
-    private protected override Tensor[] Step(Tensor gi, Tensor[] state, Tensor wHhT, Tensor? bHh)
+    private protected override Tensor[] Step(Tensor gi, Tensor[] state, Tensor? wHhT, Tensor? bHh)
     {
         var (h, c) = Recurrent.LstmStep(gi, state[0], state[1], wHhT, bHh);
         return [h, c];

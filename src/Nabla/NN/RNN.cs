@@ -47,6 +47,6 @@ public sealed class RNN : RNNBase
         return new RnnOutput(output, final[0]);
     }
 
-    private protected override Tensor[] Step(Tensor gi, Tensor[] state, Tensor wHhT, Tensor? bHh) =>
+    private protected override Tensor[] Step(Tensor gi, Tensor[] state, Tensor? wHhT, Tensor? bHh) =>
         [Recurrent.RnnStep(gi, state[0], wHhT, bHh, Nonlinearity == Nonlinearity.ReLU)];
 }

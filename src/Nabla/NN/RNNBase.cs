@@ -89,9 +89,10 @@ public abstract class RNNBase : Module
 
     /// <summary>
     /// One step of this kind of layer: <paramref name="gi"/> is the step's input projection (with b_ih, and b_hh too when
-    /// <see cref="FoldsHiddenBias"/>), <paramref name="state"/> the previous state tensors [N, H].
+    /// <see cref="FoldsHiddenBias"/>), <paramref name="state"/> the previous state tensors [N, H]. With
+    /// <paramref name="wHhT"/> null (layers that fold b_hh), gi already holds x·W_ihᵀ + h·W_hhᵀ + biases.
     /// </summary>
-    private protected abstract Tensor[] Step(Tensor gi, Tensor[] state, Tensor wHhT, Tensor? bHh);
+    private protected abstract Tensor[] Step(Tensor gi, Tensor[] state, Tensor? wHhT, Tensor? bHh);
 
     /// <summary>Whether b_hh may be added to the input projection once (true unless it sits inside a gate, as GRU's).</summary>
     private protected virtual bool FoldsHiddenBias => true;
@@ -164,15 +165,17 @@ public abstract class RNNBase : Module
         Tensor? bIh = Bias ? p[2] : null, bHh = Bias ? p[3] : null;
         var bias = bIh is null || bHh is null ? null : FoldsHiddenBias ? bIh + bHh : bIh;
         // Transposed once per call into contiguous copies: the per-step MatMuls read them row by row, and their gradients
-        // add up over the steps in that layout, then go back through one transpose.
-        var wIhT = wIh.T.Contiguous();
-        var wHhT = wHh.T.Contiguous();
-        var stepHidden = FoldsHiddenBias ? null : bHh;
+        // add up over the steps in that layout, then go back through one transpose. Layers whose gates are one sum
+        // (RNN, LSTM) take [x_t, h]·[W_ih, W_hh]ᵀ as one MatMul per step.
+        bool fused = FoldsHiddenBias;
+        var wIhT = fused ? Tensor.Concat([wIh, wHh], 1).T.Contiguous() : wIh.T.Contiguous();
+        var wHhT = fused ? null : wHh.T.Contiguous();
+        var stepHidden = fused ? null : bHh;
         var outputs = new Tensor[steps];
         for (int s = 0; s < steps; s++)
         {
             int t = reverse ? steps - 1 - s : s;
-            var gi = x[t].MatMul(wIhT);
+            var gi = (fused ? Tensor.Concat([x[t], state[0]], -1) : x[t]).MatMul(wIhT);
             if (bias is not null) gi = gi + bias;
             var next = Step(gi, state, wHhT, stepHidden);
             if (keep is null)

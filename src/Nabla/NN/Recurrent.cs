@@ -13,18 +13,21 @@ internal static class Recurrent
         return bHh is null ? gh : gh + bHh;
     }
 
-    /// <summary>h' = act(gi + h·W_hhᵀ + b_hh).</summary>
-    public static Tensor RnnStep(Tensor gi, Tensor h, Tensor wHhT, Tensor? bHh, bool relu)
+    /// <summary>h' = act(gi + h·W_hhᵀ + b_hh); with <paramref name="wHhT"/> null, gi already holds the whole pre-activation.</summary>
+    public static Tensor RnnStep(Tensor gi, Tensor h, Tensor? wHhT, Tensor? bHh, bool relu)
     {
-        var a = gi + Hidden(h, wHhT, bHh);
+        var a = wHhT is null ? gi : gi + Hidden(h, wHhT, bHh);
         return relu ? a.Relu() : a.Tanh();
     }
 
-    /// <summary>Gates i, f, g, o of gi + h·W_hhᵀ + b_hh; c' = σ(f)∘c + σ(i)∘tanh(g); h' = σ(o)∘tanh(c').</summary>
-    public static (Tensor H, Tensor C) LstmStep(Tensor gi, Tensor h, Tensor c, Tensor wHhT, Tensor? bHh)
+    /// <summary>
+    /// Gates i, f, g, o of gi + h·W_hhᵀ + b_hh (gi alone when <paramref name="wHhT"/> is null); c' = σ(f)∘c + σ(i)∘tanh(g);
+    /// h' = σ(o)∘tanh(c').
+    /// </summary>
+    public static (Tensor H, Tensor C) LstmStep(Tensor gi, Tensor h, Tensor c, Tensor? wHhT, Tensor? bHh)
     {
         int n = h.Shape[-1];
-        var gates = gi + Hidden(h, wHhT, bHh);
+        var gates = wHhT is null ? gi : gi + Hidden(h, wHhT, bHh);
         var i = gates.Narrow(-1, 0, n).Sigmoid();
         var f = gates.Narrow(-1, n, n).Sigmoid();
         var g = gates.Narrow(-1, 2 * n, n).Tanh();
