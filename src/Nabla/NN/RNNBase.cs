@@ -9,9 +9,10 @@ namespace Nabla.NN;
 /// [gates·H]), all initialized U(-1/√H, 1/√H) as PyTorch, and the loop over layers, directions and time steps.
 /// </summary>
 /// <remarks>
-/// Each step is one [N, in]·[in, gates·H] and one [N, H]·[H, gates·H] MatMul and the gates' elementwise ops (layers pass
-/// their per-step outputs on without stacking and slicing them, whose gradients would cost O(L²)), all differentiable Tensor ops, so the
-/// layer works eagerly, under Graph.Compile and with derivatives of any order. Variable-length batches: pass
+/// Each step is one MatMul, [x_t, h]·[W_ih, W_hh]ᵀ (GRU: one for x_t and one for h, as its n gate needs them apart), and
+/// the gates' elementwise ops; layers pass their per-step outputs on without stacking and slicing them (the gradient of
+/// each slice would be padded to the whole sequence: O(L²)). Unlike libtorch, the input projection is not one MatMul over
+/// the whole sequence, for that reason. All are differentiable Tensor ops, so the layer works eagerly, under Graph.Compile and with derivatives of any order. Variable-length batches: pass
 /// <c>lengths</c> (int64 [N], each in 1..L), the equivalent of PyTorch's pack_padded_sequence(enforce_sorted: false) → layer →
 /// pad_packed_sequence(total_length: L): outputs past a sequence's length are zero, its final state is the state at its
 /// last valid step, and the reverse direction starts at its own last valid step.
