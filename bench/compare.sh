@@ -58,7 +58,7 @@ torch_bin=bench/Peers.TorchSharp/bin/Release/net10.0/linux-x64/Peers.TorchSharp
 if [ -n "$filter" ]; then
     groups=("$filter")
 else
-    groups=(fma_peak copy_bandwidth matmul overhead elementwise second_derivative mlp_train_step cnn_train_step gpt_train_step memory startup)
+    groups=(fma_peak copy_bandwidth matmul overhead elementwise second_derivative mlp_train_step cnn_train_step gpt_train_step lstm_train_step memory startup)
 fi
 nabla_only=" fma_peak copy_bandwidth " # the anchors: the TorchSharp side has no such workload
 

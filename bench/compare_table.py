@@ -22,7 +22,7 @@ NOT_KEYS = {"name", "unit", "value", "higher_is_better", "reps", "ms", "peer", "
 # Constant or descriptive parameters, left out of the table's parameter column to keep it readable.
 NOT_SHOWN = NOT_KEYS | {"dtype", "expr", "bytes_per_element", "optimizer", "model"}
 ORDER = ["matmul", "overhead", "overhead_chain", "elementwise", "second_derivative",
-         "mlp_train_step", "cnn_train_step", "memory", "startup"]
+         "mlp_train_step", "cnn_train_step", "lstm_train_step", "memory", "startup"]
 ANCHORS = ["fma_peak", "copy_bandwidth"]
 
 

@@ -17,6 +17,7 @@ var benchmarks = new (string Name, Action<int, bool> Run)[]
     ("cnn_train_step", Training.CnnTrainStep),
     ("mlp_train_step", Training.MlpTrainStep),
     ("gpt_train_step", GptTraining.GptTrainStep),
+    ("lstm_train_step", TrainingLstm.LstmTrainStep),
     ("elementwise_kernels", KernelBenchmarks.ElementwiseKernels),
     ("storage_alignment", StorageBenchmarks.Alignment),
     ("compiled_overhead", GraphBenchmarks.CompiledOverhead),

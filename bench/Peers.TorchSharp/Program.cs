@@ -18,6 +18,7 @@ var benchmarks = new (string Name, Action<int, bool> Run)[]
     ("mlp_train_step", Training.MlpTrainStep),
     ("cnn_train_step", Training.CnnTrainStep),
     ("gpt_train_step", GptTraining.GptTrainStep),
+    ("lstm_train_step", TrainingLstm.LstmTrainStep),
     ("memory", Children.Memory),
     ("startup", Children.Startup),
 };

@@ -31,6 +31,10 @@ namespace TorchFixtures
             ("encoder_layer_norm_first", EncoderLayerNormFirst),
             ("decoder_layer", DecoderLayer),
             ("transformer_small", SmallTransformer),
+            ("rnn_tanh_2layer_bidirectional_batchfirst", RnnTanh2LayerBidirectionalBatchFirst),
+            ("lstm_2layer_bidirectional_h0c0", Lstm2LayerBidirectionalH0C0),
+            ("gru_nobias_batchfirst", GruNoBiasBatchFirst),
+            ("lstm_bidirectional_packed_lengths", LstmBidirectionalPackedLengths),
         ];
 
         /// <summary>A check of the tool itself: nn.Linear(3, 2) with seed 0, its input and output.</summary>
