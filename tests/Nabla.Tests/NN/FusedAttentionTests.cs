@@ -160,12 +160,12 @@ public class FusedAttentionTests
     [Fact]
     public void CompiledTrainingStepWithFusedAttentionMatchesEager()
     {
-        (Linear, SGD) Model()
+        (Linear, Sgd) Model()
         {
             var net = new Linear(8, 8, seed: 3);
-            return (net, new SGD(net.Parameters(), learningRate: 0.1));
+            return (net, new Sgd(net.Parameters(), learningRate: 0.1));
         }
-        Func<Tensor, Tensor> Step(Linear net, SGD opt) => x =>
+        Func<Tensor, Tensor> Step(Linear net, Sgd opt) => x =>
         {
             opt.ZeroGrad();
             var q = net.Call(x);
