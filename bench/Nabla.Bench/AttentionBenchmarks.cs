@@ -36,8 +36,34 @@ internal static class AttentionBenchmarks
             {
                 Harness.WarmUp(() => Step(q, k, v, fused), minRuns: 2, minSeconds: quick ? 0.2 : 0.5);
                 double ms = Harness.Median(quick ? 3 : 7, () => Step(q, k, v, fused)) * 1e3;
+                // CPU time per step too: on a loaded machine it moves less than the wall clock (one thread: the same work).
+                var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+                int reps = quick ? 3 : 7;
+                for (int r = 0; r < reps; r++) Step(q, k, v, fused);
+                double cpuMs = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / reps;
                 Harness.Report("attention_step", "ms", ms, false, ("path", fused ? "fused" : "composite"),
-                    ("batch", b), ("heads", h), ("T", t), ("head_dim", d), ("threads", threads));
+                    ("batch", b), ("heads", h), ("T", t), ("head_dim", d), ("threads", threads), ("cpu_ms", Math.Round(cpuMs, 2)));
+            }
+        }
+    }
+
+    /// <summary>Milliseconds of the fused forward alone and of its backward kernel alone (no autograd), at the CharLM's shape.</summary>
+    public static void AttentionKernels(int threads, bool quick)
+    {
+        foreach (var (b, t, d) in new[] { (128, 64, 32), (128, 256, 32), (4, 1024, 64) })
+        {
+            var q = Harness.Uniform(1, [b, t, d]);
+            var k = Harness.Uniform(2, [b, t, d]);
+            var v = Harness.Uniform(3, [b, t, d]);
+            var op = new Primitives.Linalg.FusedAttention(1 / Math.Sqrt(d), true);
+            var outs = Engine.Dispatch.CallMany(op, q, k, v);
+            Action forward = () => Engine.Dispatch.CallMany(new Primitives.Linalg.FusedAttention(1 / Math.Sqrt(d), true), q, k, v);
+            Action backward = () => Engine.Dispatch.Call(new Primitives.Linalg.FusedAttentionGrad(1 / Math.Sqrt(d), true), q, k, v, outs[0], outs[1], v);
+            Action composite = () => Nabla.Primitives.Linalg.FusedAttention.Probabilities(q, k, 1 / Math.Sqrt(d), true).MatMul(v);
+            foreach (var (name, body) in new[] { ("forward", forward), ("backward", backward), ("composite_forward", composite) })
+            {
+                Harness.WarmUp(body, minRuns: 2, minSeconds: 0.2);
+                Harness.Report("attention_kernels", "ms", Harness.Median(5, body) * 1e3, false, ("part", name), ("batch", b), ("T", t), ("head_dim", d), ("threads", threads));
             }
         }
     }

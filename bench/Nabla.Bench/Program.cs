@@ -35,6 +35,7 @@ var benchmarks = new (string Name, Action<int, bool> Run)[]
     ("compiled_inplace_updates", InPlaceUpdateBenchmarks.CompiledInPlaceUpdates),
     ("attention_step", AttentionBenchmarks.AttentionStep),
     ("attention_memory", AttentionBenchmarks.AttentionMemory),
+    ("attention_kernels", AttentionBenchmarks.AttentionKernels),
 };
 int[] threadCounts = [1, 2];
 // Side-by-side workloads and child modes (bench/compare.sh): see SideBySide.cs.

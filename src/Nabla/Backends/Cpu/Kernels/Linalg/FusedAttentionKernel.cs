@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.Intrinsics;
 using Nabla.Primitives.Linalg;
 
 namespace Nabla.Backends.Cpu.Kernels;
@@ -8,8 +7,8 @@ namespace Nabla.Backends.Cpu.Kernels;
 /// <summary>
 /// <see cref="FusedAttention"/> and <see cref="FusedAttentionGrad"/> on the CPU, flash-attention style: query rows in
 /// blocks of <see cref="RowBlock"/>, keys in blocks of <see cref="KeyBlock"/>; every tile product (q·kᵀ, p·v, g·vᵀ, ds·k,
-/// dsᵀ·q, pᵀ·g) is a <see cref="GemmDot{T, TV, TOps}"/> call on operands whose rows are contiguous along the summed dim
-/// (the kernel keeps transposed copies of v, k, q and g for that: linear memory). Scratch per task is a few tiles, so
+/// dsᵀ·q, pᵀ·g) is an <see cref="AttentionTile"/> call on row-major operands (the kernel keeps transposed copies of k
+/// and v for that, and transposes p and ds per tile: linear memory). Scratch per task is a few tiles, so
 /// memory is O(L + S), never O(L·S). The forward runs (batch × query block) tasks in parallel, the backward one task per
 /// batch entry (dk and dv sum over every query block); each output element is computed by one task in a fixed order,
 /// so results do not depend on the thread count.
@@ -36,18 +35,16 @@ internal static class FusedAttentionKernel
         if (b * l == 0) return [y, lse];
         T[] qd = q.Data<T>(), kd = k.Data<T>(), vd = v.Data<T>(), yd = y.Data<T>(), lsed = lse.Data<T>();
         int qo = q.Offset, ko = k.Offset, vo = v.Offset;
-        var vt = new T[b * ev * s];                    // vᵀ per batch entry: [ev, s], rows contiguous along keys
-        for (int n = 0; n < b; n++) Transpose(vd, vo + n * s * ev, s, ev, vt, n * ev * s);
+        var kt = new T[b * e * s];                     // kᵀ per batch entry: [e, s], rows contiguous along keys
+        for (int n = 0; n < b; n++) Transpose(kd, ko + n * s * e, s, e, kt, n * e * s);
         T scale = T.CreateChecked(op.Scale);
         bool causal = op.Causal;
         int blocks = (l + RowBlock - 1) / RowBlock;
-        int bits = Bits();
 
         void Task(int t)
         {
             int n = t / blocks, i0 = t % blocks * RowBlock, rows = Math.Min(RowBlock, l - i0);
             var scores = new T[RowBlock * KeyBlock];
-            var pv = new T[RowBlock * ev];
             var max = new T[RowBlock];
             var sum = new T[RowBlock];
             max.AsSpan().Fill(T.NegativeInfinity);
@@ -56,7 +53,7 @@ internal static class FusedAttentionKernel
             for (int j0 = 0; j0 < keys; j0 += KeyBlock)
             {
                 int cols = Math.Min(KeyBlock, keys - j0);
-                Dot(bits, qd, qo + (n * l + i0) * e, e, kd, ko + (n * s + j0) * e, e, scores, 0, KeyBlock, rows, e, cols);
+                AttentionTile.Run(qd, qo + (n * l + i0) * e, e, kt, n * e * s + j0, s, scores, 0, KeyBlock, rows, e, cols, false);
                 for (int r = 0; r < rows; r++)
                 {
                     int valid = causal ? Math.Min(cols, i0 + r - j0 + 1) : cols;
@@ -77,9 +74,7 @@ internal static class FusedAttentionKernel
                         TensorPrimitives.Multiply(yRow, factor, yRow);
                     }
                 }
-                Dot(bits, scores, 0, KeyBlock, vt, n * ev * s + j0, s, pv, 0, ev, rows, cols, ev);
-                var block = yd.AsSpan(yRow0, rows * ev);
-                TensorPrimitives.Add(block, pv.AsSpan(0, rows * ev), block);
+                AttentionTile.Run(scores, 0, KeyBlock, vd, vo + (n * s + j0) * ev, ev, yd, yRow0, ev, rows, cols, ev, true);
             }
             for (int r = 0; r < rows; r++)
             {
@@ -107,22 +102,19 @@ internal static class FusedAttentionKernel
         int qo = q.Offset, ko = k.Offset, vo = v.Offset, yo = y.Offset, lo = lse.Offset, go = g.Offset;
         T scale = T.CreateChecked(op.Scale);
         bool causal = op.Causal;
-        int bits = Bits();
 
         void Task(int n)
         {
             int gq = n * total, gk = gq + l * e, gv = gk + s * e;
-            var (qt, gt, kt) = (new T[e * l], new T[ev * l], new T[e * s]);   // qᵀ [e, l], gᵀ [ev, l], kᵀ [e, s]
-            Transpose(qd, qo + n * l * e, l, e, qt, 0);
-            Transpose(gd, go + n * l * ev, l, ev, gt, 0);
+            var (kt, vt) = (new T[e * s], new T[ev * s]);                       // kᵀ [e, s], vᵀ [ev, s]
             Transpose(kd, ko + n * s * e, s, e, kt, 0);
+            Transpose(vd, vo + n * s * ev, s, ev, vt, 0);
             var rowD = new T[l];                                               // D = rowsum(g∘y)
             for (int i = 0; i < l; i++) rowD[i] = TensorPrimitives.Dot<T>(gd.AsSpan(go + (n * l + i) * ev, ev), yd.AsSpan(yo + (n * l + i) * ev, ev));
             var p = new T[RowBlock * KeyBlock];
             var ds = new T[RowBlock * KeyBlock];
             var pT = new T[KeyBlock * RowBlock];
             var dsT = new T[KeyBlock * RowBlock];
-            var part = new T[Math.Max(KeyBlock * Math.Max(e, ev), RowBlock * e)];
             for (int j0 = 0; j0 < s; j0 += KeyBlock)
             {
                 int cols = Math.Min(KeyBlock, s - j0);
@@ -130,8 +122,9 @@ internal static class FusedAttentionKernel
                 for (int i0 = firstRow; i0 < l; i0 += RowBlock)
                 {
                     int rows = Math.Min(RowBlock, l - i0);
-                    Dot(bits, qd, qo + (n * l + i0) * e, e, kd, ko + (n * s + j0) * e, e, p, 0, KeyBlock, rows, e, cols);
-                    Dot(bits, gd, go + (n * l + i0) * ev, ev, vd, vo + (n * s + j0) * ev, ev, ds, 0, KeyBlock, rows, ev, cols);
+                    int qAt = qo + (n * l + i0) * e, gAt = go + (n * l + i0) * ev;
+                    AttentionTile.Run(qd, qAt, e, kt, j0, s, p, 0, KeyBlock, rows, e, cols, false);       // q·kᵀ
+                    AttentionTile.Run(gd, gAt, ev, vt, j0, s, ds, 0, KeyBlock, rows, ev, cols, false);    // dp = g·vᵀ
                     for (int r = 0; r < rows; r++)
                     {
                         int valid = causal ? Math.Clamp(i0 + r - j0 + 1, 0, cols) : cols;
@@ -150,12 +143,9 @@ internal static class FusedAttentionKernel
                     TransposeTile(p, rows, cols, pT);
                     TransposeTile(ds, rows, cols, dsT);
                     // gv[j] += Σ_i p[i, j]·g[i] ; gk[j] += Σ_i ds[i, j]·q[i] ; gq[i] += Σ_j ds[i, j]·k[j]
-                    Dot(bits, pT, 0, RowBlock, gt, i0, l, part, 0, ev, cols, rows, ev);
-                    AddInto(pd, gv + j0 * ev, part, cols * ev);
-                    Dot(bits, dsT, 0, RowBlock, qt, i0, l, part, 0, e, cols, rows, e);
-                    AddInto(pd, gk + j0 * e, part, cols * e);
-                    Dot(bits, ds, 0, KeyBlock, kt, j0, s, part, 0, e, rows, cols, e);
-                    AddInto(pd, gq + i0 * e, part, rows * e);
+                    AttentionTile.Run(pT, 0, RowBlock, gd, gAt, ev, pd, gv + j0 * ev, ev, cols, rows, ev, true);
+                    AttentionTile.Run(dsT, 0, RowBlock, qd, qAt, e, pd, gk + j0 * e, e, cols, rows, e, true);
+                    AttentionTile.Run(ds, 0, KeyBlock, kd, ko + (n * s + j0) * e, e, pd, gq + i0 * e, e, rows, cols, e, true);
                 }
             }
         }
@@ -164,12 +154,6 @@ internal static class FusedAttentionKernel
         if (CpuParallel.Threads <= 1 || work < ParallelWork || b == 1) for (int n = 0; n < b; n++) Task(n);
         else CpuWorkers.For(b, CpuParallel.Threads - 1, Task);
         return packed;
-    }
-
-    static void AddInto<T>(T[] dst, int at, T[] part, int count) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var d = dst.AsSpan(at, count);
-        TensorPrimitives.Add(d, part.AsSpan(0, count), d);
     }
 
     /// <summary>src [rows, cols] at srcOff (row-major) into dst [cols, rows] at dstOff.</summary>
@@ -184,16 +168,5 @@ internal static class FusedAttentionKernel
     {
         for (int i = 0; i < rows; i++)
             for (int j = 0; j < cols; j++) dst[j * RowBlock + i] = src[i * KeyBlock + j];
-    }
-
-    static int Bits() => Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 128;
-
-    /// <summary>C[m, n] = A[m, kc]·B[kc, n], A's rows and B's columns contiguous along kc (see <see cref="GemmDot{T, TV, TOps}"/>).</summary>
-    static void Dot<T>(int bits, T[] a, int aOff, int rsA, T[] b, int bOff, int csB, T[] c, int cOff, int ldc, int m, int kc, int n)
-        where T : unmanaged, INumber<T>
-    {
-        if (bits == 512) GemmDot<T, Vector512<T>, DotVec512<T>>.Run(a, aOff, rsA, b, bOff, csB, c, cOff, ldc, m, kc, n);
-        else if (bits == 256) GemmDot<T, Vector256<T>, DotVec256<T>>.Run(a, aOff, rsA, b, bOff, csB, c, cOff, ldc, m, kc, n);
-        else GemmDot<T, Vector128<T>, DotVec128<T>>.Run(a, aOff, rsA, b, bOff, csB, c, cOff, ldc, m, kc, n);
     }
 }
