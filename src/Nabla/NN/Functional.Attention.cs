@@ -68,7 +68,7 @@ public static partial class Functional
     /// The fewest key positions (S) for which <see cref="ScaledDotProductAttention"/> takes the fused kernel; below it the
     /// composite (three big GEMMs) was measured faster (bench/README.md, Session 11).
     /// </summary>
-    public const int FusedAttentionMinKeys = 0;
+    public const int FusedAttentionMinKeys = 128;
 
     /// <summary>Which implementation <see cref="ScaledDotProductAttention"/> takes where both apply (tests and benchmarks).</summary>
     internal enum AttentionPath { Auto, Fused, Composite }

@@ -89,9 +89,17 @@ public class FusedAttentionTests
         var counter = new PrimitiveNames();
         using (Nabla.Engine.Dispatch.Observe(counter)) F.ScaledDotProductAttention(q, q, q, isCausal: true);
         Assert.Contains("fused_attention", counter.Names);
-        Assert.DoesNotContain("softmax", counter.Names);
+        Assert.DoesNotContain("matmul", counter.Names);
         counter.Names.Clear();
-        // A mask or dropout keeps the composite.
+        // Below the threshold, or with a mask, the composite.
+        using (Nabla.Engine.Dispatch.Observe(counter)) F.ScaledDotProductAttention(q[.., .., ..(F.FusedAttentionMinKeys - 1)], q, q);
+        Assert.Contains("fused_attention", counter.Names);
+        counter.Names.Clear();
+        var shortSeq = Tensor.Randn([1, 4, F.FusedAttentionMinKeys - 1, 8], seed: 42);
+        using (Nabla.Engine.Dispatch.Observe(counter)) F.ScaledDotProductAttention(shortSeq, shortSeq, shortSeq);
+        Assert.DoesNotContain("fused_attention", counter.Names);
+        Assert.Contains("matmul", counter.Names);
+        counter.Names.Clear();
         using (Nabla.Engine.Dispatch.Observe(counter)) F.ScaledDotProductAttention(q, q, q, attnMask: Tensor.Ones([q.Shape[2], q.Shape[2]], DType.Bool));
         Assert.DoesNotContain("fused_attention", counter.Names);
     }
