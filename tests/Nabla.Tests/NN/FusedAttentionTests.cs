@@ -197,4 +197,28 @@ public class FusedAttentionTests
         Close(netE.Weight.Detach(), netC.Weight.Detach(), 1e-6);
         Assert.Contains("fused_attention", compiled.TracedGraphFor(Tensor.Randn([2, 40, 8], seed: 70)).ToString());
     }
+
+    [Fact]
+    public void ADynamicBatchDimFollowsThroughTheFusedPrimitivesFromOneTrace()
+    {
+        var w = Tensor.Randn([8, 8], DType.Float64, seed: 80);
+        Tensor Loss(Tensor x)
+        {
+            using (F.UseAttentionPath(F.AttentionPath.Fused))
+            {
+                var q = x.MatMul(w);
+                var y = F.ScaledDotProductAttention(q, x, x, isCausal: true);
+                return (y * y).Sum();
+            }
+        }
+        Tensor Grad(Tensor x) => Autograd.Grad([Loss(x)], [x])[0]!;
+        var compiled = Graph.Compile(Grad, new CompileOptions { InputSignature = [new TensorSpec([null, 40, 8])] });
+        foreach (int n in new[] { 3, 2, 5 })
+        {
+            var x = Tensor.Randn([n, 40, 8], DType.Float64, seed: 81 + n);
+            x.RequiresGrad = true;
+            Assert.Equal(Grad(x).ToArray<double>(), compiled.Call(x).ToArray<double>());
+        }
+        Assert.True(compiled.TraceCount == 1, compiled.Explain());
+    }
 }
