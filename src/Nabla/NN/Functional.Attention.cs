@@ -15,13 +15,13 @@ public static partial class Functional
     /// &gt; 0 the attention weights go through <see cref="Dropout(Tensor, double, bool, int?)"/> (seeded by <paramref name="seed"/>), as PyTorch
     /// applies it whenever it is given: pass 0 when evaluating. A query row whose keys are all masked gives NaN, as
     /// PyTorch's math path.
-    /// Without dropout, with no mask or <paramref name="isCausal"/>, in float32/float64 on the CPU, and with at least
-    /// <see cref="FusedAttentionMinKeys"/> key positions, it runs a fused kernel (flash-attention style: key blocks with a
+    /// Without dropout, with no mask or <paramref name="isCausal"/>, in float32/float64 on the CPU, and with at least 128 key
+    /// positions, it runs a fused kernel (flash-attention style: key blocks with a
     /// running max and sum per query row) that never holds the [..., L, S] score matrix, forward or backward: memory linear
     /// in the sequence length. Its first derivatives are a fused kernel too; second derivatives and forward mode recompute
     /// through the composite (they hold [..., L, S]). Otherwise (masks, dropout, short sequences, where the composite was
     /// measured faster) it is the composite of MatMul, Softmax and MatMul, whose gradients of any order come from those ops.
-    /// Both paths give the same values to rounding.
+    /// Both paths give the same values to rounding. (A fully masked row needs a mask, so it always takes the composite.)
     /// </summary>
     /// <example><code>
     /// var y = Functional.ScaledDotProductAttention(q, k, v, isCausal: true);   // q, k, v: [batch, heads, T, headDim]
@@ -66,9 +66,9 @@ public static partial class Functional
 
     /// <summary>
     /// The fewest key positions (S) for which <see cref="ScaledDotProductAttention"/> takes the fused kernel; below it the
-    /// composite (three big GEMMs) was measured faster (bench/README.md, Session 11).
+    /// composite (three big GEMMs) was as fast or faster (bench/README.md, Session 11, attention_step).
     /// </summary>
-    public const int FusedAttentionMinKeys = 128;
+    internal const int FusedAttentionMinKeys = 128;
 
     /// <summary>Which implementation <see cref="ScaledDotProductAttention"/> takes where both apply (tests and benchmarks).</summary>
     internal enum AttentionPath { Auto, Fused, Composite }

@@ -221,4 +221,15 @@ public class FusedAttentionTests
         }
         Assert.True(compiled.TraceCount == 1, compiled.Explain());
     }
+
+    [Fact]
+    public void CausalWithAMaskIsRefusedBeforeEitherPathRuns()
+    {
+        var q = Tensor.Randn([1, 2, F.FusedAttentionMinKeys, 4], seed: 90);
+        var mask = Tensor.Ones([F.FusedAttentionMinKeys, F.FusedAttentionMinKeys], DType.Bool);
+        var e = Assert.Throws<ArgumentException>(() => F.ScaledDotProductAttention(q, q, q, attnMask: mask, isCausal: true));
+        Assert.Contains("ScaledDotProductAttention", e.Message);
+        Assert.Contains("isCausal and attnMask can't be given together", e.Message);
+        Assert.Contains("FusedAttentionTests.cs:", e.Message);
+    }
 }
