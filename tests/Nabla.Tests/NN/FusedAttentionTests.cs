@@ -232,4 +232,24 @@ public class FusedAttentionTests
         Assert.Contains("isCausal and attnMask can't be given together", e.Message);
         Assert.Contains("FusedAttentionTests.cs:", e.Message);
     }
+
+    [Fact]
+    public void AGradientGraphThroughTheFusedPrimitivesSavesAndLoads()
+    {
+        static Tensor Grad(Tensor x)
+        {
+            var leaf = x.Detach();
+            leaf.RequiresGrad = true;
+            using (F.UseAttentionPath(F.AttentionPath.Fused))
+                return Autograd.Grad((F.ScaledDotProductAttention(leaf, leaf * 0.5, leaf, isCausal: true, scale: 0.8) * leaf).Sum(), leaf)!;
+        }
+        var compiled = Graph.Compile(Grad);
+        compiled.Call(Tensor.Randn([2, 70, 5], DType.Float64, seed: 100));
+        using var stream = new MemoryStream();
+        compiled.Save(stream);
+        stream.Position = 0;
+        var loaded = CompiledFunction.Load(stream);
+        var x = Tensor.Randn([2, 70, 5], DType.Float64, seed: 101);
+        Assert.Equal(Grad(x).ToArray<double>(), loaded.Call(x).ToArray<double>());
+    }
 }
