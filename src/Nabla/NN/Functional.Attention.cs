@@ -106,13 +106,17 @@ public static partial class Functional
         static int[] BatchOf(Tensor t) => t.Shape.ToArray()[..^2];
         var batch = Tensor.BroadcastShapes("ScaledDotProductAttention", new Shape(Tensor.BroadcastShapes("ScaledDotProductAttention",
             new Shape(BatchOf(query)), new Shape(BatchOf(key)))), new Shape(BatchOf(value)));
+        // No op where none is needed (a [B, L, E] input goes in as it is): a compiled replay then hands the derivative
+        // rules the very tensors eager code does, not views with other strides (whose kernels may round differently).
         Tensor Flat(Tensor t)
         {
             int rows = t.Shape[-2], cols = t.Shape[-1];
-            return t.Expand([.. batch, rows, cols]).Reshape(-1, rows, cols).Contiguous();
+            int[] full = [.. batch, rows, cols];
+            if (!t.Shape.ToArray().AsSpan().SequenceEqual(full)) t = t.Expand(full);
+            return t.Rank == 3 ? t : t.Reshape(-1, rows, cols);
         }
         int l = query.Shape[-2], ev = value.Shape[-1];
         var outputs = Dispatch.CallMany(new Primitives.Linalg.FusedAttention(scale, causal), Flat(query), Flat(key), Flat(value));
-        return outputs[0].Reshape([.. batch, l, ev]);
+        return batch.Length == 1 ? outputs[0] : outputs[0].Reshape([.. batch, l, ev]);
     }
 }
