@@ -45,7 +45,7 @@ public static partial class Functional
         if (scale is double sc && !double.IsFinite(sc)) throw Errors.Arg(op, $"scale must be finite, got {sc}.");
         int l = query.Shape[-2], s = key.Shape[-2];
         if (isCausal && attnMask is not null) throw Errors.Arg(op, "isCausal and attnMask can't be given together (as PyTorch); fold the causal mask into attnMask.");
-        if (dropoutP == 0 && attnMask is null && UsesFusedAttention(query, s))
+        if (dropoutP == 0 && attnMask is null && UsesFusedAttention(query, key, value))
             return FusedAttentionCall(query, key, value, isCausal, scale ?? 1 / Math.Sqrt(query.Shape[-1]));
         var scores = query.MatMul(key.Transpose(-2, -1)) * (scale ?? 1 / Math.Sqrt(query.Shape[-1]));
         if (isCausal)
@@ -88,10 +88,11 @@ public static partial class Functional
         public void Dispose() => AttentionPathOverride.Value = before;
     }
 
-    static bool UsesFusedAttention(Tensor query, int s)
+    static bool UsesFusedAttention(Tensor query, Tensor key, Tensor value)
     {
         if (query.DType is not (DType.Float32 or DType.Float64) || query.Device.Kind is not ("cpu" or "reference")) return false;
-        if (s == 0 || query.Shape[-1] == 0) return false;
+        if (query.NumElements == 0 || key.NumElements == 0 || value.NumElements == 0) return false;   // empty: the composite's shapes
+        int s = key.Shape[-2];
         return AttentionPathOverride.Value switch
         {
             AttentionPath.Fused => true,

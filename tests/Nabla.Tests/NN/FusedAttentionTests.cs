@@ -252,4 +252,25 @@ public class FusedAttentionTests
         var x = Tensor.Randn([2, 70, 5], DType.Float64, seed: 101);
         Assert.Equal(Grad(x).ToArray<double>(), loaded.Call(x).ToArray<double>());
     }
+
+    [Fact]
+    public void EmptyInputsGiveTheCompositesEmptyShapesOnEitherPath()
+    {
+        var q = Tensor.Randn([0, 2, 5, 4], DType.Float64, seed: 110);
+        var k = Tensor.Randn([1, 2, 7, 4], DType.Float64, seed: 111);
+        var v = Tensor.Randn([1, 2, 7, 3], DType.Float64, seed: 112);
+        Assert.Equal([0, 2, 5, 3], Fused(() => F.ScaledDotProductAttention(q, k, v, isCausal: true)).Shape.ToArray());
+        Assert.Equal([0, 2, 5, 3], Composite(() => F.ScaledDotProductAttention(q, k, v, isCausal: true)).Shape.ToArray());
+    }
+
+    [Fact]
+    public void TwoDimensionalInputsTakeTheFusedPath()
+    {
+        var q = Tensor.Randn([40, 6], DType.Float64, seed: 120);
+        var k = Tensor.Randn([70, 6], DType.Float64, seed: 121);
+        var v = Tensor.Randn([70, 2], DType.Float64, seed: 122);
+        var fused = Fused(() => F.ScaledDotProductAttention(q, k, v, isCausal: true));
+        Assert.Equal([40, 2], fused.Shape.ToArray());
+        Close(Composite(() => F.ScaledDotProductAttention(q, k, v, isCausal: true)), fused, 1e-12);
+    }
 }
