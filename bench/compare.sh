@@ -58,9 +58,9 @@ torch_bin=bench/Peers.TorchSharp/bin/Release/net10.0/linux-x64/Peers.TorchSharp
 if [ -n "$filter" ]; then
     groups=("$filter")
 else
-    groups=(fma_peak copy_bandwidth matmul overhead elementwise second_derivative mlp_train_step cnn_train_step gpt_train_step lstm_train_step memory startup)
+    groups=(fma_peak copy_bandwidth matmul overhead elementwise second_derivative mlp_train_step cnn_train_step gpt_train_step lstm_train_step memory attention_memory startup)
 fi
-nabla_only=" fma_peak copy_bandwidth " # the anchors: the TorchSharp side has no such workload
+nabla_only=" fma_peak copy_bandwidth attention_memory " # the anchors and attention_memory (fused vs composite, both Nabla): the TorchSharp side has no such workload
 
 run() { # run SIDE BINARY OUTFILE GROUP: a side without that workload says so and the row stays empty
     local side="$1" bin="$2" file="$3" group="$4" status=0

@@ -35,11 +35,15 @@ var benchmarks = new (string Name, Action<int, bool> Run)[]
     ("compiled_conv_epilogue", ConvEpilogueBenchmarks.CompiledConvEpilogue),
     ("compiled_broadcast", BroadcastBenchmarks.CompiledBroadcast),
     ("compiled_inplace_updates", InPlaceUpdateBenchmarks.CompiledInPlaceUpdates),
+    ("attention_step", AttentionBenchmarks.AttentionStep),
+    ("attention_memory", AttentionBenchmarks.AttentionMemory),
+    ("attention_kernels", AttentionBenchmarks.AttentionKernels),
 };
 int[] threadCounts = [1, 2];
 // Side-by-side workloads and child modes (bench/compare.sh): see SideBySide.cs.
 if (SideBySide.RunChild(args) is int childExit) return childExit;
 if (MemoryPlanBenchmarks.RunChild(args) is int peakChildExit) return peakChildExit;
+if (AttentionBenchmarks.RunChild(args) is int attentionChildExit) return attentionChildExit;
 // The machine's anchors (AnchorBenchmarks.cs) last, so that OpenBLAS's thread pool, started on first use,
 // is not around while Nabla's rows run.
 benchmarks = [.. benchmarks, .. SideBySide.Workloads, .. AnchorBenchmarks.Workloads];

@@ -210,7 +210,8 @@ internal sealed partial class ShapeRules(TracedGraph graph, SymbolTable symbols)
                 return BatchFollows(fold.Geometry.RowsOuter ? 1 : 0, 0);
             case MaxPool2d or MaxUnpool:
                 return BatchFollows(0, 0);
-            case Primitives.Linalg.LinearSolve or Primitives.Linalg.TriangularSolve or Primitives.Linalg.Determinant or Primitives.Linalg.LogAbsDet or Primitives.Linalg.Adjugate or Primitives.Linalg.CholeskyFactor:
+            case Primitives.Linalg.LinearSolve or Primitives.Linalg.TriangularSolve or Primitives.Linalg.Determinant or Primitives.Linalg.LogAbsDet or Primitives.Linalg.Adjugate or Primitives.Linalg.CholeskyFactor
+                or Primitives.Linalg.FusedAttention or Primitives.Linalg.FusedAttentionGrad:
                 return BatchFollows(0, 0);   // per-matrix ops: a dynamic leading batch dim carries through, the matrix sizes stay fixed
             case Full or Arange or RandomUniform or RandomNormal or RandomInt:
                 return CreateRule(k, (CreationPrimitive)p);

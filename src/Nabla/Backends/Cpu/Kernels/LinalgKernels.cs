@@ -20,6 +20,8 @@ internal static class LinalgKernels
         table.Add<TriangularSolve>(KernelDTypes.Floating, (op, x) => FactorizationKernels.TriangularSolve(op, x[0], x[1]));
         table.Add<Qr>(KernelDTypes.Floating, (op, x) => DecompositionKernel.Run(x[0], [Piece.Total(op.Pieces)], op.Factor));
         table.Add<Eigh>(KernelDTypes.Floating, (op, x) => DecompositionKernel.Run(x[0], [Piece.Total(op.Pieces)], op.Factor));
+        table.AddMany<FusedAttention>(KernelDTypes.Floating, FusedAttentionKernel.Forward);
+        table.Add<FusedAttentionGrad>(KernelDTypes.Floating, FusedAttentionKernel.Backward);
         table.Add<Svd>(KernelDTypes.Floating, (op, x) => DecompositionKernel.Run(x[0], [Piece.Total(op.Pieces)], op.Factor));
     }
 }
