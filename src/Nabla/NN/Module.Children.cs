@@ -47,4 +47,15 @@ public abstract partial class Module
     private protected Exception NotCallable() =>
         Errors.State($"{GetType().Name}.Forward", $"a {GetType().Name} only holds modules and has no Forward of its own (as in PyTorch); " +
             "call its children from your own module's Forward, or use Sequential to chain them.");
+
+    /// <summary>
+    /// Loads this module's state dict and training mode into <paramref name="copy"/> (a fresh module built with the same
+    /// options) and returns it: the values half of PyTorch's <c>copy.deepcopy</c>, for layers that clone themselves.
+    /// </summary>
+    internal T CopyStateInto<T>(T copy) where T : Module
+    {
+        using (Autograd.NoGrad()) copy.LoadStateDict(StateDict());
+        copy.Train(IsTraining);
+        return copy;
+    }
 }

@@ -92,13 +92,7 @@ public sealed class TransformerEncoderLayer : Module
     /// <summary>A copy for layer <paramref name="index"/> of a stack: the same parameters, its own dropout stream.</summary>
     internal TransformerEncoderLayer CloneForStack(int index) => CloneWithSeed(_seed is int s ? Init.StreamSeed(s, 1000 + index) : null);
 
-    TransformerEncoderLayer CloneWithSeed(int? seed)
-    {
-        var copy = _clone(seed);
-        using (Autograd.NoGrad()) copy.LoadStateDict(StateDict());
-        copy.Train(IsTraining);
-        return copy;
-    }
+    TransformerEncoderLayer CloneWithSeed(int? seed) => CopyStateInto(_clone(seed));
 
     /// <summary>Runs the layer with hooks; see <see cref="Forward(Tensor, Tensor?, Tensor?, bool)"/>.</summary>
     public Tensor Call(Tensor src, Tensor? srcMask = null, Tensor? srcKeyPaddingMask = null, bool isCausal = false) =>
@@ -221,13 +215,7 @@ public sealed class TransformerDecoderLayer : Module
     /// <summary>A copy for layer <paramref name="index"/> of a stack: the same parameters, its own dropout stream.</summary>
     internal TransformerDecoderLayer CloneForStack(int index) => CloneWithSeed(_seed is int s ? Init.StreamSeed(s, 1000 + index) : null);
 
-    TransformerDecoderLayer CloneWithSeed(int? seed)
-    {
-        var copy = _clone(seed);
-        using (Autograd.NoGrad()) copy.LoadStateDict(StateDict());
-        copy.Train(IsTraining);
-        return copy;
-    }
+    TransformerDecoderLayer CloneWithSeed(int? seed) => CopyStateInto(_clone(seed));
 
     /// <summary>Runs the layer with hooks; see <see cref="Forward(Tensor, Tensor, Tensor?, Tensor?, Tensor?, Tensor?, bool, bool)"/>.</summary>
     public Tensor Call(Tensor tgt, Tensor memory, Tensor? tgtMask = null, Tensor? memoryMask = null, Tensor? tgtKeyPaddingMask = null,
