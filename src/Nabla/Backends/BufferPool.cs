@@ -59,8 +59,9 @@ internal static class BufferPool
         if (_keeping) return;
         if (bytes > Volatile.Read(ref largest)) Volatile.Write(ref largest, bytes);
         if (Interlocked.Add(ref handedOut, bytes) < EffectiveLimit / 2) return;
-        Interlocked.Exchange(ref handedOut, 0);
+        long cycle = Interlocked.Exchange(ref handedOut, 0);
         Interlocked.Exchange(ref sinceYoung, 0);
+        RaiseWhenLittleCameBack(cycle);
         // The largest array of the cycle that ends here and of the one before: a size the program stopped asking
         // for (a compiled function's replays keep their own buffers) stops raising the limit after two cycles.
         Volatile.Write(ref largestBefore, Interlocked.Exchange(ref largest, 0));
@@ -68,6 +69,32 @@ internal static class BufferPool
     }
 
     static long sinceYoung;
+
+    // Bytes that came back (storages found dead) since the last collection of NoteHandout, and the limit raised by cycles
+    // whose collections found little dead.
+    static long cameBack, raised;
+    static bool lowYield;
+
+    /// <summary>Counts <paramref name="bytes"/> of a dead storage's array back in the pool (the yield of the last collection).</summary>
+    internal static void NoteCameBack(long bytes) => Interlocked.Add(ref cameBack, bytes);
+
+    /// <summary>
+    /// Ends a cycle of <paramref name="handed"/> bytes handed out: when, two cycles in a row, less than half as many came
+    /// back since the last collection, most of what a cycle hands out is still in use when it ends (an eager training step holds its
+    /// activations until backward: hundreds of MB for a small GPT), so collecting after every half limit finds little and
+    /// the arrays the step frees later never fit the pool: the limit grows fourfold (at most a quarter of the machine's memory).
+    /// Measured on the GPT step of examples/CharLM, eager: 1,318 ms with the 64 MiB limit, 332 ms with 1 GiB (bench/README.md,
+    /// Session 11). A raised limit stays for the life of the process.
+    /// </summary>
+    static void RaiseWhenLittleCameBack(long handed)
+    {
+        long back = Interlocked.Exchange(ref cameBack, 0);
+        bool lowBefore = lowYield;
+        lowYield = back < handed / 2;
+        if (!lowYield || !lowBefore) return;   // two in a row: one-off allocations (a data set, a model) raise nothing
+        long next = Math.Min(4 * EffectiveLimit, MemoryCap);
+        if (next > Volatile.Read(ref raised)) Volatile.Write(ref raised, next);
+    }
 
     /// <summary>
     /// After a rent the pool could not serve: when arrays of that length came back before (<paramref name="known"/>: the
@@ -122,11 +149,14 @@ internal static class BufferPool
     static long largest, largestBefore;
     internal static readonly long MemoryCap = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4;
 
-    /// <summary>Forgets the largest array seen (tests that set a small <see cref="LimitBytes"/>).</summary>
+    /// <summary>Forgets the largest array seen and any raise by low yields (tests that set a small <see cref="LimitBytes"/>; <see cref="Reclaim"/>).</summary>
     internal static void ForgetLargest()
     {
         Volatile.Write(ref largest, 0);
         Volatile.Write(ref largestBefore, 0);
+        Volatile.Write(ref raised, 0);
+        Interlocked.Exchange(ref cameBack, 0);
+        lowYield = false;
     }
 
     /// <summary>
@@ -138,7 +168,8 @@ internal static class BufferPool
     /// step (14 MB im2col buffers) needs fewer collections (bench/README.md, "Memory pool").
     /// </summary>
     public static long EffectiveLimit =>
-        Math.Max(LimitBytes, Math.Min(8 * Math.Max(Volatile.Read(ref largest), Volatile.Read(ref largestBefore)), MemoryCap));
+        Math.Max(Math.Max(LimitBytes, Volatile.Read(ref raised)),
+            Math.Min(8 * Math.Max(Volatile.Read(ref largest), Volatile.Read(ref largestBefore)), MemoryCap));
 
     /// <summary>Adds an entry, evicting the oldest ones while the limit would be exceeded (caller holds <see cref="Gate"/>).</summary>
     internal static bool Admit(PoolEntry entry)
@@ -150,6 +181,7 @@ internal static class BufferPool
         Order.Enqueue(entry);
         liveEntries++;
         pooledBytes += entry.Bytes;
+        NoteCameBack(entry.Bytes);
         return true;
     }
 

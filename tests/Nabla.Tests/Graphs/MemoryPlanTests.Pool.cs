@@ -53,15 +53,45 @@ public class MemoryPlanPoolTests
     {
         WithLimit(MiB, () =>
         {
-            BufferPool.NoteHandout(2 * MiB);   // limit 16 MiB: a collection after 8 MiB handed out
+            // Every handout comes back (NoteCameBack), as in a loop whose arrays die each step: no raise for low yields.
+            Handout(2 * MiB);   // limit 16 MiB: a collection after 8 MiB handed out
             Assert.Equal(16L * MiB, BufferPool.EffectiveLimit);
-            for (int i = 0; i < 8; i++) BufferPool.NoteHandout(MiB);   // cycle 1 ends at 8 MiB (its largest 2 MiB); cycle 2 starts with 1 MiB
+            for (int i = 0; i < 8; i++) Handout(MiB);   // cycle 1 ends at 8 MiB (its largest 2 MiB); cycle 2 starts with 1 MiB
             Assert.Equal(16L * MiB, BufferPool.EffectiveLimit);
             // 64 KB handouts: cycle 2 ends (largest 1 MiB: limit 8 MiB), then cycle 3 (largest 64 KB: back to the 1 MiB floor).
             int calls = 0;
-            while (BufferPool.EffectiveLimit > MiB && calls < 1000) { BufferPool.NoteHandout(64 * 1024); calls++; }
+            while (BufferPool.EffectiveLimit > MiB && calls < 1000) { Handout(64 * 1024); calls++; }
             Assert.Equal(MiB, BufferPool.EffectiveLimit);
             Assert.Equal(96 + 64, calls);   // 6 MiB to end cycle 2 (limit 16), 4 MiB to end cycle 3 (limit 8)
+        });
+    }
+
+    static void Handout(long bytes)
+    {
+        BufferPool.NoteCameBack(bytes);
+        BufferPool.NoteHandout(bytes);
+    }
+
+    [Fact]
+    public void TwoCyclesInARowInWhichLittleCameBackRaiseTheLimitFourfold()
+    {
+        WithLimit(MiB, () =>
+        {
+            // 64 KB handouts, nothing back: cycle 1 (0.5 MiB) is low once, raises nothing; cycle 2 is low again: 4 MiB.
+            for (int i = 0; i < 8; i++) BufferPool.NoteHandout(64 * 1024);
+            Assert.Equal(MiB, BufferPool.EffectiveLimit);
+            for (int i = 0; i < 8; i++) BufferPool.NoteHandout(64 * 1024);
+            Assert.Equal(Math.Min(4L * MiB, BufferPool.MemoryCap), BufferPool.EffectiveLimit);
+            // Cycles whose handouts come back keep the raised limit (it stays for the process) and raise it no further.
+            for (int i = 0; i < 64; i++) Handout(64 * 1024);
+            Assert.Equal(Math.Min(4L * MiB, BufferPool.MemoryCap), BufferPool.EffectiveLimit);
+            // One low cycle after a good one raises nothing; the second in a row does: 16 MiB.
+            for (int i = 0; i < 32; i++) BufferPool.NoteHandout(64 * 1024);
+            Assert.Equal(Math.Min(4L * MiB, BufferPool.MemoryCap), BufferPool.EffectiveLimit);
+            for (int i = 0; i < 32; i++) BufferPool.NoteHandout(64 * 1024);
+            Assert.Equal(Math.Min(16L * MiB, BufferPool.MemoryCap), BufferPool.EffectiveLimit);
+            BufferPool.ForgetLargest();
+            Assert.Equal(MiB, BufferPool.EffectiveLimit);
         });
     }
 
