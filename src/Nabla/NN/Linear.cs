@@ -39,12 +39,7 @@ public sealed class Linear : Module
     public Variable Weight
     {
         get => _weight;
-        set
-        {
-            ArgumentNullException.ThrowIfNull(value);
-            ReplaceParameter("weight", value);
-            _weight = value;
-        }
+        set => _weight = ReplaceParameter("weight", value);
     }
 
     Variable _weight;

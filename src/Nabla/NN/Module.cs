@@ -93,9 +93,9 @@ public abstract partial class Module
     /// (PyTorch's <c>module.weight = other.weight</c>), keeping its position in the state dict. Same shape and dtype
     /// required. This is how weights are tied (a language model's output layer sharing the token embedding, see
     /// <see cref="Linear.Weight"/>): <see cref="Parameters"/> then lists the shared parameter once, so an optimizer steps it
-    /// once with the sum of the gradients of both uses, and the state dict lists it under both names.
+    /// once with the sum of the gradients of both uses, and the state dict lists it under both names. Returns it.
     /// </summary>
-    protected void ReplaceParameter(string name, Variable parameter, [System.Runtime.CompilerServices.CallerMemberName] string? op = null)
+    protected Variable ReplaceParameter(string name, Variable parameter, [System.Runtime.CompilerServices.CallerMemberName] string? op = null)
     {
         ArgumentNullException.ThrowIfNull(parameter);
         string what = $"{GetType().Name}.{op ?? "ReplaceParameter"}";
@@ -104,6 +104,7 @@ public abstract partial class Module
         if (!old.Shape.Equals(parameter.Shape) || old.DType != parameter.DType)
             throw Errors.Arg(what, $"the new '{name}' {Errors.Describe(parameter)} must have the shape and dtype of the one it replaces, {Errors.Describe(old)}.");
         _parameters[name] = parameter;
+        return parameter;
     }
 
     /// <summary>

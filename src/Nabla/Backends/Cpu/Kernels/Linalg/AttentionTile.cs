@@ -5,52 +5,22 @@ using System.Runtime.Intrinsics;
 
 namespace Nabla.Backends.Cpu.Kernels;
 
-/// <summary>The vector operations <see cref="AttentionTile"/> needs, for one width.</summary>
-internal interface ITileVector<T, TV> where T : unmanaged where TV : struct
-{
-    static abstract int Count { get; }
-    static abstract TV Load(ref T source);
-    static abstract void Store(TV v, ref T destination);
-    static abstract TV Broadcast(T value);
-    static abstract TV MultiplyAdd(TV a, TV b, TV c);
-}
-
-internal readonly struct TileVec512<T> : ITileVector<T, Vector512<T>> where T : unmanaged
-{
-    public static int Count => Vector512<T>.Count;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Load(ref T s) => Vector512.LoadUnsafe(ref s);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<T> v, ref T d) => v.StoreUnsafe(ref d);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Broadcast(T value) => Vector512.Create(value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> MultiplyAdd(Vector512<T> a, Vector512<T> b, Vector512<T> c) => GemmVec512<T>.MultiplyAdd(a, b, c);
-}
-
-internal readonly struct TileVec256<T> : ITileVector<T, Vector256<T>> where T : unmanaged
-{
-    public static int Count => Vector256<T>.Count;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Load(ref T s) => Vector256.LoadUnsafe(ref s);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<T> v, ref T d) => v.StoreUnsafe(ref d);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Broadcast(T value) => Vector256.Create(value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> MultiplyAdd(Vector256<T> a, Vector256<T> b, Vector256<T> c) => GemmVec256<T>.MultiplyAdd(a, b, c);
-}
-
 /// <summary>
 /// The small products of the fused attention kernel: C[m, n] (+)= A[m, k]·B[k, n] with A and B row-major (any row
 /// strides), n at most a few vectors (a key block, a head dim). Four rows by two vectors of C at a time in registers, k outermost: each
 /// step broadcasts a[i, p] and multiplies B's row p, so short k (head dims of 32) costs nothing extra (a dot-product form
-/// would reduce every element across lanes). Each element of C is summed over p in order, whatever the thread.
+/// would reduce every element across lanes). The vector operations are the GEMM micro-kernel's (<see cref="IGemmVector{T, TV}"/>). Each element of C is summed over p in order, whatever the thread.
 /// </summary>
 internal static class AttentionTile
 {
     public static void Run<T>(T[] a, int aOff, int lda, T[] b, int bOff, int ldb, T[] c, int cOff, int ldc, int m, int k, int n, bool accumulate)
         where T : unmanaged, INumber<T>
     {
-        if (Vector512.IsHardwareAccelerated) Tile<T, Vector512<T>, TileVec512<T>>.Run(a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, k, n, accumulate);
-        else Tile<T, Vector256<T>, TileVec256<T>>.Run(a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, k, n, accumulate);
+        if (Vector512.IsHardwareAccelerated) Tile<T, Vector512<T>, GemmVec512<T>>.Run(a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, k, n, accumulate);
+        else Tile<T, Vector256<T>, GemmVec256<T>>.Run(a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, k, n, accumulate);
     }
 
-    static class Tile<T, TV, TOps> where T : unmanaged, INumber<T> where TV : struct where TOps : ITileVector<T, TV>
+    static class Tile<T, TV, TOps> where T : unmanaged, INumber<T> where TV : struct where TOps : IGemmVector<T, TV>
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Run(T[] a, int aOff, int lda, T[] b, int bOff, int ldb, T[] c, int cOff, int ldc, int m, int k, int n, bool accumulate)
@@ -85,13 +55,13 @@ internal static class AttentionTile
                     {
                         ref T bp = ref Unsafe.Add(ref bRef, bOff + (nint)p * ldb + j);
                         TV y0 = TOps.Load(ref bp), y1 = TOps.Load(ref Unsafe.Add(ref bp, w));
-                        TV s = TOps.Broadcast(Unsafe.Add(ref a0, p));
+                        TV s = TOps.Splat(Unsafe.Add(ref a0, p));
                         x00 = TOps.MultiplyAdd(s, y0, x00); x01 = TOps.MultiplyAdd(s, y1, x01);
-                        s = TOps.Broadcast(Unsafe.Add(ref a1, p));
+                        s = TOps.Splat(Unsafe.Add(ref a1, p));
                         x10 = TOps.MultiplyAdd(s, y0, x10); x11 = TOps.MultiplyAdd(s, y1, x11);
-                        s = TOps.Broadcast(Unsafe.Add(ref a2, p));
+                        s = TOps.Splat(Unsafe.Add(ref a2, p));
                         x20 = TOps.MultiplyAdd(s, y0, x20); x21 = TOps.MultiplyAdd(s, y1, x21);
-                        s = TOps.Broadcast(Unsafe.Add(ref a3, p));
+                        s = TOps.Splat(Unsafe.Add(ref a3, p));
                         x30 = TOps.MultiplyAdd(s, y0, x30); x31 = TOps.MultiplyAdd(s, y1, x31);
                     }
                     TOps.Store(x00, ref c0); TOps.Store(x01, ref Unsafe.Add(ref c0, w));
@@ -113,7 +83,7 @@ internal static class AttentionTile
             {
                 ref T cj = ref Unsafe.Add(ref cRef, cAt + j);
                 TV x = accumulate ? TOps.Load(ref cj) : default;
-                for (int p = 0; p < k; p++) x = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref ar, p)), TOps.Load(ref Unsafe.Add(ref bRef, bOff + (nint)p * ldb + j)), x);
+                for (int p = 0; p < k; p++) x = TOps.MultiplyAdd(TOps.Splat(Unsafe.Add(ref ar, p)), TOps.Load(ref Unsafe.Add(ref bRef, bOff + (nint)p * ldb + j)), x);
                 TOps.Store(x, ref cj);
             }
             for (; j < to; j++)
