@@ -19,13 +19,13 @@ internal static class EluKernel
         _ => throw new NotSupportedException($"{op.Name}: no kernel for dtype {x.DType.TorchName()}"),
     };
 
-    static void Float32(this Elu op, ReadOnlySpan<float> x, Span<float> y) => Floats(x, op.Alpha, y);
+    internal static void Float32(this Elu op, ReadOnlySpan<float> x, Span<float> y) => Floats(x, op.Alpha, y);
 
-    static void Float64(this Elu op, ReadOnlySpan<double> x, Span<double> y) => Floats(x, op.Alpha, y);
+    internal static void Float64(this Elu op, ReadOnlySpan<double> x, Span<double> y) => Floats(x, op.Alpha, y);
 
     static void Floats<F>(ReadOnlySpan<F> x, double alpha, Span<F> y) where F : unmanaged, IFloatingPointIeee754<F>
     {
-        TensorPrimitives.Exp(x, y);
+        LaneMath.Exp(x, y);
         var a = F.CreateTruncating(alpha);
         var half = F.CreateTruncating(0.5);
         for (int i = 0; i < y.Length; i++)

@@ -38,7 +38,7 @@ internal readonly struct Expm1Kernel : IUnaryKernel
 
     static void Floats<F>(ReadOnlySpan<F> x, Span<F> y) where F : unmanaged, IFloatingPointIeee754<F>
     {
-        TensorPrimitives.Exp(x, y);
+        LaneMath.Exp(x, y);
         var half = F.CreateTruncating(0.5);
         for (int i = 0; i < y.Length; i++)
         {

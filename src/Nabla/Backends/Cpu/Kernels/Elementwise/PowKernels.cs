@@ -22,12 +22,29 @@ internal readonly struct PowKernel : IBinaryKernel
             for (int i = 0, ia = 0, ib = 0; i < y.Length; i++, ia += sa, ib += sb) y[i] = IntegerPow(a[ia], b[ib]);
     }
 
-    static void Floats<F>(ReadOnlySpan<F> a, int sa, ReadOnlySpan<F> b, int sb, Span<F> y) where F : IPowerFunctions<F>
+    static void Floats<F>(ReadOnlySpan<F> a, int sa, ReadOnlySpan<F> b, int sb, Span<F> y) where F : unmanaged, IPowerFunctions<F>
     {
+        if (sa == 0 && sb == 0) { y.Fill(F.Pow(a[0], b[0])); return; }
+        if (y.Length < FloatKernels.MinRun) { ShortPow(a, sa, b, sb, y); return; }
         if (sa == 1 && sb == 1) TensorPrimitives.Pow(a, b, y);
         else if (sa == 1) TensorPrimitives.Pow(a, b[0], y);
-        else if (sb == 1) TensorPrimitives.Pow(a[0], b, y);
-        else y.Fill(F.Pow(a[0], b[0]));
+        else TensorPrimitives.Pow(a[0], b, y);
+    }
+
+    // As FloatKernels.Whole for two operands: padded with ones (1^1 is finite), so that the vector lanes compute every
+    // run, however short.
+    static void ShortPow<F>(ReadOnlySpan<F> a, int sa, ReadOnlySpan<F> b, int sb, Span<F> y) where F : unmanaged, IPowerFunctions<F>
+    {
+        Span<F> pa = stackalloc F[FloatKernels.MinRun], pb = stackalloc F[FloatKernels.MinRun], py = stackalloc F[FloatKernels.MinRun];
+        pa.Fill(F.One);
+        pb.Fill(F.One);
+        for (int i = 0; i < y.Length; i++)
+        {
+            pa[i] = a[i * sa];
+            pb[i] = b[i * sb];
+        }
+        TensorPrimitives.Pow(pa, pb, py);
+        py[..y.Length].CopyTo(y);
     }
 
     /// <summary>a^b by repeated squaring for b ≥ 0 (wrapping on overflow, as integer maths does).</summary>
@@ -88,7 +105,10 @@ internal static class PowScalarKernel
             case PowForm.Reciprocal: SimdDriver.Unary<F, PowForms.Reciprocal<F>>(x, y); break;
             case PowForm.InverseSquare: SimdDriver.Unary<F, PowForms.InverseSquare<F>>(x, y); break;
             case PowForm.InverseSqrt: SimdDriver.Unary<F, PowForms.InverseSqrt<F>>(x, y); break;
-            default: TensorPrimitives.Pow(x, p, y); break;
+            default:
+                if (y.Length >= FloatKernels.MinRun) TensorPrimitives.Pow(x, p, y);
+                else FloatKernels.Whole(x, y, (xs, ys) => TensorPrimitives.Pow(xs, p, ys));
+                break;
         }
     }
 }

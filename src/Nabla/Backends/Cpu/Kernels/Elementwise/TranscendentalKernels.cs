@@ -5,12 +5,12 @@ namespace Nabla.Backends.Cpu.Kernels;
 
 /// <summary>
 /// CPU kernel of <see cref="Primitives.Elementwise.Exp"/>: float32 on <see cref="FastMath.Exp"/> (computed in
-/// float, within 1 ulp), float64 on TensorPrimitives.
+/// float, within 1 ulp), float64 on TensorPrimitives (<see cref="LaneMath"/>).
 /// </summary>
 internal readonly struct ExpKernel : IUnaryKernel
 {
     public static void Run<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, INumber<T> =>
-        FloatKernels.Run(x, y, FastMath.Exp, TensorPrimitives.Exp);
+        FloatKernels.Run(x, y, FastMath.Exp, LaneMath.Exp);
 }
 
 /// <summary>CPU kernel of <see cref="Primitives.Elementwise.Log"/> (TensorPrimitives).</summary>
@@ -25,7 +25,7 @@ internal readonly struct SinKernel : IUnaryKernel
 {
     // TensorPrimitives vectorizes sin per float/double width (the same code as Vector512.Sin).
     public static void Run<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, INumber<T> =>
-        FloatKernels.Run(x, y, TensorPrimitives.Sin, TensorPrimitives.Sin);
+        FloatKernels.Run(x, y, LaneMath.Sin, LaneMath.Sin);
 }
 
 /// <summary>CPU kernel of <see cref="Primitives.Elementwise.Cos"/>.</summary>
@@ -33,7 +33,7 @@ internal readonly struct CosKernel : IUnaryKernel
 {
     // TensorPrimitives vectorizes cos per float/double width (the same code as Vector512.Cos).
     public static void Run<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, INumber<T> =>
-        FloatKernels.Run(x, y, TensorPrimitives.Cos, TensorPrimitives.Cos);
+        FloatKernels.Run(x, y, LaneMath.Cos, LaneMath.Cos);
 }
 
 /// <summary>CPU kernel of <see cref="Primitives.Elementwise.Tan"/>.</summary>
@@ -41,17 +41,17 @@ internal readonly struct TanKernel : IUnaryKernel
 {
     // TensorPrimitives vectorizes tan per float/double width.
     public static void Run<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, INumber<T> =>
-        FloatKernels.Run(x, y, TensorPrimitives.Tan, TensorPrimitives.Tan);
+        FloatKernels.Run(x, y, LaneMath.Tan, LaneMath.Tan);
 }
 
 /// <summary>
 /// CPU kernel of <see cref="Primitives.Elementwise.Tanh"/>: float32 on <see cref="FastMath.Tanh"/> (computed
-/// in float, saturates to ±1 exactly), float64 on TensorPrimitives.
+/// in float, saturates to ±1 exactly), float64 on TensorPrimitives (<see cref="LaneMath"/>).
 /// </summary>
 internal readonly struct TanhKernel : IUnaryKernel
 {
     public static void Run<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, INumber<T> =>
-        FloatKernels.Run(x, y, FastMath.Tanh, TensorPrimitives.Tanh);
+        FloatKernels.Run(x, y, FastMath.Tanh, LaneMath.Tanh);
 }
 
 /// <summary>
@@ -69,7 +69,7 @@ internal readonly struct SigmoidKernel : IUnaryKernel
         // y is a fresh output run, never x, so it can hold e = e^(-|x|) on the way.
         TensorPrimitives.Abs(x, y);
         TensorPrimitives.Negate(y, y);
-        TensorPrimitives.Exp(y, y);
+        LaneMath.Exp<double>(y, y);
         for (int i = 0; i < y.Length; i++) y[i] = (x[i] >= 0 ? 1 : y[i]) / (1 + y[i]);
     }
 }

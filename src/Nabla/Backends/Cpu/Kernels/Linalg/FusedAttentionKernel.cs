@@ -63,7 +63,7 @@ internal static class FusedAttentionKernel
                     TensorPrimitives.Multiply(live, scale, live);
                     T mNew = T.Max(max[r], TensorPrimitives.Max<T>(live));
                     TensorPrimitives.Subtract(live, mNew, live);
-                    TensorPrimitives.Exp<T>(live, live);
+                    LaneMath.Exp<T>(live, live);
                     row[valid..].Clear();
                     T factor = T.Exp(max[r] - mNew);    // 0 on the first block (max = -inf)
                     sum[r] = sum[r] * factor + TensorPrimitives.Sum<T>(live);
@@ -133,7 +133,7 @@ internal static class FusedAttentionKernel
                         var live = pr[..valid];
                         TensorPrimitives.Multiply(live, scale, live);
                         TensorPrimitives.Subtract(live, lsed[lo + n * l + i0 + r], live);
-                        TensorPrimitives.Exp<T>(live, live);
+                        LaneMath.Exp<T>(live, live);
                         pr[valid..].Clear();
                         // ds = p∘(dp − D)·scale
                         TensorPrimitives.Subtract(dr, rowD[i0 + r], dr);
