@@ -1,0 +1,240 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Nabla.Distributed;
+
+/// <summary>
+/// The one thread that calls MPI (as torch's MPI process group does): collectives are queued in the order the rank
+/// calls them and run one at a time, so a bucket's all-reduce started during backward proceeds while the user's thread
+/// computes. Every collective is non-blocking underneath and tested in a loop with a deadline: nothing waits forever.
+/// While it waits (and while idle) the thread answers other ranks' "where are you?" queries, so a rank that times out
+/// can name the ranks that did not join and say what each was doing.
+/// </summary>
+internal sealed unsafe class Communicator : IDisposable
+{
+    const int QueryTag = 0x4E41, ReplyTag = 0x4E42;
+
+    readonly MpiLibrary mpi;
+    readonly TimeSpan timeout;
+    readonly BlockingCollection<Collective> queue = new();
+    readonly Thread thread;
+    readonly TaskCompletionSource<(int Rank, int Size)> started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly List<(GCHandle Buffer, nint Request)> sends = [];
+    volatile int abortCode = -1;
+    long sequence;
+    Collective? current;
+    Collective? lastFinished;
+    Exception? broken;
+
+    public int Rank { get; }
+    public int Size { get; }
+
+    public Communicator(MpiLibrary mpi, TimeSpan timeout)
+    {
+        this.mpi = mpi;
+        this.timeout = timeout;
+        thread = new Thread(Loop) { IsBackground = true, Name = "Nabla.Distributed MPI" };
+        thread.Start();
+        (Rank, Size) = started.Task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Queues a collective; every rank must queue the same collectives in the same order.</summary>
+    public Task Run(Collective c)
+    {
+        c.Sequence = Interlocked.Increment(ref sequence);
+        if (broken is { } e) c.Done.SetException(new DistributedException($"Nabla.Distributed: {c.Name} not run: an earlier collective failed on this rank ({e.Message})"));
+        else queue.Add(c);
+        return c.Done.Task;
+    }
+
+    /// <summary>Ends the run on every rank (MPI_Abort) from the MPI thread; returns when it was asked.</summary>
+    public void Abort(int code)
+    {
+        abortCode = code;
+        thread.Join(TimeSpan.FromSeconds(5));
+    }
+
+    void Loop()
+    {
+        int rank, size;
+        try
+        {
+            int initialized, provided;
+            MpiLibrary.Check(mpi.Initialized(&initialized), "MPI_Initialized");
+            if (initialized == 0) MpiLibrary.Check(mpi.InitThread(null, null, MpiLibrary.ThreadSerialized, &provided), "MPI_Init_thread");
+            MpiLibrary.Check(mpi.CommRank(mpi.CommWorld, &rank), "MPI_Comm_rank");
+            MpiLibrary.Check(mpi.CommSize(mpi.CommWorld, &size), "MPI_Comm_size");
+        }
+        catch (Exception e)
+        {
+            started.SetException(e);
+            return;
+        }
+        started.SetResult((rank, size));
+        while (true)
+        {
+            if (abortCode >= 0) { mpi.Abort(mpi.CommWorld, abortCode); return; }
+            if (!queue.TryTake(out var c, 20))
+            {
+                if (queue.IsCompleted) break;
+                AnswerQueries(rank);
+                continue;
+            }
+            current = c;
+            try
+            {
+                if (broken is { } e) throw new DistributedException($"Nabla.Distributed: {c.Name} not run: an earlier collective failed on this rank ({e.Message})");
+                foreach (var (start, after) in c.Steps)
+                {
+                    Wait(start(mpi), c, rank, size);
+                    after?.Invoke();
+                }
+                c.Finish?.Invoke();
+                c.Done.SetResult();
+            }
+            catch (Exception e)
+            {
+                broken ??= e;
+                c.Done.SetException(e);
+            }
+            finally
+            {
+                c.Release();
+                lastFinished = c;
+                current = null;
+            }
+        }
+        int finalized;
+        mpi.Finalized(&finalized);
+        if (finalized == 0) mpi.Finalize();
+    }
+
+    void Wait(nint request, Collective c, int rank, int size)
+    {
+        var clock = Stopwatch.StartNew();
+        for (int spin = 0; ; spin++)
+        {
+            int flag;
+            MpiLibrary.Check(mpi.Test(&request, &flag, null), $"MPI_Test ({c.Name})");
+            if (flag != 0) return;
+            if (spin < 2000) continue;          // short collectives finish within a few microseconds of spinning
+            Thread.Yield();                     // long ones leave the core to the rank's compute threads
+            if ((spin & 255) != 0) continue;
+            AnswerQueries(rank);
+            if (abortCode >= 0) { mpi.Abort(mpi.CommWorld, abortCode); return; }
+            if (clock.Elapsed > timeout) throw TimedOut(c, rank, size);
+        }
+    }
+
+    // Every other rank is asked where it is; those that answer within a few seconds say which collective they wait in
+    // (or that they are between collectives); the others have exited or are stuck where no MPI call is made.
+    DistributedTimeoutException TimedOut(Collective c, int rank, int size)
+    {
+        var query = new long[] { c.Sequence };
+        var handle = GCHandle.Alloc(query, GCHandleType.Pinned);
+        for (int r = 0; r < size; r++)
+        {
+            if (r == rank) continue;
+            nint request;
+            MpiLibrary.Check(mpi.Isend((void*)handle.AddrOfPinnedObject(), 1, mpi.Int64, r, QueryTag, mpi.CommWorld, &request), "MPI_Isend");
+            sends.Add((handle, request));
+        }
+        var answers = new Dictionary<int, string>();
+        var clock = Stopwatch.StartNew();
+        var grace = TimeSpan.FromSeconds(Math.Min(3, Math.Max(0.5, timeout.TotalSeconds / 2)));
+        while (answers.Count < size - 1 && clock.Elapsed < grace)
+        {
+            AnswerQueries(rank);
+            int flag;
+            MpiStatus status;
+            mpi.Iprobe(MpiLibrary.AnySource, ReplyTag, mpi.CommWorld, &flag, &status);
+            if (flag == 0) { Thread.Sleep(1); continue; }
+            var reply = new byte[256];
+            fixed (byte* p = reply) mpi.Recv(p, reply.Length, mpi.Byte, status.Source, ReplyTag, mpi.CommWorld, &status);
+            answers[status.Source] = System.Text.Encoding.UTF8.GetString(reply).TrimEnd('\0');
+        }
+        var lines = new List<string>();
+        for (int r = 0; r < size; r++)
+        {
+            if (r == rank) continue;
+            lines.Add(answers.TryGetValue(r, out var where)
+                ? $"rank {r} {where}"
+                : $"rank {r} did not answer: it has exited or crashed, or is stuck in its own code without calling MPI");
+        }
+        return new DistributedTimeoutException(
+            $"Nabla.Distributed: {c.Name} #{c.Sequence} ({c.What}) did not finish within {timeout.TotalSeconds:0.#} s on rank {rank} of {size}. " +
+            string.Join("; ", lines) + ". Every rank must call the same collectives in the same order; set the limit with " +
+            "ProcessGroupOptions.Timeout or NABLA_DIST_TIMEOUT (seconds).");
+    }
+
+    void AnswerQueries(int rank)
+    {
+        for (int i = sends.Count - 1; i >= 0; i--)
+        {
+            var (buffer, request) = sends[i];
+            int done;
+            mpi.Test(&request, &done, null);
+            if (done == 0) { sends[i] = (buffer, request); continue; }
+            sends.RemoveAt(i);
+            if (!sends.Exists(s => s.Buffer == buffer)) buffer.Free();
+        }
+        while (true)
+        {
+            int flag;
+            MpiStatus status;
+            mpi.Iprobe(MpiLibrary.AnySource, QueryTag, mpi.CommWorld, &flag, &status);
+            if (flag == 0) return;
+            long asked;
+            mpi.Recv(&asked, 1, mpi.Int64, status.Source, QueryTag, mpi.CommWorld, &status);
+            var c = current;
+            string where = c is not null ? $"waits in {c.Name} #{c.Sequence} ({c.What})"
+                : lastFinished is { } last ? $"is between collectives (its last was {last.Name} #{last.Sequence}): busy in its own code"
+                : "has not called a collective yet";
+            var bytes = new byte[256];
+            System.Text.Encoding.UTF8.GetBytes(where, 0, Math.Min(where.Length, 200), bytes, 0);
+            var handle = GCHandle.Alloc(bytes, GCHandleType.Pinned);
+            nint request;
+            mpi.Isend((void*)handle.AddrOfPinnedObject(), bytes.Length, mpi.Byte, status.Source, ReplyTag, mpi.CommWorld, &request);
+            sends.Add((handle, request));
+        }
+    }
+
+    public void Dispose()
+    {
+        if (queue.IsAddingCompleted) return;
+        queue.CompleteAdding();
+        thread.Join();
+    }
+}
+
+/// <summary>
+/// One queued collective: its non-blocking MPI steps (each returns its request, and may check what arrived before
+/// the next starts), what to do after them (on the MPI thread), and the pinned buffers to release.
+/// </summary>
+internal sealed class Collective(string name, string what)
+{
+    public readonly string Name = name;
+    public readonly string What = what;
+    public long Sequence;
+    public readonly List<(Func<MpiLibrary, nint> Start, Action? After)> Steps = [];
+    public readonly List<IDisposable> Disposables = [];
+    public Action? Finish;
+    public readonly List<GCHandle> Pinned = [];
+    public readonly TaskCompletionSource Done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public nint Address(Array array)
+    {
+        var handle = GCHandle.Alloc(array, GCHandleType.Pinned);
+        Pinned.Add(handle);
+        return handle.AddrOfPinnedObject();
+    }
+
+    public void Release()
+    {
+        foreach (var h in Pinned) h.Free();
+        Pinned.Clear();
+        foreach (var d in Disposables) d.Dispose();
+        Disposables.Clear();
+    }
+}

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+
+namespace Nabla.Tests.TestUtil;
+
+/// <summary>
+/// A test that starts ranks under Open MPI's mpirun. Skipped, saying so, where mpirun is not installed; where
+/// NABLA_REQUIRE_MPI=1 (.ci/run sets it after installing Open MPI) it runs regardless, so CI cannot skip it silently.
+/// </summary>
+public sealed class MpiFactAttribute : FactAttribute
+{
+    public MpiFactAttribute()
+    {
+        if (Mpi.Launcher is null && Environment.GetEnvironmentVariable("NABLA_REQUIRE_MPI") != "1")
+            Skip = "Open MPI is not installed (sudo apt install openmpi-bin libopenmpi-dev); .ci/run installs it and runs this test";
+    }
+}
+
+/// <summary>Runs tests/Nabla.DistributedWorker's scenarios under mpirun and collects what the ranks printed.</summary>
+public static class Mpi
+{
+    /// <summary>The mpirun on PATH, or null.</summary>
+    public static readonly string? Launcher = FindOnPath("mpirun");
+
+    public sealed record Result(int ExitCode, string Output, TimeSpan Elapsed)
+    {
+        /// <summary>The lines rank <paramref name="rank"/> printed that start with "rank R: <paramref name="name"/> ", without that prefix.</summary>
+        public string Line(int rank, string name)
+        {
+            var prefix = $"rank {rank}: {name} ";
+            var lines = Output.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+            Assert.True(lines.Count == 1, $"expected one line '{prefix}…' from rank {rank}, got {lines.Count}. Output:\n{Output}");
+            return lines[0][prefix.Length..];
+        }
+
+        /// <summary>The numbers after the shape in a "rank R: name [shape] v v v" line.</summary>
+        public double[] Values(int rank, string name)
+        {
+            var text = Line(rank, name);
+            var afterShape = text[(text.IndexOf(']') + 1)..].Trim();
+            return afterShape.Length == 0 ? [] : [.. afterShape.Split(' ').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture))];
+        }
+    }
+
+    /// <summary>
+    /// mpirun -np <paramref name="ranks"/> dotnet Nabla.DistributedWorker.dll <paramref name="scenario"/> args, on this
+    /// machine (--oversubscribe: more ranks than cores). Fails the test if it runs past <paramref name="limit"/>.
+    /// </summary>
+    public static Result Run(int ranks, string scenario, string[]? args = null, TimeSpan? limit = null, IDictionary<string, string>? environment = null)
+    {
+        Assert.True(Launcher is not null, "NABLA_REQUIRE_MPI=1 but mpirun is not on PATH: install Open MPI (sudo apt install openmpi-bin libopenmpi-dev)");
+        var start = new ProcessStartInfo(Launcher!) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-np", ranks.ToString(), "--oversubscribe", "--allow-run-as-root", "--bind-to", "none", "dotnet", WorkerPath, scenario })
+            start.ArgumentList.Add(a);
+        foreach (var a in args ?? []) start.ArgumentList.Add(a);
+        // Several ranks on 2 cores: one compute thread each keeps them from fighting over the cores.
+        start.Environment["NABLA_THREADS"] = "1";
+        start.Environment["TERM"] = "dumb";
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var max = limit ?? TimeSpan.FromMinutes(3);
+        if (!process.WaitForExit(max))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"mpirun {scenario} on {ranks} ranks did not finish in {max.TotalSeconds} s. Output:\n{stdout.Result}{stderr.Result}");
+        }
+        return new Result(process.ExitCode, stdout.Result + stderr.Result, clock.Elapsed);
+    }
+
+    static string WorkerPath
+    {
+        get
+        {
+            // tests/Nabla.Tests/bin/<Configuration>/net10.0/ -> the same configuration of the worker.
+            var baseDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            string configuration = baseDir.Parent!.Name, framework = baseDir.Name;
+            var tests = baseDir.Parent.Parent!.Parent!.Parent!.FullName;
+            var worker = Path.Combine(tests, "Nabla.DistributedWorker", "bin", configuration, framework, "Nabla.DistributedWorker.dll");
+            Assert.True(File.Exists(worker), $"{worker} was not built with the tests");
+            return worker;
+        }
+    }
+
+    static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
+            .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
+}
