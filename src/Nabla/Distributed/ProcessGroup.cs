@@ -18,6 +18,7 @@ namespace Nabla.Distributed;
 public sealed partial class ProcessGroup : IDisposable
 {
     static ProcessGroup? current;
+    static bool mpiFinalized;
     static readonly object Gate = new();
 
     readonly Communicator? comm;
@@ -83,6 +84,9 @@ public sealed partial class ProcessGroup : IDisposable
             int localSize = EnvInt("OMPI_COMM_WORLD_LOCAL_SIZE") ?? EnvInt("MPI_LOCALNRANKS") ?? 1;
             if (!LaunchedByMpi)
                 return current = new ProcessGroup(null, null, 0, 1, timeout, deterministic);
+            if (mpiFinalized)
+                throw new DistributedException("ProcessGroup.Init: this process's group was disposed, which finalized MPI, and MPI " +
+                    $"cannot start twice in one process; keep one group for the whole run (called at {Engine.CallSite.Describe()}).");
             var mpi = MpiLibrary.Load();
             var comm = new Communicator(mpi, timeout);
             current = new ProcessGroup(mpi, comm, localRank, localSize, timeout, deterministic);
@@ -127,6 +131,7 @@ public sealed partial class ProcessGroup : IDisposable
             if (disposed) return;
             disposed = true;
             comm?.Dispose();
+            if (comm is not null) mpiFinalized = true;
             if (ReferenceEquals(current, this)) current = null;
         }
     }

@@ -21,13 +21,14 @@ public static class Mpi
     /// <summary>The mpirun on PATH, or null.</summary>
     public static readonly string? Launcher = FindOnPath("mpirun");
 
-    public sealed record Result(int ExitCode, string Output, TimeSpan Elapsed)
+    /// <summary>What mpirun printed (<see cref="Output"/>: every rank's and its own, possibly interleaved) and what each rank printed.</summary>
+    public sealed record Result(int ExitCode, string Output, string[] RankOutput, TimeSpan Elapsed)
     {
-        /// <summary>The lines rank <paramref name="rank"/> printed that start with "rank R: <paramref name="name"/> ", without that prefix.</summary>
+        /// <summary>The line rank <paramref name="rank"/> printed that starts with "rank R: <paramref name="name"/> ", without that prefix.</summary>
         public string Line(int rank, string name)
         {
             var prefix = $"rank {rank}: {name} ";
-            var lines = Output.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+            var lines = RankOutput[rank].Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith(prefix, StringComparison.Ordinal)).ToList();
             Assert.True(lines.Count == 1, $"expected one line '{prefix}…' from rank {rank}, got {lines.Count}. Output:\n{Output}");
             return lines[0][prefix.Length..];
         }
@@ -55,6 +56,8 @@ public static class Mpi
         // Several ranks on 2 cores: one compute thread each keeps them from fighting over the cores.
         start.Environment["NABLA_THREADS"] = "1";
         start.Environment["TERM"] = "dumb";
+        var folder = Directory.CreateTempSubdirectory("nabla-mpi-");
+        start.Environment["NABLA_WORKER_OUT"] = folder.FullName;
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
@@ -66,7 +69,10 @@ public static class Mpi
             process.Kill(entireProcessTree: true);
             Assert.Fail($"mpirun {scenario} on {ranks} ranks did not finish in {max.TotalSeconds} s. Output:\n{stdout.Result}{stderr.Result}");
         }
-        return new Result(process.ExitCode, stdout.Result + stderr.Result, clock.Elapsed);
+        var ranksOutput = Enumerable.Range(0, ranks).Select(r => Path.Combine(folder.FullName, $"rank-{r}.txt"))
+            .Select(f => File.Exists(f) ? File.ReadAllText(f) : "").ToArray();
+        folder.Delete(recursive: true);
+        return new Result(process.ExitCode, stdout.Result + stderr.Result, ranksOutput, clock.Elapsed);
     }
 
     static string WorkerPath
