@@ -1,0 +1,73 @@
+using Nabla.Distributed;
+using Nabla.DistributedWorker;
+using Nabla.Tests.TestUtil;
+
+namespace Nabla.Tests.Distributed;
+
+/// <summary>
+/// MultiWorkerMirroredStrategy (TF style: GradientTape + ApplyGradients under the strategy's scope) on 2 and 3 ranks
+/// against the same training in one process.
+/// </summary>
+[Collection("ProcessGroup")]
+public class StrategyTests
+{
+    static double[] ValuesOf(Tensor t) => t.To(DType.Float64).Reshape(-1).ToArray<double>();
+
+    [MpiFact]
+    public void DeterministicTrainingOnTwoAndThreeRanksEqualsOneProcessBitForBit()
+    {
+        foreach (int n in new[] { 2, 3 })
+            foreach (var optimizer in new[] { "sgd", "adam" })
+            {
+                var run = Mpi.Run(n, "strategy-train", [optimizer, "3", "det"]);
+                Assert.True(run.ExitCode == 0, run.Output);
+                var expected = DdpTraining.Reference(n, 1, optimizer, 3, tape: true).Parameters().ToArray();
+                for (int r = 0; r < n; r++)
+                {
+                    Assert.Equal(n.ToString(), run.Line(r, "replicas"));
+                    Assert.Equal(run.Values(0, "last-loss"), run.Values(r, "last-loss"));
+                    for (int i = 0; i < expected.Length; i++)
+                        Assert.Equal(ValuesOf(expected[i]), run.Values(r, $"param {i}"));
+                }
+            }
+    }
+
+    // Without mpirun: one replica; the scope changes nothing, and leaving it restores plain ApplyGradients.
+    [Fact]
+    public void OnOneRankTheScopeAppliesTheGradientsUnchanged()
+    {
+        var strategy = new MultiWorkerMirroredStrategy();
+        Assert.Equal(1, strategy.NumReplicasInSync);
+        var inScope = DdpTraining.Reference(1, 1, "adam", 2, tape: true);
+        using (strategy.Scope())
+        {
+            var viaStrategy = DdpTraining.Reference(1, 1, "adam", 2, tape: true);
+            Assert.Equal(inScope.Parameters().Select(ValuesOf), viaStrategy.Parameters().Select(ValuesOf));
+        }
+        Assert.Null(MultiWorkerMirroredStrategy.InScope);
+        var x = Tensor.FromArray(new float[] { 1.5f, -2 }, [2]);
+        Assert.Equal(new float[] { 1.5f, -2 }, strategy.Reduce(ReduceOp.Average, x).ToArray<float>());
+        Assert.Equal(4.25, strategy.Reduce(ReduceOp.Sum, 4.25));
+    }
+
+    [Fact]
+    public void ApplyGradientsInACompiledStepUnderTheScopeThrows()
+    {
+        var strategy = new MultiWorkerMirroredStrategy();
+        var w = new Variable(Tensor.Ones(2), name: "w");
+        var opt = new Nabla.Optim.Sgd(learningRate: 0.1);
+        var step = Graph.Compile((Tensor x) =>
+        {
+            using var tape = new GradientTape();
+            var loss = (w * x).Sum();
+            opt.ApplyGradients([(tape.Gradient(loss, w), w)]);
+            return loss;
+        });
+        using (strategy.Scope())
+        {
+            var e = Assert.Throws<NotSupportedException>(() => step.Call(Tensor.Ones(2)));
+            Assert.Contains("Sgd.ApplyGradients: a compiled step (Graph.Compile) cannot all-reduce gradients under a MultiWorkerMirroredStrategy scope", e.Message);
+            Assert.Contains("StrategyTests.cs:", e.Message);
+        }
+    }
+}
