@@ -27,8 +27,18 @@ internal static class DdpScenarios
     static void PrintParameters(ProcessGroup world, IEnumerable<Tensor> parameters)
     {
         int i = 0;
-        foreach (var p in parameters)
-            Console.WriteLine($"rank {world.Rank}: param {i++} [{string.Join(",", p.Shape.ToArray())}] {Values(p)}");
+        Say(string.Concat(parameters.Select(p => $"rank {world.Rank}: param {i++} [{string.Join(",", p.Shape.ToArray())}] {Values(p)}\n")));
+    }
+
+    // mpirun merges the ranks' output as it arrives, and Console.Out writes a long line in 256-character pieces that
+    // another rank's line can cut: these lines go to stdout in one write (under PIPE_BUF, 4096 bytes, a pipe keeps it whole).
+    static void Say(string text)
+    {
+        if (!text.EndsWith('\n')) text += "\n";
+        Console.Out.Flush();
+        using var stdout = Console.OpenStandardOutput();
+        stdout.Write(System.Text.Encoding.UTF8.GetBytes(text));
+        stdout.Flush();
     }
 
     // args: optimizer (sgd|adam), steps, det|fast, micro-batches per step (>1: all but the last under NoSync), bucket cap MiB.
@@ -41,7 +51,7 @@ internal static class DdpScenarios
         {
             BucketCapMB = double.Parse(args[4], CultureInfo.InvariantCulture),
         });
-        Console.WriteLine($"rank {world.Rank}: buckets {ddp.BucketCount}");
+        Say($"rank {world.Rank}: buckets {ddp.BucketCount}");
         var opt = Optimizer(optimizer, ddp.Parameters());
         for (int step = 0; step < steps; step++)
         {
@@ -54,7 +64,7 @@ internal static class DdpScenarios
             opt.Step();
         }
         PrintParameters(world, ddp.Module.Parameters());
-        Console.WriteLine($"rank {world.Rank}: keys {string.Join(",", ddp.StateDict().Keys)}");
+        Say($"rank {world.Rank}: keys {string.Join(",", ddp.StateDict().Keys)}");
         return 0;
     }
 
@@ -79,8 +89,8 @@ internal static class DdpScenarios
                 opt.ApplyGradients(tape.Gradient(loss, variables).Zip(variables));
                 meanLoss = strategy.Reduce(ReduceOp.Average, loss).Item<float>();
             }
-        Console.WriteLine($"rank {world.Rank}: replicas {strategy.NumReplicasInSync}");
-        Console.WriteLine($"rank {world.Rank}: last-loss [] {meanLoss.ToString("R", CultureInfo.InvariantCulture)}");
+        Say($"rank {world.Rank}: replicas {strategy.NumReplicasInSync}");
+        Say($"rank {world.Rank}: last-loss [] {meanLoss.ToString("R", CultureInfo.InvariantCulture)}");
         PrintParameters(world, variables);
         return 0;
     }
@@ -95,11 +105,11 @@ internal static class DdpScenarios
             try
             {
                 _ = new DistributedDataParallel(model);
-                Console.WriteLine($"rank {world.Rank}: {name} no error");
+                Say($"rank {world.Rank}: {name} no error");
             }
             catch (DistributedException e)
             {
-                Console.WriteLine($"rank {world.Rank}: {name} {e.Message}");
+                Say($"rank {world.Rank}: {name} {e.Message}");
             }
         return 0;
     }
@@ -121,11 +131,11 @@ internal static class DdpScenarios
             {
                 loss.Backward();
                 var grads = model.Parameters().Select(p => p.Grad is null ? "null" : Values(p.Grad));
-                Console.WriteLine($"rank {world.Rank}: grads-{find} {string.Join(" | ", grads)}");
+                Say($"rank {world.Rank}: grads-{find} {string.Join(" | ", grads)}");
             }
             catch (DistributedException e)
             {
-                Console.WriteLine($"rank {world.Rank}: error-{find} {e.Message}");
+                Say($"rank {world.Rank}: error-{find} {e.Message}");
             }
         }
         // Rank 0's own gradient of layer 1, without DDP, for the test to halve.
@@ -133,7 +143,7 @@ internal static class DdpScenarios
         {
             var plain = new Sequential(new Linear(In, Hidden, seed: 100), new Linear(Hidden, Out, seed: 101));
             Functional.MseLoss(plain.Call(shard.X), shard.Y).Backward();
-            Console.WriteLine($"rank 0: local-layer1 {Values(((Linear)plain[1]).Weight.Grad!)}");
+            Say($"rank 0: local-layer1 {Values(((Linear)plain[1]).Weight.Grad!)}");
         }
         return 0;
     }
