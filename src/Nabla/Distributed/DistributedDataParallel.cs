@@ -75,6 +75,8 @@ public sealed class DistributedDataParallel : Module
     /// <summary>How many gradient buckets one step all-reduces (for tuning <see cref="DistributedDataParallelOptions.BucketCapMB"/>).</summary>
     public int BucketCount => reducer.Buckets.Count;
 
+    internal GradientReducer Reducer => reducer;
+
     /// <summary>Runs the wrapped module's one-tensor forward (through its <c>Call</c>, so its hooks fire).</summary>
     public override Tensor Forward(Tensor x)
     {
