@@ -19,7 +19,7 @@ public class StrategyTests
         foreach (int n in new[] { 2, 3 })
             foreach (var optimizer in new[] { "sgd", "adam" })
             {
-                var run = Mpi.Run(n, "strategy-train", [optimizer, "3", "det"]);
+                var run = Mpi.Run(n, "strategy-train", [optimizer, "3", "det", "broadcast"]);
                 Assert.True(run.ExitCode == 0, run.Output);
                 var expected = DdpTraining.Reference(n, 1, optimizer, 3, tape: true).Parameters().ToArray();
                 for (int r = 0; r < n; r++)
@@ -30,6 +30,21 @@ public class StrategyTests
                         Assert.Equal(ValuesOf(expected[i]), run.Values(r, $"param {i}"));
                 }
             }
+    }
+
+    // Without BroadcastVariables the ranks' first gradients come from different initial values, but ApplyGradients copies
+    // rank 0's variables before the first update, so the ranks hold equal parameters from then on.
+    [MpiFact]
+    public void ApplyGradientsCopiesRankZerosVariablesWhenFirstSeen()
+    {
+        var run = Mpi.Run(2, "strategy-train", ["sgd", "2", "det", "first-seen"]);
+        Assert.True(run.ExitCode == 0, run.Output);
+        var reference = DdpTraining.Reference(2, 1, "sgd", 2, tape: true).Parameters().Select(ValuesOf).ToArray();
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(run.Values(0, $"param {i}"), run.Values(1, $"param {i}"));
+            Assert.NotEqual(reference[i], run.Values(0, $"param {i}"));   // rank 1's first gradient came from its own seed
+        }
     }
 
     // Without mpirun: one replica; the scope changes nothing, and leaving it restores plain ApplyGradients.
