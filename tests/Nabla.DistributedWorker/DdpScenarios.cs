@@ -19,6 +19,7 @@ internal static class DdpScenarios
         ("strategy-train", StrategyTrain),
         ("ddp-mismatch", Mismatch),
         ("ddp-unused", Unused),
+        ("ddp-buffers", Buffers),
         ("ddp-speed", Speed),
     ];
 
@@ -146,6 +147,22 @@ internal static class DdpScenarios
             Functional.MseLoss(plain.Call(shard.X), shard.Y).Backward();
             Say($"rank 0: local-layer1 {Values(((Linear)plain[1]).Weight.Grad!)}");
         }
+        return 0;
+    }
+
+    // Rank r's BatchNorm starts with running mean r + 1: wrapping copies rank 0's, a training forward updates each rank's
+    // from its own data, and the next training forward starts from rank 0's again.
+    static int Buffers(string[] args)
+    {
+        using var world = Init("fast");
+        var norm = new BatchNorm1d(2);
+        using (Autograd.NoGrad()) norm.RunningMean!.CopyFrom(Tensor.Full([2], world.Rank + 1.0));
+        var ddp = new DistributedDataParallel(new Sequential(new Linear(2, 2, seed: 1), norm));
+        Say($"rank {world.Rank}: wrapped [2] {Values(norm.RunningMean!)}");
+        ddp.Call((Tensor.Arange(0, 8, 1).Reshape(4, 2) * (world.Rank + 1)).To(DType.Float32));
+        Say($"rank {world.Rank}: after-forward [2] {Values(norm.RunningMean!)}");
+        ddp.Run(m => m);
+        Say($"rank {world.Rank}: next-forward [2] {Values(norm.RunningMean!)}");
         return 0;
     }
 

@@ -107,6 +107,19 @@ public class DdpTests
         }
     }
 
+    [MpiFact]
+    public void BuffersAreRankZerosAtWrappingAndBeforeEachTrainingForward()
+    {
+        var run = Mpi.Run(2, "ddp-buffers");
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.NotEqual(run.Values(0, "after-forward"), run.Values(1, "after-forward"));   // each rank's own batch statistics
+        for (int r = 0; r < 2; r++)
+        {
+            Assert.Equal([1.0, 1.0], run.Values(r, "wrapped"));
+            Assert.Equal(run.Values(0, "after-forward"), run.Values(r, "next-forward"));
+        }
+    }
+
     // Without mpirun: a one-rank group; DDP must give the plain module's gradients and PyTorch's state-dict keys.
     [Fact]
     public void OnOneRankGradientsAreTheModulesOwn()
