@@ -32,6 +32,22 @@ public class StrategyTests
             }
     }
 
+    [MpiFact]
+    public void WithoutDeterminismThreeRanksAgreeWithOneProcessToOneMillionth()
+    {
+        var run = Mpi.Run(3, "strategy-train", ["adam", "3", "fast", "broadcast"]);
+        Assert.True(run.ExitCode == 0, run.Output);
+        var expected = DdpTraining.Reference(3, 1, "adam", 3, tape: true).Parameters().Select(ValuesOf).ToArray();
+        for (int r = 0; r < 3; r++)
+            for (int i = 0; i < expected.Length; i++)
+            {
+                var got = run.Values(r, $"param {i}");
+                Assert.Equal(expected[i].Length, got.Length);
+                for (int k = 0; k < got.Length; k++)
+                    Assert.True(Math.Abs(got[k] - expected[i][k]) <= 1e-6 * Math.Abs(expected[i][k]), $"rank {r} param {i}[{k}]: {got[k]} vs {expected[i][k]}");
+            }
+    }
+
     // Without BroadcastVariables the ranks' first gradients come from different initial values, but ApplyGradients copies
     // rank 0's variables before the first update, so the ranks hold equal parameters from then on.
     [MpiFact]
