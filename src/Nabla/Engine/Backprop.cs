@@ -13,6 +13,7 @@ internal static class Backprop
     [ThreadStatic] static bool _accumulating;
     [ThreadStatic] static GradNode? _running;
     [ThreadStatic] static int _depth;
+    [ThreadStatic] static List<Action>? _endCallbacks;
 
     /// <summary>Whether a backward pass is running on this thread (what it dispatches is part of that pass, not of the code that called it).</summary>
     public static bool InPass => _depth > 0;
@@ -22,6 +23,21 @@ internal static class Backprop
 
     /// <summary>True while a pass that fills <c>.Grad</c> runs (<see cref="Tensor.Backward"/>, <see cref="Autograd.Backward"/>), not an <see cref="Autograd.Grad(Tensor, Tensor, Tensor?, bool?, bool, bool?, bool)"/>.</summary>
     public static bool IsAccumulating => _accumulating;
+
+    /// <summary>
+    /// Runs <paramref name="callback"/> once the backward pass running on this thread has gone through every node
+    /// (PyTorch's Engine.queue_callback): DistributedDataParallel waits there for its gradient all-reduces, so that
+    /// <c>loss.Backward()</c> returns with averaged gradients. Callbacks run in the order queued, on this thread, after
+    /// the last post-accumulate-grad hook and before <c>Backward</c> returns; one queued by a callback runs too. A pass
+    /// that throws drops its callbacks. Only inside a pass (from a hook).
+    /// </summary>
+    public static void QueueCallback(Action callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        if (_endCallbacks is null)
+            throw new InvalidOperationException("internal: Backprop.QueueCallback is only valid inside a backward pass (from a hook).");
+        _endCallbacks.Add(callback);
+    }
 
     /// <summary>
     /// The seed of <paramref name="root"/>: <paramref name="gradient"/> checked against its shape, or ones
@@ -123,6 +139,9 @@ internal static class Backprop
 
         bool wasAccumulating = _accumulating;
         _accumulating = accumulate;
+        // A pass inside a hook (a nested backward) has its own callbacks; the outer pass's wait for the outer end.
+        var outerCallbacks = _endCallbacks;
+        _endCallbacks = [];
         using var mode = GradMode.Set(createGraph);
         try
         {
@@ -161,9 +180,12 @@ internal static class Backprop
                 gxs = NodeHooks.RunPostHooks(node, gxs, gy);
                 Send(node, gxs, needed, dependencies, buffers, ready);
             }
+            // Indexed, not foreach: a callback may queue another.
+            for (int i = 0; i < _endCallbacks.Count; i++) _endCallbacks[i]();
         }
         finally
         {
+            _endCallbacks = outerCallbacks;
             _accumulating = wasAccumulating;
             if (!retainGraph)
                 foreach (var node in executed)

@@ -205,6 +205,9 @@ public abstract partial class Optimizer
                 throw Errors.Arg($"{Name}.ApplyGradients", $"item {i}: the gradient has shape {g.Shape} but variable {Label(v)} has shape {v.Shape}; " +
                     "check that the gradients and the variables are zipped in the same order.");
         }
+        // Under a MultiWorkerMirroredStrategy's scope every rank applies the gradients averaged over the ranks (before the
+        // all-null check, so a rank whose gradients are all null still joins the all-reduce the others wait in).
+        if (Distributed.MultiWorkerMirroredStrategy.InScope is { } strategy) pairs = strategy.AverageGradients(pairs, $"{Name}.ApplyGradients");
         if (pairs.All(p => p.Gradient is null))
             throw Errors.Arg($"{Name}.ApplyGradients", "No gradients provided for any variable: [" +
                 string.Join(", ", pairs.Select(p => $"{Label(p.Variable)}")) + "]. The loss does not depend on them: check that " +

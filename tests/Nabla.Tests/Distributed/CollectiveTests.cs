@@ -7,6 +7,7 @@ namespace Nabla.Tests.Distributed;
 /// Collectives across 2 and 3 ranks started by mpirun on this machine, against values worked out by hand: rank r
 /// holds x_r[i] = r + 1 + i/4 (i = 0..5).
 /// </summary>
+[Collection("ProcessGroup")]   // tests that Init and Dispose the one-rank group must not run beside each other
 public class CollectiveTests
 {
     static double X(int rank, int i) => rank + 1 + i / 4.0;
