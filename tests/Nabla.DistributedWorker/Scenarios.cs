@@ -4,7 +4,7 @@ namespace Nabla.DistributedWorker;
 internal static partial class Scenarios
 {
     public static readonly Dictionary<string, Func<string[], int>> All = Collect(
-        CollectiveScenarios.List);
+        CollectiveScenarios.List, CheckpointScenarios.List, MetricScenarios.List);
 
     static Dictionary<string, Func<string[], int>> Collect(params (string Name, Func<string[], int> Run)[][] groups) =>
         groups.SelectMany(g => g).ToDictionary(s => s.Name, s => s.Run);

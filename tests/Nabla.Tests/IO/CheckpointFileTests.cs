@@ -8,7 +8,7 @@ namespace Nabla.Tests.IO;
 /// Checkpoint: a resumed run continues bit for bit like the uninterrupted one, and a damaged or mismatched file is
 /// refused before the model, optimizer or schedule change (compared bit for bit with their state before the call).
 /// </summary>
-public class CheckpointTests
+public class CheckpointFileTests
 {
     static (Module Net, Adam Opt, StepLR Schedule) Run(int seed = 1, int hidden = 3)
     {
@@ -68,7 +68,7 @@ public class CheckpointTests
         Assert.Equal(weights, Parameters(net));
         Assert.Equal(state, OptimizerState(opt));
         Assert.Equal((rate, 0), (opt.LearningRate, schedule.LastEpoch - 1));
-        Assert.Contains("CheckpointTests.cs:", e.Message);
+        Assert.Contains("CheckpointFileTests.cs:", e.Message);
         return e;
     }
 
