@@ -16,12 +16,32 @@ internal static class CheckpointScenarios
     [
         ("checkpoint-resume", Resume),
         ("checkpoint-corrupt", Corrupt),
+        ("checkpoint-save-fails", SaveFails),
     ];
 
     static string Values(IEnumerable<double> values) => string.Join(" ", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
 
-    static void Print(ProcessGroup world, string name, double[] values) =>
-        Console.WriteLine($"rank {world.Rank}: {name} [{values.Length}] {Values(values)}");
+    static readonly List<string> Lines = [];
+
+    // Lines are kept and printed in rank order at the end (Flush): long lines printed at once by several ranks reach
+    // mpirun's output in interleaved pieces.
+    static void Print(ProcessGroup world, string name, double[] values) => Say(world, $"{name} [{values.Length}] {Values(values)}");
+
+    static void Say(ProcessGroup world, string line) => Lines.Add($"rank {world.Rank}: {line}");
+
+    static void Flush(ProcessGroup world)
+    {
+        for (int rank = 0; rank < world.Size; rank++)
+        {
+            if (rank == world.Rank)
+            {
+                foreach (var line in Lines) Console.WriteLine(line);
+                Console.Out.Flush();
+                Thread.Sleep(100);   // let mpirun forward them before the next rank writes
+            }
+            world.Barrier();
+        }
+    }
 
     static double[] Parameters(Module net) => [.. net.Parameters().SelectMany(p => p.To(DType.Float64).Reshape(-1).ToArray<double>())];
 
@@ -62,11 +82,12 @@ internal static class CheckpointScenarios
         Train(net, opt, schedule, 50 + world.Rank);
         foreach (var p in net.Parameters()) p.Assign(p + (world.Rank + 1));
         var info = Checkpoint.Load(path, net, opt, schedule);
-        Console.WriteLine($"rank {world.Rank}: info step {info.Step} epoch {info.Epoch} saved-by {info.Metadata["saved-by"]} lr {opt.LearningRate.ToString("R", CultureInfo.InvariantCulture)}");
+        Say(world, $"info step {info.Step} epoch {info.Epoch} saved-by {info.Metadata["saved-by"]} lr {opt.LearningRate.ToString("R", CultureInfo.InvariantCulture)}");
         Print(world, "loaded-parameters", Parameters(net));
         Print(world, "loaded-optimizer", OptimizerState(opt));
         Train(net, opt, schedule, 99);
         Print(world, "trained-parameters", Parameters(net));
+        Flush(world);
         return 0;
     }
 
@@ -89,8 +110,29 @@ internal static class CheckpointScenarios
         }
         catch (InvalidDataException e)
         {
-            Console.WriteLine($"rank {world.Rank}: error {e.Message.ReplaceLineEndings(" ")}");
-            Console.WriteLine($"rank {world.Rank}: unchanged {before.SequenceEqual(Parameters(net))}");
+            Say(world, $"error {e.Message.ReplaceLineEndings(" ")}");
+            Say(world, $"unchanged {before.SequenceEqual(Parameters(net))}");
+            Flush(world);
+            return 0;
+        }
+    }
+
+    // Rank 0's folder does not exist (the others' do): rank 0's save fails, and so does every rank's, naming rank 0.
+    static int SaveFails(string[] args)
+    {
+        using var world = ProcessGroup.Init(new ProcessGroupOptions { Timeout = TimeSpan.FromSeconds(60) });
+        var folder = world.IsMain ? Path.Combine(args[0], "missing", "rank0") : Folder(args[0], world);
+        var (net, opt, schedule) = Make();
+        try
+        {
+            Checkpoint.Save(Path.Combine(folder, "run.ckpt"), net, opt, schedule);
+            Console.WriteLine($"rank {world.Rank}: error none");
+            return 1;
+        }
+        catch (Exception e)
+        {
+            Say(world, $"error {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}");
+            Flush(world);   // barriers: the group still works after the failed save
             return 0;
         }
     }

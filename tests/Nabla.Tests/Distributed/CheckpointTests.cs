@@ -52,4 +52,17 @@ public class CheckpointTests
             Assert.Equal("True", run.Line(r, "unchanged").Trim());
         }
     }
+
+    [MpiFact]
+    public void ASaveThatFailsOnRankZeroFailsOnEveryRank()
+    {
+        using var dir = new TempDirectory();
+        var run = Mpi.Run(2, "checkpoint-save-fails", [dir.Path], limit: TimeSpan.FromSeconds(60));
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.StartsWith("DirectoryNotFoundException: ", run.Line(0, "error"));
+        var other = run.Line(1, "error");
+        Assert.StartsWith($"DistributedException: Checkpoint.Save: rank 0 could not write '{dir.Path}/rank1/run.ckpt': ", other);
+        Assert.Contains("CheckpointScenarios.cs:", other);
+        Assert.Empty(Directory.GetFileSystemEntries(dir.File("rank1")));
+    }
 }

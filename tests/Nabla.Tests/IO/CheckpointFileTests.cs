@@ -189,4 +189,22 @@ public class CheckpointFileTests
         var e = RefusedAndUnchanged<ArgumentException>(dir.File("m.ckpt"));
         Assert.Contains("holds no optimizer state", e.Message);
     }
+
+    [Fact]
+    public void AScheduleThatRefusesTheSavedStateLeavesTheOptimizerAsItWas()
+    {
+        using var dir = new TempDirectory();
+        var path = Saved(dir);   // saved with a StepLR, which has no T_cur / T_i
+        var (net, opt, _) = Run(seed: 9);
+        var restarts = new CosineAnnealingWarmRestarts(opt, t0: 3);
+        Train(net, opt, restarts, 0, 2);
+        var (weights, state, rate, epoch) = (Parameters(net), OptimizerState(opt), opt.LearningRate, restarts.LastEpoch);
+        var e = Assert.Throws<ArgumentException>(() => Checkpoint.Load(path, net, opt, restarts));
+        Assert.Contains("T_cur", e.Message);
+        Assert.Contains("CheckpointFileTests.cs:", e.Message);
+        // The optimizer had already taken the file's state (its check passed); it was given its own back.
+        Assert.Equal(state, OptimizerState(opt));
+        Assert.Equal(weights, Parameters(net));
+        Assert.Equal((rate, epoch), (opt.LearningRate, restarts.LastEpoch));
+    }
 }
