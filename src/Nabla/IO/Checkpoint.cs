@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using Nabla.Distributed;
 using Nabla.Engine;
@@ -28,7 +27,7 @@ namespace Nabla.IO;
 /// var info = Checkpoint.Load("run.ckpt", model, optimizer, scheduler);                  // every rank resumes
 /// loader.Epoch = info.Epoch + 1;
 /// </code></example>
-public static class Checkpoint
+public static partial class Checkpoint
 {
     /// <summary>
     /// Saves <paramref name="model"/> (and <paramref name="optimizer"/>, <paramref name="scheduler"/> when given), the
@@ -124,8 +123,8 @@ public static class Checkpoint
             if (string.IsNullOrEmpty(key) || value is null) throw Errors.Arg("Checkpoint.Save", "a metadata key is empty or a value is null.");
             meta[CheckpointFormat.UserPrefix + key] = value;
         }
-        var (fileTensors, fileMeta) = CheckpointFormat.Build(tensors, meta, path);
-        SafeTensors.Save(path, fileTensors, fileMeta);
+        CheckpointFormat.AddChecksum(tensors, meta, path);
+        SafeTensors.Save(path, tensors, meta);
     }
 
     static byte[] ReadFile(string path)
@@ -186,30 +185,5 @@ public static class Checkpoint
         if (problems.Count > 0)
             throw Errors.Arg("Checkpoint.Load", $"'{path}' does not fit this {model.GetType().Name}: {string.Join("; ", problems)}. " +
                 "Nothing was loaded; make the model as for the run that saved the checkpoint.");
-    }
-
-    // Rank 0 → the others: a header [isError, byte count] then the bytes, packed into int64 (the collectives' smallest dtype).
-    static void DistributeText(ProcessGroup group, string message, bool isError) => Distribute(group, Encoding.UTF8.GetBytes(message), isError);
-
-    static void Distribute(ProcessGroup group, byte[] bytes, bool isError)
-    {
-        group.BroadcastInPlace(Tensor.FromArray([isError ? 1L : 0L, bytes.Length], [2]));
-        var words = new long[(bytes.Length + 7) / 8];
-        bytes.CopyTo(MemoryMarshal.AsBytes(words.AsSpan()));
-        if (words.Length > 0) group.BroadcastInPlace(Tensor.FromArray(words, [words.Length]));
-    }
-
-    static string ReceiveText(ProcessGroup group, out bool isError) => Encoding.UTF8.GetString(ReceiveBytes(group, out isError));
-
-    static byte[] ReceiveBytes(ProcessGroup group, out bool isError)
-    {
-        var head = Tensor.FromArray([0L, 0L], [2]);
-        group.BroadcastInPlace(head);
-        var h = head.ToArray<long>();
-        isError = h[0] != 0;
-        int length = checked((int)h[1]);
-        var words = Tensor.FromArray(new long[(length + 7) / 8], [(length + 7) / 8]);
-        if (length > 0) group.BroadcastInPlace(words);
-        return MemoryMarshal.AsBytes(words.ToArray<long>().AsSpan()).Slice(0, length).ToArray();
     }
 }

@@ -24,14 +24,16 @@ internal static class CheckpointFormat
     public const string UserPrefix = "user.";
     const string ChecksumScheme = "sha256:";
 
-    /// <summary>The file's tensors and metadata, checksum included (serialized once to checksum the exact bytes the file will hold).</summary>
-    public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) Build(
-        Dictionary<string, Tensor> tensors, Dictionary<string, string> metadata, string path)
+    /// <summary>
+    /// Records the checksum of the file <paramref name="tensors"/> and <paramref name="metadata"/> make in
+    /// <paramref name="metadata"/> (serialized once here, to checksum the very bytes the file will hold: the data
+    /// section does not depend on the metadata).
+    /// </summary>
+    public static void AddChecksum(Dictionary<string, Tensor> tensors, Dictionary<string, string> metadata, string path)
     {
         var bytes = SafeTensors.Serialize(tensors, metadata);
         var header = SafeTensorsReader.ReadHeader(new MemoryStream(bytes, writable: false), path);
         metadata[ChecksumKey] = Checksum(header, bytes);
-        return (tensors, metadata);
     }
 
     /// <summary>A checkpoint read and verified from its bytes: nothing in it has been applied to anything yet.</summary>
