@@ -3,6 +3,7 @@
 using System.Diagnostics;
 using Nabla;
 using Nabla.Examples.CharLM;
+using Checkpoint = Nabla.Examples.CharLM.Checkpoint;   // not Nabla.IO.Checkpoint (the library's training checkpoint)
 using Nabla.IO;
 using Spectre.Console;
 

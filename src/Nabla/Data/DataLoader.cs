@@ -1,4 +1,5 @@
 using System.Collections;
+using Nabla.Engine;
 
 namespace Nabla.Data;
 
@@ -30,19 +31,30 @@ public sealed class DataLoader : IEnumerable<Tensor[]>
     /// Creates a loader. <paramref name="seed"/> fixes the shuffle order; without it a seed is drawn
     /// from Nabla's global generator (so <c>Tensor.ManualSeed</c> makes runs reproducible).
     /// <paramref name="prefetch"/> is how many batches are assembled ahead in the background (0 = none,
-    /// every batch is built inside <c>MoveNext</c>).
+    /// every batch is built inside <c>MoveNext</c>). <paramref name="sampler"/> replaces the default order
+    /// (a <see cref="DistributedSampler"/> gives each rank its shard); it excludes <paramref name="shuffle"/>, as in PyTorch.
     /// </summary>
-    public DataLoader(Dataset dataset, int batchSize = 1, bool shuffle = false, bool dropLast = false, long? seed = null, int prefetch = 1)
+    /// <exception cref="ArgumentException">A sampler with <c>shuffle: true</c>, or a sampler that yields more indices than a permutation of the dataset could hold.</exception>
+    public DataLoader(Dataset dataset, int batchSize = 1, bool shuffle = false, bool dropLast = false, long? seed = null, int prefetch = 1,
+        ISampler? sampler = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(prefetch);
+        if (sampler is not null && shuffle)
+            throw Errors.Arg("DataLoader", "sampler and shuffle: true exclude each other (the sampler decides the order); " +
+                "drop shuffle and shuffle in the sampler (new DistributedSampler(..., shuffle: true)).");
+        if (sampler is DistributedSampler d && d.DatasetCount != dataset.Count)
+            throw Errors.Arg("DataLoader", $"the DistributedSampler was made for {d.DatasetCount} samples but the dataset has {dataset.Count}; " +
+                "make the sampler from this dataset.");
         Dataset = dataset;
         BatchSize = batchSize;
         Shuffle = shuffle;
         DropLast = dropLast;
         Prefetch = prefetch;
-        Seed = seed ?? DrawSeed();
+        // With a sampler of the caller's, no seed is drawn: the global generator stays where it was.
+        Seed = seed ?? (sampler is null ? DrawSeed() : 0);
+        Sampler = sampler ?? (shuffle ? new RandomSampler(dataset.Count, Seed) : new SequentialSampler(dataset.Count));
     }
 
     /// <summary>The dataset the batches come from.</summary>
@@ -60,35 +72,36 @@ public sealed class DataLoader : IEnumerable<Tensor[]>
     /// <summary>How many batches are assembled ahead on a background task.</summary>
     public int Prefetch { get; }
 
-    /// <summary>The seed of the shuffle order (given or drawn at construction).</summary>
+    /// <summary>The seed of the shuffle order (given or drawn at construction; 0 when a sampler was given without one).</summary>
     public long Seed { get; }
+
+    /// <summary>What picks each epoch's sample order: the given sampler, else a <see cref="RandomSampler"/> (shuffle) or <see cref="SequentialSampler"/>.</summary>
+    public ISampler Sampler { get; }
 
     /// <summary>
     /// The epoch the next enumeration uses (0 first); each enumeration takes the current value and
-    /// adds one. Set it to resume a run or to replay an epoch's order.
+    /// adds one. Set it to resume a run or to replay an epoch's order. It is the epoch the sampler is asked
+    /// for, so a <see cref="DistributedSampler"/> reshuffles every epoch without a <c>SetEpoch</c> call
+    /// (an epoch given to <see cref="DistributedSampler.SetEpoch"/> replaces it at the next enumeration).
     /// </summary>
     public int Epoch { get; set; }
 
     /// <summary>Number of batches in one epoch.</summary>
-    public int Count => DropLast ? Dataset.Count / BatchSize : (Dataset.Count + BatchSize - 1) / BatchSize;
+    public int Count => DropLast ? Sampler.Count / BatchSize : (Sampler.Count + BatchSize - 1) / BatchSize;
 
     /// <summary>
-    /// The order in which epoch <paramref name="epoch"/> visits the samples: 0, 1, ... without
+    /// The sample indices epoch <paramref name="epoch"/> visits, from <see cref="Sampler"/>: 0, 1, ... without
     /// shuffling, else a permutation (Fisher–Yates driven by counter-based random bits of
     /// (<see cref="Seed"/>, epoch), so it does not depend on anything else).
     /// </summary>
     public int[] Order(int epoch)
     {
-        var order = new int[Dataset.Count];
-        for (int i = 0; i < order.Length; i++) order[i] = i;
-        if (!Shuffle) return order;
-        long epochSeed = unchecked((long)Generator.Bits(Seed, epoch));
-        for (int i = order.Length - 1; i > 0; i--)
-        {
-            // Uniform in [0, i] from 64 random bits (multiply-shift; the bias is below 2^-32).
-            int j = (int)(((UInt128)Generator.Bits(epochSeed, i) * (ulong)(i + 1)) >> 64);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
+        var order = Sampler.Order(epoch);
+        if (order.Length != Sampler.Count)
+            throw Errors.State("DataLoader", $"the sampler {Sampler.GetType().Name} returned {order.Length} indices for epoch {epoch} but its Count is {Sampler.Count}.");
+        foreach (int index in order)
+            if ((uint)index >= (uint)Dataset.Count)
+                throw Errors.State("DataLoader", $"the sampler {Sampler.GetType().Name} returned index {index} for epoch {epoch}; the dataset has {Dataset.Count} samples.");
         return order;
     }
 
@@ -105,6 +118,7 @@ public sealed class DataLoader : IEnumerable<Tensor[]>
 
     IEnumerator<Tensor[]> Start(CancellationToken token)
     {
+        if (Sampler is DistributedSampler d && d.TakeRequestedEpoch() is int requested) Epoch = requested;
         int epoch = Epoch++;
         var order = Order(epoch);
         var batches = new int[Count][];
