@@ -144,8 +144,20 @@ public sealed unsafe partial class ProcessGroup
         }
         else
         {
-            c.Steps.Add((m => Call(r => m.Iallreduce((void*)MpiLibrary.InPlace, (void*)pin.Address, count, Type(t), MpiOp(m, op), m.CommWorld, (nint*)r), "MPI_Iallreduce"), null));
-            if (op == ReduceOp.Average) c.Finish = () => DivideBySize(t.DType, pin.Address, count);
+            // Open MPI's MPI_Iallreduce (libnbc) took 2 to 10 times as long as the blocking MPI_Allreduce a C program calls
+            // (4 KiB: ~40 us against ~10 us; large messages up to 2x; bench/distributed.sh, rows raw and raw_nonblocking).
+            // So the data moves with MPI_Allreduce, but only once every rank is known to have joined: the shape check's
+            // gather, or (for buckets checked once at set-up) an MPI_Ibarrier of a few microseconds, is waited on with
+            // the deadline first, so a rank that never comes still times out naming it. Once all have joined they all
+            // enter the same MPI_Allreduce; a rank that crashes inside it ends the run through mpirun.
+            if (!checkShapes) c.Steps.Add((m => Call(r => m.Ibarrier(m.CommWorld, (nint*)r), "MPI_Ibarrier"), null));
+            var mpi = Mpi;
+            var type = Type(t);
+            c.Finish = () =>
+            {
+                MpiLibrary.Check(mpi.Allreduce((void*)MpiLibrary.InPlace, (void*)pin.Address, count, type, MpiOp(mpi, op), mpi.CommWorld), $"MPI_Allreduce ({name})");
+                if (op == ReduceOp.Average) DivideBySize(t.DType, pin.Address, count);
+            };
         }
         return comm.Run(c);
     }
