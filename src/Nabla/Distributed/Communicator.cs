@@ -9,7 +9,9 @@ namespace Nabla.Distributed;
 /// calls them and run one at a time, so a bucket's all-reduce started during backward proceeds while the user's thread
 /// computes. A blocking collective called while nothing is queued or running runs on the caller's thread instead
 /// (<see cref="RunInline"/>): handing it to this thread and waking the caller again cost more than a small all-reduce
-/// itself. MPI is initialized MPI_THREAD_SERIALIZED, so every MPI call, on either thread, is made holding one lock. Every collective is non-blocking underneath and tested in a loop with a deadline: nothing waits forever.
+/// itself. MPI is initialized MPI_THREAD_SERIALIZED, so every MPI call, on either thread, is made holding one lock.
+/// Every collective starts with a non-blocking step tested in a loop with a deadline, so nothing waits forever for a
+/// rank that never comes (an all-reduce then moves its data with the blocking MPI_Allreduce once all have joined).
 /// While it waits (and while idle) the thread answers other ranks' "where are you?" queries, so a rank that times out
 /// can name the ranks that did not join and say what each was doing.
 /// </summary>
