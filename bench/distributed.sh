@@ -26,7 +26,7 @@ command -v mpirun >/dev/null || { echo "mpirun not found: sudo apt install openm
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 dotnet build -c Release bench/Nabla.Bench -v q -nologo >&2
-echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; load:$(uptime | sed 's/.*load average//')" >&2
+echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; load average $(uptime | sed 's/.*load average: //')" >&2
 for n in "${ranks[@]}"; do
     for deterministic in 0 1; do
         # --bind-to none: with more ranks than cores (--oversubscribe), pinning would stack ranks on one core.
