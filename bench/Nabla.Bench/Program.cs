@@ -44,6 +44,7 @@ int[] threadCounts = [1, 2];
 if (SideBySide.RunChild(args) is int childExit) return childExit;
 if (MemoryPlanBenchmarks.RunChild(args) is int peakChildExit) return peakChildExit;
 if (AttentionBenchmarks.RunChild(args) is int attentionChildExit) return attentionChildExit;
+if (DistributedBenchmarks.RunChild(args) is int distributedExit) return distributedExit;
 // The machine's anchors (AnchorBenchmarks.cs) last, so that OpenBLAS's thread pool, started on first use,
 // is not around while Nabla's rows run.
 benchmarks = [.. benchmarks, .. SideBySide.Workloads, .. AnchorBenchmarks.Workloads];

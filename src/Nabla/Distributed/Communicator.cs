@@ -5,9 +5,13 @@ using System.Runtime.InteropServices;
 namespace Nabla.Distributed;
 
 /// <summary>
-/// The one thread that calls MPI (as torch's MPI process group does): collectives are queued in the order the rank
+/// The thread that drives MPI (as torch's MPI process group does): collectives are queued in the order the rank
 /// calls them and run one at a time, so a bucket's all-reduce started during backward proceeds while the user's thread
-/// computes. Every collective is non-blocking underneath and tested in a loop with a deadline: nothing waits forever.
+/// computes. A blocking collective called while nothing is queued or running runs on the caller's thread instead
+/// (<see cref="RunInline"/>): handing it to this thread and waking the caller again cost more than a small all-reduce
+/// itself. MPI is initialized MPI_THREAD_SERIALIZED, so every MPI call, on either thread, is made holding one lock.
+/// Every collective starts with a non-blocking step tested in a loop with a deadline, so nothing waits forever for a
+/// rank that never comes (an all-reduce then moves its data with the blocking MPI_Allreduce once all have joined).
 /// While it waits (and while idle) the thread answers other ranks' "where are you?" queries, so a rank that times out
 /// can name the ranks that did not join and say what each was doing.
 /// </summary>
@@ -21,6 +25,10 @@ internal sealed unsafe class Communicator : IDisposable
     readonly Thread thread;
     readonly TaskCompletionSource<(int Rank, int Size)> started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly List<(GCHandle Buffer, nint Request)> sends = [];
+    readonly object mpiGate = new();       // held around every MPI call (MPI_THREAD_SERIALIZED)
+    readonly object submitGate = new();    // orders sequence numbers, the queue and inline runs
+    int pending;                           // collectives queued or running; an inline run needs none
+    int rank = -1, size;
     volatile int abortCode = -1;
     long sequence;
     Collective? current;
@@ -42,9 +50,33 @@ internal sealed unsafe class Communicator : IDisposable
     /// <summary>Queues a collective; every rank must queue the same collectives in the same order.</summary>
     public Task Run(Collective c)
     {
-        c.Sequence = Interlocked.Increment(ref sequence);
-        if (broken is { } e) c.Done.SetException(new DistributedException($"Nabla.Distributed: {c.Name} not run: an earlier collective failed on this rank ({e.Message})"));
-        else queue.Add(c);
+        lock (submitGate)
+        {
+            c.Sequence = ++sequence;
+            if (broken is { } e) c.Done.SetException(new DistributedException($"Nabla.Distributed: {c.Name} not run: an earlier collective failed on this rank ({e.Message})"));
+            else
+            {
+                pending++;
+                queue.Add(c);
+            }
+        }
+        return c.Done.Task;
+    }
+
+    /// <summary>
+    /// Runs a collective on the calling thread when nothing is queued or running (and the MPI thread is not answering
+    /// a query), else queues it; either way returns its finished or pending task. For callers that wait at once.
+    /// </summary>
+    public Task RunInline(Collective c)
+    {
+        lock (submitGate)
+        {
+            if (pending != 0 || broken is not null || rank < 0 || !Monitor.TryEnter(mpiGate)) return Run(c);
+            c.Sequence = ++sequence;
+            pending++;
+        }
+        try { Execute(c); }
+        finally { Monitor.Exit(mpiGate); }
         return c.Done.Task;
     }
 
@@ -57,14 +89,15 @@ internal sealed unsafe class Communicator : IDisposable
 
     void Loop()
     {
-        int rank, size;
         try
         {
             int initialized, provided;
             MpiLibrary.Check(mpi.Initialized(&initialized), "MPI_Initialized");
             if (initialized == 0) MpiLibrary.Check(mpi.InitThread(null, null, MpiLibrary.ThreadSerialized, &provided), "MPI_Init_thread");
-            MpiLibrary.Check(mpi.CommRank(mpi.CommWorld, &rank), "MPI_Comm_rank");
-            MpiLibrary.Check(mpi.CommSize(mpi.CommWorld, &size), "MPI_Comm_size");
+            int r, n;
+            MpiLibrary.Check(mpi.CommRank(mpi.CommWorld, &r), "MPI_Comm_rank");
+            MpiLibrary.Check(mpi.CommSize(mpi.CommWorld, &n), "MPI_Comm_size");
+            (rank, size) = (r, n);
         }
         catch (Exception e)
         {
@@ -78,36 +111,48 @@ internal sealed unsafe class Communicator : IDisposable
             if (!queue.TryTake(out var c, 20))
             {
                 if (queue.IsCompleted) break;
-                AnswerQueries(rank);
+                if (Monitor.TryEnter(mpiGate))   // else a caller runs a collective inline, and answers queries itself
+                    try { AnswerQueries(rank); }
+                    finally { Monitor.Exit(mpiGate); }
                 continue;
             }
-            current = c;
-            try
-            {
-                if (broken is { } e) throw new DistributedException($"Nabla.Distributed: {c.Name} not run: an earlier collective failed on this rank ({e.Message})");
-                foreach (var (start, after) in c.Steps)
-                {
-                    Wait(start(mpi), c, rank, size);
-                    after?.Invoke();
-                }
-                c.Finish?.Invoke();
-                c.Done.SetResult();
-            }
-            catch (Exception e)
-            {
-                broken ??= e;
-                c.Done.SetException(e);
-            }
-            finally
-            {
-                c.Release();
-                lastFinished = c;
-                current = null;
-            }
+            lock (mpiGate) Execute(c);
         }
         int finalized;
         mpi.Finalized(&finalized);
         if (finalized == 0) mpi.Finalize();
+    }
+
+    // Runs one collective holding mpiGate, on whichever thread. The task is completed last, after pending has dropped,
+    // so a caller woken by it finds the communicator idle and can run its next collective inline.
+    void Execute(Collective c)
+    {
+        Exception? failure = null;
+        current = c;
+        try
+        {
+            if (broken is { } e) throw new DistributedException($"Nabla.Distributed: {c.Name} not run: an earlier collective failed on this rank ({e.Message})");
+            foreach (var (start, after) in c.Steps)
+            {
+                Wait(start(mpi), c, rank, size);
+                after?.Invoke();
+            }
+            c.Finish?.Invoke();
+        }
+        catch (Exception e)
+        {
+            broken ??= e;
+            failure = e;
+        }
+        finally
+        {
+            c.Release();
+            lastFinished = c;
+            current = null;
+            lock (submitGate) pending--;
+        }
+        if (failure is null) c.Done.SetResult();
+        else c.Done.SetException(failure);
     }
 
     void Wait(nint request, Collective c, int rank, int size)

@@ -27,7 +27,7 @@ public sealed unsafe partial class ProcessGroup
         CheckInPlace(t, "AllReduceInPlace");
         if (op == ReduceOp.Average && !t.DType.IsFloating())
             throw new ArgumentException($"ProcessGroup.AllReduce: ReduceOp.Average needs a float32/float64 tensor, got {t.DType.TorchName()}; use Sum and divide.", nameof(op));
-        Wait(StartAllReduce(t, op, "AllReduce", checkShapes: true), "AllReduce");
+        Wait(RunAllReduce(t, op, "AllReduce", checkShapes: true, inline: true), "AllReduce");
     }
 
     /// <summary>A scalar reduced over all ranks (a metric: loss sums, correct counts), as a double.</summary>
@@ -52,7 +52,7 @@ public sealed unsafe partial class ProcessGroup
         var pin = Pin(c, t);
         AddShapeCheck(c, t, Opcode.Broadcast, root);
         c.Steps.Add((m => Call(r => m.Ibcast((void*)pin.Address, t.NumElements, Type(t), root, m.CommWorld, (nint*)r), "MPI_Ibcast"), null));
-        Wait(comm.Run(c), "Broadcast");
+        Wait(comm.RunInline(c), "Broadcast");
     }
 
     /// <summary>
@@ -70,7 +70,7 @@ public sealed unsafe partial class ProcessGroup
         var into = Pin(c, result);
         AddShapeCheck(c, t, Opcode.AllGather, 0);
         c.Steps.Add((m => Call(r => m.Iallgather((void*)from.Address, send.NumElements, Type(t), (void*)into.Address, send.NumElements, Type(t), m.CommWorld, (nint*)r), "MPI_Iallgather"), null));
-        Wait(comm.Run(c), "AllGather");
+        Wait(comm.RunInline(c), "AllGather");
         return result;
     }
 
@@ -107,7 +107,7 @@ public sealed unsafe partial class ProcessGroup
             c.Steps.Add((m => Call(r => m.IreduceScatterBlock((void*)from.Address, (void*)into.Address, count, Type(t), MpiOp(m, op), m.CommWorld, (nint*)r), "MPI_Ireduce_scatter_block"), null));
             if (op == ReduceOp.Average) c.Finish = () => DivideBySize(t.DType, into.Address, count);
         }
-        Wait(comm.Run(c), "ReduceScatter");
+        Wait(comm.RunInline(c), "ReduceScatter");
         return result;
     }
 
@@ -119,7 +119,7 @@ public sealed unsafe partial class ProcessGroup
         var c = new Collective("Barrier", "no data");
         AddShapeCheck(c, null, Opcode.Barrier, 0);
         c.Steps.Add((m => Call(r => m.Ibarrier(m.CommWorld, (nint*)r), "MPI_Ibarrier"), null));
-        Wait(comm.Run(c), "Barrier");
+        Wait(comm.RunInline(c), "Barrier");
     }
 
     /// <summary>
@@ -127,7 +127,10 @@ public sealed unsafe partial class ProcessGroup
     /// contribution is in. Gradient buckets use it during backward (their layout was checked once at set-up, so no
     /// per-call shape check).
     /// </summary>
-    internal Task StartAllReduce(Tensor t, ReduceOp op, string name, bool checkShapes)
+    internal Task StartAllReduce(Tensor t, ReduceOp op, string name, bool checkShapes) => RunAllReduce(t, op, name, checkShapes, inline: false);
+
+    // inline: the caller waits at once, so the all-reduce may run on its thread (Communicator.RunInline).
+    Task RunAllReduce(Tensor t, ReduceOp op, string name, bool checkShapes, bool inline)
     {
         ThrowIfDisposed(name);
         if (comm is null) return Task.CompletedTask;
@@ -144,10 +147,22 @@ public sealed unsafe partial class ProcessGroup
         }
         else
         {
-            c.Steps.Add((m => Call(r => m.Iallreduce((void*)MpiLibrary.InPlace, (void*)pin.Address, count, Type(t), MpiOp(m, op), m.CommWorld, (nint*)r), "MPI_Iallreduce"), null));
-            if (op == ReduceOp.Average) c.Finish = () => DivideBySize(t.DType, pin.Address, count);
+            // Open MPI's MPI_Iallreduce (libnbc) took 2 to 10 times as long as the blocking MPI_Allreduce a C program calls
+            // (4 KiB: ~40 us against ~10 us; large messages up to 2x; bench/distributed.sh, rows raw and raw_nonblocking).
+            // So the data moves with MPI_Allreduce, but only once every rank is known to have joined: the shape check's
+            // gather, or (for buckets checked once at set-up) an MPI_Ibarrier of a few microseconds, is waited on with
+            // the deadline first, so a rank that never comes still times out naming it. Once all have joined they all
+            // enter the same MPI_Allreduce; a rank that crashes inside it ends the run through mpirun.
+            if (!checkShapes) c.Steps.Add((m => Call(r => m.Ibarrier(m.CommWorld, (nint*)r), "MPI_Ibarrier"), null));
+            var mpi = Mpi;
+            var type = Type(t);
+            c.Finish = () =>
+            {
+                MpiLibrary.Check(mpi.Allreduce((void*)MpiLibrary.InPlace, (void*)pin.Address, count, type, MpiOp(mpi, op), mpi.CommWorld), $"MPI_Allreduce ({name})");
+                if (op == ReduceOp.Average) DivideBySize(t.DType, pin.Address, count);
+            };
         }
-        return comm.Run(c);
+        return inline ? comm.RunInline(c) : comm.Run(c);
     }
 
     // Waits on the user's thread; an error from the MPI thread is rethrown here, naming the user's line.
