@@ -14,6 +14,9 @@ sealed record Options
     public string? DataDirectory { get; init; }
     public bool Compile { get; init; } = true;
     public string Schedule { get; init; } = "cosine";
+    public bool Distributed { get; init; }
+    public string? Checkpoint { get; init; }
+    public bool Resume { get; init; }
 
     public const string Usage = """
         Trains a network on MNIST with Nabla and reports the test accuracy.
@@ -34,6 +37,12 @@ sealed record Options
                                  step; the same numbers bit for bit, and faster); --compile is the default
           --out DIR              where mnist-model.safetensors and mnist-training.png go (default .)
           --data DIR             folder with the MNIST files (default: the repo's data/mnist)
+          --distributed          data-parallel over the ranks of `mpirun -np N` (PyTorch style:
+                                 DistributedDataParallel; tf style: MultiWorkerMirroredStrategy): each rank
+                                 trains on its shard with batch-size/N, so the global batch stays --batch-size;
+                                 eager; only rank 0 prints and writes files. Without mpirun: one rank
+          --checkpoint FILE      save model, Adam and schedule state to FILE after every epoch (rank 0 writes)
+          --resume               continue from --checkpoint FILE when it exists (every rank loads it)
         """;
 
     /// <summary>The options that take a value, with the values allowed (null: any, checked when parsed).</summary>
@@ -41,7 +50,7 @@ sealed record Options
     {
         ["--model"] = ["mlp", "cnn"], ["--epochs"] = null, ["--batch-size"] = null, ["--lr"] = null, ["--seed"] = null,
         ["--schedule"] = ["cosine", "constant"], ["--style"] = ["torch", "tf"], ["--limit"] = null, ["--out"] = null,
-        ["--data"] = null,
+        ["--data"] = null, ["--checkpoint"] = null,
     };
 
     /// <summary>Parses the arguments: the options, or an error message ("" for --help).</summary>
@@ -55,6 +64,11 @@ sealed record Options
             if (name is "--compile" or "--eager")
             {
                 o = o with { Compile = name == "--compile" };
+                continue;
+            }
+            if (name is "--distributed" or "--resume")
+            {
+                o = name == "--distributed" ? o with { Distributed = true } : o with { Resume = true };
                 continue;
             }
             if (!Valued.TryGetValue(name, out var choices))
@@ -77,6 +91,7 @@ sealed record Options
                     "--style" => o with { Style = value },
                     "--limit" => o with { Limit = Positive(name, int.Parse(value)) },
                     "--out" => o with { OutputDirectory = value },
+                    "--checkpoint" => o with { Checkpoint = value },
                     _ => o with { DataDirectory = value },
                 };
             }
@@ -89,6 +104,7 @@ sealed record Options
                 return (null, $"{name}: '{value}' is out of range");
             }
         }
+        if (o.Resume && o.Checkpoint is null) return (null, "--resume needs --checkpoint FILE (the file to continue from)");
         return (o, null);
     }
 

@@ -73,7 +73,11 @@ sealed class Trainer
     }
 
     /// <summary>Accuracy of the model on a whole dataset, in eval mode and without recording.</summary>
-    public static double Evaluate(Module model, Tensor images, Tensor labels, int batchSize = 1000)
+    public static double Evaluate(Module model, Tensor images, Tensor labels, int batchSize = 1000) =>
+        (double)CountCorrect(model, images, labels, batchSize) / images.Shape[0];
+
+    /// <summary>How many of the images the model classifies right, in eval mode and without recording.</summary>
+    public static long CountCorrect(Module model, Tensor images, Tensor labels, int batchSize = 1000)
     {
         model.Eval();
         long correct = 0;
@@ -87,7 +91,7 @@ sealed class Trainer
             }
         }
         model.Train();
-        return (double)correct / images.Shape[0];
+        return correct;
     }
 
     static long Correct(Tensor logits, Tensor labels) => CorrectCount(logits, labels).Item<long>();

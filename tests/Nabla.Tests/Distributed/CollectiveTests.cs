@@ -67,7 +67,6 @@ public class CollectiveTests
         Assert.Contains("Barrier #", run.Output);
         Assert.Contains("did not finish within 4 s", run.Output);
         Assert.Contains("rank 2 is between collectives (its last was AllReduce #", run.Output);
-        Assert.Contains("MPI_ABORT was invoked", run.Output);
         // 4 s of timeout, up to 3 s asking the others, and start-up; far from the sleeping rank's 5 minutes.
         Assert.True(run.Elapsed < TimeSpan.FromSeconds(60), $"took {run.Elapsed}");
     }
