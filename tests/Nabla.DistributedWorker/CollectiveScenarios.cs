@@ -13,6 +13,7 @@ internal static class CollectiveScenarios
         ("hang", Hang),
         ("exit-early", ExitEarly),
         ("crash", Crash),
+        ("threads", KernelThreads),
     ];
 
     static string Values(Tensor t) =>
@@ -92,6 +93,14 @@ internal static class CollectiveScenarios
         world.AllReduce(Tensor.Ones(3));
         if (world.Rank == world.Size - 1) System.Diagnostics.Process.GetCurrentProcess().Kill();
         world.AllReduce(Tensor.Ones(3));
+        return 0;
+    }
+
+    // The kernel thread count each rank ends up with after Init.
+    static int KernelThreads(string[] args)
+    {
+        using var world = ProcessGroup.Init();
+        Console.WriteLine($"rank {world.Rank}: threads {Threads.Count} local-size {world.LocalSize}");
         return 0;
     }
 }

@@ -1,9 +1,6 @@
 // Runs one distributed test scenario on this rank: dotnet Nabla.DistributedWorker.dll <scenario> [args...]
-using Nabla;
 using Nabla.DistributedWorker;
 
-// Several ranks share the machine's cores: the tests ask for one kernel thread each.
-if (int.TryParse(Environment.GetEnvironmentVariable("NABLA_THREADS"), out var threads)) Threads.Count = threads;
 // mpirun forwards the ranks' output in chunks that can cut a long line in two; the tests read each rank's own file.
 if (Environment.GetEnvironmentVariable("NABLA_WORKER_OUT") is { Length: > 0 } folder)
 {

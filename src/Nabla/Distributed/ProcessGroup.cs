@@ -87,6 +87,10 @@ public sealed partial class ProcessGroup : IDisposable
             if (mpiFinalized)
                 throw new DistributedException("ProcessGroup.Init: this process's group was disposed, which finalized MPI, and MPI " +
                     $"cannot start twice in one process; keep one group for the whole run (called at {Engine.CallSite.Describe()}).");
+            // Ranks sharing a machine share its cores: unless the count was chosen, each takes its part (torchrun
+            // likewise sets OMP_NUM_THREADS), else N ranks would each start a thread per core and fight over them.
+            if (localSize > 1 && !Threads.Chosen)
+                KernelThreads.Count = Math.Max(1, Environment.ProcessorCount / localSize);
             var mpi = MpiLibrary.Load();
             var comm = new Communicator(mpi, timeout);
             current = new ProcessGroup(mpi, comm, localRank, localSize, timeout, deterministic);

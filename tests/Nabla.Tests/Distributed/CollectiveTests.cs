@@ -90,6 +90,19 @@ public class CollectiveTests
         Assert.True(run.Elapsed < TimeSpan.FromSeconds(30), $"took {run.Elapsed}");
     }
 
+    // Ranks on one machine divide its cores unless NABLA_THREADS (or Threads.Count) chose a count.
+    [MpiFact]
+    public void RanksOnOneMachineShareItsCoresUnlessNablaThreadsIsSet()
+    {
+        int share = Math.Max(1, Environment.ProcessorCount / 2);
+        var run = Mpi.Run(2, "threads", environment: new Dictionary<string, string> { ["NABLA_THREADS"] = "" });
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Equal($"{share} local-size 2", run.Line(0, "threads"));
+        Assert.Equal($"{share} local-size 2", run.Line(1, "threads"));
+        var chosen = Mpi.Run(2, "threads", environment: new Dictionary<string, string> { ["NABLA_THREADS"] = "3" });
+        Assert.Equal("3 local-size 2", chosen.Line(1, "threads"));
+    }
+
     [Fact]
     public void WithoutMpirunTheGroupHasOneRankAndCollectivesReturnTheirInput()
     {

@@ -53,12 +53,14 @@ public static class Mpi
         foreach (var a in new[] { "-np", ranks.ToString(), "--oversubscribe", "--allow-run-as-root", "--bind-to", "none", "dotnet", WorkerPath, scenario })
             start.ArgumentList.Add(a);
         foreach (var a in args ?? []) start.ArgumentList.Add(a);
-        // Several ranks on 2 cores: one compute thread each keeps them from fighting over the cores.
+        // Several ranks on 2 cores: one compute thread each keeps them from fighting over the cores (read by Nabla).
         start.Environment["NABLA_THREADS"] = "1";
         start.Environment["TERM"] = "dumb";
         var folder = Directory.CreateTempSubdirectory("nabla-mpi-");
         start.Environment["NABLA_WORKER_OUT"] = folder.FullName;
-        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+            if (v.Length == 0) start.Environment.Remove(k);   // "" unsets
+            else start.Environment[k] = v;
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -11,8 +11,12 @@ internal static class CpuParallel
     /// <summary>Below this many elements one thread does the work (thread hand-off costs more).</summary>
     public const int Threshold = 1 << 15;
 
-    /// <summary>Thread count used for parallel kernels (defaults to the processor count).</summary>
-    public static int Threads { get; set; } = Environment.ProcessorCount;
+    /// <summary>Thread count used for parallel kernels (NABLA_THREADS when set to 1-1024, else the processor count).</summary>
+    public static int Threads { get; set; } = FromEnvironment() ?? Environment.ProcessorCount;
+
+    /// <summary>NABLA_THREADS (as OMP_NUM_THREADS for PyTorch), when it holds a thread count.</summary>
+    public static int? FromEnvironment() =>
+        int.TryParse(Environment.GetEnvironmentVariable("NABLA_THREADS"), out var n) && n is >= 1 and <= 1024 ? n : null;
 
     /// <summary>Runs body(start, count) over [0, n) in contiguous chunks.</summary>
     public static void ForRange(int n, Action<int, int> body)
