@@ -46,13 +46,17 @@ public static class Mpi
     /// mpirun -np <paramref name="ranks"/> dotnet Nabla.DistributedWorker.dll <paramref name="scenario"/> args, on this
     /// machine (--oversubscribe: more ranks than cores). Fails the test if it runs past <paramref name="limit"/>.
     /// </summary>
-    public static Result Run(int ranks, string scenario, string[]? args = null, TimeSpan? limit = null, IDictionary<string, string>? environment = null)
+    public static Result Run(int ranks, string scenario, string[]? args = null, TimeSpan? limit = null, IDictionary<string, string>? environment = null) =>
+        RunProgram(ranks, WorkerPath, [scenario, .. args ?? []], limit, environment);
+
+    /// <summary>mpirun -np <paramref name="ranks"/> dotnet <paramref name="program"/> args (a .dll built with the tests).</summary>
+    public static Result RunProgram(int ranks, string program, string[] args, TimeSpan? limit = null, IDictionary<string, string>? environment = null)
     {
         Assert.True(Launcher is not null, "NABLA_REQUIRE_MPI=1 but mpirun is not on PATH: install Open MPI (sudo apt install openmpi-bin libopenmpi-dev)");
         var start = new ProcessStartInfo(Launcher!) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "-np", ranks.ToString(), "--oversubscribe", "--allow-run-as-root", "--bind-to", "none", "dotnet", WorkerPath, scenario })
+        foreach (var a in new[] { "-np", ranks.ToString(), "--oversubscribe", "--allow-run-as-root", "--bind-to", "none", "dotnet", program })
             start.ArgumentList.Add(a);
-        foreach (var a in args ?? []) start.ArgumentList.Add(a);
+        foreach (var a in args) start.ArgumentList.Add(a);
         // Several ranks on 2 cores: one compute thread each keeps them from fighting over the cores (read by Nabla).
         start.Environment["NABLA_THREADS"] = "1";
         start.Environment["TERM"] = "dumb";
@@ -69,7 +73,7 @@ public static class Mpi
         if (!process.WaitForExit(max))
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"mpirun {scenario} on {ranks} ranks did not finish in {max.TotalSeconds} s. Output:\n{stdout.Result}{stderr.Result}");
+            Assert.Fail($"mpirun {Path.GetFileName(program)} {string.Join(" ", args)} on {ranks} ranks did not finish in {max.TotalSeconds} s. Output:\n{stdout.Result}{stderr.Result}");
         }
         var ranksOutput = Enumerable.Range(0, ranks).Select(r => Path.Combine(folder.FullName, $"rank-{r}.txt"))
             .Select(f => File.Exists(f) ? File.ReadAllText(f) : "").ToArray();
@@ -77,18 +81,18 @@ public static class Mpi
         return new Result(process.ExitCode, stdout.Result + stderr.Result, ranksOutput, clock.Elapsed);
     }
 
-    static string WorkerPath
+    static string WorkerPath => Built(Path.Combine("tests", "Nabla.DistributedWorker"), "Nabla.DistributedWorker.dll");
+
+    /// <summary>A program of the repository built in the tests' configuration, e.g. Built("examples/Mnist", "Mnist.dll").</summary>
+    public static string Built(string projectFolder, string dll)
     {
-        get
-        {
-            // tests/Nabla.Tests/bin/<Configuration>/net10.0/ -> the same configuration of the worker.
-            var baseDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            string configuration = baseDir.Parent!.Name, framework = baseDir.Name;
-            var tests = baseDir.Parent.Parent!.Parent!.Parent!.FullName;
-            var worker = Path.Combine(tests, "Nabla.DistributedWorker", "bin", configuration, framework, "Nabla.DistributedWorker.dll");
-            Assert.True(File.Exists(worker), $"{worker} was not built with the tests");
-            return worker;
-        }
+        // tests/Nabla.Tests/bin/<Configuration>/net10.0/ -> the repository, and the same configuration of the program.
+        var baseDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string configuration = baseDir.Parent!.Name, framework = baseDir.Name;
+        var repo = baseDir.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
+        var path = Path.Combine(repo, projectFolder, "bin", configuration, framework, dll);
+        Assert.True(File.Exists(path), $"{path} was not built with the tests");
+        return path;
     }
 
     static string? FindOnPath(string name) =>
