@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Distributed rows (bench/Nabla.Bench/DistributedBenchmarks.cs): Nabla's all-reduce against the same MPI_Allreduce
 # called from a plain C-style loop in the same processes, for 4 KiB .. 64 MiB of float32, on this machine under
-# Open MPI's mpirun (shared memory between the ranks). Two runs per rank count: the default mode, then
-# NABLA_DETERMINISTIC=1 (the rank-ordered reduction); each run measures its own raw baseline, so every ratio
+# Open MPI's mpirun (shared memory between the ranks). Three runs per rank count: the default mode, NABLA_DETERMINISTIC=1
+# (the rank-ordered reduction), NABLA_DIST_CHECKS=0 (no per-call join check); each run measures its own raw baseline, so every ratio
 # printed was taken within one run.
 #   bash bench/distributed.sh                # 2 ranks, then 3 ranks (several minutes)
 #   bash bench/distributed.sh --ranks 2      # one rank count
@@ -28,9 +28,11 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 dotnet build -c Release bench/Nabla.Bench -v q -nologo >&2
 echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; load average $(uptime | sed 's/.*load average: //')" >&2
 for n in "${ranks[@]}"; do
-    for deterministic in 0 1; do
+    # default (checked), rank-ordered sums, then without the per-call join check (ProcessGroupOptions.Checked = false)
+    for mode in "0 1" "1 1" "0 0"; do
+        read -r deterministic checks <<<"$mode"
         # --bind-to none: with more ranks than cores (--oversubscribe), pinning would stack ranks on one core.
-        NABLA_DETERMINISTIC=$deterministic mpirun -np "$n" --oversubscribe --allow-run-as-root --bind-to none \
-            -x NABLA_DETERMINISTIC dotnet bench/Nabla.Bench/bin/Release/net10.0/Nabla.Bench.dll --distributed "${quick[@]}"
+        NABLA_DETERMINISTIC=$deterministic NABLA_DIST_CHECKS=$checks mpirun -np "$n" --oversubscribe --allow-run-as-root --bind-to none \
+            -x NABLA_DETERMINISTIC -x NABLA_DIST_CHECKS dotnet bench/Nabla.Bench/bin/Release/net10.0/Nabla.Bench.dll --distributed "${quick[@]}"
     done
 done

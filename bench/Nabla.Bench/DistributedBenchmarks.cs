@@ -22,7 +22,7 @@ namespace Nabla.Bench;
 /// </list>
 /// Run with NABLA_DETERMINISTIC=1, inplace and returning use the deterministic (gather, then rank-ordered sum) path.
 /// </summary>
-internal static unsafe class DistributedBenchmarks
+internal static unsafe partial class DistributedBenchmarks
 {
     /// <summary>Runs the distributed rows when the arguments hold --distributed; null otherwise.</summary>
     public static int? RunChild(string[] args)
@@ -37,6 +37,7 @@ internal static unsafe class DistributedBenchmarks
             return 2;
         }
         AllReduceThroughput(world, quick);
+        DdpStep(world, quick);
         return 0;
     }
 
@@ -46,7 +47,7 @@ internal static unsafe class DistributedBenchmarks
     {
         int[] sizes = quick ? [4 * Kib, 256 * Kib, 16 * Kib * Kib] : [4 * Kib, 16 * Kib, 64 * Kib, 256 * Kib, Kib * Kib, 4 * Kib * Kib, 16 * Kib * Kib, 64 * Kib * Kib];
         int blocks = quick ? 3 : 7;
-        string determinism = world.Deterministic ? "deterministic" : "default";
+        string determinism = (world.Deterministic ? "deterministic" : "default") + (world.Checked ? "" : ", unchecked (NABLA_DIST_CHECKS=0)");
         if (world.IsMain)
             Console.Error.WriteLine($"# allreduce: {world.Size} ranks, float32 Sum, {determinism} mode, median of {blocks} blocks; " +
                 "ratio = raw time / mode time (1 = as fast as the C-style loop)");
@@ -80,7 +81,7 @@ internal static unsafe class DistributedBenchmarks
                 double algGBps = bytes / t / 1e9;
                 double busGBps = algGBps * 2.0 * (world.Size - 1) / world.Size;
                 if (!world.IsMain) continue;
-                BenchCore.Report("allreduce", "us/call", t * 1e6, false, ("mode", modes[m].Name), ("bytes", bytes), ("ranks", world.Size),
+                BenchCore.Report("allreduce", "us/call", t * 1e6, false, ("mode", modes[m].Name), ("bytes", bytes), ("ranks", world.Size), ("checked", world.Checked),
                     ("dtype", "float32"), ("determinism", determinism), ("algbw_GBps", Math.Round(algGBps, 3)), ("busbw_GBps", Math.Round(busGBps, 3)),
                     ("ratio_vs_raw", Math.Round(rawTime / t, 3)), ("calls", calls), ("blocks", blocks));
                 table.Add($"{FormatBytes(bytes),8} {modes[m].Name,-16} {t * 1e6,12:F1} {algGBps,10:F3} {busGBps,10:F3} {rawTime / t,8:F3}");

@@ -11,6 +11,7 @@ internal static class CollectiveScenarios
         ("collectives", Collectives),
         ("shape-mismatch", ShapeMismatch),
         ("hang", Hang),
+        ("hang-allreduce", HangInAllReduce),
         ("exit-early", ExitEarly),
         ("crash", Crash),
         ("threads", KernelThreads),
@@ -73,6 +74,17 @@ internal static class CollectiveScenarios
         world.AllReduce(Tensor.Ones(3));
         if (world.Rank == world.Size - 1) Thread.Sleep(TimeSpan.FromMinutes(5));
         world.Barrier();
+        return 0;
+    }
+
+    // As Hang, but the others wait in an all-reduce (which, unchecked, blocks inside MPI_Allreduce).
+    static int HangInAllReduce(string[] args)
+    {
+        var timeout = TimeSpan.FromSeconds(double.Parse(args[0], CultureInfo.InvariantCulture));
+        using var world = ProcessGroup.Init(new ProcessGroupOptions { Timeout = timeout });
+        world.AllReduce(Tensor.Ones(3));
+        if (world.Rank == world.Size - 1) Thread.Sleep(TimeSpan.FromMinutes(5));
+        world.AllReduce(Tensor.Ones(3));
         return 0;
     }
 

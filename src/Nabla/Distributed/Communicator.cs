@@ -30,6 +30,8 @@ internal sealed unsafe class Communicator : IDisposable
     int pending;                           // collectives queued or running; an inline run needs none
     int rank = -1, size;
     volatile int abortCode = -1;
+    readonly Timer watchdog;
+    volatile Collective? inMpi;            // the collective inside a blocking MPI call, for the watchdog
     long sequence;
     Collective? current;
     Collective? lastFinished;
@@ -42,6 +44,7 @@ internal sealed unsafe class Communicator : IDisposable
     {
         this.mpi = mpi;
         this.timeout = timeout;
+        watchdog = new Timer(_ => Overdue());
         thread = new Thread(Loop) { IsBackground = true, Name = "Nabla.Distributed MPI" };
         thread.Start();
         (Rank, Size) = started.Task.GetAwaiter().GetResult();
@@ -137,7 +140,18 @@ internal sealed unsafe class Communicator : IDisposable
                 Wait(start(mpi), c, rank, size);
                 after?.Invoke();
             }
-            c.Finish?.Invoke();
+            if (c.Finish is { } finish)
+            {
+                // Finish may block inside MPI (MPI_Allreduce), where no deadline can be tested: a watchdog keeps it bounded.
+                inMpi = c;
+                watchdog.Change(timeout, Timeout.InfiniteTimeSpan);
+                try { finish(); }
+                finally
+                {
+                    watchdog.Change(Timeout.Infinite, Timeout.Infinite);
+                    inMpi = null;
+                }
+            }
         }
         catch (Exception e)
         {
@@ -153,6 +167,18 @@ internal sealed unsafe class Communicator : IDisposable
         }
         if (failure is null) c.Done.SetResult();
         else c.Done.SetException(failure);
+    }
+
+    // A blocking MPI call outlived the deadline: the other ranks cannot be asked (this thread is inside MPI), so say what
+    // is known and end the run, rather than wait forever.
+    void Overdue()
+    {
+        if (inMpi is not { } c) return;
+        Console.Error.WriteLine($"Nabla.Distributed: {c.Name} #{c.Sequence} ({c.What}) did not finish within {timeout.TotalSeconds:0.#} s on rank {rank} " +
+            $"of {size}: it waits inside MPI for a rank that has not joined. Collectives are unchecked (ProcessGroupOptions.Checked = false " +
+            "or NABLA_DIST_CHECKS=0), so the missing rank cannot be named; run with checks on to name it. Ending the run (MPI_Abort).");
+        Console.Error.Flush();
+        mpi.Abort(mpi.CommWorld, 1);
     }
 
     void Wait(nint request, Collective c, int rank, int size)

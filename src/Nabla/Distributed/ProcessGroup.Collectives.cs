@@ -153,7 +153,8 @@ public sealed unsafe partial class ProcessGroup
             // gather, or (for buckets checked once at set-up) an MPI_Ibarrier of a few microseconds, is waited on with
             // the deadline first, so a rank that never comes still times out naming it. Once all have joined they all
             // enter the same MPI_Allreduce; a rank that crashes inside it ends the run through mpirun.
-            if (!checkShapes) c.Steps.Add((m => Call(r => m.Ibarrier(m.CommWorld, (nint*)r), "MPI_Ibarrier"), null));
+            // Unchecked (ProcessGroupOptions.Checked = false) there is no gate: the communicator's watchdog bounds the wait.
+            if (!checkShapes && Checked) c.Steps.Add((m => Call(r => m.Ibarrier(m.CommWorld, (nint*)r), "MPI_Ibarrier"), null));
             var mpi = Mpi;
             var type = Type(t);
             c.Finish = () =>
@@ -182,6 +183,7 @@ public sealed unsafe partial class ProcessGroup
     // rank throw the same message listing what each passed, instead of MPI reading past a buffer or hanging.
     void AddShapeCheck(Collective c, Tensor? t, Opcode opcode, int argument)
     {
+        if (!Checked) return;
         var mine = new long[HeaderLength];
         mine[0] = (long)opcode;
         mine[1] = t is null ? -1 : (long)t.DType;

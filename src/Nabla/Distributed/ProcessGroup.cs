@@ -25,8 +25,9 @@ public sealed partial class ProcessGroup : IDisposable
     readonly MpiLibrary? mpi;
     bool disposed;
 
-    ProcessGroup(MpiLibrary? mpi, Communicator? comm, int localRank, int localSize, TimeSpan timeout, bool deterministic)
+    ProcessGroup(MpiLibrary? mpi, Communicator? comm, int localRank, int localSize, TimeSpan timeout, bool deterministic, bool isChecked = true)
     {
+        Checked = isChecked;
         this.mpi = mpi;
         this.comm = comm;
         Rank = comm?.Rank ?? 0;
@@ -58,6 +59,9 @@ public sealed partial class ProcessGroup : IDisposable
     /// <summary>Whether sums over ranks are taken in rank order (<see cref="ProcessGroupOptions.Deterministic"/>).</summary>
     public bool Deterministic { get; }
 
+    /// <summary>Whether each collective first checks that every rank joined it with the same shape (<see cref="ProcessGroupOptions.Checked"/>).</summary>
+    public bool Checked { get; }
+
     /// <summary>"mpi" when started by an MPI launcher, "single" otherwise.</summary>
     public string Backend => comm is null ? "single" : "mpi";
 
@@ -80,10 +84,11 @@ public sealed partial class ProcessGroup : IDisposable
             if (timeout <= TimeSpan.Zero)
                 throw new ArgumentOutOfRangeException(nameof(options), $"ProcessGroup.Init: the timeout must be positive, got {timeout.TotalSeconds} s.");
             bool deterministic = options?.Deterministic ?? Environment.GetEnvironmentVariable("NABLA_DETERMINISTIC") == "1";
+            bool isChecked = options?.Checked ?? Environment.GetEnvironmentVariable("NABLA_DIST_CHECKS") != "0";
             int localRank = EnvInt("OMPI_COMM_WORLD_LOCAL_RANK") ?? EnvInt("MPI_LOCALRANKID") ?? 0;
             int localSize = EnvInt("OMPI_COMM_WORLD_LOCAL_SIZE") ?? EnvInt("MPI_LOCALNRANKS") ?? 1;
             if (!LaunchedByMpi)
-                return current = new ProcessGroup(null, null, 0, 1, timeout, deterministic);
+                return current = new ProcessGroup(null, null, 0, 1, timeout, deterministic, isChecked);
             if (mpiFinalized)
                 throw new DistributedException("ProcessGroup.Init: this process's group was disposed, which finalized MPI, and MPI " +
                     $"cannot start twice in one process; keep one group for the whole run (called at {Engine.CallSite.Describe()}).");
@@ -93,7 +98,7 @@ public sealed partial class ProcessGroup : IDisposable
                 KernelThreads.Count = Math.Max(1, Environment.ProcessorCount / localSize);
             var mpi = MpiLibrary.Load();
             var comm = new Communicator(mpi, timeout);
-            current = new ProcessGroup(mpi, comm, localRank, localSize, timeout, deterministic);
+            current = new ProcessGroup(mpi, comm, localRank, localSize, timeout, deterministic, isChecked);
             // MPI must be finalized before the process exits (mpirun reports an error otherwise), and an exception
             // nobody caught must end every rank at once rather than leave them waiting for this one.
             AppDomain.CurrentDomain.ProcessExit += (_, _) =>

@@ -15,33 +15,39 @@ public class CollectiveTests
     [MpiFact]
     public void EveryCollectiveOnTwoAndThreeRanks()
     {
-        foreach (int n in new[] { 2, 3 })
+        foreach (int n in new[] { 2, 3 }) CheckCollectives(n, Mpi.Run(n, "collectives"));
+    }
+
+    // ProcessGroupOptions.Checked = false: no per-call gate, the same values.
+    [MpiFact]
+    public void UncheckedCollectivesGiveTheSameValues() =>
+        CheckCollectives(3, Mpi.Run(3, "collectives", environment: new Dictionary<string, string> { ["NABLA_DIST_CHECKS"] = "0" }));
+
+    static void CheckCollectives(int n, Mpi.Result run)
+    {
+        Assert.True(run.ExitCode == 0, run.Output);
+        var ranks = Enumerable.Range(0, n).ToArray();
+        var i6 = Enumerable.Range(0, 6).ToArray();
+        double[] sum = [.. i6.Select(i => ranks.Sum(r => X(r, i)))];
+        double[] product = [.. i6.Select(i => ranks.Aggregate(1.0, (p, r) => p * X(r, i)))];
+        for (int r = 0; r < n; r++)
         {
-            var run = Mpi.Run(n, "collectives");
-            Assert.True(run.ExitCode == 0, run.Output);
-            var ranks = Enumerable.Range(0, n).ToArray();
-            var i6 = Enumerable.Range(0, 6).ToArray();
-            double[] sum = [.. i6.Select(i => ranks.Sum(r => X(r, i)))];
-            double[] product = [.. i6.Select(i => ranks.Aggregate(1.0, (p, r) => p * X(r, i)))];
-            for (int r = 0; r < n; r++)
-            {
-                Assert.Equal($"{n} local {r} backend mpi", run.Line(r, "size"));
-                Assert.Equal(sum, run.Values(r, "sum"));
-                Assert.Equal(sum.Select(s => s / n), run.Values(r, "average"));
-                Assert.Equal(i6.Select(i => X(n - 1, i)), run.Values(r, "max"));
-                Assert.Equal(i6.Select(i => X(0, i)), run.Values(r, "min"));
-                Assert.Equal(product, run.Values(r, "product"));
-                Assert.Equal(sum.Select(s => (double)(float)s), run.Values(r, "sum-float32"));
-                Assert.Equal([n * (n + 1) / 2.0, n * (n + 1) / 2.0], run.Values(r, "sum-int64"));
-                Assert.Equal(i6.Select(i => X(n - 1, i)), run.Values(r, "broadcast"));
-                Assert.StartsWith($"[{2 * n},3] ", run.Line(r, "gather"));
-                Assert.Equal(ranks.SelectMany(q => i6.Select(i => X(q, i))), run.Values(r, "gather"));
-                Assert.Equal(ranks.Select(q => (double)q), run.Values(r, "gather-scalar"));
-                // rank q sends [q, q+1, …, q+2n-1]; rank r keeps elements 2r and 2r+1 of the sum.
-                Assert.Equal(new[] { 2 * r, 2 * r + 1 }.Select(k => ranks.Sum(q => (double)(k + q))), run.Values(r, "reduce-scatter"));
-                Assert.Equal(sum, run.Values(r, "in-place"));
-                Assert.Equal((n * (n - 1) / 2 + 0.5 * n).ToString("R", System.Globalization.CultureInfo.InvariantCulture), run.Line(r, "metric").Trim());
-            }
+            Assert.Equal($"{n} local {r} backend mpi", run.Line(r, "size"));
+            Assert.Equal(sum, run.Values(r, "sum"));
+            Assert.Equal(sum.Select(s => s / n), run.Values(r, "average"));
+            Assert.Equal(i6.Select(i => X(n - 1, i)), run.Values(r, "max"));
+            Assert.Equal(i6.Select(i => X(0, i)), run.Values(r, "min"));
+            Assert.Equal(product, run.Values(r, "product"));
+            Assert.Equal(sum.Select(s => (double)(float)s), run.Values(r, "sum-float32"));
+            Assert.Equal([n * (n + 1) / 2.0, n * (n + 1) / 2.0], run.Values(r, "sum-int64"));
+            Assert.Equal(i6.Select(i => X(n - 1, i)), run.Values(r, "broadcast"));
+            Assert.StartsWith($"[{2 * n},3] ", run.Line(r, "gather"));
+            Assert.Equal(ranks.SelectMany(q => i6.Select(i => X(q, i))), run.Values(r, "gather"));
+            Assert.Equal(ranks.Select(q => (double)q), run.Values(r, "gather-scalar"));
+            // rank q sends [q, q+1, …, q+2n-1]; rank r keeps elements 2r and 2r+1 of the sum.
+            Assert.Equal(new[] { 2 * r, 2 * r + 1 }.Select(k => ranks.Sum(q => (double)(k + q))), run.Values(r, "reduce-scatter"));
+            Assert.Equal(sum, run.Values(r, "in-place"));
+            Assert.Equal((n * (n - 1) / 2 + 0.5 * n).ToString("R", System.Globalization.CultureInfo.InvariantCulture), run.Line(r, "metric").Trim());
         }
     }
 
@@ -57,6 +63,18 @@ public class CollectiveTests
             Assert.Contains("rank 0: AllReduce (Sum) of float32 [1]; rank 1: AllReduce (Sum) of float32 [2]; rank 2: AllReduce (Sum) of float32 [3]", message);
             Assert.Contains("CollectiveScenarios.cs:", message);
         }
+    }
+
+    // Unchecked, the others wait inside MPI_Allreduce where no deadline can be tested: the watchdog ends the run.
+    [MpiFact]
+    public void UncheckedAHangingRankStillEndsTheRunWithinTheTimeout()
+    {
+        var run = Mpi.Run(3, "hang-allreduce", ["4"], limit: TimeSpan.FromSeconds(90),
+            environment: new Dictionary<string, string> { ["NABLA_DIST_CHECKS"] = "0" });
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("AllReduce #2 (float32 [3]) did not finish within 4 s", run.Output);
+        Assert.Contains("it waits inside MPI for a rank that has not joined", run.Output);
+        Assert.True(run.Elapsed < TimeSpan.FromSeconds(60), $"took {run.Elapsed}");
     }
 
     [MpiFact]
