@@ -27,5 +27,5 @@ public static class Threads
     }
 
     /// <summary>Whether the count was chosen (set here or by NABLA_THREADS) rather than left at the default.</summary>
-    internal static bool Chosen { get; private set; } = Backends.Cpu.CpuParallel.FromEnvironment() is not null;
+    internal static bool Chosen { get; private set; } = KernelThreads.FromEnvironment() is not null;
 }

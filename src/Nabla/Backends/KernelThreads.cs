@@ -10,4 +10,7 @@ internal static class KernelThreads
         get => CpuParallel.Threads;
         set => CpuParallel.Threads = value;
     }
+
+    /// <summary>NABLA_THREADS, when it holds a thread count.</summary>
+    public static int? FromEnvironment() => CpuParallel.FromEnvironment();
 }
