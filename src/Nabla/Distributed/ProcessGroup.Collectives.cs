@@ -297,11 +297,10 @@ public sealed unsafe partial class ProcessGroup
         }
     }
 
-    static void Divide<T>(Span<T> x, int size) where T : INumber<T>
-    {
-        var n = T.CreateTruncating(size);
-        for (int i = 0; i < x.Length; i++) x[i] /= n;
-    }
+    // Vectorized: a bucket holds millions of elements. Division and addition round each element exactly as the scalar
+    // operators do, so the bits do not depend on the vector width.
+    static void Divide<T>(Span<T> x, int size) where T : INumber<T> =>
+        System.Numerics.Tensors.TensorPrimitives.Divide(x, T.CreateTruncating(size), x);
 
     // dst = op over ranks r = 0, 1, … of gathered[r·stride + offset .. + count], folded left in rank order.
     unsafe void OrderedReduce(DType dtype, nint gathered, int stride, int offset, nint dst, int count, ReduceOp op)
@@ -321,10 +320,14 @@ public sealed unsafe partial class ProcessGroup
         for (int r = 1; r < Size; r++)
         {
             var x = gathered.Slice(r * stride + offset, dst.Length);
+            if (op is ReduceOp.Sum or ReduceOp.Average)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(dst, x, dst);
+                continue;
+            }
             for (int i = 0; i < dst.Length; i++)
                 dst[i] = op switch
                 {
-                    ReduceOp.Sum or ReduceOp.Average => dst[i] + x[i],
                     ReduceOp.Max => T.Max(dst[i], x[i]),
                     ReduceOp.Min => T.Min(dst[i], x[i]),
                     _ => dst[i] * x[i],
