@@ -7,17 +7,22 @@
 #   bash bench/distributed.sh                # 2 ranks, then 3 ranks (several minutes)
 #   bash bench/distributed.sh --ranks 2      # one rank count
 #   bash bench/distributed.sh --quick        # 3 sizes, 3 blocks each
+#   bash bench/distributed.sh --cma          # Open MPI's default single-copy transport (slow in this VM)
 # JSON lines (rank 0's) go to stdout, the tables to stderr. Needs mpirun (sudo apt install openmpi-bin libopenmpi-dev).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ranks=(2 3)
 quick=()
+# Open MPI's single-copy transfer (CMA, process_vm_readv) is slow in this VM: the shared-memory FIFOs instead
+# (bench/README.md, session 12). --cma keeps Open MPI's default.
+transport=(--mca btl_vader_single_copy_mechanism none)
 while [ $# -gt 0 ]; do
     case "$1" in
         --ranks) ranks=("${2:?--ranks needs a number}"); shift ;;
         --quick) quick=(--quick) ;;
-        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+        --cma) transport=() ;;
+        -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
         *) echo "unknown argument '$1'; try --help" >&2; exit 2 ;;
     esac
     shift
@@ -32,7 +37,7 @@ for n in "${ranks[@]}"; do
     for mode in "0 1" "1 1" "0 0"; do
         read -r deterministic checks <<<"$mode"
         # --bind-to none: with more ranks than cores (--oversubscribe), pinning would stack ranks on one core.
-        NABLA_DETERMINISTIC=$deterministic NABLA_DIST_CHECKS=$checks mpirun -np "$n" --oversubscribe --allow-run-as-root --bind-to none \
+        NABLA_DETERMINISTIC=$deterministic NABLA_DIST_CHECKS=$checks mpirun -np "$n" --oversubscribe --allow-run-as-root --bind-to none "${transport[@]}" \
             -x NABLA_DETERMINISTIC -x NABLA_DIST_CHECKS dotnet bench/Nabla.Bench/bin/Release/net10.0/Nabla.Bench.dll --distributed "${quick[@]}"
     done
 done
