@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Nabla.Tests.TestUtil;
@@ -55,14 +54,8 @@ public class MnistDistributedTests
 
     static string RunAlone(string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Mnist);
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(180_000), "Mnist did not finish in 3 minutes");
-        Assert.True(process.ExitCode == 0, stdout.Result + stderr.Result);
-        return stdout.Result;
+        var (code, stdout, stderr) = DotnetProcess.Run(Mnist, args, TimeSpan.FromMinutes(3));
+        Assert.True(code == 0, stdout + stderr);
+        return stdout;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Nabla.IO;
 using Nabla.NN;
 using Nabla.Tests.IO;
@@ -53,13 +52,7 @@ public class SavedGraphProcessTests
         var repo = baseDir.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
         var tool = Path.Combine(repo, "examples", "RunGraph", "bin", configuration, framework, "RunGraph.dll");
         Assert.True(File.Exists(tool), $"{tool} was not built with the tests");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(tool);
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(120_000), "RunGraph did not finish in 2 minutes");
-        return (process.ExitCode, stdout.Result + stderr.Result);
+        var (code, stdout, stderr) = TestUtil.DotnetProcess.Run(tool, args, TimeSpan.FromMinutes(2));
+        return (code, stdout + stderr);
     }
 }
