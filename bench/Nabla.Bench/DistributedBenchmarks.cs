@@ -130,7 +130,7 @@ internal static unsafe partial class DistributedBenchmarks
         world.Barrier();
         var mpi = world.Mpi;
         double seconds = 0;
-        var loop = new Collective("bench raw MPI loop", $"float32 [{buffer.Length}] x {calls}");
+        var loop = new Collective($"bench raw MPI loop (float32 [{buffer.Length}] x {calls})");
         loop.Finish = () =>
         {
             fixed (float* p = buffer)

@@ -23,7 +23,7 @@ internal sealed unsafe class Communicator : IDisposable
     readonly TimeSpan timeout;
     readonly BlockingCollection<Collective> queue = new();
     readonly Thread thread;
-    readonly TaskCompletionSource<(int Rank, int Size)> started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly List<(GCHandle Buffer, nint Request)> sends = [];
     readonly object mpiGate = new();       // held around every MPI call (MPI_THREAD_SERIALIZED)
     readonly object submitGate = new();    // orders sequence numbers, the queue and inline runs
@@ -37,8 +37,8 @@ internal sealed unsafe class Communicator : IDisposable
     Collective? lastFinished;
     Exception? broken;
 
-    public int Rank { get; }
-    public int Size { get; }
+    public int Rank => rank;
+    public int Size => size;
 
     public Communicator(MpiLibrary mpi, TimeSpan timeout)
     {
@@ -47,7 +47,7 @@ internal sealed unsafe class Communicator : IDisposable
         watchdog = new Timer(_ => Overdue());
         thread = new Thread(Loop) { IsBackground = true, Name = "Nabla.Distributed MPI" };
         thread.Start();
-        (Rank, Size) = started.Task.GetAwaiter().GetResult();
+        started.Task.GetAwaiter().GetResult();
     }
 
     /// <summary>Queues a collective; every rank must queue the same collectives in the same order.</summary>
@@ -56,7 +56,7 @@ internal sealed unsafe class Communicator : IDisposable
         lock (submitGate)
         {
             c.Sequence = ++sequence;
-            if (broken is { } e) c.Done.SetException(new DistributedException($"Nabla.Distributed: {c.Name} not run: an earlier collective failed on this rank ({e.Message})"));
+            if (broken is { } e) c.Done.SetException(NotRun(c, e));
             else
             {
                 pending++;
@@ -107,7 +107,7 @@ internal sealed unsafe class Communicator : IDisposable
             started.SetException(e);
             return;
         }
-        started.SetResult((rank, size));
+        started.SetResult();
         while (true)
         {
             if (abortCode >= 0) { mpi.Abort(mpi.CommWorld, abortCode); return; }
@@ -115,7 +115,7 @@ internal sealed unsafe class Communicator : IDisposable
             {
                 if (queue.IsCompleted) break;
                 if (Monitor.TryEnter(mpiGate))   // else a caller runs a collective inline, and answers queries itself
-                    try { AnswerQueries(rank); }
+                    try { AnswerQueries(); }
                     finally { Monitor.Exit(mpiGate); }
                 continue;
             }
@@ -126,6 +126,9 @@ internal sealed unsafe class Communicator : IDisposable
         if (finalized == 0) mpi.Finalize();
     }
 
+    static DistributedException NotRun(Collective c, Exception earlier) =>
+        new($"Nabla.Distributed: {c.Name} not run: an earlier collective failed on this rank ({earlier.Message})");
+
     // Runs one collective holding mpiGate, on whichever thread. The task is completed last, after pending has dropped,
     // so a caller woken by it finds the communicator idle and can run its next collective inline.
     void Execute(Collective c)
@@ -134,10 +137,10 @@ internal sealed unsafe class Communicator : IDisposable
         current = c;
         try
         {
-            if (broken is { } e) throw new DistributedException($"Nabla.Distributed: {c.Name} not run: an earlier collective failed on this rank ({e.Message})");
+            if (broken is { } e) throw NotRun(c, e);
             foreach (var (start, after) in c.Steps)
             {
-                Wait(start(mpi), c, rank, size);
+                Wait(start(mpi), c);
                 after?.Invoke();
             }
             if (c.Finish is { } finish)
@@ -181,7 +184,7 @@ internal sealed unsafe class Communicator : IDisposable
         mpi.Abort(mpi.CommWorld, 1);
     }
 
-    void Wait(nint request, Collective c, int rank, int size)
+    void Wait(nint request, Collective c)
     {
         var clock = Stopwatch.StartNew();
         for (int spin = 0; ; spin++)
@@ -192,15 +195,15 @@ internal sealed unsafe class Communicator : IDisposable
             if (spin < 2000) continue;          // short collectives finish within a few microseconds of spinning
             Thread.Yield();                     // long ones leave the core to the rank's compute threads
             if ((spin & 255) != 0) continue;
-            AnswerQueries(rank);
+            AnswerQueries();
             if (abortCode >= 0) { mpi.Abort(mpi.CommWorld, abortCode); return; }
-            if (clock.Elapsed > timeout) throw TimedOut(c, rank, size);
+            if (clock.Elapsed > timeout) throw TimedOut(c);
         }
     }
 
     // Every other rank is asked where it is; those that answer within a few seconds say which collective they wait in
     // (or that they are between collectives); the others have exited or are stuck where no MPI call is made.
-    DistributedTimeoutException TimedOut(Collective c, int rank, int size)
+    DistributedTimeoutException TimedOut(Collective c)
     {
         var query = new long[] { c.Sequence };
         var handle = GCHandle.Alloc(query, GCHandleType.Pinned);
@@ -216,7 +219,7 @@ internal sealed unsafe class Communicator : IDisposable
         var grace = TimeSpan.FromSeconds(Math.Min(3, Math.Max(0.5, timeout.TotalSeconds / 2)));
         while (answers.Count < size - 1 && clock.Elapsed < grace)
         {
-            AnswerQueries(rank);
+            AnswerQueries();
             int flag;
             MpiStatus status;
             mpi.Iprobe(MpiLibrary.AnySource, ReplyTag, mpi.CommWorld, &flag, &status);
@@ -239,7 +242,7 @@ internal sealed unsafe class Communicator : IDisposable
             "ProcessGroupOptions.Timeout or NABLA_DIST_TIMEOUT (seconds).");
     }
 
-    void AnswerQueries(int rank)
+    void AnswerQueries()
     {
         for (int i = sends.Count - 1; i >= 0; i--)
         {
@@ -283,10 +286,12 @@ internal sealed unsafe class Communicator : IDisposable
 /// One queued collective: its non-blocking MPI steps (each returns its request, and may check what arrived before
 /// the next starts), what to do after them (on the MPI thread), and the pinned buffers to release.
 /// </summary>
-internal sealed class Collective(string name, string what)
+internal sealed class Collective(string name, Tensor? data = null)
 {
     public readonly string Name = name;
-    public readonly string What = what;
+
+    /// <summary>What it moves ("float32 [3, 4]"), made only when a message needs it.</summary>
+    public string What => data is null ? "no data" : $"{data.DType.TorchName()} {data.Shape}";
     public long Sequence;
     public readonly List<(Func<MpiLibrary, nint> Start, Action? After)> Steps = [];
     public readonly List<IDisposable> Disposables = [];

@@ -25,8 +25,7 @@ public sealed unsafe partial class ProcessGroup
     public void AllReduceInPlace(Tensor t, ReduceOp op = ReduceOp.Sum)
     {
         CheckInPlace(t, "AllReduceInPlace");
-        if (op == ReduceOp.Average && !t.DType.IsFloating())
-            throw new ArgumentException($"ProcessGroup.AllReduce: ReduceOp.Average needs a float32/float64 tensor, got {t.DType.TorchName()}; use Sum and divide.", nameof(op));
+        CheckAverage(t, op, "AllReduce");
         Wait(RunAllReduce(t, op, "AllReduce", checkShapes: true, inline: true), "AllReduce");
     }
 
@@ -48,7 +47,7 @@ public sealed unsafe partial class ProcessGroup
         CheckInPlace(t, "BroadcastInPlace");
         CheckRoot(root, "Broadcast");
         if (comm is null) return;
-        var c = new Collective("Broadcast", Describe(t));
+        var c = new Collective("Broadcast", t);
         var pin = Pin(c, t);
         AddShapeCheck(c, t, Opcode.Broadcast, root);
         c.Steps.Add((m => Call(r => m.Ibcast((void*)pin.Address, t.NumElements, Type(t), root, m.CommWorld, (nint*)r), "MPI_Ibcast"), null));
@@ -65,11 +64,11 @@ public sealed unsafe partial class ProcessGroup
         int[] shape = t.Rank == 0 ? [Size] : [Size * t.Shape[0], .. t.Shape.ToArray()[1..]];
         if (comm is null) return send.Reshape(shape);
         var result = Tensor.Zeros(shape, t.DType);
-        var c = new Collective("AllGather", Describe(t));
+        var c = new Collective("AllGather", t);
         var from = Pin(c, send);
         var into = Pin(c, result);
         AddShapeCheck(c, t, Opcode.AllGather, 0);
-        c.Steps.Add((m => Call(r => m.Iallgather((void*)from.Address, send.NumElements, Type(t), (void*)into.Address, send.NumElements, Type(t), m.CommWorld, (nint*)r), "MPI_Iallgather"), null));
+        AddGather(c, from, into, send);
         Wait(comm.RunInline(c), "AllGather");
         return result;
     }
@@ -83,14 +82,13 @@ public sealed unsafe partial class ProcessGroup
         if (t.Rank == 0 || t.Shape[0] % Size != 0)
             throw new ArgumentException($"ProcessGroup.ReduceScatter: dim 0 of {t.Shape} must divide by the world size {Size} " +
                 $"(each rank keeps one slice); pad it to a multiple of {Size} (called at {CallSite.Describe()}).", nameof(t));
-        if (op == ReduceOp.Average && !t.DType.IsFloating())
-            throw new ArgumentException($"ProcessGroup.ReduceScatter: ReduceOp.Average needs a float32/float64 tensor, got {t.DType.TorchName()}.", nameof(op));
+        CheckAverage(t, op, "ReduceScatter");
         var send = Copy(t, "ReduceScatter");
         if (comm is null) return send;
         int rows = t.Shape[0] / Size;
         var result = Tensor.Zeros([rows, .. t.Shape.ToArray()[1..]], t.DType);
         int count = result.NumElements;
-        var c = new Collective("ReduceScatter", Describe(t));
+        var c = new Collective("ReduceScatter", t);
         var from = Pin(c, send);
         var into = Pin(c, result);
         AddShapeCheck(c, t, Opcode.ReduceScatter, 0);
@@ -98,7 +96,7 @@ public sealed unsafe partial class ProcessGroup
         {
             var gathered = Tensor.Zeros([Size * send.NumElements], t.DType);
             var all = Pin(c, gathered);
-            c.Steps.Add((m => Call(r => m.Iallgather((void*)from.Address, send.NumElements, Type(t), (void*)all.Address, send.NumElements, Type(t), m.CommWorld, (nint*)r), "MPI_Iallgather"), null));
+            AddGather(c, from, all, send);
             int stride = send.NumElements, offset = Rank * count;
             c.Finish = () => OrderedReduce(t.DType, all.Address, stride, offset, into.Address, count, op);
         }
@@ -116,7 +114,7 @@ public sealed unsafe partial class ProcessGroup
     {
         ThrowIfDisposed("Barrier");
         if (comm is null) return;
-        var c = new Collective("Barrier", "no data");
+        var c = new Collective("Barrier");
         AddShapeCheck(c, null, Opcode.Barrier, 0);
         c.Steps.Add((m => Call(r => m.Ibarrier(m.CommWorld, (nint*)r), "MPI_Ibarrier"), null));
         Wait(comm.RunInline(c), "Barrier");
@@ -134,7 +132,7 @@ public sealed unsafe partial class ProcessGroup
     {
         ThrowIfDisposed(name);
         if (comm is null) return Task.CompletedTask;
-        var c = new Collective(name, Describe(t));
+        var c = new Collective(name, t);
         var pin = Pin(c, t);
         if (checkShapes) AddShapeCheck(c, t, Opcode.AllReduce, (int)op);
         int count = t.NumElements;
@@ -142,7 +140,7 @@ public sealed unsafe partial class ProcessGroup
         {
             var gathered = Tensor.Zeros([Size * count], t.DType);
             var all = Pin(c, gathered);
-            c.Steps.Add((m => Call(r => m.Iallgather((void*)pin.Address, count, Type(t), (void*)all.Address, count, Type(t), m.CommWorld, (nint*)r), "MPI_Iallgather"), null));
+            AddGather(c, pin, all, t);
             c.Finish = () => OrderedReduce(t.DType, all.Address, count, 0, pin.Address, count, op);
         }
         else
@@ -164,6 +162,14 @@ public sealed unsafe partial class ProcessGroup
             };
         }
         return inline ? comm.RunInline(c) : comm.Run(c);
+    }
+
+    // Every rank's elements of `send`, rank after rank, into `into` (the deterministic reductions gather, then add in order).
+    void AddGather(Collective c, HostPin from, HostPin into, Tensor send)
+    {
+        int count = send.NumElements;
+        var type = Type(send);
+        c.Steps.Add((m => Call(r => m.Iallgather((void*)from.Address, count, type, (void*)into.Address, count, type, m.CommWorld, (nint*)r), "MPI_Iallgather"), null));
     }
 
     // Waits on the user's thread; an error from the MPI thread is rethrown here, naming the user's line.
@@ -255,6 +261,13 @@ public sealed unsafe partial class ProcessGroup
                 $"float32 or float64 first (called at {CallSite.Describe()}).", nameof(t));
     }
 
+    static void CheckAverage(Tensor t, ReduceOp op, string name)
+    {
+        if (op == ReduceOp.Average && !t.DType.IsFloating())
+            throw new ArgumentException($"ProcessGroup.{name}: ReduceOp.Average needs a float32/float64 tensor, got {t.DType.TorchName()}; " +
+                $"use Sum and divide (called at {CallSite.Describe()}).", nameof(op));
+    }
+
     void CheckRoot(int root, string op)
     {
         if (root < 0 || root >= Size)
@@ -267,8 +280,6 @@ public sealed unsafe partial class ProcessGroup
         c.Disposables.Add(pin);
         return pin;
     }
-
-    static string Describe(Tensor t) => $"{t.DType.TorchName()} {t.Shape}";
 
     nint Type(Tensor t) => t.DType switch
     {
