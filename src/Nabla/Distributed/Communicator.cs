@@ -32,6 +32,7 @@ internal sealed unsafe class Communicator : IDisposable
     volatile int abortCode = -1;
     readonly Timer watchdog;
     volatile Collective? inMpi;            // the collective inside a blocking MPI call, for the watchdog
+    long inMpiSince;                       // when it entered (Stopwatch timestamp), written before inMpi
     long sequence;
     Collective? current;
     Collective? lastFinished;
@@ -44,7 +45,11 @@ internal sealed unsafe class Communicator : IDisposable
     {
         this.mpi = mpi;
         this.timeout = timeout;
-        watchdog = new Timer(_ => Overdue());
+        // A periodic check rather than a timer armed around each blocking call: re-arming a Timer twice per collective
+        // cost more than a small all-reduce's own MPI time. A blocking call is thus ended between timeout and timeout
+        // plus one period.
+        var period = TimeSpan.FromTicks(Math.Clamp(timeout.Ticks / 8, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromSeconds(2).Ticks));
+        watchdog = new Timer(_ => Overdue(), null, period, period);
         thread = new Thread(Loop) { IsBackground = true, Name = "Nabla.Distributed MPI" };
         thread.Start();
         started.Task.GetAwaiter().GetResult();
@@ -146,14 +151,10 @@ internal sealed unsafe class Communicator : IDisposable
             if (c.Finish is { } finish)
             {
                 // Finish may block inside MPI (MPI_Allreduce), where no deadline can be tested: a watchdog keeps it bounded.
+                Volatile.Write(ref inMpiSince, Stopwatch.GetTimestamp());
                 inMpi = c;
-                watchdog.Change(timeout, Timeout.InfiniteTimeSpan);
                 try { finish(); }
-                finally
-                {
-                    watchdog.Change(Timeout.Infinite, Timeout.Infinite);
-                    inMpi = null;
-                }
+                finally { inMpi = null; }
             }
         }
         catch (Exception e)
@@ -176,7 +177,7 @@ internal sealed unsafe class Communicator : IDisposable
     // is known and end the run, rather than wait forever.
     void Overdue()
     {
-        if (inMpi is not { } c) return;
+        if (inMpi is not { } c || Stopwatch.GetElapsedTime(Volatile.Read(ref inMpiSince)) < timeout) return;
         Console.Error.WriteLine($"Nabla.Distributed: {c.Name} #{c.Sequence} ({c.What}) did not finish within {timeout.TotalSeconds:0.#} s on rank {rank} " +
             $"of {size}: it waits inside MPI for a rank that has not joined. Collectives are unchecked (ProcessGroupOptions.Checked = false " +
             "or NABLA_DIST_CHECKS=0), so the missing rank cannot be named; run with checks on to name it. Ending the run (MPI_Abort).");
@@ -279,12 +280,13 @@ internal sealed unsafe class Communicator : IDisposable
         if (queue.IsAddingCompleted) return;
         queue.CompleteAdding();
         thread.Join();
+        watchdog.Dispose();
     }
 }
 
 /// <summary>
 /// One queued collective: its non-blocking MPI steps (each returns its request, and may check what arrived before
-/// the next starts), what to do after them (on the MPI thread), and the pinned buffers to release.
+/// the next starts), what to do after them (on the MPI thread), and the pinned tensors to release.
 /// </summary>
 internal sealed class Collective(string name, Tensor? data = null)
 {
@@ -296,20 +298,10 @@ internal sealed class Collective(string name, Tensor? data = null)
     public readonly List<(Func<MpiLibrary, nint> Start, Action? After)> Steps = [];
     public readonly List<IDisposable> Disposables = [];
     public Action? Finish;
-    public readonly List<GCHandle> Pinned = [];
     public readonly TaskCompletionSource Done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public nint Address(Array array)
-    {
-        var handle = GCHandle.Alloc(array, GCHandleType.Pinned);
-        Pinned.Add(handle);
-        return handle.AddrOfPinnedObject();
-    }
 
     public void Release()
     {
-        foreach (var h in Pinned) h.Free();
-        Pinned.Clear();
         foreach (var d in Disposables) d.Dispose();
         Disposables.Clear();
     }

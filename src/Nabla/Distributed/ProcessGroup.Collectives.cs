@@ -184,30 +184,41 @@ public sealed unsafe partial class ProcessGroup
 
     const int HeaderLength = 12;
 
+    // The shape check's buffers (AddShapeCheck), allocated pinned once: MPI keeps their addresses while a step runs.
+    readonly long[] headerMine = GC.AllocateArray<long>(HeaderLength, pinned: true);
+    long[]? headerGathered;
+    long[] HeaderAll => headerGathered ??= GC.AllocateArray<long>(HeaderLength * Size, pinned: true);
+
+    static long* PinnedAddress(long[] pinned) => (long*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(pinned));
+
     // Every rank sends [opcode, dtype, root or op, rank, numel, d0..d6] and compares all of them with its own before
     // any data moves: a rank that calls a different collective, or the same with another shape or dtype, makes every
     // rank throw the same message listing what each passed, instead of MPI reading past a buffer or hanging.
+    // The header is written when the step starts, into buffers the group keeps pinned: collectives run one at a time
+    // (the communicator's lock), so one pair serves them all, and a call allocates and pins nothing for its check.
     void AddShapeCheck(Collective c, Tensor? t, Opcode opcode, int argument)
     {
         if (!Checked) return;
-        var mine = new long[HeaderLength];
-        mine[0] = (long)opcode;
-        mine[1] = t is null ? -1 : (long)t.DType;
-        mine[2] = argument;
-        mine[3] = t?.Rank ?? -1;
-        mine[4] = t?.NumElements ?? 0;
-        for (int i = 0; i < 7 && t is not null && i < t.Rank; i++) mine[5 + i] = t.Shape[i];
-        var all = new long[HeaderLength * Size];
-        var from = c.Address(mine);
-        var into = c.Address(all);
         string name = c.Name;
-        c.Steps.Add((m => Call(r => m.Iallgather((void*)from, HeaderLength, m.Int64, (void*)into, HeaderLength, m.Int64, m.CommWorld, (nint*)r), "MPI_Iallgather"), () =>
+        c.Steps.Add((m =>
+        {
+            var mine = headerMine;
+            mine.AsSpan().Clear();
+            mine[0] = (long)opcode;
+            mine[1] = t is null ? -1 : (long)t.DType;
+            mine[2] = argument;
+            mine[3] = t?.Rank ?? -1;
+            mine[4] = t?.NumElements ?? 0;
+            for (int i = 0; i < 7 && t is not null && i < t.Rank; i++) mine[5 + i] = t.Shape[i];
+            long* from = PinnedAddress(mine), into = PinnedAddress(HeaderAll);
+            return Call(r => m.Iallgather(from, HeaderLength, m.Int64, into, HeaderLength, m.Int64, m.CommWorld, (nint*)r), "MPI_Iallgather");
+        }, () =>
         {
             bool same = true;
             for (int r = 0; r < Size && same; r++)
-                same = all.AsSpan(r * HeaderLength, HeaderLength).SequenceEqual(mine);
+                same = HeaderAll.AsSpan(r * HeaderLength, HeaderLength).SequenceEqual(headerMine);
             if (same) return;
-            var lines = Enumerable.Range(0, Size).Select(r => $"rank {r}: {DescribeHeader(all.AsSpan(r * HeaderLength, HeaderLength))}");
+            var lines = Enumerable.Range(0, Size).Select(r => $"rank {r}: {DescribeHeader(HeaderAll.AsSpan(r * HeaderLength, HeaderLength))}");
             throw new DistributedException($"Nabla.Distributed: {name}: the ranks disagree on what they pass ({string.Join("; ", lines)}). " +
                 "Every rank must call the same collectives in the same order, with tensors of one shape and dtype.");
         }));
