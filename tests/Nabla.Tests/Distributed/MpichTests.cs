@@ -22,6 +22,20 @@ public class MpichTests
     public void AHangingRankIsNamedAndTheRunEndsWithinTheTimeout() => CollectiveTests.CheckHangingRankIsNamed(Mpi.Mpich);
 
     [MpichFact]
+    public void ARankThatExitsWithAFailureEndsTheRunNamingIt() => CollectiveTests.CheckExitWithAFailure(Mpi.Mpich);
+
+    // Hydra ends the others at once too, but reports the killed process by its PID and signal, not its rank.
+    [MpichFact]
+    public void AKilledRankEndsTheRun()
+    {
+        var run = Mpi.Mpich.Run(3, "crash", limit: TimeSpan.FromSeconds(90));
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("BAD TERMINATION OF ONE OF YOUR APPLICATION PROCESSES", run.Output);
+        Assert.Contains("Killed (signal 9)", run.Output);
+        Assert.True(run.Elapsed < TimeSpan.FromSeconds(30), $"took {run.Elapsed}");
+    }
+
+    [MpichFact]
     public void DeterministicTrainingOnTwoAndThreeRanksEqualsOneProcessBitForBit() => DdpTests.CheckDeterministicTraining(Mpi.Mpich);
 
     [MpichFact]
