@@ -67,6 +67,18 @@ public class MpichTests
         Assert.Contains("the launcher started 2 ranks but Open MPI's libmpi.so.40 sees 1: the library is not the launcher's MPI", run.Output);
     }
 
+    // Init fails on every rank saying what it found and what to do, before any MPI call.
+    [MpichFact]
+    public void ALibraryThatIsNotMpiOrIsMissingIsRefusedSayingWhatToDo()
+    {
+        var notMpi = Mpi.Mpich.Run(2, "collectives", environment: new Dictionary<string, string> { ["NABLA_MPI_LIBRARY"] = "libc.so.6" });
+        Assert.NotEqual(0, notMpi.ExitCode);
+        Assert.Contains("libc.so.6 is not an MPI library (it exports neither ompi_mpi_comm_world, as Open MPI does, nor MPI_Init_thread)", notMpi.Output);
+        var missing = Mpi.Mpich.Run(2, "collectives", environment: new Dictionary<string, string> { ["NABLA_MPI_LIBRARY"] = "/nonexistent/libmpich.so.12" });
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains("no MPI library found (tried /nonexistent/libmpich.so.12); check NABLA_MPI_LIBRARY", missing.Output);
+    }
+
     static string MpichLibraryFile() =>
         new[] { "/usr/lib/x86_64-linux-gnu/libmpich.so.12", "/usr/lib/aarch64-linux-gnu/libmpich.so.12" }.FirstOrDefault(File.Exists)
         ?? "libmpich.so.12";
