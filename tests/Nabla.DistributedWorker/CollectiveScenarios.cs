@@ -29,6 +29,7 @@ internal static class CollectiveScenarios
         using var world = ProcessGroup.Init();
         int r = world.Rank, n = world.Size;
         Console.WriteLine($"rank {r}: size {n} local {world.LocalRank} backend {world.Backend}");
+        Console.WriteLine($"rank {r}: library {world.MpiLibraryVersion}");
         var x = (Tensor.Arange(0, 6, 1, DType.Float64) / 4 + (r + 1)).Reshape(2, 3);
         Print(world, "sum", world.AllReduce(x));
         Print(world, "average", world.AllReduce(x, ReduceOp.Average));

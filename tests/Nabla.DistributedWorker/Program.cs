@@ -4,7 +4,8 @@ using Nabla.DistributedWorker;
 // mpirun forwards the ranks' output in chunks that can cut a long line in two; the tests read each rank's own file.
 if (Environment.GetEnvironmentVariable("NABLA_WORKER_OUT") is { Length: > 0 } folder)
 {
-    var rank = Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK") ?? "0";
+    // Open MPI's mpirun names the rank OMPI_COMM_WORLD_RANK, MPICH's mpiexec PMI_RANK.
+    var rank = Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK") ?? Environment.GetEnvironmentVariable("PMI_RANK") ?? "0";
     var file = new StreamWriter(Path.Combine(folder, $"rank-{rank}.txt")) { AutoFlush = true };
     Console.SetOut(TextWriter.Synchronized(new Tee(Console.Out, file)));
 }

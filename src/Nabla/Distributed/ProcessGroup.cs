@@ -68,8 +68,20 @@ public sealed partial class ProcessGroup : IDisposable
     /// <summary>The group <see cref="Init"/> made, or null before it (and after it was disposed).</summary>
     public static ProcessGroup? Current => current;
 
-    /// <summary>Whether this process was started by an MPI launcher (mpirun sets OMPI_COMM_WORLD_SIZE, or PMI_SIZE).</summary>
-    public static bool LaunchedByMpi => EnvInt("OMPI_COMM_WORLD_SIZE") is not null || EnvInt("PMI_SIZE") is not null;
+    /// <summary>
+    /// Which MPI the group runs on, as the library names itself (MPI_Get_library_version's first line, e.g.
+    /// "Open MPI v4.1.4, ..." or "MPICH Version: 4.0.2"), with the file loaded; null in a one-rank group.
+    /// </summary>
+    public string? MpiLibraryVersion => mpi is null ? null : $"{mpi.Version} ({mpi.Path})";
+
+    /// <summary>
+    /// Whether this process was started by an MPI launcher: Open MPI's mpirun sets OMPI_COMM_WORLD_SIZE; MPICH's
+    /// mpiexec (hydra), Intel MPI's and Slurm's PMI set PMI_SIZE.
+    /// </summary>
+    public static bool LaunchedByMpi => LaunchedSize is not null;
+
+    // The world size the launcher announced; the MPI library must agree, else it is not the launcher's MPI.
+    static int? LaunchedSize => EnvInt("OMPI_COMM_WORLD_SIZE") ?? EnvInt("PMI_SIZE");
 
     /// <summary>
     /// Joins the run: under an MPI launcher, loads the system's MPI and initializes it on Nabla's communication thread;
@@ -85,6 +97,7 @@ public sealed partial class ProcessGroup : IDisposable
                 throw new ArgumentOutOfRangeException(nameof(options), $"ProcessGroup.Init: the timeout must be positive, got {timeout.TotalSeconds} s.");
             bool deterministic = options?.Deterministic ?? Environment.GetEnvironmentVariable("NABLA_DETERMINISTIC") == "1";
             bool isChecked = options?.Checked ?? Environment.GetEnvironmentVariable("NABLA_DIST_CHECKS") != "0";
+            // Open MPI's mpirun names the rank's place on its machine OMPI_COMM_WORLD_LOCAL_*, MPICH's hydra MPI_LOCAL*.
             int localRank = EnvInt("OMPI_COMM_WORLD_LOCAL_RANK") ?? EnvInt("MPI_LOCALRANKID") ?? 0;
             int localSize = EnvInt("OMPI_COMM_WORLD_LOCAL_SIZE") ?? EnvInt("MPI_LOCALNRANKS") ?? 1;
             if (!LaunchedByMpi)
@@ -98,6 +111,16 @@ public sealed partial class ProcessGroup : IDisposable
                 KernelThreads.Count = Math.Max(1, Environment.ProcessorCount / localSize);
             var mpi = MpiLibrary.Load();
             var comm = new Communicator(mpi, timeout);
+            if (LaunchedSize is int launched && launched != comm.Size)
+            {
+                // Another MPI's library does not see the launcher's ranks: each process would run alone, silently.
+                comm.Dispose();
+                mpiFinalized = true;
+                throw new DistributedException($"ProcessGroup.Init: the launcher started {launched} ranks but {mpi.Abi}'s {mpi.Path} sees " +
+                    $"{comm.Size}: the library is not the launcher's MPI. Start the program with the launcher of the MPI that is loaded " +
+                    "(Open MPI: mpirun; MPICH: mpiexec.mpich), or set NABLA_MPI_LIBRARY to the launcher's library (libmpi.so.40 for " +
+                    $"Open MPI, libmpich.so.12 for MPICH) (called at {Engine.CallSite.Describe()}).");
+            }
             current = new ProcessGroup(mpi, comm, localRank, localSize, timeout, deterministic, isChecked);
             // MPI must be finalized before the process exits (mpirun reports an error otherwise), and an exception
             // nobody caught must end every rank at once rather than leave them waiting for this one.

@@ -13,9 +13,17 @@ public class CollectiveTests
     static double X(int rank, int i) => rank + 1 + i / 4.0;
 
     [MpiFact]
-    public void EveryCollectiveOnTwoAndThreeRanks()
+    public void EveryCollectiveOnTwoAndThreeRanks() => CheckEveryCollective(Mpi.OpenMpi, "Open MPI");
+
+    // Shared with MpichTests: the same values under either MPI, and the library the ranks loaded (its name first).
+    internal static void CheckEveryCollective(MpiLauncher launcher, string library)
     {
-        foreach (int n in new[] { 2, 3 }) CheckCollectives(n, Mpi.Run(n, "collectives"));
+        foreach (int n in new[] { 2, 3 })
+        {
+            var run = launcher.Run(n, "collectives");
+            CheckCollectives(n, run);
+            for (int r = 0; r < n; r++) Assert.StartsWith(library, run.Line(r, "library"));
+        }
     }
 
     // ProcessGroupOptions.Checked = false: no per-call gate, the same values.
@@ -23,7 +31,7 @@ public class CollectiveTests
     public void UncheckedCollectivesGiveTheSameValues() =>
         CheckCollectives(3, Mpi.Run(3, "collectives", environment: new Dictionary<string, string> { ["NABLA_DIST_CHECKS"] = "0" }));
 
-    static void CheckCollectives(int n, Mpi.Result run)
+    internal static void CheckCollectives(int n, Mpi.Result run)
     {
         Assert.True(run.ExitCode == 0, run.Output);
         var ranks = Enumerable.Range(0, n).ToArray();
@@ -52,9 +60,11 @@ public class CollectiveTests
     }
 
     [MpiFact]
-    public void RanksThatDisagreeOnAShapeAllThrowTheSameMessage()
+    public void RanksThatDisagreeOnAShapeAllThrowTheSameMessage() => CheckShapeMismatch(Mpi.OpenMpi);
+
+    internal static void CheckShapeMismatch(MpiLauncher launcher)
     {
-        var run = Mpi.Run(3, "shape-mismatch");
+        var run = launcher.Run(3, "shape-mismatch");
         Assert.True(run.ExitCode == 0, run.Output);
         for (int r = 0; r < 3; r++)
         {
@@ -78,9 +88,11 @@ public class CollectiveTests
     }
 
     [MpiFact]
-    public void AHangingRankIsNamedAndTheRunEndsWithinTheTimeout()
+    public void AHangingRankIsNamedAndTheRunEndsWithinTheTimeout() => CheckHangingRankIsNamed(Mpi.OpenMpi);
+
+    internal static void CheckHangingRankIsNamed(MpiLauncher launcher)
     {
-        var run = Mpi.Run(3, "hang", ["4"], limit: TimeSpan.FromSeconds(90));
+        var run = launcher.Run(3, "hang", ["4"], limit: TimeSpan.FromSeconds(90));
         Assert.NotEqual(0, run.ExitCode);
         Assert.Contains("Barrier #", run.Output);
         Assert.Contains("did not finish within 4 s", run.Output);
@@ -91,9 +103,11 @@ public class CollectiveTests
 
     // The collective waits 60 s; a rank that exits with a failure code or is killed ends the run long before.
     [MpiFact]
-    public void ARankThatExitsWithAFailureEndsTheRunNamingIt()
+    public void ARankThatExitsWithAFailureEndsTheRunNamingIt() => CheckExitWithAFailure(Mpi.OpenMpi);
+
+    internal static void CheckExitWithAFailure(MpiLauncher launcher)
     {
-        var run = Mpi.Run(3, "exit-early", limit: TimeSpan.FromSeconds(90));
+        var run = launcher.Run(3, "exit-early", limit: TimeSpan.FromSeconds(90));
         Assert.Equal(3, run.ExitCode);
         Assert.Contains("rank 2 of 3 exits with code 3 and ends the run", run.Output);
         Assert.True(run.Elapsed < TimeSpan.FromSeconds(30), $"took {run.Elapsed}");

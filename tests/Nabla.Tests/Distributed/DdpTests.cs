@@ -16,7 +16,7 @@ public class DdpTests
 {
     static double[] ValuesOf(Tensor t) => t.To(DType.Float64).Reshape(-1).ToArray<double>();
 
-    static void AssertParameters(Mpi.Result run, int ranks, Module reference, double relative = 0)
+    internal static void AssertParameters(Mpi.Result run, int ranks, Module reference, double relative = 0)
     {
         var expected = reference.Parameters().ToArray();
         for (int r = 0; r < ranks; r++)
@@ -35,13 +35,16 @@ public class DdpTests
     }
 
     [MpiFact]
-    public void DeterministicTrainingOnTwoAndThreeRanksEqualsOneProcessBitForBit()
+    public void DeterministicTrainingOnTwoAndThreeRanksEqualsOneProcessBitForBit() => CheckDeterministicTraining(Mpi.OpenMpi);
+
+    // Shared with MpichTests: the same parameters, bit for bit, under either MPI.
+    internal static void CheckDeterministicTraining(MpiLauncher launcher)
     {
         foreach (int n in new[] { 2, 3 })
             foreach (var optimizer in new[] { "sgd", "adam" })
             {
                 // 0.0001 MiB (104 bytes): layer 2's bias and weight and layer 1's bias share a bucket, layer 1's weight has its own.
-                var run = Mpi.Run(n, "ddp-train", [optimizer, "3", "det", "1", "0.0001"]);
+                var run = launcher.Run(n, "ddp-train", [optimizer, "3", "det", "1", "0.0001"]);
                 Assert.True(run.ExitCode == 0, run.Output);
                 AssertParameters(run, n, DdpTraining.Reference(n, 1, optimizer, 3, tape: false));
                 for (int r = 0; r < n; r++)
