@@ -19,6 +19,7 @@ internal static class CompiledScenarios
         ("compiled-strategy-train", StrategyTrain),
         ("compiled-ddp-mismatch", Mismatch),
         ("compiled-ddp-buffers", Buffers),
+        ("compiled-ddp-unused", Unused),
     ];
 
     static ProcessGroup Init(string deterministic) =>
@@ -147,6 +148,34 @@ internal static class CompiledScenarios
             {
                 Say($"rank {world.Rank}: {round} {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}");
             }
+        return 0;
+    }
+
+    // DdpScenarios.Unused's model with FindUnusedParameters, compiled and eager: layer 1 is used by rank 0 only, layer 2
+    // by nobody. Prints each parameter's gradient after the second call (a replay) of each.
+    static int Unused(string[] args)
+    {
+        using var world = Init("det");
+        var shard = Part(Batch(0), world.Rank, world.Size);
+        string Run(bool compile)
+        {
+            var model = new Sequential(new Linear(In, Hidden, seed: 100), new Linear(Hidden, Out, seed: 101), new Linear(Out, 2, seed: 102));
+            var ddp = new DistributedDataParallel(model, options: new DistributedDataParallelOptions { FindUnusedParameters = true });
+            Tensor Backward(Tensor x, Tensor y)
+            {
+                foreach (var p in model.Parameters()) p.Grad = null;
+                var hidden = ddp.Run(m => ((Sequential)m)[0].Call(x));
+                var output = world.Rank == 0 ? model[1].Call(hidden) : hidden.Narrow(1, 0, Out);
+                var loss = Functional.MseLoss(output, y);
+                loss.Backward();
+                return loss;
+            }
+            var step = compile ? Graph.Compile((Func<Tensor, Tensor, Tensor>)Backward).Call : (Func<Tensor, Tensor, Tensor>)Backward;
+            for (int call = 0; call < 2; call++) step(shard.X, shard.Y);
+            return string.Join(" | ", model.Parameters().Select(p => p.Grad is null ? "null" : Values(p.Grad)));
+        }
+        Say($"rank {world.Rank}: compiled {Run(compile: true)}");
+        Say($"rank {world.Rank}: eager {Run(compile: false)}");
         return 0;
     }
 

@@ -207,7 +207,12 @@ public sealed class DistributedDataParallel : Module
         var averaged = reducer.AverageInGraph(grads, options.FindUnusedParameters);
         using (Autograd.NoGrad())
             for (int i = 0; i < parameters.Length; i++)
-                if (grads[i] is null && averaged[i] is { } average) parameters[i].Grad = average;
+                if (grads[i] is null && averaged[i] is { } average)
+                {
+                    // The setter reports no assignment during a pass (the pass reports its own): this one is ours, for the trace.
+                    parameters[i].Grad = average;
+                    Dispatch.GradAssigned(parameters[i], average);
+                }
         if (missing.Count > 0 && !options.FindUnusedParameters) throw MissingGradients(missing);
     }
 

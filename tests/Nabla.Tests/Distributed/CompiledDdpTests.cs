@@ -110,6 +110,22 @@ public class CompiledDdpTests
         Assert.NotEqual(run.Values(0, "after-call-2"), run.Values(1, "after-call-2"));   // each rank's own batch statistics
     }
 
+    // FindUnusedParameters in a compiled step: a parameter only rank 0 uses gets the average (half rank 0's gradient) on
+    // both ranks, one nobody uses keeps a null gradient, as eager; the flags are all-reduced by every replay.
+    [MpiFact]
+    public void UnusedParametersInACompiledStepAreAveragedAsEager()
+    {
+        var run = Mpi.Run(2, "compiled-ddp-unused");
+        Assert.True(run.ExitCode == 0, run.Output);
+        for (int r = 0; r < 2; r++)
+        {
+            var compiled = run.Line(r, "compiled");
+            Assert.Equal(run.Line(r, "eager"), compiled);
+            Assert.Equal(run.Line(0, "compiled"), compiled);
+            Assert.EndsWith("| null | null", compiled);
+        }
+    }
+
     // Without mpirun: one rank. The graph holds the bucket's all-reduce as one op, and the compiled step trains as eager DDP.
     [Fact]
     public void OnOneRankTheCompiledStepRecordsTheAllReduceAndTrainsAsEager()
