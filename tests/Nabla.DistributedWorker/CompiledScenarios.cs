@@ -72,13 +72,28 @@ internal static class CompiledScenarios
             plainOpt.Step();
             return [xy[0]];
         });
+        // Only the forward compiled, backward eager: the hooks average as eager (NoSync read when the backward runs).
+        var forwardDdp = new DistributedDataParallel(Model(100 + 7 * world.Rank), options: options);
+        var forwardOpt = Optimizer(optimizer, forwardDdp.Parameters());
+        var forward = Graph.Compile((Tensor x) => forwardDdp.Call(x));
+        void ForwardOnly(Tensor[] xy)
+        {
+            forwardOpt.ZeroGrad();
+            for (int m = 0; m < micro - 1; m++)
+                using (forwardDdp.NoSync())
+                    Functional.MseLoss(forward.Call(xy[2 * m]), xy[2 * m + 1]).Backward();
+            Functional.MseLoss(forward.Call(xy[2 * micro - 2]), xy[2 * micro - 1]).Backward();
+            forwardOpt.Step();
+        }
         for (int step = 0; step < steps; step++)
         {
             var batches = MicroBatches(Part(Batch(step), world.Rank, world.Size), micro);
             compiled.Call(batches);
             eager(batches);
             local.Call(batches);
+            ForwardOnly(batches);
         }
+        Print(world, "forward-param", forwardDdp.Module.Parameters());
         Say($"rank {world.Rank}: buckets {compiledDdp.BucketCount}");
         Say($"rank {world.Rank}: traces {compiled.TraceCount} as-without-ddp {local.TraceCount} calls {steps}");
         Print(world, "param", compiledDdp.Module.Parameters());
