@@ -127,6 +127,7 @@ public sealed class DistributedDataParallel : Module
             throw new InvalidOperationException("DistributedDataParallel: a forward started while the previous backward's gradient reduction " +
                 $"is unfinished (called at {CallSite.Describe()}).");
         forwardInGraph = Graph.IsTracing;
+        graphRoundQueued = false;   // a traced pass that threw dropped its callback, which would have cleared it
         // Whether the backward synchronizes is decided while tracing and baked into the graph: a NoSync scope opened
         // outside the compiled step is guarded (retrace when it changes); one opened inside is part of the trace.
         if (forwardInGraph && noSyncScopesInTrace == 0) Graph.GuardHostState("DistributedDataParallel.NoSync", SyncProbe);
