@@ -195,18 +195,18 @@ internal static class CompiledScenarios
         return 0;
     }
 
-    // For the report, not a test: ms per SGD step of DdpScenarios' speed MLP (256-h-h-10, 64 rows per rank) under DDP,
-    // eager and compiled. args: hidden width, steps, det|fast.
+    // For the report, not a test: ms per SGD step of DdpScenarios' speed MLP (256-h-h-10, 64 rows per rank), eager and
+    // compiled, under DDP and without (each rank alone, no communication). args: hidden width, steps, det|fast.
     static int Speed(string[] args)
     {
         int hidden = int.Parse(args[0], CultureInfo.InvariantCulture), steps = int.Parse(args[1], CultureInfo.InvariantCulture);
         using var world = Init(args[2]);
         var x = Tensor.Randn([64, 256], seed: 1);
         var y = Tensor.Randn([64, 10], seed: 2);
-        double Time(bool compile)
+        double Time(bool compile, bool distributed)
         {
-            var ddp = new DistributedDataParallel(new Sequential(new Linear(256, hidden, seed: 1), new Tanh(), new Linear(hidden, hidden, seed: 2),
-                new Tanh(), new Linear(hidden, 10, seed: 3)));
+            Module mlp = new Sequential(new Linear(256, hidden, seed: 1), new Tanh(), new Linear(hidden, hidden, seed: 2), new Tanh(), new Linear(hidden, 10, seed: 3));
+            var ddp = distributed ? new DistributedDataParallel(mlp) : mlp;
             var opt = new Nabla.Optim.Sgd(ddp.Parameters(), learningRate: 0.01);
             Func<Tensor, Tensor, Tensor> step = (a, b) =>
             {
@@ -226,8 +226,9 @@ internal static class CompiledScenarios
             world.Barrier();
             return clock.Elapsed.TotalMilliseconds / steps;
         }
-        double eager = Time(compile: false), compiled = Time(compile: true);
-        Say($"rank {world.Rank}: speed eager {eager:F2} ms compiled {compiled:F2} ms per step");
+        double eager = Time(compile: false, distributed: true), compiled = Time(compile: true, distributed: true);
+        double localEager = Time(compile: false, distributed: false), localCompiled = Time(compile: true, distributed: false);
+        Say($"rank {world.Rank}: speed ddp eager {eager:F2} ms compiled {compiled:F2} ms; without ddp eager {localEager:F2} ms compiled {localCompiled:F2} ms per step");
         return 0;
     }
 
