@@ -8,7 +8,8 @@ internal static partial class Scenarios
         CollectiveScenarios.List,
         DdpScenarios.List,
         CheckpointScenarios.List,
-        MetricScenarios.List);
+        MetricScenarios.List,
+        CompiledScenarios.List);
 
     static Dictionary<string, Func<string[], int>> Collect(params (string Name, Func<string[], int> Run)[][] groups) =>
         groups.SelectMany(g => g).ToDictionary(s => s.Name, s => s.Run);

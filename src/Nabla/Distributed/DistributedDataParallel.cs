@@ -15,8 +15,10 @@ namespace Nabla.Distributed;
 /// The wrapped module is the child "module", so state-dict keys read "module.fc1.weight" as in PyTorch; save
 /// <see cref="Module"/>'s state instead for keys without the prefix. With
 /// <see cref="ProcessGroupOptions.Deterministic"/>, N ranks give bit for bit the parameters one process gets by
-/// accumulating the N shards' gradients in rank order and dividing by N. Eager training only: a compiled step
-/// (<c>Graph.Compile</c>) does not replay the backward hooks, so tracing a call throws.
+/// accumulating the N shards' gradients in rank order and dividing by N. A compiled step (<c>Graph.Compile</c> of
+/// forward, <c>Backward</c> and the optimizer's step) records each bucket's all-reduce as one op after the traced
+/// backward (see <see cref="GradientReducer.AverageInGraph"/>), which every replay runs: same buckets and numbers as
+/// eager, without overlap with backward.
 /// </remarks>
 /// <example><code>
 /// using var world = ProcessGroup.Init();
@@ -37,6 +39,9 @@ public sealed class DistributedDataParallel : Module
     readonly GradientReducer reducer;
     bool requireSync = true;
     bool syncThisBackward = true;
+    int noSyncScopesInTrace;      // NoSync scopes opened by the code being traced, still open
+    bool forwardInGraph;          // the last forward was traced (a replay of it runs no C# code here)
+    bool graphRoundQueued;        // this traced backward's all-reduce ops are queued for its end
 
     /// <summary>
     /// Wraps <paramref name="module"/>: checks that every rank has the same parameters (names the first that differs),
@@ -100,39 +105,75 @@ public sealed class DistributedDataParallel : Module
     /// rank's <c>.Grad</c> without communication (PyTorch's no_sync). The first backward after a forward outside the
     /// scope all-reduces the accumulated sums, so k micro-batches cost one all-reduce:
     /// <code>using (ddp.NoSync()) { loss1.Backward(); } loss2.Backward();   // loss2 computed outside</code>
+    /// In a compiled step it works the same: a scope inside the step is part of the trace, and a step called inside a
+    /// scope is traced once more for it (the scope is guarded).
     /// </summary>
     public IDisposable NoSync()
     {
         bool before = requireSync;
+        bool inTrace = Graph.IsTracing;
         requireSync = false;
-        return new RunOnce(() => requireSync = before);
+        if (inTrace) noSyncScopesInTrace++;
+        return new RunOnce(() =>
+        {
+            requireSync = before;
+            if (inTrace) noSyncScopesInTrace--;
+        });
     }
 
     void PrepareForward()
     {
-        if (Graph.IsTracing)
-            throw new NotSupportedException("DistributedDataParallel: a compiled step (Graph.Compile) cannot contain it: its gradient " +
-                "all-reduces run from backward hooks, which a compiled replay does not run. Train eagerly, or compile ddp.Module for " +
-                $"inference (called at {CallSite.Describe()}).");
         if (reducer.InRound)
             throw new InvalidOperationException("DistributedDataParallel: a forward started while the previous backward's gradient reduction " +
                 $"is unfinished (called at {CallSite.Describe()}).");
+        forwardInGraph = Graph.IsTracing;
+        graphRoundQueued = false;   // a traced pass that threw dropped its callback, which would have cleared it
+        // Whether the backward synchronizes is decided while tracing and baked into the graph: a NoSync scope opened
+        // outside the compiled step is guarded (retrace when it changes); one opened inside is part of the trace.
+        if (forwardInGraph && noSyncScopesInTrace == 0) Graph.GuardHostState("DistributedDataParallel.NoSync", SyncProbe);
         syncThisBackward = requireSync;
         if (IsTraining && options.BroadcastBuffers) BroadcastBuffers();
     }
+
+    string[] SyncProbe() => [requireSync ? "synchronized" : "NoSync"];
+
+    string[] SyncThisBackwardProbe() => [syncThisBackward ? "synchronized" : "NoSync"];
 
     void BroadcastBuffers()
     {
         if (group.Size == 1) return;
         using var _ = Autograd.NoGrad();
-        foreach (var (_, buffer) in Module.NamedBuffers())
-            buffer.CopyFrom(group.Broadcast(buffer, root: 0));
+        foreach (var (name, buffer) in Module.NamedBuffers())
+        {
+            if (!Graph.IsTracing)
+            {
+                buffer.CopyFrom(group.Broadcast(buffer, root: 0));
+                continue;
+            }
+            // In a trace: one op that every replay runs, copying rank 0's values into this call's buffer.
+            new CollectiveCall($"DistributedDataParallel.Broadcast({name})", given =>
+            {
+                given[0].CopyFrom(group.Broadcast(given[0], root: 0));
+                return [];
+            }).ApplyAll(buffer);
+        }
     }
 
     // Called under the parameter's accumulation lock, with .Grad holding this pass's sum (plus what NoSync passes left).
     void OnGradientAccumulated(int index)
     {
-        if (!syncThisBackward || !Backprop.InPass) return;
+        if (!Backprop.InPass) return;
+        // After a forward a replay ran (no C# code here), the scope the backward runs in decides.
+        if (!(forwardInGraph && !Graph.IsTracing ? requireSync : syncThisBackward)) return;
+        if (Graph.IsTracing)
+        {
+            if (graphRoundQueued) return;
+            graphRoundQueued = true;
+            // A backward traced after an eager forward: what that forward decided is baked in, so it is guarded.
+            if (!forwardInGraph) Graph.GuardHostState("DistributedDataParallel forward's NoSync", SyncThisBackwardProbe);
+            Backprop.QueueCallback(FinishBackwardInGraph);
+            return;
+        }
         if (!reducer.InRound)
         {
             reducer.Begin();
@@ -154,10 +195,31 @@ public sealed class DistributedDataParallel : Module
                 if (parameters[i].Grad is { } grad) grad.CopyFrom(average);
                 else parameters[i].Grad = average.Clone();
             }
-        if (missing.Count > 0 && !options.FindUnusedParameters)
-            throw new DistributedException($"DistributedDataParallel: rank {group.Rank} computed no gradient for {missing.Count} parameter(s) in this " +
-                $"backward pass: {string.Join(", ", missing)}. They were averaged as zeros from this rank. If the model legitimately skips " +
-                "parameters, construct it with new DistributedDataParallelOptions { FindUnusedParameters = true }; otherwise make the loss " +
-                $"depend on them (called at {CallSite.Describe()}).");
+        if (missing.Count > 0 && !options.FindUnusedParameters) throw MissingGradients(missing);
     }
+
+    // End of a traced backward: the all-reduces as ops of the graph (gradients averaged in place, a parameter without
+    // one here gets the average of the others'), run again by every replay before the optimizer reads .Grad.
+    void FinishBackwardInGraph()
+    {
+        graphRoundQueued = false;
+        var grads = parameters.Select(p => p.Grad).ToArray();
+        var missing = Enumerable.Range(0, grads.Length).Where(i => grads[i] is null).Select(reducer.NameOf).ToList();
+        var averaged = reducer.AverageInGraph(grads, options.FindUnusedParameters);
+        using (Autograd.NoGrad())
+            for (int i = 0; i < parameters.Length; i++)
+                if (grads[i] is null && averaged[i] is { } average)
+                {
+                    // The setter reports no assignment during a pass (the pass reports its own): this one is ours, for the trace.
+                    parameters[i].Grad = average;
+                    Dispatch.GradAssigned(parameters[i], average);
+                }
+        if (missing.Count > 0 && !options.FindUnusedParameters) throw MissingGradients(missing);
+    }
+
+    DistributedException MissingGradients(List<string> missing) =>
+        new($"DistributedDataParallel: rank {group.Rank} computed no gradient for {missing.Count} parameter(s) in this " +
+            $"backward pass: {string.Join(", ", missing)}. They were averaged as zeros from this rank. If the model legitimately skips " +
+            "parameters, construct it with new DistributedDataParallelOptions { FindUnusedParameters = true }; otherwise make the loss " +
+            $"depend on them (called at {CallSite.Describe()}).");
 }

@@ -13,7 +13,7 @@ namespace Nabla.Distributed;
 /// collective of one rank with the n-th of every other, so all ranks must start the buckets in the same order even
 /// when their backward passes finish the gradients in different orders.
 /// </remarks>
-internal sealed class GradientReducer
+internal sealed partial class GradientReducer
 {
     /// <summary>PyTorch's bucket_cap_mb default: 25 MiB.</summary>
     public const double DefaultBucketCapMB = 25;

@@ -1,4 +1,5 @@
 using Nabla.Engine;
+using Nabla.Graphs;
 using Nabla.NN;
 
 namespace Nabla.Distributed;
@@ -15,7 +16,9 @@ namespace Nabla.Distributed;
 /// Gradients are averaged, not summed: compute each rank's loss as the mean over its own shard (TF instead sums and
 /// expects the loss scaled by the global batch size, tf.nn.compute_average_loss; with equal shards the two agree).
 /// A variable whose gradient is null on every rank stays null and is skipped by the optimizer; one that is null on
-/// some ranks only counts as zeros there. One more small all-reduce per step finds which.
+/// some ranks only counts as zeros there. One more small all-reduce per step finds which. Inside a compiled step
+/// (<c>Graph.Compile</c>), the all-reduces are ops of the graph that every call runs (see
+/// <see cref="GradientReducer.AverageInGraph"/>).
 /// </remarks>
 /// <example><code>
 /// using var world = ProcessGroup.Init();
@@ -101,9 +104,7 @@ public sealed class MultiWorkerMirroredStrategy
     /// </summary>
     internal List<(Tensor? Gradient, Tensor Variable)> AverageGradients(List<(Tensor? Gradient, Tensor Variable)> pairs, string op)
     {
-        if (Graph.IsTracing)
-            throw new NotSupportedException($"{op}: a compiled step (Graph.Compile) cannot all-reduce gradients under a MultiWorkerMirroredStrategy " +
-                $"scope; train eagerly (called at {CallSite.Describe()}).");
+        if (Graph.IsTracing) return AverageGradientsInGraph(pairs);
         var variables = pairs.Select(p => p.Variable).ToArray();
         bool fresh = !variables.SequenceEqual(reducerVariables, ReferenceEqualityComparer.Instance);
         var r = ReducerFor(variables);
@@ -113,6 +114,26 @@ public sealed class MultiWorkerMirroredStrategy
             r.Ready(i, pairs[i].Gradient is { } g ? g.To(pairs[i].Variable.DType) : null);
         var used = r.Finish(findUnused: true);
         return [.. pairs.Select((p, i) => (used[i] ? r.Averaged(i).Clone() : null, p.Variable))];
+    }
+
+    // Inside a compiled step (tf.function): the set-up (checks, rank 0's values) happens once, outside the graph, as
+    // tf.init_scope would; the all-reduces are ops of the graph that every replay runs on that call's gradients, each
+    // averaged in a copy so the caller's tensors stay as the tape returned them (as eager, which returns new tensors).
+    List<(Tensor? Gradient, Tensor Variable)> AverageGradientsInGraph(List<(Tensor? Gradient, Tensor Variable)> pairs)
+    {
+        var variables = pairs.Select(p => p.Variable).ToArray();
+        GradientReducer r;
+        using (ReplayHooks.Lifted())
+        {
+            bool fresh = !variables.SequenceEqual(reducerVariables, ReferenceEqualityComparer.Instance);
+            r = ReducerFor(variables);
+            if (fresh) r.BroadcastParametersFromRankZero();
+        }
+        Tensor?[] copies;
+        using (Autograd.NoGrad())
+            copies = [.. pairs.Select(p => p.Gradient is { } g ? g.Detach().To(p.Variable.DType).Clone() : null)];
+        var averaged = r.AverageInGraph(copies, findUnused: true);
+        return [.. pairs.Select((p, i) => (averaged[i], p.Variable))];
     }
 
     GradientReducer ReducerFor(Tensor[] variables)

@@ -80,25 +80,4 @@ public class StrategyTests
         Assert.Equal(new float[] { 1.5f, -2 }, strategy.Reduce(ReduceOp.Average, x).ToArray<float>());
         Assert.Equal(4.25, strategy.Reduce(ReduceOp.Sum, 4.25));
     }
-
-    [Fact]
-    public void ApplyGradientsInACompiledStepUnderTheScopeThrows()
-    {
-        var strategy = new MultiWorkerMirroredStrategy();
-        var w = new Variable(Tensor.Ones(2), name: "w");
-        var opt = new Nabla.Optim.Sgd(learningRate: 0.1);
-        var step = Graph.Compile((Tensor x) =>
-        {
-            using var tape = new GradientTape();
-            var loss = (w * x).Sum();
-            opt.ApplyGradients([(tape.Gradient(loss, w), w)]);
-            return loss;
-        });
-        using (strategy.Scope())
-        {
-            var e = Assert.Throws<NotSupportedException>(() => step.Call(Tensor.Ones(2)));
-            Assert.Contains("Sgd.ApplyGradients: a compiled step (Graph.Compile) cannot all-reduce gradients under a MultiWorkerMirroredStrategy scope", e.Message);
-            Assert.Contains("StrategyTests.cs:", e.Message);
-        }
-    }
 }
