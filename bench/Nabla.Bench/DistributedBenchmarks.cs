@@ -116,7 +116,7 @@ internal static unsafe partial class DistributedBenchmarks
 
     static double Time(ProcessGroup world, int calls, Action call)
     {
-        world.Barrier();
+        Settle(world);
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < calls; i++) call();
         return Stopwatch.GetElapsedTime(start).TotalSeconds;
@@ -127,7 +127,7 @@ internal static unsafe partial class DistributedBenchmarks
     // body of one queued item: the timer is inside it, so none of Nabla's hand-off is counted against the baseline.
     static double RawLoop(ProcessGroup world, float[] buffer, int calls, bool blocking)
     {
-        world.Barrier();
+        Settle(world);
         var mpi = world.Mpi;
         double seconds = 0;
         var loop = new Collective($"bench raw MPI loop (float32 [{buffer.Length}] x {calls})");
@@ -153,6 +153,18 @@ internal static unsafe partial class DistributedBenchmarks
         };
         world.Comm!.Run(loop).GetAwaiter().GetResult();
         return seconds;
+    }
+
+    // Before each timed block, on every rank: the garbage of the block before collected and its finalizers run (the
+    // returning mode's pooled arrays come back through finalizers), then a barrier. Otherwise the runtime's background
+    // collection and finalizer threads take a core from a rank during the next block, and with one core per rank the
+    // other rank waits for it inside MPI: at 1 MiB that made the in-place mode's median up to 4x slower than its best
+    // block, depending only on which mode ran before it.
+    static void Settle(ProcessGroup world)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        world.Barrier();
     }
 
     static double Median(double[] values)

@@ -40,7 +40,7 @@ sealed record Options
           --distributed          data-parallel over the ranks of `mpirun -np N` (PyTorch style:
                                  DistributedDataParallel; tf style: MultiWorkerMirroredStrategy): each rank
                                  trains on its shard with batch-size/N, so the global batch stays --batch-size;
-                                 eager; only rank 0 prints and writes files. Without mpirun: one rank
+                                 compiled or --eager; only rank 0 prints and writes files. Without mpirun: one rank
           --checkpoint FILE      save model, Adam and schedule state to FILE after every epoch (rank 0 writes)
           --resume               continue from --checkpoint FILE when it exists (every rank loads it)
         """;

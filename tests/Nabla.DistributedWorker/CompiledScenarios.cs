@@ -20,7 +20,6 @@ internal static class CompiledScenarios
         ("compiled-ddp-mismatch", Mismatch),
         ("compiled-ddp-buffers", Buffers),
         ("compiled-ddp-unused", Unused),
-        ("compiled-ddp-speed", Speed),
     ];
 
     static ProcessGroup Init(string deterministic) =>
@@ -197,41 +196,6 @@ internal static class CompiledScenarios
 
     // For the report, not a test: ms per SGD step of DdpScenarios' speed MLP (256-h-h-10, 64 rows per rank), eager and
     // compiled, under DDP and without (each rank alone, no communication). args: hidden width, steps, det|fast.
-    static int Speed(string[] args)
-    {
-        int hidden = int.Parse(args[0], CultureInfo.InvariantCulture), steps = int.Parse(args[1], CultureInfo.InvariantCulture);
-        using var world = Init(args[2]);
-        var x = Tensor.Randn([64, 256], seed: 1);
-        var y = Tensor.Randn([64, 10], seed: 2);
-        double Time(bool compile, bool distributed)
-        {
-            Module mlp = new Sequential(new Linear(256, hidden, seed: 1), new Tanh(), new Linear(hidden, hidden, seed: 2), new Tanh(), new Linear(hidden, 10, seed: 3));
-            var ddp = distributed ? new DistributedDataParallel(mlp) : mlp;
-            var opt = new Nabla.Optim.Sgd(ddp.Parameters(), learningRate: 0.01);
-            Func<Tensor, Tensor, Tensor> step = (a, b) =>
-            {
-                opt.ZeroGrad();
-                var loss = Functional.MseLoss(ddp.Call(a), b);
-                loss.Backward();
-                opt.Step();
-                return loss;
-            };
-            if (compile) step = Graph.Compile(step).Call;
-            var clock = new System.Diagnostics.Stopwatch();
-            for (int i = -3; i < steps; i++)
-            {
-                if (i == 0) { world.Barrier(); clock.Start(); }
-                step(x, y);
-            }
-            world.Barrier();
-            return clock.Elapsed.TotalMilliseconds / steps;
-        }
-        double eager = Time(compile: false, distributed: true), compiled = Time(compile: true, distributed: true);
-        double localEager = Time(compile: false, distributed: false), localCompiled = Time(compile: true, distributed: false);
-        Say($"rank {world.Rank}: speed ddp eager {eager:F2} ms compiled {compiled:F2} ms; without ddp eager {localEager:F2} ms compiled {localCompiled:F2} ms per step");
-        return 0;
-    }
-
     // Rank r's BatchNorm starts with running mean r + 1; a compiled training forward first copies rank 0's buffers on every
     // call (then updates them from each rank's own batch). Prints the running mean after each of three calls.
     static int Buffers(string[] args)
