@@ -22,17 +22,6 @@ internal static class CompiledScenarios
         ("compiled-ddp-unused", Unused),
     ];
 
-    static ProcessGroup Init(string deterministic) =>
-        ProcessGroup.Init(new ProcessGroupOptions { Deterministic = deterministic == "det", Timeout = TimeSpan.FromSeconds(60) });
-
-    static void Say(string text) => Console.Write(text.EndsWith('\n') ? text : text + "\n");
-
-    static void Print(ProcessGroup world, string label, IEnumerable<Tensor> parameters)
-    {
-        int i = 0;
-        Say(string.Concat(parameters.Select(p => $"rank {world.Rank}: {label} {i++} [{string.Join(",", p.Shape.ToArray())}] {Values(p)}\n")));
-    }
-
     // One training step of `micro` micro-batches: all but the last backward under NoSync (inside the step), then the optimizer.
     static Func<Tensor[], Tensor[]> Step(DistributedDataParallel ddp, Nabla.Optim.Optimizer opt, int micro) => xy =>
     {
@@ -92,11 +81,11 @@ internal static class CompiledScenarios
             local.Call(batches);
             ForwardOnly(batches);
         }
-        Print(world, "forward-param", forwardDdp.Module.Parameters());
+        PrintParameters(world, "forward-param", forwardDdp.Module.Parameters());
         Say($"rank {world.Rank}: buckets {compiledDdp.BucketCount}");
         Say($"rank {world.Rank}: traces {compiled.TraceCount} as-without-ddp {local.TraceCount} calls {steps}");
-        Print(world, "param", compiledDdp.Module.Parameters());
-        Print(world, "eager-param", eagerDdp.Module.Parameters());
+        PrintParameters(world, "param", compiledDdp.Module.Parameters());
+        PrintParameters(world, "eager-param", eagerDdp.Module.Parameters());
         return 0;
     }
 
@@ -137,8 +126,8 @@ internal static class CompiledScenarios
             local.Call(x, y);
         }
         Say($"rank {world.Rank}: traces {compiled.TraceCount} as-without-ddp {local.TraceCount} calls {steps}");
-        Print(world, "param", compiledModel.TrainableVariables);
-        Print(world, "eager-param", eagerModel.TrainableVariables);
+        PrintParameters(world, "param", compiledModel.TrainableVariables);
+        PrintParameters(world, "eager-param", eagerModel.TrainableVariables);
         return 0;
     }
 

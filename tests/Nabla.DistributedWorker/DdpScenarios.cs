@@ -20,23 +20,7 @@ internal static class DdpScenarios
         ("ddp-mismatch", Mismatch),
         ("ddp-unused", Unused),
         ("ddp-buffers", Buffers),
-        ("ddp-speed", Speed),
     ];
-
-    static ProcessGroup Init(string deterministic) =>
-        ProcessGroup.Init(new ProcessGroupOptions { Deterministic = deterministic == "det", Timeout = TimeSpan.FromSeconds(60) });
-
-    static void PrintParameters(ProcessGroup world, IEnumerable<Tensor> parameters)
-    {
-        int i = 0;
-        Say(string.Concat(parameters.Select(p => $"rank {world.Rank}: param {i++} [{string.Join(",", p.Shape.ToArray())}] {Values(p)}\n")));
-    }
-
-    // mpirun merges the ranks' output as it arrives, and Console.Out writes a long line in 256-character pieces that
-    // another rank's line can cut: these lines go to stdout in one write (under PIPE_BUF, 4096 bytes, a pipe keeps it whole).
-    // Each rank's lines also reach its own file (Program.cs), which the tests read: mpirun may cut lines that ranks
-    // print at the same moment.
-    static void Say(string text) => Console.Write(text.EndsWith('\n') ? text : text + "\n");
 
     // args: optimizer (sgd|adam), steps, det|fast, micro-batches per step (>1: all but the last under NoSync), bucket cap MiB.
     static int Train(string[] args)
@@ -60,7 +44,7 @@ internal static class DdpScenarios
             Loss(ddp, Part(shard, micro - 1, micro)).Backward();
             opt.Step();
         }
-        PrintParameters(world, ddp.Module.Parameters());
+        PrintParameters(world, "param", ddp.Module.Parameters());
         Say($"rank {world.Rank}: keys {string.Join(",", ddp.StateDict().Keys)}");
         return 0;
     }
@@ -88,7 +72,7 @@ internal static class DdpScenarios
             }
         Say($"rank {world.Rank}: replicas {strategy.NumReplicasInSync}");
         Say($"rank {world.Rank}: last-loss [] {meanLoss.ToString("R", CultureInfo.InvariantCulture)}");
-        PrintParameters(world, variables);
+        PrintParameters(world, "param", variables);
         return 0;
     }
 
@@ -158,37 +142,6 @@ internal static class DdpScenarios
         Say($"rank {world.Rank}: after-forward [2] {Values(norm.RunningMean!)}");
         ddp.Run(m => m);
         Say($"rank {world.Rank}: next-forward [2] {Values(norm.RunningMean!)}");
-        return 0;
-    }
-
-    // For the README, not a test: ms per SGD step of a 256-h-h-10 MLP on 64 rows per rank, plain and under DDP.
-    // args: hidden width, steps, det|fast.
-    static int Speed(string[] args)
-    {
-        int hidden = int.Parse(args[0], CultureInfo.InvariantCulture), steps = int.Parse(args[1], CultureInfo.InvariantCulture);
-        using var world = Init(args[2]);
-        Sequential Make() => new(new Linear(256, hidden, seed: 1), new Tanh(), new Linear(hidden, hidden, seed: 2), new Tanh(), new Linear(hidden, 10, seed: 3));
-        var x = Tensor.Randn([64, 256]);
-        var y = Tensor.Randn([64, 10]);
-        double Time(Module model)
-        {
-            var opt = new Nabla.Optim.Sgd(model.Parameters(), learningRate: 0.01);
-            var clock = new System.Diagnostics.Stopwatch();
-            for (int step = -3; step < steps; step++)
-            {
-                if (step == 0) { world.Barrier(); clock.Start(); }
-                opt.ZeroGrad();
-                Functional.MseLoss(model.Call(x), y).Backward();
-                opt.Step();
-            }
-            world.Barrier();
-            return clock.Elapsed.TotalMilliseconds / steps;
-        }
-        double local = Time(Make());
-        var ddp = new DistributedDataParallel(Make());
-        double distributed = Time(ddp);
-        long count = ddp.ParameterCount();
-        Say($"rank {world.Rank}: speed params {count} buckets {ddp.BucketCount} local {local:F2} ms ddp {distributed:F2} ms per step");
         return 0;
     }
 }

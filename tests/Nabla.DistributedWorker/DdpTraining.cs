@@ -1,4 +1,5 @@
 using System.Globalization;
+using Nabla.Distributed;
 using Nabla.NN;
 using Nabla.Optim;
 
@@ -44,6 +45,23 @@ internal static class DdpTraining
         "adam" => new Adam(parameters, learningRate: 0.01),
         _ => throw new ArgumentException($"unknown optimizer {name}"),
     };
+
+    /// <summary>A group with a 60 s timeout, deterministic ("det") or not.</summary>
+    public static ProcessGroup Init(string deterministic) =>
+        ProcessGroup.Init(new ProcessGroupOptions { Deterministic = deterministic == "det", Timeout = TimeSpan.FromSeconds(60) });
+
+    /// <summary>Prints "rank R: <paramref name="label"/> I [shape] v v v" for every parameter, in one write.</summary>
+    public static void PrintParameters(ProcessGroup world, string label, IEnumerable<Tensor> parameters)
+    {
+        int i = 0;
+        Say(string.Concat(parameters.Select(p => $"rank {world.Rank}: {label} {i++} [{string.Join(",", p.Shape.ToArray())}] {Values(p)}\n")));
+    }
+
+    // mpirun merges the ranks' output as it arrives, and Console.Out writes a long line in 256-character pieces that
+    // another rank's line can cut: these lines go to stdout in one write (under PIPE_BUF, 4096 bytes, a pipe keeps it whole).
+    // Each rank's lines also reach its own file (Program.cs), which the tests read: mpirun may cut lines that ranks
+    // print at the same moment.
+    public static void Say(string text) => Console.Write(text.EndsWith('\n') ? text : text + "\n");
 
     public static string Values(Tensor t) =>
         string.Join(" ", t.To(DType.Float64).Reshape(-1).ToArray<double>().Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
