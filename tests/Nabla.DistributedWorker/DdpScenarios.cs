@@ -140,8 +140,14 @@ internal static class DdpScenarios
         Say($"rank {world.Rank}: wrapped [2] {Values(norm.RunningMean!)}");
         ddp.Call((Tensor.Arange(0, 8, 1).Reshape(4, 2) * (world.Rank + 1)).To(DType.Float32));
         Say($"rank {world.Rank}: after-forward [2] {Values(norm.RunningMean!)}");
+        Say($"rank {world.Rank}: after-forward-var [2] {Values(norm.RunningVar!)}");
+        // Rank 1 counts more batches: the int64 buffer travels in its own broadcast (one per dtype).
+        using (Autograd.NoGrad()) norm.NumBatchesTracked!.CopyFrom(Tensor.Full([], 10.0 * (world.Rank + 1), DType.Int64));
+        Say($"rank {world.Rank}: before-next-tracked [] {Values(norm.NumBatchesTracked!)}");
         ddp.Run(m => m);
         Say($"rank {world.Rank}: next-forward [2] {Values(norm.RunningMean!)}");
+        Say($"rank {world.Rank}: next-forward-var [2] {Values(norm.RunningVar!)}");
+        Say($"rank {world.Rank}: next-tracked [] {Values(norm.NumBatchesTracked!)}");
         return 0;
     }
 }

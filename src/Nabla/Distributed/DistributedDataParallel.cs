@@ -139,23 +139,39 @@ public sealed class DistributedDataParallel : Module
 
     string[] SyncThisBackwardProbe() => [syncThisBackward ? "synchronized" : "NoSync"];
 
+    // Rank 0's buffers (BatchNorm's running statistics) on every rank before each training forward: one broadcast per
+    // dtype with the buffers side by side, as the parameters' buckets, not one per buffer (a ResNet has a hundred).
     void BroadcastBuffers()
     {
         if (group.Size == 1) return;
         using var _ = Autograd.NoGrad();
-        foreach (var (name, buffer) in Module.NamedBuffers())
+        foreach (var sameType in Module.NamedBuffers().GroupBy(b => b.Buffer.DType))
         {
+            Tensor[] buffers = [.. sameType.Select(b => b.Buffer)];
             if (!Graph.IsTracing)
             {
-                buffer.CopyFrom(group.Broadcast(buffer, root: 0));
+                BroadcastInto(buffers);
                 continue;
             }
-            // In a trace: one op that every replay runs, copying rank 0's values into this call's buffer.
-            new CollectiveCall($"DistributedDataParallel.Broadcast({name})", given =>
+            // In a trace: one op that every replay runs, copying rank 0's values into this call's buffers.
+            new CollectiveCall($"DistributedDataParallel.BroadcastBuffers({sameType.Key.TorchName()}: {string.Join(", ", sameType.Select(b => b.Name))})", given =>
             {
-                given[0].CopyFrom(group.Broadcast(given[0], root: 0));
+                BroadcastInto(given);
                 return [];
-            }).ApplyAll(buffer);
+            }).ApplyAll(buffers);
+        }
+    }
+
+    void BroadcastInto(Tensor[] buffers)
+    {
+        var flat = Tensor.Concat([.. buffers.Select(b => b.Detach().Reshape(-1))]);
+        group.BroadcastInPlace(flat, root: 0);
+        int offset = 0;
+        foreach (var buffer in buffers)
+        {
+            int n = buffer.NumElements;
+            buffer.CopyFrom(flat.Narrow(0, offset, n).Reshape(buffer.Shape.ToArray()));
+            offset += n;
         }
     }
 

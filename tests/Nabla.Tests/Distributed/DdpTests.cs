@@ -123,8 +123,13 @@ public class DdpTests
         for (int r = 0; r < 2; r++)
         {
             Assert.Equal([1.0, 1.0], run.Values(r, "wrapped"));
+            // The float32 buffers travel side by side in one broadcast: each comes back to its own place.
             Assert.Equal(run.Values(0, "after-forward"), run.Values(r, "next-forward"));
+            Assert.Equal(run.Values(0, "after-forward-var"), run.Values(r, "next-forward-var"));
+            Assert.Equal([10.0], run.Values(r, "next-tracked"));
         }
+        Assert.NotEqual(run.Values(0, "after-forward"), run.Values(0, "after-forward-var"));
+        Assert.Equal([20.0], run.Values(1, "before-next-tracked"));
     }
 
     // Without mpirun: a one-rank group; DDP must give the plain module's gradients and PyTorch's state-dict keys.
