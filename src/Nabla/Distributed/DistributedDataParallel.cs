@@ -180,7 +180,8 @@ public sealed class DistributedDataParallel : Module
     {
         if (!Backprop.InPass) return;
         // After a forward a replay ran (no C# code here), the scope the backward runs in decides.
-        if (!(forwardInGraph && !Graph.IsTracing ? requireSync : syncThisBackward)) return;
+        bool synchronize = forwardInGraph && !Graph.IsTracing ? requireSync : syncThisBackward;
+        if (!synchronize) return;
         if (Graph.IsTracing)
         {
             if (graphRoundQueued) return;

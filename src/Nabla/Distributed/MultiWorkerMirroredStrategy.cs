@@ -105,10 +105,7 @@ public sealed class MultiWorkerMirroredStrategy
     internal List<(Tensor? Gradient, Tensor Variable)> AverageGradients(List<(Tensor? Gradient, Tensor Variable)> pairs, string op)
     {
         if (Graph.IsTracing) return AverageGradientsInGraph(pairs);
-        var variables = pairs.Select(p => p.Variable).ToArray();
-        bool fresh = !variables.SequenceEqual(reducerVariables, ReferenceEqualityComparer.Instance);
-        var r = ReducerFor(variables);
-        if (fresh) r.BroadcastParametersFromRankZero();
+        var r = ReducerSetUpFor(pairs);
         r.Begin();
         for (int i = 0; i < pairs.Count; i++)
             r.Ready(i, pairs[i].Gradient is { } g ? g.To(pairs[i].Variable.DType) : null);
@@ -121,19 +118,24 @@ public sealed class MultiWorkerMirroredStrategy
     // averaged in a copy so the caller's tensors stay as the tape returned them (as eager, which returns new tensors).
     List<(Tensor? Gradient, Tensor Variable)> AverageGradientsInGraph(List<(Tensor? Gradient, Tensor Variable)> pairs)
     {
-        var variables = pairs.Select(p => p.Variable).ToArray();
         GradientReducer r;
-        using (ReplayHooks.Lifted())
-        {
-            bool fresh = !variables.SequenceEqual(reducerVariables, ReferenceEqualityComparer.Instance);
-            r = ReducerFor(variables);
-            if (fresh) r.BroadcastParametersFromRankZero();
-        }
+        using (ReplayHooks.Lifted()) r = ReducerSetUpFor(pairs);
         Tensor?[] copies;
         using (Autograd.NoGrad())
             copies = [.. pairs.Select(p => p.Gradient is { } g ? g.Detach().To(p.Variable.DType).Clone() : null)];
         var averaged = r.AverageInGraph(copies, findUnused: true);
         return [.. pairs.Select((p, i) => (averaged[i], p.Variable))];
+    }
+
+    // The reducer for these variables in this order; variables not seen so before are first checked across ranks and
+    // copied from rank 0.
+    GradientReducer ReducerSetUpFor(List<(Tensor? Gradient, Tensor Variable)> pairs)
+    {
+        var variables = pairs.Select(p => p.Variable).ToArray();
+        bool fresh = !variables.SequenceEqual(reducerVariables, ReferenceEqualityComparer.Instance);
+        var r = ReducerFor(variables);
+        if (fresh) r.BroadcastParametersFromRankZero();
+        return r;
     }
 
     GradientReducer ReducerFor(Tensor[] variables)
